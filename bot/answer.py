@@ -1,0 +1,74 @@
+"""Rendering the answer: a Jinja2 template per language filled with retrieved sentences.
+
+Rendering is a pure function of (hits, language, answerable). Templates are rendered with
+autoescape on; the plain-text answer is the exact inverse of that escaping, so the two
+forms always agree and quoted sentences come out verbatim.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from .retrieve import Hit
+
+LANGUAGES = ("ar", "en")
+#: A second passage is quoted when it scores within this margin of the best one.
+SECOND_QUOTE_MARGIN = 0.01
+
+_ENV = Environment(
+    loader=FileSystemLoader(Path(__file__).parent / "templates"),
+    autoescape=True,
+    undefined=StrictUndefined,
+    keep_trailing_newline=False,
+)
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A numbered citation as it appears in an answer."""
+
+    n: int
+    id: str
+    doc_id: str
+    text: str
+    translation: str | None
+    start: int
+    end: int
+    score: float
+    section: str | None
+
+
+def citations(hits: list[Hit]) -> list[Citation]:
+    """Number the hits [1], [2], … in rank order."""
+    return [
+        Citation(n, h.passage.id, h.passage.doc_id, h.passage.text, h.passage.translation,
+                 h.passage.start, h.passage.end, round(h.score, 4), h.passage.section)
+        for n, h in enumerate(hits, 1)
+    ]
+
+
+def quoted(cites: list[Citation], threshold: float) -> list[Citation]:
+    """The citations the answer quotes: the best, and a close runner-up above threshold."""
+    if not cites:
+        return []
+    out = [cites[0]]
+    if len(cites) > 1 and cites[1].score >= max(threshold, cites[0].score - SECOND_QUOTE_MARGIN):
+        out.append(cites[1])
+    return out
+
+
+def render_html(language: str, answerable: bool, quotes: list[Citation]) -> str:
+    """The answer with corpus text HTML-escaped (safe to insert into a page)."""
+    if language not in LANGUAGES:
+        raise ValueError(f"language must be one of {LANGUAGES}")
+    template = _ENV.get_template(f"answer.{language}.j2")
+    return template.render(answerable=answerable, quoted=quotes)
+
+
+def render(language: str, answerable: bool, quotes: list[Citation]) -> str:
+    """The answer as plain text."""
+    return html.unescape(render_html(language, answerable, quotes))

