@@ -97,18 +97,12 @@ def cmd_index_info(args: argparse.Namespace) -> int:
 
 def cmd_eval(args: argparse.Namespace) -> int:
     """Evaluate retrieval and abstention on a question file."""
-    from .evaluate import calibrate, evaluate, format_report, read_items
+    from .evaluate import evaluate, format_report, read_items
 
     items = read_items(Path(args.file))
     sanad = _open(_settings())
 
-    def ask(q: str) -> dict:
-        a = sanad.ask(q)
-        return {**a.to_dict(), "top_score": a.top_score}
-
-    report = evaluate(items, ask)
-    if args.calibrate:
-        report["calibration"] = calibrate(report["questions"])[:10]
+    report = evaluate(items, lambda q: _ask_with_evidence(sanad, q))
     if args.json:
         print(json.dumps(report, ensure_ascii=False, indent=1))
         return 0
@@ -119,13 +113,37 @@ def cmd_eval(args: argparse.Namespace) -> int:
     if misses:
         print("\nnot at rank 1, or abstention wrong:")
         for r in misses:
-            print(f"  rank={r['rank']} answerable={r['answerable']} score={r['top_score']} "
-                  f"{r['question']}")
-    if args.calibrate:
-        print(f"\nthreshold in use: {sanad.threshold}; best thresholds on this set:")
-        for c in report["calibration"]:
-            print(f"  {c['threshold']:.4f}  errors {c['errors']} (wrongly abstained "
-                  f"{c['wrongly_abstained']}, answered unanswerable {c['answered_unanswerable']})")
+            print(f"  rank={r['rank']} answerable={r['answerable']} {r['question']}")
+    return 0
+
+
+def _ask_with_evidence(sanad, question: str) -> dict:
+    a = sanad.ask(question)
+    return {**a.to_dict(), "evidence": a.evidence}
+
+
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    """Fit the abstention rule on a question set with answerable and unanswerable questions."""
+    from .answerability import fit, save_rule
+    from .evaluate import read_items
+
+    items = read_items(Path(args.file))
+    if not any(i.unanswerable for i in items) or all(i.unanswerable for i in items):
+        print("bot: calibration needs both answerable and unanswerable questions",
+              file=sys.stderr)
+        return 2
+    sanad = _open(_settings())
+    samples = [(sanad.ask(i.question).evidence, i.unanswerable) for i in items]
+    rule, info = fit(samples)
+    print(f"rule for {sanad.embedder.model_id}: score = top + {rule.w_peak} * peak + "
+          f"{rule.w_coverage} * coverage >= {rule.threshold}")
+    print(f"on {args.file}: wrongly abstained {info['wrongly_abstained']} of "
+          f"{sum(1 for i in items if not i.unanswerable)}, answered "
+          f"{info['answered_unanswerable']} of {sum(1 for i in items if i.unanswerable)} "
+          "unanswerable")
+    if args.save:
+        save_rule(sanad.embedder.model_id, rule, {**info, "fitted_on": Path(args.file).name})
+        print("saved to bot/calibration.json")
     return 0
 
 
@@ -164,9 +182,12 @@ def build_parser() -> argparse.ArgumentParser:
     ev = sub.add_parser("eval", help="measure recall, MRR and abstention on a JSONL file")
     ev.add_argument("file")
     ev.add_argument("--json", action="store_true")
-    ev.add_argument("--calibrate", action="store_true",
-                    help="also sweep abstention thresholds over this set")
     ev.set_defaults(func=cmd_eval)
+
+    cal = sub.add_parser("calibrate", help="fit the abstention rule on a JSONL question set")
+    cal.add_argument("file")
+    cal.add_argument("--save", action="store_true", help="write it to bot/calibration.json")
+    cal.set_defaults(func=cmd_calibrate)
 
     model = sub.add_parser("model", help="manage the embedding model")
     msub = model.add_subparsers(dest="model_command", required=True)
@@ -195,6 +216,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # output piped into `head` and the like
+        return 0
 
 
 if __name__ == "__main__":

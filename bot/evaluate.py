@@ -93,27 +93,11 @@ def evaluate(items: Iterable[Item], ask: Callable[[str], dict]) -> dict:
         rows.append({
             "question": item.question, "language": question_language(item.question),
             "rank": None if item.unanswerable else rank, "answerable": result["answerable"],
-            "unanswerable": item.unanswerable, "top_score": result.get("top_score"),
+            "unanswerable": item.unanswerable,
             "citations": [c["id"] for c in result["citations"]],
         })
     by_lang = {lang: _summary([r for r in rows if r["language"] == lang]) for lang in ("ar", "en")}
     return {"overall": _summary(rows), "by_language": by_lang, "questions": rows}
-
-
-def calibrate(rows: list[dict]) -> list[dict]:
-    """Abstention outcomes for candidate thresholds over the recorded top scores.
-
-    Every distinct score (and a point just above it) is a candidate. Picks are judged by
-    errors: answerable questions abstained on plus unanswerable ones answered.
-    """
-    scores = sorted({r["top_score"] for r in rows if r.get("top_score") is not None})
-    out = []
-    for t in scores + [s + 1e-4 for s in scores]:
-        wrong_abstain = sum(1 for r in rows if not r["unanswerable"] and r["top_score"] < t)
-        wrong_answer = sum(1 for r in rows if r["unanswerable"] and r["top_score"] >= t)
-        out.append({"threshold": round(t, 4), "wrongly_abstained": wrong_abstain,
-                    "answered_unanswerable": wrong_answer, "errors": wrong_abstain + wrong_answer})
-    return sorted(out, key=lambda r: (r["errors"], r["threshold"]))
 
 
 def format_report(report: dict) -> str:

@@ -7,23 +7,24 @@ from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from .answer import Citation, citations, quoted, render
+from .answerability import Evidence, Rule, asked_type, evidence, load_rule, offers_type
 from .corpus import Document, load_corpus
 from .embed import Embedder, load_embedder
 from .errors import InputError
 from .index import LoadedIndex, build_index, expected_manifest, staleness
+from .lexical import tokenize
 from .normalize import question_language
-from .retrieve import Retriever
+from .retrieve import Retriever, dense_text
 from .settings import Settings
 
 log = logging.getLogger("sanad")
 
-#: Abstain when the best passage's cosine similarity (multilingual-e5-small, best view) is
-#: below this. Calibrated on tests/data/dev.jsonl with `bot eval --calibrate` (see docs).
-ABSTAIN_THRESHOLD = 0.83
+#: For a model that was never calibrated (`bot calibrate`): abstain below this best cosine.
+UNCALIBRATED_THRESHOLD = 0.8
 
 
 @dataclass(frozen=True)
@@ -37,12 +38,12 @@ class Answer:
     citations: list[Citation]
     model: str
     index: str
-    top_score: float
+    evidence: Evidence  # what the abstention rule saw; not part of the public schema
 
     def to_dict(self) -> dict[str, Any]:
         """The public JSON object."""
         d = asdict(self)
-        d.pop("top_score")
+        d.pop("evidence")
         return d
 
 
@@ -65,6 +66,7 @@ class Sanad:
         self.docs = {d.id: d for d in docs}
         self.embedder = embedder
         self._lock = threading.Lock()
+        self._rule = self.rule
         self._set_index(index)
 
     @classmethod
@@ -86,10 +88,11 @@ class Sanad:
         return self._state[0]
 
     @property
-    def threshold(self) -> float:
-        """The abstention threshold in use."""
+    def rule(self) -> Rule:
+        """The abstention rule in use: calibrated for the model, threshold overridable."""
+        rule = load_rule(self.embedder.model_id) or Rule(0.0, 0.0, UNCALIBRATED_THRESHOLD)
         t = self.settings.abstain_threshold
-        return ABSTAIN_THRESHOLD if t is None else t
+        return rule if t is None else Rule(rule.w_peak, rule.w_coverage, t)
 
     def reload(self) -> str:
         """Re-read corpus and index (rebuilding if stale) and swap them in; return the id."""
@@ -124,12 +127,16 @@ class Sanad:
             raise InputError(f"top_k must be between 1 and 20, not {k}")
         language = lang or question_language(question)
         index, retriever = self._state
-        hits = retriever.search(retrieval_query or question, k)
-        top = hits[0].dense if hits and retriever.mode != "lexical" else (
-            hits[0].lexical if hits else 0.0)
-        threshold = self.threshold if retriever.mode != "lexical" else 1e-9
-        answerable = bool(hits) and top >= threshold
+        query = retrieval_query or question
+        qvec = self.embedder.encode_queries([dense_text(query)])[0]
+        hits = retriever.search(query, k, query_vec=qvec)
+        ev = evidence(retriever.dense_scores(qvec), tokenize(query), retriever.bm25.idf)
+        kind = asked_type(query)
+        if kind and hits:
+            best = hits[0].passage
+            ev = replace(ev, type_ok=offers_type(f"{best.text} {best.translation or ''}", kind))
+        answerable = bool(hits) and self._rule.answerable(ev)
         cites = citations(hits)
         text = render(language, answerable, quoted(cites, -1.0) if answerable else [])
         return Answer(question, language, text, answerable, cites, self.embedder.model_id,
-                      index.id, round(top, 4))
+                      index.id, ev)

@@ -1,0 +1,26 @@
+# Sanad: the two commands of the README, and a few helpers.
+.PHONY: run test setup setup-test ask index bench lint
+
+run: setup            ## set up, then start the chatbot server on the default corpus
+	.venv/bin/bot serve
+
+test: setup-test      ## set up (incl. test tools and Chromium), then run every test
+	.venv/bin/python -m pytest -q
+
+setup:
+	scripts/setup.sh
+
+setup-test:
+	scripts/setup.sh --test
+
+ask: setup            ## make ask Q="How many US troops are in Qatar?"
+	.venv/bin/bot ask "$(Q)"
+
+index: setup
+	.venv/bin/bot index build
+
+bench: setup
+	.venv/bin/python scripts/bench.py
+
+lint:
+	.venv/bin/ruff check bot tests scripts
