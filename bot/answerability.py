@@ -37,10 +37,10 @@ CALIBRATION_FILE = Path(__file__).with_name("calibration.json")
 _ASKS_DATE = re.compile(
     r"\b(?:when|what year|which year|in what year|what month|which month|what date|since when)\b"
     r"|(?:^|\s)(?:متي|امتي|ايمتي|وقتاش|في اي (?:عام|سنه|شهر|تاريخ)|باي (?:عام|سنه)|"
-    r"ما (?:تاريخ|سنه)|منذ متي)(?:\s|$)")
+    r"ما (?:تاريخ|سنه)|منذ متي)(?!\w)")
 _ASKS_NUMBER = re.compile(
     r"\b(?:how many|how much|how old|what number|what percentage|what share)\b"
-    r"|(?:^|\s)(?:كم|بكم|كام|ما عدد|ما هو عدد|شكثر|قديش|ما حجم|ما قيمه|ما نسبه)(?:\s|$)")
+    r"|(?:^|\s)(?:كم|بكم|كام|ما عدد|ما هو عدد|شكثر|قديش|ما حجم|ما قيمه|ما نسبه)(?!\w)")
 _MONTHS = (
     "january february march april may june july august september october november december "
     "يناير فبراير مارس ابريل مايو يونيو يوليو اغسطس سبتمبر اكتوبر نوفمبر ديسمبر "

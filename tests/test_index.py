@@ -1,0 +1,118 @@
+"""The on-disk index: round trip, idempotence, incremental builds, staleness, atomic writes."""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pytest
+
+import bot.index as index_mod
+from bot.corpus import load_corpus
+from bot.index import VectorIndex, build_index, expected_manifest, load_index, staleness
+from bot.service import Sanad
+from conftest import DOC_ID, make_settings
+
+
+def files_state(folder):
+    return {p.relative_to(folder): (p.stat().st_mtime_ns, p.read_bytes())
+            for p in folder.rglob("*") if p.is_file()}
+
+
+def test_vector_index_searches_by_cosine():
+    v = np.eye(4, dtype=np.float32)
+    idx = VectorIndex.build(v)
+    scores, rows = idx.search(np.array([[0, 0.6, 0.8, 0]], np.float32), 2)
+    assert rows[0].tolist() == [2, 1]
+    assert np.allclose(scores[0], [0.8, 0.6])
+    assert idx.count == 4 and np.allclose(idx.vectors(), v)
+
+
+def test_round_trip(tmp_path, corpus_copy, fake_embedder):
+    docs = load_corpus(corpus_copy)
+    built, embedded = build_index(tmp_path, docs, fake_embedder)
+    assert embedded == 36  # 18 sentences + 18 aligned translations
+    loaded = load_index(tmp_path)
+    assert loaded.id == built.id == expected_manifest(docs, fake_embedder)["id"]
+    assert [p.id for p in loaded.passages] == [p.id for p in docs[0].passages]
+    assert loaded.passages[6].text == docs[0].passages[6].text
+    assert loaded.vectors.count == 36
+    m = loaded.manifest
+    assert m["format_version"] == index_mod.FORMAT_VERSION
+    assert m["model"]["fingerprint"] == fake_embedder.fingerprint
+    assert m["documents"][0]["sha256"] == docs[0].sha256 and m["passage_count"] == 18
+
+
+def test_second_build_changes_nothing(tmp_path, corpus_copy, fake_embedder):
+    docs = load_corpus(corpus_copy)
+    build_index(tmp_path, docs, fake_embedder)
+    before = files_state(tmp_path)
+    _, embedded = build_index(tmp_path, docs, fake_embedder)
+    assert embedded == 0
+    assert files_state(tmp_path) == before
+
+
+def test_changed_document_is_rebuilt_incrementally(tmp_path, corpus_copy, fake_embedder):
+    build_index(tmp_path, load_corpus(corpus_copy), fake_embedder)
+    folder = corpus_copy / "extra"
+    folder.mkdir()
+    (folder / "meta.json").write_text('{"id": "extra", "title": "Extra", "language": "en"}')
+    (folder / "document.txt").write_text("One new sentence. And another.")
+    docs = load_corpus(corpus_copy)
+    assert "corpus changed (extra)" in staleness(tmp_path, expected_manifest(docs, fake_embedder))
+    index, embedded = build_index(tmp_path, docs, fake_embedder)
+    assert embedded == 2  # only the new document's sentences; the seed's vectors are reused
+    assert index.manifest["passage_count"] == 20
+    assert len(list((tmp_path / "builds").iterdir())) == 1  # the old build was removed
+
+
+def test_model_change_makes_the_index_stale(tmp_path, corpus_copy, fake_embedder):
+    docs = load_corpus(corpus_copy)
+    build_index(tmp_path, docs, fake_embedder)
+    other = type(fake_embedder)(dim=128)
+    other.fingerprint = "hash-trigrams-128"
+    assert "model changed" in staleness(tmp_path, expected_manifest(docs, other))
+    assert staleness(tmp_path / "nothing", expected_manifest(docs, other)) == \
+        "no index has been built yet"
+
+
+def test_interrupted_build_leaves_previous_index_usable(tmp_path, corpus_copy, fake_embedder,
+                                                        monkeypatch):
+    docs = load_corpus(corpus_copy)
+    good, _ = build_index(tmp_path, docs, fake_embedder)
+    path = corpus_copy / DOC_ID / "document.txt"
+    path.write_text(path.read_text(encoding="utf-8") + "\nجملة جديدة.", encoding="utf-8")
+
+    def explode(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(index_mod.VectorIndex, "save", explode)
+    with pytest.raises(KeyboardInterrupt):
+        build_index(tmp_path, load_corpus(corpus_copy), fake_embedder)
+    survivor = load_index(tmp_path)
+    assert survivor.id == good.id and survivor.vectors.count == 36
+    assert not [p for p in (tmp_path / "builds").iterdir() if p.name.startswith(".tmp-")]
+
+
+def test_sanad_rebuilds_a_stale_index_and_says_why(tmp_path, corpus_copy, fake_embedder, caplog):
+    settings = make_settings(tmp_path, corpus=corpus_copy)
+    with caplog.at_level(logging.INFO, logger="sanad"):
+        first = Sanad.open(settings, embedder=fake_embedder)
+    assert "no index has been built yet" in caplog.text
+    caplog.clear()
+    path = corpus_copy / DOC_ID / "meta.json"
+    path.write_text(path.read_text(encoding="utf-8").replace("قطر الدفاعية", "قطر العسكرية"),
+                    encoding="utf-8")
+    with caplog.at_level(logging.INFO, logger="sanad"):
+        second = Sanad.open(settings, embedder=fake_embedder)
+    assert "indexed texts changed" in caplog.text
+    assert second.index.id != first.index.id
+
+
+def test_unreadable_index_says_what_to_run(tmp_path, corpus_copy, fake_embedder):
+    build_index(tmp_path, load_corpus(corpus_copy), fake_embedder)
+    (load_index(tmp_path).path / "rows.json").write_text("garbage")
+    from bot.errors import IndexError_
+
+    with pytest.raises(IndexError_, match="bot index build --force"):
+        load_index(tmp_path)
