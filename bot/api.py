@@ -1,0 +1,447 @@
+"""The HTTP API: chat with follow-ups, OpenAI-compatible completions, passages, documents,
+citation checking, health. ``create_app`` builds the app; nothing heavy happens at import.
+
+The lifespan opens :class:`~bot.service.Sanad` once and keeps it in ``app.state.sanad``;
+handlers receive it through :data:`SanadDep` (tests may override :func:`get_sanad`). Handlers
+are plain ``def``: FastAPI runs them in its thread pool, so model work never blocks the event
+loop and concurrent requests are all served.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+import logging
+import signal
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import Depends, FastAPI, Header, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse, StreamingResponse
+from fastapi.staticfiles import StaticFiles
+from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from . import __version__
+from .errors import InputError, NotFound, SanadError
+from .followup import Turn, resolve
+from .schemas import (
+    AssistantMessage,
+    ChatCompletion,
+    ChatCompletionRequest,
+    ChatRequest,
+    ChatResponse,
+    Choice,
+    CitationCheck,
+    DocumentOut,
+    DocumentSummary,
+    ErrorResponse,
+    Health,
+    Info,
+    Neighbour,
+    PassageOut,
+    PassageSpan,
+    QuoteResult,
+    Reloaded,
+    SupportOut,
+    TextSpan,
+    Usage,
+    VerifyRequest,
+    VerifyResponse,
+)
+from .service import Sanad
+from .settings import Settings, load_settings
+from .verify import PARTIAL_AT, SUPPORTED_AT, Verifier, check_quote, overlapping
+
+log = logging.getLogger("sanad")
+
+#: Every error response is documented with the one error shape.
+ERRORS = {code: {"model": ErrorResponse} for code in (400, 404, 413, 415, 422, 503)}
+_STATUS_CODES = {400: "bad_request", 401: "unauthorized", 404: "not_found",
+                 405: "method_not_allowed", 413: "body_too_large", 415: "unsupported_media_type",
+                 422: "invalid_input", 503: "not_ready"}
+
+
+class NotReady(SanadError):
+    """The model and index are not loaded (yet)."""
+
+    code = "not_ready"
+
+
+def error(status: int, code: str, message: str, headers: dict | None = None) -> JSONResponse:
+    """The one error response shape."""
+    return JSONResponse({"error": {"code": code, "message": message}}, status, headers=headers)
+
+
+# ---------------------------------------------------------------- dependencies
+
+def get_sanad(request: Request) -> Sanad:
+    """The loaded Sanad (503 until the lifespan has loaded it)."""
+    sanad = getattr(request.app.state, "sanad", None)
+    if sanad is None:
+        raise NotReady("the model and index are still loading: retry when GET /readyz says ready")
+    return sanad
+
+
+SanadDep = Annotated[Sanad, Depends(get_sanad)]
+
+
+def _verifier(sanad: Sanad) -> Verifier:
+    # One verifier per loaded index, rebuilt when a reload swaps the index in.
+    index = sanad.index
+    cached = getattr(sanad, "_api_verifier", None)
+    if cached is None or cached.index is not index:
+        cached = Verifier(index, sanad.embedder)
+        sanad._api_verifier = cached  # type: ignore[attr-defined]
+    return cached
+
+
+# ---------------------------------------------------------------- middleware
+
+class BodyGuard:
+    """Rejects request bodies that are not JSON (415) or larger than the limit (413).
+
+    The body is read here, at most ``max_bytes + 1`` of it, and replayed to the app, so a
+    client that lies about (or omits) Content-Length cannot push more than the limit.
+    """
+
+    def __init__(self, app, max_bytes: int):
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or scope["method"] not in ("POST", "PUT", "PATCH") \
+                or not scope["path"].startswith("/v1/"):
+            return await self.app(scope, receive, send)
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        if headers.get("content-length", "") in ("", "0") and "transfer-encoding" not in headers:
+            return await self.app(scope, receive, send)  # no body: nothing to check
+        ctype = headers.get("content-type", "").split(";")[0].strip().lower()
+        if not (ctype == "application/json" or ctype.endswith("+json")):
+            return await error(415, "unsupported_media_type", f"send the body as JSON with "
+                               f"Content-Type: application/json (got {ctype or 'none'!r})"
+                               )(scope, receive, send)
+        too_big = error(413, "body_too_large", f"the body is larger than {self.max_bytes} bytes "
+                        "(SANAD_MAX_BODY_BYTES): send a shorter question or history")
+        if int(headers.get("content-length", "0") or 0) > self.max_bytes:
+            return await too_big(scope, receive, send)
+        chunks, size, more = [], 0, True
+        while more:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            chunks.append(message.get("body", b""))
+            size += len(chunks[-1])
+            more = message.get("more_body", False)
+            if size > self.max_bytes:
+                return await too_big(scope, receive, send)
+        body, sent = b"".join(chunks), False
+
+        async def replay():
+            nonlocal sent
+            if sent:
+                return await receive()
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        return await self.app(scope, replay, send)
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError):
+        errors = exc.errors()
+        if any(e.get("type") == "json_invalid" for e in errors):
+            detail = next(e for e in errors if e.get("type") == "json_invalid")
+            where = detail.get("loc", ["", ""])[-1]
+            return error(400, "invalid_json", f"the body is not valid JSON (at position {where}"
+                         f"): {detail.get('ctx', {}).get('error', 'syntax error')}")
+        parts = []
+        for e in errors[:5]:
+            loc = ".".join(str(x) for x in e.get("loc", ())[1:]) or "body"
+            parts.append(f"{loc}: {e.get('msg')}")
+        return error(422, "invalid_input", "; ".join(parts))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException):
+        code = _STATUS_CODES.get(exc.status_code, "http_error")
+        message = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
+        if exc.status_code == 404 and message == "Not Found":
+            message = f"no endpoint {request.url.path}: GET /docs lists them"
+        return error(exc.status_code, code, message, getattr(exc, "headers", None))
+
+    @app.exception_handler(SanadError)
+    async def sanad_error(request: Request, exc: SanadError):
+        status = {InputError: 422, NotFound: 404, NotReady: 503}.get(type(exc), 503)
+        return error(status, exc.code, str(exc))
+
+    @app.exception_handler(Exception)
+    async def crash(request: Request, exc: Exception):
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return error(500, "internal_error", "Sanad failed on this request; the server log has "
+                     "the details")
+
+
+# ---------------------------------------------------------------- lifespan and docs
+
+def _docs_assets() -> Path | None:
+    try:
+        import fastapi_offline
+    except ImportError:
+        return None
+    return Path(fastapi_offline.__file__).parent / "static"
+
+
+def _install_docs(app: FastAPI) -> None:
+    """/docs and /redoc from local files: the default pages load scripts from a CDN."""
+    assets = _docs_assets()
+    if assets is None:
+        log.warning("fastapi-offline is not installed: /docs and /redoc are disabled")
+        return
+    app.mount("/static/docs", StaticFiles(directory=assets), name="docs-assets")
+
+    @app.get("/docs", include_in_schema=False)
+    def swagger() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json", title="Sanad API",
+            swagger_js_url="/static/docs/swagger-ui-bundle.js",
+            swagger_css_url="/static/docs/swagger-ui.css",
+            swagger_favicon_url="/static/docs/favicon.png")
+
+    @app.get("/redoc", include_in_schema=False)
+    def redoc() -> HTMLResponse:
+        return get_redoc_html(openapi_url="/openapi.json", title="Sanad API",
+                              redoc_js_url="/static/docs/redoc.standalone.js",
+                              redoc_favicon_url="/static/docs/favicon.png",
+                              with_google_fonts=False)
+
+
+def _on_sighup(loop: asyncio.AbstractEventLoop, sanad: Sanad) -> None:
+    def reload() -> None:
+        try:
+            log.info("SIGHUP: index %s now in use", sanad.reload())
+        except SanadError as exc:
+            log.error("SIGHUP: reload failed, keeping the current index: %s", exc)
+
+    loop.run_in_executor(None, reload)
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI):
+    settings: Settings = app.state.settings
+    if getattr(app.state, "sanad", None) is None:
+        app.state.sanad = await run_in_threadpool(Sanad.open, settings)
+    loop = asyncio.get_running_loop()
+    hup = hasattr(signal, "SIGHUP") and threading.current_thread() is threading.main_thread()
+    if hup:  # only the main thread may install signal handlers (not under TestClient)
+        loop.add_signal_handler(signal.SIGHUP, _on_sighup, loop, app.state.sanad)
+    try:
+        yield
+    finally:
+        if hup:
+            loop.remove_signal_handler(signal.SIGHUP)
+
+
+# ---------------------------------------------------------------- handlers
+
+def chat(body: ChatRequest, sanad: SanadDep) -> dict:
+    """Answer a question, resolving short follow-ups from the earlier user turns."""
+    limit = sanad.settings.max_history_turns
+    if len(body.history) > limit:
+        raise InputError(f"history has {len(body.history)} turns; the limit is {limit} "
+                         "(SANAD_MAX_HISTORY_TURNS): send only the latest turns")
+    question = sanad.check_question(body.question)
+    res = resolve(question, [Turn(t.role, t.content) for t in body.history])
+    answer = sanad.ask(question, lang=body.lang, top_k=body.top_k, retrieval_query=res.query)
+    return {**answer.to_dict(), "resolved_query": res.query}
+
+
+def chat_completions(body: ChatCompletionRequest, sanad: SanadDep):
+    """OpenAI-compatible chat: the last user message is the question, earlier ones history."""
+    turns = [m for m in body.messages if m.role in ("user", "assistant")]
+    if not turns or turns[-1].role != "user":
+        raise InputError("messages must end with a user message: the question to answer")
+    history = [{"role": m.role, "content": m.text()} for m in turns[:-1]]
+    history = history[-sanad.settings.max_history_turns:] if sanad.settings.max_history_turns \
+        else []
+    try:
+        request = ChatRequest.model_validate({"question": turns[-1].text(), "lang": body.lang,
+                                              "top_k": body.top_k, "history": history})
+    except ValidationError as exc:
+        e = exc.errors()[0]
+        where = ".".join(str(x) for x in e["loc"])
+        raise InputError(f"messages (as {where}): {e['msg']}") from None
+    result = chat(request, sanad)
+    completion = _completion(result, body.model or "sanad")
+    if body.stream:
+        return StreamingResponse(_sse(completion), media_type="text/event-stream")
+    return completion
+
+
+def _completion(result: dict, model: str) -> ChatCompletion:
+    words = len(result["question"].split()), len(result["answer"].split())
+    return ChatCompletion(
+        id=f"chatcmpl-{uuid.uuid4().hex[:24]}", created=int(time.time()), model=model,
+        choices=[Choice(message=AssistantMessage(content=result["answer"]))],
+        usage=Usage(prompt_tokens=words[0], completion_tokens=words[1], total_tokens=sum(words)),
+        citations=result["citations"], answerable=result["answerable"],
+        resolved_query=result["resolved_query"])
+
+
+def _sse(c: ChatCompletion) -> Iterator[str]:
+    """The completion as OpenAI ``chat.completion.chunk`` events: role, text pieces, stop."""
+    base = {"id": c.id, "object": "chat.completion.chunk", "created": c.created, "model": c.model}
+
+    def event(delta: dict, finish: str | None = None, **extra) -> str:
+        chunk = {**base, "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+                 **extra}
+        return f"data: {json.dumps(chunk, ensure_ascii=False)}\n\n"
+
+    yield event({"role": "assistant", "content": ""})
+    text = c.choices[0].message.content
+    for i in range(0, len(text), 40):
+        yield event({"content": text[i:i + 40]})
+    yield event({}, "stop", citations=[x.model_dump() for x in c.citations],
+                answerable=c.answerable, resolved_query=c.resolved_query)
+    yield "data: [DONE]\n\n"
+
+
+def get_passage(passage_id: str, sanad: SanadDep) -> PassageOut:
+    """One passage with its document, section, translation and neighbouring sentences."""
+    doc = sanad.docs.get(passage_id.rsplit(":", 1)[0])
+    p = next((p for p in doc.passages if p.id == passage_id), None) if doc else None
+    if p is None:
+        raise NotFound(f"no passage {passage_id!r}: ids look like '<doc-id>:<n>' "
+                       "(GET /v1/documents lists documents and their passages)")
+    near = {q.n: q for q in doc.passages}
+    return PassageOut(id=p.id, doc_id=doc.id, doc_title=doc.title, doc_title_en=doc.title_en,
+                      n=p.n, start=p.start, end=p.end, text=p.text, section=p.section,
+                      translation=p.translation, previous=Neighbour.of(near.get(p.n - 1)),
+                      next=Neighbour.of(near.get(p.n + 1)))
+
+
+def list_documents(sanad: SanadDep) -> list[DocumentSummary]:
+    """Metadata of every corpus document."""
+    return [DocumentSummary.of(d) for d in sanad.docs.values()]
+
+
+def get_document(doc_id: str, sanad: SanadDep) -> DocumentOut:
+    """A document's raw text with its passages' spans, headings and excluded comment span."""
+    d = sanad.docs.get(doc_id)
+    if d is None:
+        raise NotFound(f"no document {doc_id!r}: GET /v1/documents lists the ids "
+                       f"({', '.join(sorted(sanad.docs))})")
+    seg = d.segmentation
+    return DocumentOut(**DocumentSummary.of(d).model_dump(), raw=d.raw, meta=d.meta,
+                       passage_spans=[PassageSpan(id=p.id, n=p.n, start=p.start, end=p.end,
+                                                  section=p.section) for p in d.passages],
+                       headings=[TextSpan.of(d.raw, h) for h in seg.headings],
+                       excluded=TextSpan.of(d.raw, seg.excluded))
+
+
+def verify(body: VerifyRequest, sanad: SanadDep) -> VerifyResponse:
+    """Check each citation and quote offered for a claim; with none, propose the best."""
+    claim, verifier = sanad.check_question(body.claim), _verifier(sanad)
+    texts = {p.id: p.text for p in verifier.index.passages}
+    known = [c for c in body.citations if c in verifier.position]
+    support = dict(zip(known, verifier.support(claim, known), strict=True))
+    cites = [CitationCheck(id=c, exists=c in support, support=SupportOut.of(support[c], texts[c])
+                           if c in support else None,
+                           message="passage found" if c in support else f"no passage {c!r}")
+             for c in body.citations]
+    quotes = []
+    for q in body.quotes:
+        check = check_quote(sanad.docs.get(q.doc_id), q.doc_id, q.start, q.end, q.quote)
+        ids = overlapping(verifier.index.passages, q.doc_id, q.start, q.end) if check.exists else []
+        quotes.append(QuoteResult.of(check, [SupportOut.of(s, texts[s.passage_id])
+                                             for s in verifier.support(claim, ids)]))
+    best = [] if (body.citations or body.quotes) else [
+        SupportOut.of(s, texts[s.passage_id]) for s in verifier.best(claim, body.top_k)]
+    return VerifyResponse(claim=claim, citations=cites, quotes=quotes, best=best,
+                          thresholds={"supported": SUPPORTED_AT, "partial": PARTIAL_AT})
+
+
+def healthz() -> Health:
+    """The process is alive (says nothing about the model)."""
+    return Health(status="ok")
+
+
+def readyz(sanad: SanadDep) -> Health:
+    """The model and index are loaded and answering (503 until then)."""
+    return Health(status="ready", index=sanad.index.id, passages=len(sanad.index.passages))
+
+
+def info(sanad: SanadDep) -> Info:
+    """Model, index manifest, corpus documents, version and limits."""
+    s = sanad.settings
+    return Info(version=__version__, model=sanad.embedder.model_id, index=sanad.index.manifest,
+                documents=list_documents(sanad),
+                limits={"max_question_chars": s.max_question_chars, "max_history_turns":
+                        s.max_history_turns, "max_body_bytes": s.max_body_bytes, "max_top_k": 20})
+
+
+def reload_index(sanad: SanadDep, request: Request,
+                 authorization: Annotated[str | None, Header()] = None) -> Reloaded:
+    """Re-read corpus and index and swap them in; requests in flight finish on the old one."""
+    token = request.app.state.settings.admin_token
+    if not token:
+        raise StarletteHTTPException(404, "admin endpoints are disabled: set SANAD_ADMIN_TOKEN")
+    given = (authorization or "").removeprefix("Bearer ").strip()
+    if not hmac.compare_digest(given.encode(), token.encode()):
+        raise StarletteHTTPException(401, "send Authorization: Bearer <SANAD_ADMIN_TOKEN>",
+                                     headers={"WWW-Authenticate": "Bearer"})
+    previous = sanad.index.id
+    return Reloaded(index=sanad.reload(), previous=previous)
+
+
+# ---------------------------------------------------------------- the app
+
+def create_app(settings: Settings | None = None, sanad: Sanad | None = None) -> FastAPI:
+    """The API app. ``sanad`` skips loading (tests); otherwise the lifespan opens it."""
+    settings = settings or (sanad.settings if sanad else load_settings())
+    app = FastAPI(title="Sanad", version=__version__, lifespan=_lifespan, docs_url=None,
+                  redoc_url=None, description="Cited answers from the corpus; see docs/api.md.")
+    app.state.settings, app.state.sanad = settings, sanad
+    _install_error_handlers(app)
+    _install_docs(app)
+    add = app.add_api_route
+    add("/v1/chat", chat, methods=["POST"], response_model=ChatResponse, responses=ERRORS,
+        tags=["chat"])
+    add("/v1/chat/completions", chat_completions, methods=["POST"], response_model=ChatCompletion,
+        responses={**ERRORS, 200: {"content": {"text/event-stream": {}}}}, tags=["chat"])
+    add("/v1/passages/{passage_id}", get_passage, methods=["GET"], response_model=PassageOut,
+        responses=ERRORS, tags=["corpus"])
+    add("/v1/documents", list_documents, methods=["GET"],
+        response_model=list[DocumentSummary], responses=ERRORS, tags=["corpus"])
+    add("/v1/documents/{doc_id}", get_document, methods=["GET"], response_model=DocumentOut,
+        responses=ERRORS, tags=["corpus"])
+    add("/v1/verify", verify, methods=["POST"], response_model=VerifyResponse, responses=ERRORS,
+        tags=["verify"])
+    add("/healthz", healthz, methods=["GET"], response_model=Health, tags=["health"])
+    add("/readyz", readyz, methods=["GET"], response_model=Health, responses=ERRORS,
+        tags=["health"])
+    add("/v1/info", info, methods=["GET"], response_model=Info, responses=ERRORS,
+        tags=["health"])
+    add("/v1/admin/reload", reload_index, methods=["POST"], response_model=Reloaded,
+        responses={**ERRORS, 401: {"model": ErrorResponse}}, tags=["admin"])
+    try:
+        from .web import router
+    except ImportError:
+        pass
+    else:
+        app.include_router(router)
+    app.add_middleware(BodyGuard, max_bytes=settings.max_body_bytes)
+    if settings.cors_origins:  # outermost, so error responses carry CORS headers too
+        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins,
+                           allow_methods=["GET", "POST"], allow_headers=["Content-Type"])
+    return app

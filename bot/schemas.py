@@ -1,0 +1,354 @@
+"""Request and response models of the HTTP API (pydantic lives only at this edge).
+
+Limits that depend on settings (question length, history length) are checked by the
+handlers against the live settings; the descriptions here give their defaults.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from .corpus import Document, Passage
+from .segment import Span
+from .verify import QuoteCheck, Support
+
+Lang = Literal["ar", "en"]
+
+
+def _encodable(text: str) -> str:
+    # JSON may carry lone surrogates ("\\ud800"), which no UTF-8 response can echo back.
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ValueError(f"invalid Unicode at character {exc.start} (a lone surrogate): "
+                         "send well-formed UTF-8 text") from None
+    return text
+
+
+#: A request string that is well-formed Unicode.
+Text = Annotated[str, AfterValidator(_encodable)]
+
+
+class _Request(BaseModel):
+    # Strict: a number is not a string and "3" is not an int; unknown fields are mistakes.
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class ErrorDetail(BaseModel):
+    """What went wrong, and what to do about it."""
+
+    code: str = Field(description="Stable machine-readable name, e.g. invalid_input.")
+    message: str = Field(description="Human-readable; says what to fix.")
+
+
+class ErrorResponse(BaseModel):
+    """The one shape of every 4xx and 5xx response."""
+
+    error: ErrorDetail
+
+
+class HistoryTurn(_Request):
+    """One earlier message of the conversation."""
+
+    role: Literal["user", "assistant"]
+    content: Text = Field(max_length=20_000)
+
+
+class ChatRequest(_Request):
+    """A question, optionally with the conversation so far."""
+
+    question: Text = Field(min_length=1, description="Non-blank; at most SANAD_MAX_QUESTION_CHARS "
+                          "characters (default 1,000).")
+    lang: Lang | None = Field(None, description="Answer language; default: the question's script.")
+    top_k: int | None = Field(None, ge=1, le=20, description="Number of citations (1-20).")
+    history: list[HistoryTurn] = Field(default_factory=list, description="Earlier turns, oldest "
+                                       "first; at most SANAD_MAX_HISTORY_TURNS (default 20).")
+
+
+class CitationOut(BaseModel):
+    """A numbered citation: the verbatim sentence and where it is in its document."""
+
+    n: int
+    id: str
+    doc_id: str
+    text: str
+    translation: str | None
+    start: int
+    end: int
+    score: float
+    section: str | None
+
+
+class ChatResponse(BaseModel):
+    """The ``bot ask --json`` object plus the retrieval query actually used."""
+
+    model_config = ConfigDict(extra="allow")
+
+    question: str
+    language: Lang
+    answer: str
+    answerable: bool
+    citations: list[CitationOut]
+    model: str
+    index: str
+    resolved_query: str = Field(description="The query used for retrieval: the question, plus "
+                                "the earlier topic when the question is a short follow-up.")
+
+
+class ChatMessage(BaseModel):
+    """An OpenAI chat message (text content, or a list of text parts)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    role: Literal["system", "developer", "user", "assistant", "tool"]
+    content: Text | list[dict[str, Any]] | None = None
+
+    def text(self) -> str:
+        """The message's text (text parts joined)."""
+        if isinstance(self.content, list):
+            return " ".join(str(p.get("text", "")) for p in self.content
+                            if p.get("type") == "text")
+        return self.content or ""
+
+
+class ChatCompletionRequest(BaseModel):
+    """OpenAI-compatible request; sampling parameters are accepted and ignored."""
+
+    model_config = ConfigDict(extra="allow")
+
+    model: Text | None = None
+    messages: list[ChatMessage] = Field(min_length=1)
+    stream: bool = False
+    lang: Lang | None = None
+    top_k: int | None = Field(None, ge=1, le=20)
+
+
+class AssistantMessage(BaseModel):
+    """The assistant's reply."""
+
+    role: Literal["assistant"] = "assistant"
+    content: str
+
+
+class Choice(BaseModel):
+    """The one choice Sanad returns."""
+
+    index: int = 0
+    message: AssistantMessage
+    finish_reason: Literal["stop"] = "stop"
+
+
+class Usage(BaseModel):
+    """Word counts (Sanad has no tokens to bill; these keep clients that read usage happy)."""
+
+    prompt_tokens: int
+    completion_tokens: int
+    total_tokens: int
+
+
+class ChatCompletion(BaseModel):
+    """OpenAI-compatible response with Sanad's citations in extra fields."""
+
+    id: str
+    object: Literal["chat.completion"] = "chat.completion"
+    created: int
+    model: str
+    choices: list[Choice]
+    usage: Usage
+    citations: list[CitationOut]
+    answerable: bool
+    resolved_query: str
+
+
+class Neighbour(BaseModel):
+    """The sentence before or after a passage."""
+
+    id: str
+    text: str
+    start: int
+    end: int
+    translation: str | None
+
+    @classmethod
+    def of(cls, p: Passage | None) -> Neighbour | None:
+        """From a core passage (None stays None)."""
+        return None if p is None else cls(id=p.id, text=p.text, start=p.start, end=p.end,
+                                          translation=p.translation)
+
+
+class PassageOut(BaseModel):
+    """A passage with its document and its neighbouring sentences."""
+
+    id: str
+    doc_id: str
+    doc_title: str
+    doc_title_en: str | None
+    n: int
+    start: int
+    end: int
+    text: str
+    section: str | None
+    translation: str | None
+    previous: Neighbour | None
+    next: Neighbour | None
+
+
+class DocumentSummary(BaseModel):
+    """Metadata of one corpus document."""
+
+    id: str
+    title: str
+    title_en: str | None
+    language: Lang
+    source: str | None
+    sha256: str
+    characters: int
+    passages: int
+
+    @classmethod
+    def of(cls, d: Document) -> DocumentSummary:
+        """From a core document."""
+        return cls(id=d.id, title=d.title, title_en=d.title_en, language=d.language,
+                   source=d.meta.get("source"), sha256=d.sha256, characters=len(d.raw),
+                   passages=len(d.passages))
+
+
+class PassageSpan(BaseModel):
+    """Where one passage is in the raw text."""
+
+    id: str
+    n: int
+    start: int
+    end: int
+    section: str | None
+
+
+class TextSpan(BaseModel):
+    """A ``[start, end)`` range of the raw text and the text itself."""
+
+    start: int
+    end: int
+    text: str
+
+    @classmethod
+    def of(cls, raw: str, s: Span | None) -> TextSpan | None:
+        """From a core span."""
+        return None if s is None else cls(start=s.start, end=s.end, text=raw[s.start:s.end])
+
+
+class DocumentOut(DocumentSummary):
+    """A document with its raw text and every span a client needs to highlight citations."""
+
+    raw: str = Field(description="The text, verbatim; offsets are Unicode code points.")
+    meta: dict[str, Any]
+    passage_spans: list[PassageSpan]
+    headings: list[TextSpan]
+    excluded: TextSpan | None = Field(description="The trailing reader-comment section, "
+                                      "never indexed or cited.")
+
+
+class Quote(_Request):
+    """A quotation the client claims is at ``[start, end)`` of a document."""
+
+    doc_id: Text
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+    quote: Text
+
+
+class VerifyRequest(_Request):
+    """A claim, and optionally the citations or quotes offered for it."""
+
+    claim: Text = Field(min_length=1, description="Non-blank; at most SANAD_MAX_QUESTION_CHARS "
+                       "characters (default 1,000).")
+    citations: list[Text] = Field(default_factory=list, max_length=20,
+                                  description="Passage ids.")
+    quotes: list[Quote] = Field(default_factory=list, max_length=20)
+    top_k: int = Field(3, ge=1, le=20, description="How many passages to propose when no "
+                       "citation or quote is given.")
+
+
+class SupportOut(BaseModel):
+    """How strongly one passage supports the claim."""
+
+    passage_id: str
+    verdict: Literal["supported", "partial", "unsupported"]
+    score: float
+    dense: float
+    coverage: float
+    unmatched_numbers: list[str]
+    text: str
+
+    @classmethod
+    def of(cls, s: Support, text: str) -> SupportOut:
+        """From a core judgement."""
+        return cls(passage_id=s.passage_id, verdict=s.verdict, score=s.score, dense=s.dense,
+                   coverage=s.coverage, unmatched_numbers=list(s.unmatched_numbers), text=text)
+
+
+class CitationCheck(BaseModel):
+    """One cited passage id: does it exist, and does it support the claim."""
+
+    id: str
+    exists: bool
+    message: str
+    support: SupportOut | None
+
+
+class QuoteResult(BaseModel):
+    """One quote: does it match the source, and do the passages there support the claim."""
+
+    doc_id: str
+    start: int
+    end: int
+    quote: str
+    exists: bool
+    exact: bool
+    normalized: bool
+    source_text: str | None
+    message: str
+    support: list[SupportOut]
+
+    @classmethod
+    def of(cls, q: QuoteCheck, support: list[SupportOut]) -> QuoteResult:
+        """From a core quote check."""
+        return cls(doc_id=q.doc_id, start=q.start, end=q.end, quote=q.quote, exists=q.exists,
+                   exact=q.exact, normalized=q.normalized, source_text=q.source_text,
+                   message=q.message, support=support)
+
+
+class VerifyResponse(BaseModel):
+    """The checks of every citation and quote; or, with none given, the best passages."""
+
+    claim: str
+    citations: list[CitationCheck]
+    quotes: list[QuoteResult]
+    best: list[SupportOut] = Field(description="Filled only when no citation or quote is given.")
+    thresholds: dict[str, float]
+
+
+class Health(BaseModel):
+    """Liveness or readiness."""
+
+    status: Literal["ok", "ready"]
+    index: str | None = None
+    passages: int | None = None
+
+
+class Info(BaseModel):
+    """What is loaded: model, index manifest, documents, version, limits."""
+
+    version: str
+    model: str
+    index: dict[str, Any]
+    documents: list[DocumentSummary]
+    limits: dict[str, int]
+
+
+class Reloaded(BaseModel):
+    """The index now in use after a reload."""
+
+    index: str
+    previous: str

@@ -1,0 +1,96 @@
+"""Fixtures for the API tests: apps over fast and real Sanads, and a live `bot serve`."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from bot.api import create_app
+from bot.embed import HashEmbedder
+from bot.service import Sanad
+from bot.settings import ROOT, Settings
+
+DOC_ID = "qatar-defense-partnerships"
+ADMIN_TOKEN = "test-admin-token"
+
+
+def api_settings(tmp: Path, **kw) -> Settings:
+    """Settings on the real corpus with the index in ``tmp``."""
+    return Settings(corpus_dir=ROOT / "corpus", index_dir=tmp / "index",
+                    cache_dir=Path(os.environ.get("SANAD_CACHE_DIR", Settings().cache_dir)), **kw)
+
+
+@pytest.fixture(scope="session")
+def hash_sanad(tmp_path_factory) -> Sanad:
+    """Sanad with the fast trigram embedder (no model), index in a tmp folder."""
+    settings = api_settings(tmp_path_factory.mktemp("api-hash"), admin_token=ADMIN_TOKEN)
+    return Sanad.open(settings, embedder=HashEmbedder())
+
+
+@pytest.fixture
+def client(hash_sanad):
+    """The real app (lifespan running) over the fast Sanad."""
+    with TestClient(create_app(sanad=hash_sanad)) as c:
+        yield c
+
+
+@pytest.fixture(scope="session")
+def real_client(real_sanad):
+    """The real app over the real model (shared by the model tests)."""
+    with TestClient(create_app(sanad=real_sanad)) as c:
+        yield c
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class LiveServer:
+    """A `bot serve` subprocess and how to reach it."""
+
+    def __init__(self, proc: subprocess.Popen, url: str, env: dict):
+        self.proc, self.url, self.env = proc, url, env
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory):
+    """`bot serve` on a free port with a tmp index; waits until /readyz says ready."""
+    tmp = tmp_path_factory.mktemp("live")
+    port = free_port()
+    env = {**os.environ, "SANAD_INDEX_DIR": str(tmp / "index"), "SANAD_ADMIN_TOKEN": ADMIN_TOKEN,
+           "SANAD_CORPUS_DIR": str(ROOT / "corpus")}
+    log = (tmp / "server.log").open("w")
+    proc = subprocess.Popen([sys.executable, "-m", "bot", "serve", "--port", str(port)],
+                            env=env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 180
+    ready = False
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            ready = httpx.get(f"{url}/readyz", timeout=2).status_code == 200
+        except httpx.TransportError:
+            pass
+        if ready:
+            break
+        time.sleep(0.3)
+    if not ready:
+        proc.kill()
+        pytest.fail(f"bot serve did not become ready:\n{(tmp / 'server.log').read_text()}")
+    yield LiveServer(proc, url, env)
+    proc.send_signal(signal.SIGINT)
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
