@@ -30,12 +30,12 @@ fi
 echo "setup: provisioning the embedding model (cached after the first run)"
 .venv/bin/bot model provision
 
-if [ $want_test = 1 ] && [ ! -x /usr/bin/chromium ]; then
+if [ $want_test = 1 ] && { [ ! -x /usr/bin/chromium ] || [ ! -d /usr/share/fonts/truetype/noto ]; }; then
   if [ "$(id -u)" = 0 ]; then
-    echo "setup: installing Debian's chromium for the browser tests"
+    echo "setup: installing Debian's chromium and Noto fonts (Arabic) for the browser tests"
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -q >/dev/null
-    apt-get install -y -q chromium >/dev/null
+    apt-get install -y -q chromium fonts-noto-core >/dev/null
   else
     echo "setup: /usr/bin/chromium is missing and this is not root: browser tests will be" \
          "skipped (sudo apt-get install chromium)" >&2

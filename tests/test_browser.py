@@ -1,0 +1,541 @@
+"""The chat widget end to end: Debian's Chromium, driven by Playwright, against a live `bot serve`.
+
+Each server is a real subprocess (real model, real index built into a tmp SANAD_INDEX_DIR).
+Screenshots go to docs/screenshots/. Run with ``pytest -m browser`` (needs /usr/bin/chromium).
+"""
+
+from __future__ import annotations
+
+import http.server
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from types import SimpleNamespace
+
+import httpx
+import pytest
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+
+pytestmark = [pytest.mark.browser, pytest.mark.model, pytest.mark.slow]
+
+ROOT = Path(__file__).resolve().parent.parent
+SCREENSHOTS = ROOT / "docs" / "screenshots"
+CHROMIUM = os.environ.get("SANAD_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run"]
+START_TIMEOUT = 180  # the first start builds the index
+ANSWER_TIMEOUT = 30_000
+
+EN_QUESTION = "What is the largest US military facility in the Middle East?"
+EN_PASSAGE = "qatar-defense-partnerships:5"
+AR_QUESTION = "متى بدأت العلاقات الدبلوماسية بين الولايات المتحدة وقطر؟"
+AR_PASSAGE = "qatar-defense-partnerships:2"
+FOLLOW_UP_PASSAGE = "qatar-defense-partnerships:9"
+OFF_TOPIC = "What is the recipe for chocolate cake?"
+
+if not Path(CHROMIUM).exists():
+    pytest.skip(f"{CHROMIUM} is missing: apt-get install chromium", allow_module_level=True)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """A `bot serve` subprocess on a fixed port that can be stopped and started again."""
+
+    def __init__(self, env: dict[str, str], log: Path, port: int | None = None):
+        self.env, self.log, self.port = env, log, port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> Server:
+        cmd = [sys.executable, "-m", "bot", "serve", "--host", "127.0.0.1",
+               "--port", str(self.port)]
+        with self.log.open("ab") as log:
+            self.proc = subprocess.Popen(cmd, cwd=ROOT, env=self.env, stdout=log,
+                                         stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + START_TIMEOUT
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"bot serve exited with {self.proc.returncode}:\n"
+                                   f"{self.log.read_text(errors='replace')[-3000:]}")
+            try:
+                if httpx.get(self.url + "/readyz", timeout=2).status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.3)
+        self.stop()
+        raise RuntimeError(f"bot serve did not answer on {self.url} within {START_TIMEOUT} s")
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+        self.proc = None
+
+    def chat(self, question: str, history: list | None = None) -> dict:
+        body = {"question": question, "history": history or []}
+        r = httpx.post(self.url + "/v1/chat", json=body, timeout=30)
+        r.raise_for_status()
+        return r.json()
+
+
+@pytest.fixture(scope="session")
+def host_site():
+    """Another origin, as a site that embeds the widget: a tiny server with its own CSP.
+
+    The page is filled in per test through ``host_site.page``; it is served from 127.0.0.1
+    too, because Chrome blocks a public origin from fetching a loopback server.
+    """
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 (the stdlib's name)
+            body = site.page.encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Security-Policy", site.csp)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    site = SimpleNamespace(url=f"http://127.0.0.1:{httpd.server_address[1]}", page="", csp="")
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield site
+    httpd.shutdown()
+    httpd.server_close()
+
+
+@pytest.fixture(scope="session")
+def serve_env(tmp_path_factory, host_site) -> dict[str, str]:
+    env = dict(os.environ)
+    env.setdefault("SANAD_CACHE_DIR", "/tmp/sanad-cache")
+    env["SANAD_INDEX_DIR"] = str(tmp_path_factory.mktemp("index"))
+    env["PYTHONUNBUFFERED"] = "1"
+    env["SANAD_CORS_ORIGINS"] = json.dumps([host_site.url])  # for the embedding test
+    return env
+
+
+@pytest.fixture(scope="session")
+def server(serve_env, tmp_path_factory):
+    s = Server(serve_env, tmp_path_factory.mktemp("logs") / "serve.log").start()
+    yield s
+    s.stop()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    with playwright_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="session")
+def screenshots() -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    return SCREENSHOTS
+
+
+class Watch:
+    """What a page did that it must not: dialogs, page errors, CSP violations, console errors."""
+
+    def __init__(self, page):
+        self.dialogs: list[str] = []
+        self.problems: list[str] = []
+        self.chat_requests: list[dict] = []
+        page.on("dialog", self._dialog)
+        page.on("pageerror", lambda e: self.problems.append(f"page error: {e}"))
+        page.on("console", self._console)
+        page.on("request", self._request)
+
+    def _dialog(self, dialog) -> None:
+        self.dialogs.append(f"{dialog.type}: {dialog.message}")
+        dialog.dismiss()
+
+    def _console(self, msg) -> None:
+        # Network failures are expected while a test has stopped the server on purpose.
+        if msg.type == "error" and "Failed to load resource" not in msg.text \
+                and "ERR_CONNECTION_REFUSED" not in msg.text:
+            self.problems.append(f"console: {msg.text}")
+
+    def _request(self, request) -> None:
+        if request.url.endswith("/v1/chat") and request.method == "POST":
+            self.chat_requests.append(json.loads(request.post_data or "null"))
+
+
+def open_page(browser, url: str, width: int = 1280, height: int = 900):
+    context = browser.new_context(viewport={"width": width, "height": height},
+                                  permissions=["clipboard-read", "clipboard-write"])
+    page = context.new_page()
+    watch = Watch(page)
+    page.goto(url)
+    page.wait_for_function("customElements.get('sanad-chat') !== undefined")
+    return page, watch
+
+
+@pytest.fixture
+def en_page(browser, server):
+    page, watch = open_page(browser, server.url + "/?lang=en")
+    yield page, watch
+    assert watch.problems == []
+    assert watch.dialogs == []
+    page.context.close()
+
+
+@pytest.fixture
+def ar_page(browser, server):
+    page, watch = open_page(browser, server.url + "/?lang=ar")
+    yield page, watch
+    assert watch.problems == []
+    assert watch.dialogs == []
+    page.context.close()
+
+
+def ask(page, question: str, nth: int = 0):
+    """Type a question, press Enter, and return the nth answer message once it is there."""
+    box = page.locator("sanad-chat textarea")
+    box.fill(question)
+    box.press("Enter")
+    answer = page.locator("sanad-chat .msg.bot[data-answerable]").nth(nth)
+    answer.wait_for(timeout=ANSWER_TIMEOUT)
+    return answer
+
+
+def chips(answer) -> list[str]:
+    return [c.get_attribute("data-citation") for c in answer.locator("[data-citation]").all()]
+
+
+def deep_focus(page) -> str:
+    """Tag and class of the focused element, looking inside the widget's shadow root."""
+    return page.evaluate("""() => {
+        let el = document.activeElement;
+        while (el && el.shadowRoot && el.shadowRoot.activeElement) el = el.shadowRoot.activeElement;
+        return el ? `${el.tagName.toLowerCase()}.${el.className}` : '';
+    }""")
+
+
+def test_english_question_gets_an_answer_with_citation_chips(en_page, server, screenshots):
+    page, watch = en_page
+    answer = ask(page, EN_QUESTION)
+    expected = server.chat(EN_QUESTION)
+    assert answer.get_attribute("data-answerable") == "true"
+    assert chips(answer) == [c["id"] for c in expected["citations"]]
+    assert chips(answer)[0] == EN_PASSAGE
+    assert answer.locator(".answer").text_content() == expected["answer"]
+    assert answer.locator(".marker").first.text_content() == "[1]"
+    assert answer.locator(".chips-label").text_content() == "Sources"
+    assert watch.chat_requests == [{"question": EN_QUESTION, "history": []}]
+    page.screenshot(path=str(screenshots / "english-answer.png"))
+
+
+def test_clicking_a_chip_highlights_the_cited_sentence(en_page, server, screenshots):
+    page, _ = en_page
+    answer = ask(page, EN_QUESTION)
+    passage = httpx.get(f"{server.url}/v1/passages/{EN_PASSAGE}").json()
+    answer.locator(f'[data-citation="{EN_PASSAGE}"]').click()
+    cite = page.locator("sanad-chat .cite")
+    mark = cite.locator("mark")
+    mark.wait_for()
+    assert mark.text_content() == passage["text"]
+    assert mark.count() == 1
+    paragraph = cite.locator(".para").text_content()
+    assert passage["text"] in paragraph and "\n" not in paragraph
+    assert cite.locator(".translation").text_content() == passage["translation"]
+    assert cite.locator(".pid").text_content() == EN_PASSAGE
+    assert float(cite.locator(".score").text_content()) > 0
+    # The focus moves to the source view; the demo page highlights the same sentence.
+    assert deep_focus(page).startswith("h3")
+    assert page.locator(".sentence.cited").get_attribute("data-passage") == EN_PASSAGE
+
+    cite.locator("button.copy").click()
+    cite.locator(".copied").filter(has_text="copied").wait_for()
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert EN_PASSAGE in copied and passage["text"] in copied
+
+    page.keyboard.press("Escape")
+    assert cite.is_hidden()
+    assert deep_focus(page).startswith("button.chip")
+
+
+def test_a_cited_sentence_is_shown_inside_its_paragraph_and_section(en_page, server,
+                                                                   screenshots):
+    page, _ = en_page
+    question = "Who runs the joint Typhoon squadron?"
+    answer = ask(page, question)
+    first = server.chat(question)["citations"][0]
+    assert first["section"], "the test needs a citation from a titled section"
+    doc = httpx.get(f"{server.url}/v1/documents/{first['doc_id']}").json()
+    raw = doc["raw"]
+    line_start = raw.rfind("\n", 0, first["start"]) + 1
+    line_end = raw.find("\n", first["end"])
+    paragraph = raw[line_start : line_end if line_end != -1 else len(raw)].strip()
+    assert paragraph != first["text"], "the test needs a sentence that shares its line"
+
+    answer.locator(".marker").first.click()  # the [1] in the answer text opens citation 1
+    cite = page.locator("sanad-chat .cite")
+    cite.locator("mark").wait_for()
+    assert cite.locator("mark").text_content() == first["text"]
+    assert cite.locator(".para").text_content() == paragraph
+    assert cite.locator(".section bdi").text_content() == first["section"]
+    assert cite.locator(".doc-title").text_content() == doc["title"]
+    assert page.locator(".sentence.cited").get_attribute("data-passage") == first["id"]
+    page.screenshot(path=str(screenshots / "citation-panel.png"))
+
+
+def test_a_rejected_question_is_offered_back_without_retry(en_page):
+    page, _ = en_page
+    too_long = "Where is Al Udeid? " * 60  # over SANAD_MAX_QUESTION_CHARS (1000)
+    box = page.locator("sanad-chat textarea")
+    box.fill(too_long)
+    box.press("Enter")
+    error = page.locator("sanad-chat .msg.error")
+    error.wait_for(timeout=ANSWER_TIMEOUT)
+    assert "the limit is 1000" in error.text_content()
+    assert error.locator("button.retry").count() == 0
+    assert box.input_value() == too_long.strip()
+
+
+def test_arabic_question_renders_right_to_left(ar_page, server, screenshots):
+    page, _ = ar_page
+    answer = ask(page, AR_QUESTION)
+    expected = server.chat(AR_QUESTION)
+    assert expected["language"] == "ar"
+    assert chips(answer) == [c["id"] for c in expected["citations"]]
+    assert AR_PASSAGE in chips(answer)
+    direction = "el => getComputedStyle(el).direction"
+    assert answer.evaluate(direction) == "rtl"
+    assert answer.locator(".answer").evaluate(direction) == "rtl"
+    assert page.locator("sanad-chat .msg.user").evaluate(direction) == "rtl"
+    assert page.locator("sanad-chat .panel").evaluate(direction) == "rtl"
+    assert page.locator("sanad-chat label").text_content() == "سؤالك"
+    assert answer.locator(".chips-label").text_content() == "المصادر"
+    # Numbers inside Arabic text are isolated so they keep their order.
+    if "1972" in expected["answer"]:
+        assert "1972" in answer.locator(".answer bdi").all_text_contents()
+    font = answer.evaluate("el => getComputedStyle(el).fontFamily")
+    assert font.startswith('"Noto Naskh Arabic"')
+    page.screenshot(path=str(screenshots / "arabic-answer.png"))
+
+
+def test_a_follow_up_question_sends_the_history(en_page, server):
+    page, watch = en_page
+    opener, follow_up = "Who designated Qatar a major non-NATO ally?", "When was that?"
+    # On its own the follow-up does not find the sentence; with the history it does.
+    assert server.chat(follow_up)["citations"][0]["id"] != FOLLOW_UP_PASSAGE
+    first = ask(page, opener)
+    first_answer = first.locator(".answer").text_content()
+    with page.expect_response("**/v1/chat") as response:
+        second = ask(page, follow_up, nth=1)
+    body = response.value.json()
+    assert watch.chat_requests[1] == {
+        "question": follow_up,
+        "history": [{"role": "user", "content": opener},
+                    {"role": "assistant", "content": first_answer}],
+    }
+    assert body["resolved_query"] != follow_up
+    assert chips(second)[0] == FOLLOW_UP_PASSAGE
+
+
+def test_markup_in_a_question_is_shown_as_text_and_runs_nothing(en_page):
+    page, watch = en_page
+    payload = ("<img src=x onerror=alert(1)> <script>alert(2)</script> "
+               "<b onmouseover=alert(3)>Where is Al Udeid?</b>")
+    ask(page, payload)
+    user = page.locator("sanad-chat .msg.user .answer")
+    assert user.text_content() == payload
+    log = page.locator("sanad-chat .log")
+    assert log.locator("img, script, b").count() == 0
+    user.hover()
+    page.wait_for_timeout(500)
+    assert watch.dialogs == []
+    assert page.evaluate("document.querySelectorAll('img').length") == 0
+
+
+def test_abstention_is_shown_distinctly(en_page, server):
+    page, _ = en_page
+    expected = server.chat(OFF_TOPIC)
+    assert expected["answerable"] is False, "the test needs a question Sanad abstains on"
+    answer = ask(page, OFF_TOPIC)
+    assert answer.get_attribute("data-answerable") == "false"
+    assert "abstain" in answer.get_attribute("class")
+    assert answer.locator(".badge").text_content() == "Not in the article"
+    assert answer.locator(".chips-label").text_content() == "Closest passages — not an answer"
+    assert chips(answer) == [c["id"] for c in expected["citations"]]
+    assert answer.locator(".chip.closest").count() == len(expected["citations"])
+
+
+def test_sending_state_and_empty_input(en_page):
+    page, watch = en_page
+    box = page.locator("sanad-chat textarea")
+    box.press("Enter")
+    status = page.locator("sanad-chat .status")
+    assert status.text_content().startswith("Please type a question first")
+    assert box.get_attribute("aria-invalid") == "true"
+    assert watch.chat_requests == []
+
+    held = []
+    page.route("**/v1/chat", lambda route: held.append(route))
+    box.fill(EN_QUESTION)
+    box.press("Enter")
+    page.locator("sanad-chat .msg.loading").wait_for()
+    assert status.text_content() == ""
+    assert box.is_disabled()
+    assert page.locator("sanad-chat button.send").is_disabled()
+    assert page.locator("sanad-chat .log").get_attribute("aria-busy") == "true"
+    page.wait_for_function("() => true")  # let the route handler run
+    assert len(held) == 1
+    held[0].continue_()
+    page.locator("sanad-chat .msg.bot[data-answerable]").wait_for(timeout=ANSWER_TIMEOUT)
+    assert not box.is_disabled()
+    assert page.locator("sanad-chat .msg.loading").count() == 0
+    assert deep_focus(page).startswith("textarea")
+
+
+def test_a_stopped_server_shows_an_error_and_retry_works_after_restart(browser, serve_env, server,
+                                                                       tmp_path):
+    own = Server(serve_env, tmp_path / "serve.log").start()
+    try:
+        page, watch = open_page(browser, own.url + "/?lang=en")
+        own.stop()
+        box = page.locator("sanad-chat textarea")
+        box.fill(EN_QUESTION)
+        box.press("Enter")
+        error = page.locator("sanad-chat .msg.error")
+        error.wait_for(timeout=ANSWER_TIMEOUT)
+        assert error.get_attribute("role") == "alert"
+        assert "Could not reach the Sanad server" in error.text_content()
+        assert not box.is_disabled()
+
+        own.start()  # same port
+        error.locator("button.retry").click()
+        answer = page.locator("sanad-chat .msg.bot[data-answerable]")
+        answer.wait_for(timeout=ANSWER_TIMEOUT)
+        assert chips(answer)[0] == EN_PASSAGE
+        assert page.locator("sanad-chat .msg.error").count() == 0
+        assert page.locator("sanad-chat .msg.user").count() == 1
+        assert [r["question"] for r in watch.chat_requests] == [EN_QUESTION, EN_QUESTION]
+        assert watch.problems == [] and watch.dialogs == []
+        page.context.close()
+    finally:
+        own.stop()
+
+
+def test_keyboard_only(en_page):
+    page, _ = en_page
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        if deep_focus(page).startswith("textarea"):
+            break
+    assert deep_focus(page).startswith("textarea"), "Tab never reached the question box"
+    page.keyboard.type("Which base is the largest")
+    page.keyboard.press("Shift+Enter")
+    page.keyboard.type("US facility in the Middle East?")
+    assert page.locator("sanad-chat textarea").input_value() == (
+        "Which base is the largest\nUS facility in the Middle East?")
+    page.keyboard.press("Enter")
+    answer = page.locator("sanad-chat .msg.bot[data-answerable]")
+    answer.wait_for(timeout=ANSWER_TIMEOUT)
+    assert page.locator("sanad-chat .msg.user .answer").text_content() == (
+        "Which base is the largest\nUS facility in the Middle East?")
+    assert deep_focus(page).startswith("textarea")
+    assert page.locator("sanad-chat textarea").input_value() == ""
+    # Back to the first chip (Shift+Tab from the box), open it with Enter, close it with Escape.
+    for _ in range(10):
+        page.keyboard.press("Shift+Tab")
+        if deep_focus(page).startswith("button.chip"):
+            break
+    assert deep_focus(page).startswith("button.chip")
+    page.keyboard.press("Enter")
+    page.locator("sanad-chat .cite mark").wait_for()
+    page.keyboard.press("Escape")
+    assert page.locator("sanad-chat .cite").is_hidden()
+    assert deep_focus(page).startswith("button.chip")
+
+
+def test_interface_language_follows_the_page_and_switches(en_page):
+    page, _ = en_page
+    label = page.locator("sanad-chat label")
+    assert label.text_content() == "Your question"
+    page.locator("sanad-chat button.lang-toggle").click()
+    assert label.text_content() == "سؤالك"
+    panel = page.locator("sanad-chat .panel")
+    assert panel.evaluate("el => getComputedStyle(el).direction") == "rtl"
+    assert page.locator("sanad-chat").get_attribute("lang") == "ar"
+    assert deep_focus(page).startswith("button.lang-toggle")
+
+
+def test_launcher_mode_opens_and_closes(browser, server):
+    page, watch = open_page(browser, server.url + "/?lang=en&mode=launcher")
+    launcher = page.locator("sanad-chat button.launcher")
+    panel = page.locator("sanad-chat .panel")
+    assert launcher.is_visible() and panel.is_hidden()
+    launcher.click()
+    assert panel.is_visible()
+    assert launcher.get_attribute("aria-expanded") == "true"
+    assert deep_focus(page).startswith("textarea")
+    page.keyboard.press("Escape")
+    assert panel.is_hidden()
+    assert deep_focus(page).startswith("button.launcher")
+    assert watch.problems == [] and watch.dialogs == []
+    page.context.close()
+
+
+def test_phone_width(browser, server, screenshots):
+    page, watch = open_page(browser, server.url + "/?lang=ar", width=375, height=812)
+    answer = ask(page, AR_QUESTION)
+    assert chips(answer)
+    widget = page.locator("sanad-chat").bounding_box()
+    assert widget["x"] >= 0 and widget["x"] + widget["width"] <= 375
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    send = page.locator("sanad-chat button.send").bounding_box()
+    assert send["x"] + send["width"] <= 375
+    page.screenshot(path=str(screenshots / "phone-width.png"))
+    assert watch.problems == [] and watch.dialogs == []
+    page.context.close()
+
+
+HOSTILE_PAGE = """<!doctype html><html lang="ar"><head><meta charset="utf-8"><title>Host</title>
+<style>* {{ color: red !important; font-size: 40px !important; }}
+button, textarea, mark {{ display: none !important; }}</style>
+<script src="{server}/web/sanad-widget.js" defer></script></head>
+<body><h1>Another site</h1><sanad-chat></sanad-chat></body></html>"""
+
+
+def test_embedded_on_another_site_with_one_script_tag(browser, server, host_site):
+    """The docs/widget.md snippet on a foreign origin with its own CSP and hostile CSS."""
+    host_site.page = HOSTILE_PAGE.format(server=server.url)
+    host_site.csp = (f"default-src 'none'; script-src {server.url}; connect-src {server.url}; "
+                     "style-src 'unsafe-inline'")
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    watch = Watch(page)
+    page.goto(host_site.url + "/")
+    page.locator("sanad-chat textarea").wait_for()  # (no wait_for_function: the CSP bans eval)
+    # No server attribute: the widget talks to the server its script came from.
+    assert page.locator("sanad-chat label").text_content() == "سؤالك"  # the page's lang
+    answer = ask(page, EN_QUESTION)
+    assert chips(answer)[0] == EN_PASSAGE
+    style = "el => [getComputedStyle(el).color, getComputedStyle(el).fontSize]"
+    assert answer.locator(".answer").evaluate(style) == ["rgb(26, 26, 26)", "16px"]
+    answer.locator("[data-citation]").first.click()
+    page.locator("sanad-chat .cite mark").wait_for()
+    assert watch.problems == [] and watch.dialogs == []
+    context.close()
