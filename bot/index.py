@@ -32,9 +32,11 @@ import numpy as np
 from .corpus import Document, Passage
 from .embed import Embedder
 from .errors import IndexError_
-from .lexical import tokenize
+from .lexical import TOKENIZER_VERSION, tokenize
+from .normalize import dense_text
 
-FORMAT_VERSION = 1
+#: 2: passages embedded through ``dense_text``; tokens from the two-stem tokenizer.
+FORMAT_VERSION = 2
 log = logging.getLogger("sanad")
 
 
@@ -115,13 +117,13 @@ class LoadedIndex:
 
 def passage_views(p: Passage, doc: Document) -> list[tuple[str, str]]:
     """The texts embedded for one passage: the sentence with its section and title as
-    context, and its aligned English translation when there is one."""
+    context, and its aligned English translation when there is one (as ``dense_text``)."""
     context = " — ".join(x for x in (doc.title, p.section) if x)
-    views = [("source", f"{context}: {p.text}" if context else p.text)]
+    views = [("source", dense_text(f"{context}: {p.text}" if context else p.text))]
     if p.translation:
         title_en = doc.title_en or ""
-        views.append(("translation.en", f"{title_en}: {p.translation}" if title_en else
-                      p.translation))
+        views.append(("translation.en", dense_text(f"{title_en}: {p.translation}" if title_en
+                                                   else p.translation)))
     return views
 
 
@@ -134,6 +136,7 @@ def expected_manifest(docs: list[Document], embedder: Embedder) -> dict:
     views = [text for d in docs for p in d.passages for _, text in passage_views(p, d)]
     body = {
         "format_version": FORMAT_VERSION,
+        "tokenizer": TOKENIZER_VERSION,  # persisted tokens go stale when tokenize() changes
         "model": {"id": embedder.model_id, "fingerprint": embedder.fingerprint,
                   "dim": embedder.dim},
         "documents": [{"id": d.id, "sha256": d.sha256, "passages": len(d.passages),
@@ -254,7 +257,8 @@ def _write_build(index_dir: Path, manifest: dict, passages: list[Passage], rows:
         with (tmp / "passages.jsonl").open("w", encoding="utf-8") as f:
             for p in passages:
                 rec = asdict(p)
-                rec["tokens"] = tokenize(p.text) + (tokenize(p.translation) if p.translation else [])
+                rec["tokens"] = tokenize(p.text) + (tokenize(p.translation) if p.translation
+                                                    else [])
                 f.write(json.dumps(rec, ensure_ascii=False) + "\n")
         (tmp / "rows.json").write_text(json.dumps([asdict(r) for r in rows]), encoding="utf-8")
         VectorIndex.build(vectors).save(tmp / "dense.faiss")

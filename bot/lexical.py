@@ -1,20 +1,25 @@
 """Lexical matching: Arabic-aware tokens and a small BM25 index.
 
-Tokens are normalised (see normalize.py), split on non-word characters, stripped of common
-function words, and stemmed with Snowball (Arabic for Arabic-script tokens, English for Latin).
+Tokens are normalised (see normalize.py), split on non-word characters and stripped of common
+function words. An Arabic word yields two stems: a light one (one clitic prefix such as و/ب/ال
+and one common suffix removed) and the Snowball Arabic stem. Snowball alone over-stems some
+words and under-stems others; indexing both lets either agree with the question (measured in
+docs/retrieval.md). Latin words get the Snowball English stem; numbers are kept as they are.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections import Counter
-from dataclasses import dataclass
+from collections import Counter, defaultdict
 from functools import lru_cache
 
 import numpy as np
 
 from .normalize import normalize
+
+#: Bumped whenever :func:`tokenize` changes, so persisted tokens are rebuilt (see index.py).
+TOKENIZER_VERSION = 2
 
 _TOKEN = re.compile(r"\w+")
 _ARABIC = re.compile("[\u0600-\u06ff]")
@@ -30,6 +35,10 @@ what which who whom whose when where why how that this these those it its as int
 their they them he she his her we our you your i me my not no yes can could would should will
 about after before over under between through during there here has have had
 """.split())
+# Normalised spellings (ة is already ه, أ/إ already ا). Longest first, so وال wins over و.
+_PREFIXES = ("وال", "بال", "كال", "فال", "لل", "ال", "و", "ب", "ف", "ل", "ك")
+_SUFFIXES = ("ها", "ان", "ات", "ون", "ين", "يه", "هم", "هن", "نا", "كم", "ه", "ي")
+_MIN_STEM = 3
 
 
 @lru_cache(maxsize=2)
@@ -39,51 +48,71 @@ def _stemmer(lang: str):
     return Stemmer.Stemmer(lang)
 
 
+def light_stem(word: str) -> str:
+    """``word`` (normalised Arabic) without one clitic prefix and one common suffix.
+
+    A stem shorter than three letters is not made: Arabic roots have three.
+    """
+    for p in _PREFIXES:
+        # A one-letter prefix needs a longer rest: كتاب is a word, not ك + تاب.
+        if word.startswith(p) and len(word) - len(p) >= _MIN_STEM + (len(p) == 1):
+            word = word[len(p):]
+            break
+    for s in _SUFFIXES:
+        if word.endswith(s) and len(word) - len(s) >= _MIN_STEM:
+            return word[: -len(s)]
+    return word
+
+
 def tokenize(text: str) -> list[str]:
     """Normalised, stemmed content tokens of ``text`` (numbers kept as they are)."""
-    out = []
+    out: list[str] = []
     for tok in _TOKEN.findall(normalize(text)):
         if tok in _STOP_AR or tok in _STOP_EN:
             continue
         if tok.isdigit():
             out.append(tok)
         elif _ARABIC.search(tok):
-            out.append(_stemmer("arabic").stemWord(tok))
+            snow = _stemmer("arabic").stemWord(tok)
+            light = light_stem(tok)
+            out.extend(t for t in (snow, light) if t)
         else:
             out.append(_stemmer("english").stemWord(tok))
     return [t for t in out if t]
 
 
-@dataclass
 class BM25:
-    """Okapi BM25 over pre-tokenised documents (k1, b as in the literature)."""
+    """Okapi BM25 over pre-tokenised documents, with postings for fast scoring.
 
-    docs: list[list[str]]
-    k1: float = 1.2
-    b: float = 0.75
+    ``k1`` and ``b`` are tuned for one-sentence documents on XQuAD-R (docs/retrieval.md):
+    less length normalisation than the textbook 0.75, since sentence length says little.
+    """
 
-    def __post_init__(self) -> None:
-        self.tf = [Counter(d) for d in self.docs]
-        self.lengths = np.array([len(d) for d in self.docs], np.float32)
-        self.avgdl = float(self.lengths.mean()) if len(self.docs) else 0.0
-        df: Counter[str] = Counter()
-        for t in self.tf:
-            df.update(t.keys())
-        n = len(self.docs)
-        self.idf = {w: math.log(1 + (n - f + 0.5) / (f + 0.5)) for w, f in df.items()}
+    def __init__(self, docs: list[list[str]], k1: float = 1.5, b: float = 0.5):
+        self.k1, self.b = k1, b
+        self.n = len(docs)
+        lengths = np.array([len(d) for d in docs], np.float32)
+        avgdl = float(lengths.mean()) if self.n else 0.0
+        self._norm = k1 * (1 - b + b * lengths / max(avgdl, 1e-9))
+        postings: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        for i, d in enumerate(docs):
+            for w, tf in Counter(d).items():
+                postings[w].append((i, tf))
+        self._postings = {w: (np.array([i for i, _ in p], np.int64),
+                              np.array([tf for _, tf in p], np.float32))
+                          for w, p in postings.items()}
+        self.idf = {w: math.log(1 + (self.n - len(p) + 0.5) / (len(p) + 0.5))
+                    for w, p in postings.items()}
 
     def scores(self, query: list[str]) -> np.ndarray:
         """BM25 score of every document for the query tokens."""
-        out = np.zeros(len(self.docs), np.float32)
-        if not self.docs:
-            return out
-        norm = self.k1 * (1 - self.b + self.b * self.lengths / max(self.avgdl, 1e-9))
+        out = np.zeros(self.n, np.float32)
         for w in set(query):
-            idf = self.idf.get(w)
-            if idf is None:
+            hit = self._postings.get(w)
+            if hit is None:
                 continue
-            tf = np.array([t.get(w, 0) for t in self.tf], np.float32)
-            out += idf * tf * (self.k1 + 1) / (tf + norm)
+            docs, tf = hit
+            out[docs] += self.idf[w] * tf * (self.k1 + 1) / (tf + self._norm[docs])
         return out
 
     def coverage(self, query: list[str]) -> float:

@@ -40,6 +40,16 @@ def normalize(text: str) -> str:
     return _SPACES.sub(" ", text).strip()
 
 
+def dense_text(text: str) -> str:
+    """Text as the model sees it (questions and passages): NFKC, no diacritics or tatweel.
+
+    Diacritics and tatweel split Arabic words into rare sub-word pieces. The full matching
+    fold of :func:`normalize` (alef, yaa, taa marbuta) makes spellings the model rarely saw
+    and costs dense recall, so the model gets only this light fold (docs/retrieval.md).
+    """
+    return _DIACRITICS.sub("", unicodedata.normalize("NFKC", text))
+
+
 def is_arabic(text: str) -> bool:
     """True when the text is written mainly in Arabic script (more Arabic than Latin letters)."""
     arabic = len(_ARABIC_LETTER.findall(text))
