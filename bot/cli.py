@@ -126,7 +126,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 
 def _ask_with_evidence(sanad, question: str) -> dict:
-    a = sanad.ask(question)
+    from .evaluate import RANK_DEPTH
+
+    a = sanad.ask(question, top_k=RANK_DEPTH)
     return {**a.to_dict(), "evidence": a.evidence}
 
 

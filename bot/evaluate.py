@@ -66,6 +66,7 @@ def read_items(path: Path) -> list[Item]:
 def _summary(rows: list[dict]) -> dict:
     answerable = [r for r in rows if not r["unanswerable"]]
     unanswerable = [r for r in rows if r["unanswerable"]]
+    answered = [r for r in rows if r["answerable"]]
     n = len(answerable)
 
     def recall(k: int) -> float | None:
@@ -80,6 +81,11 @@ def _summary(rows: list[dict]) -> dict:
         "unanswerable": len(unanswerable),
         "abstained_unanswerable": sum(1 for r in unanswerable if not r["answerable"]),
         "wrongly_abstained": sum(1 for r in answerable if not r["answerable"]),
+        # Of the questions Sanad answered, the share whose first citation is right; and the
+        # share of all questions it answered at all.
+        "precision": round(sum(1 for r in answered if r["rank"] == 1) / len(answered), 4)
+        if answered else None,
+        "coverage": round(len(answered) / len(rows), 4) if rows else None,
     }
 
 
@@ -110,6 +116,10 @@ def format_report(report: dict) -> str:
         lines.append(f"{name:8} {s['n']:4d} {f(s['R@1'])} {f(s['R@3'])} {f(s['MRR'])} "
                      f"{s['unanswerable']:6d} {s['abstained_unanswerable']:5d} "
                      f"{s['wrongly_abstained']:6d}")
+    o = report["overall"]
     lines.append("unans = unanswerable questions; abst = of those, abstained; "
                  "wrong = answerable questions wrongly abstained")
+    if o["precision"] is not None:
+        lines.append(f"answered {o['coverage']:.1%} of questions; of those, "
+                     f"{o['precision']:.1%} cite the right sentence first")
     return "\n".join(lines)

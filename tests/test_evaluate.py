@@ -37,6 +37,8 @@ def test_metrics_on_a_tiny_set(tmp_path):
     assert (o["n"], o["R@1"], o["R@3"]) == (3, round(1 / 3, 4), round(2 / 3, 4))
     assert o["MRR"] == round((1 + 0.5) / 3, 4)
     assert (o["unanswerable"], o["abstained_unanswerable"], o["wrongly_abstained"]) == (2, 1, 1)
+    assert o["coverage"] == 0.6  # 3 of 5 answered
+    assert o["precision"] == round(1 / 3, 4)  # of those, only "first?" cites the gold first
     assert report["by_language"]["ar"]["n"] == 1 and report["by_language"]["ar"]["R@1"] == 0
     assert report["by_language"]["en"]["R@1"] == 0.5
     assert [q["rank"] for q in report["questions"]] == [1, 2, None, None, None]

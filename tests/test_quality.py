@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.evaluate import evaluate, read_items
+from bot.evaluate import RANK_DEPTH, evaluate, read_items
 from bot.settings import ROOT
 
 pytestmark = pytest.mark.model
@@ -16,7 +16,7 @@ pytestmark = pytest.mark.model
 @pytest.fixture(scope="module")
 def dev_report(real_sanad):
     items = read_items(ROOT / "tests/data/dev.jsonl")
-    return evaluate(items, lambda q: real_sanad.ask(q).to_dict())
+    return evaluate(items, lambda q: real_sanad.ask(q, top_k=RANK_DEPTH).to_dict())
 
 
 def test_dev_set_recall(dev_report):
