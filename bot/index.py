@@ -7,11 +7,12 @@ Layout of the index folder::
     builds/<id>/passages.jsonl   one passage a line, with its lexical tokens
     builds/<id>/rows.json        which passage each vector row belongs to, and its view
     builds/<id>/dense.faiss      the vectors
+    builds/<id>/sparse.npz       learned sparse vectors, one per row (when the model has them)
 
 A build is written into a fresh folder and only then named in ``CURRENT``, so an interrupted
 build leaves the previous index usable. The build id hashes everything the index depends on
-(format, model fingerprint, corpus contents, text views), so an unchanged corpus yields the
-same id and a rebuild is a no-op.
+(format, model and sparse-encoder fingerprints, corpus contents, text views), so an unchanged
+corpus yields the same id and a rebuild is a no-op.
 """
 
 from __future__ import annotations
@@ -30,13 +31,14 @@ import faiss
 import numpy as np
 
 from .corpus import Document, Passage
-from .embed import Embedder
+from .embed import Embedder, SparseEncoder, SparseVector, sparse_encoder
 from .errors import IndexError_
 from .lexical import TOKENIZER_VERSION, tokenize
 from .normalize import dense_text
 
 #: 2: passages embedded through ``dense_text``; tokens from the two-stem tokenizer.
-FORMAT_VERSION = 2
+#: 3: learned sparse vectors (``sparse.npz``) beside the dense ones.
+FORMAT_VERSION = 3
 log = logging.getLogger("sanad")
 
 
@@ -89,6 +91,59 @@ class VectorIndex:
         return int(self._index.ntotal)
 
 
+class SparseIndex:
+    """Sparse vectors, one per row, in CSR layout; scored against a query by dot product.
+
+    The vectors are small (at most a few hundred features of thousands), so a query is scored
+    with one gather over all stored weights instead of an inverted index.
+    """
+
+    def __init__(self, dim: int, indptr: np.ndarray, indices: np.ndarray, values: np.ndarray):
+        self.dim = dim
+        self.indptr = indptr.astype(np.int64)
+        self.indices = indices.astype(np.int32)
+        self.values = values.astype(np.float32)
+        self._row_of = np.repeat(np.arange(self.count), np.diff(self.indptr))
+
+    @classmethod
+    def build(cls, dim: int, vectors: list[SparseVector]) -> SparseIndex:
+        """An index holding ``vectors`` (one per row)."""
+        indptr = np.zeros(len(vectors) + 1, np.int64)
+        indptr[1:] = np.cumsum([len(ix) for ix, _ in vectors])
+        indices = [ix for ix, _ in vectors] or [np.zeros(0, np.int32)]
+        values = [v for _, v in vectors] or [np.zeros(0, np.float32)]
+        return cls(dim, indptr, np.concatenate(indices), np.concatenate(values))
+
+    def row(self, i: int) -> SparseVector:
+        """The sparse vector of row ``i``."""
+        a, b = self.indptr[i], self.indptr[i + 1]
+        return self.indices[a:b], self.values[a:b]
+
+    def scores(self, query: SparseVector) -> np.ndarray:
+        """Dot product of ``query`` with every row."""
+        q = np.zeros(self.dim, np.float32)
+        q[query[0]] = query[1]
+        return np.bincount(self._row_of, weights=q[self.indices] * self.values,
+                           minlength=self.count).astype(np.float32)
+
+    def save(self, path: Path) -> None:
+        """Write to ``path`` (an ``.npz``)."""
+        with path.open("wb") as f:
+            np.savez(f, dim=np.int64(self.dim), indptr=self.indptr, indices=self.indices,
+                     values=self.values)
+
+    @classmethod
+    def load(cls, path: Path) -> SparseIndex:
+        """Read from ``path``."""
+        with np.load(path) as z:
+            return cls(int(z["dim"]), z["indptr"], z["indices"], z["values"])
+
+    @property
+    def count(self) -> int:
+        """Number of rows."""
+        return len(self.indptr) - 1
+
+
 @dataclass(frozen=True)
 class Row:
     """One vector: which passage it stands for and which text of it was embedded."""
@@ -108,6 +163,7 @@ class LoadedIndex:
     rows: list[Row]
     vectors: VectorIndex
     path: Path
+    sparse: SparseIndex | None = None  # rows as ``vectors``; None when the model has no head
 
     @property
     def id(self) -> str:
@@ -144,9 +200,15 @@ def expected_manifest(docs: list[Document], embedder: Embedder) -> dict:
         "views_sha256": hashlib.sha256("\x00".join(views).encode()).hexdigest(),
         "passage_count": sum(len(d.passages) for d in docs),
         "dim": embedder.dim,
+        "sparse": _sparse_fingerprint(embedder),
     }
     body["id"] = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:16]
     return body
+
+
+def _sparse_fingerprint(embedder: Embedder) -> str | None:
+    encoder = sparse_encoder(embedder)
+    return encoder.fingerprint if encoder else None
 
 
 def current_path(index_dir: Path) -> Path | None:
@@ -170,14 +232,16 @@ def load_index(index_dir: Path) -> LoadedIndex:
                    (path / "passages.jsonl").read_text(encoding="utf-8").splitlines()]
         rows = [Row(**r) for r in json.loads((path / "rows.json").read_text(encoding="utf-8"))]
         vectors = VectorIndex.load(path / "dense.faiss")
+        sparse = SparseIndex.load(path / "sparse.npz") if manifest.get("sparse") else None
     except (OSError, ValueError, TypeError, RuntimeError) as exc:
         raise IndexError_(f"index {path} is unreadable ({exc}): run `bot index build --force`") \
             from exc
     tokens = [r.pop("tokens") for r in records]
     passages = [Passage(**r) for r in records]
-    if vectors.count != len(rows) or manifest.get("passage_count") != len(passages):
+    if (vectors.count != len(rows) or manifest.get("passage_count") != len(passages)
+            or (sparse is not None and sparse.count != len(rows))):
         raise IndexError_(f"index {path} is inconsistent: run `bot index build --force`")
-    return LoadedIndex(manifest, passages, tokens, rows, vectors, path)
+    return LoadedIndex(manifest, passages, tokens, rows, vectors, path, sparse)
 
 
 def staleness(index_dir: Path, expected: dict) -> str | None:
@@ -193,6 +257,8 @@ def staleness(index_dir: Path, expected: dict) -> str | None:
         return f"index format {have.get('format_version')} != {expected['format_version']}"
     if have.get("model") != expected["model"]:
         return f"the model changed ({have.get('model', {}).get('id')} -> {expected['model']['id']})"
+    if have.get("sparse") != expected["sparse"]:
+        return f"the sparse encoder changed ({have.get('sparse')} -> {expected['sparse']})"
     old = {d["id"]: d["sha256"] for d in have.get("documents", [])}
     new = {d["id"]: d["sha256"] for d in expected["documents"]}
     if old != new:
@@ -223,7 +289,7 @@ def build_index(index_dir: Path, docs: list[Document], embedder: Embedder, force
                 rows.append(Row(i, view, _key(embedder, text)))
                 texts.append(text)
             i += 1
-    reuse = {} if force else _previous_vectors(index_dir)
+    reuse, reuse_sparse = ({}, {}) if force else _previous_vectors(index_dir, expected["sparse"])
     todo = [j for j, r in enumerate(rows) if r.key not in reuse]
     vectors = np.zeros((len(rows), embedder.dim), np.float32)
     for j, r in enumerate(rows):
@@ -235,21 +301,36 @@ def build_index(index_dir: Path, docs: list[Document], embedder: Embedder, force
         vectors[chunk] = embedder.encode_passages([texts[j] for j in chunk])
         if progress:
             progress(len(chunk))
-    _write_build(index_dir, expected, passages, rows, vectors)
+    encoder = sparse_encoder(embedder)
+    sparse = _sparse_rows(encoder, rows, texts, reuse_sparse) if encoder else None
+    _write_build(index_dir, expected, passages, rows, vectors, sparse)
     return load_index(index_dir), len(todo)
 
 
-def _previous_vectors(index_dir: Path) -> dict[str, np.ndarray]:
+def _sparse_rows(encoder: SparseEncoder, rows: list[Row], texts: list[str],
+                 reuse: dict[str, SparseVector]) -> SparseIndex:
+    todo = [j for j, r in enumerate(rows) if r.key not in reuse]
+    fresh = dict(zip(todo, encoder.encode([texts[j] for j in todo]), strict=True))
+    return SparseIndex.build(encoder.dim, [fresh[j] if j in fresh else reuse[r.key]
+                                           for j, r in enumerate(rows)])
+
+
+def _previous_vectors(index_dir: Path, sparse: str | None
+                      ) -> tuple[dict[str, np.ndarray], dict[str, SparseVector]]:
+    """Dense and sparse vectors of the live build by row key (sparse only from the same encoder)."""
     try:
         old = load_index(index_dir)
     except IndexError_:
-        return {}
+        return {}, {}
     vecs = old.vectors.vectors()
-    return {r.key: vecs[j] for j, r in enumerate(old.rows)}
+    dense = {r.key: vecs[j] for j, r in enumerate(old.rows)}
+    if old.sparse is None or old.manifest.get("sparse") != sparse:
+        return dense, {}
+    return dense, {r.key: old.sparse.row(j) for j, r in enumerate(old.rows)}
 
 
 def _write_build(index_dir: Path, manifest: dict, passages: list[Passage], rows: list[Row],
-                 vectors: np.ndarray) -> None:
+                 vectors: np.ndarray, sparse: SparseIndex | None = None) -> None:
     builds = index_dir / "builds"
     builds.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=builds))
@@ -262,6 +343,8 @@ def _write_build(index_dir: Path, manifest: dict, passages: list[Passage], rows:
                 f.write(json.dumps(rec, ensure_ascii=False) + "\n")
         (tmp / "rows.json").write_text(json.dumps([asdict(r) for r in rows]), encoding="utf-8")
         VectorIndex.build(vectors).save(tmp / "dense.faiss")
+        if sparse is not None:
+            sparse.save(tmp / "sparse.npz")
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=1), encoding="utf-8")
         final = builds / manifest["id"]
         if final.exists():

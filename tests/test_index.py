@@ -6,12 +6,20 @@ import logging
 
 import numpy as np
 import pytest
+from conftest import DOC_ID, make_settings
 
 import bot.index as index_mod
 from bot.corpus import load_corpus
-from bot.index import VectorIndex, build_index, expected_manifest, load_index, staleness
+from bot.embed import HashEmbedder, HashSparse
+from bot.index import (
+    SparseIndex,
+    VectorIndex,
+    build_index,
+    expected_manifest,
+    load_index,
+    staleness,
+)
 from bot.service import Sanad
-from conftest import DOC_ID, make_settings
 
 
 def files_state(folder):
@@ -26,6 +34,27 @@ def test_vector_index_searches_by_cosine():
     assert rows[0].tolist() == [2, 1]
     assert np.allclose(scores[0], [0.8, 0.6])
     assert idx.count == 4 and np.allclose(idx.vectors(), v)
+
+
+def with_sparse(sparse=None) -> HashEmbedder:
+    emb = HashEmbedder()
+    emb.sparse = sparse or HashSparse()
+    return emb
+
+
+def test_sparse_index_scores_by_dot_product_and_round_trips(tmp_path):
+    rows = [(np.array([1, 5], np.int32), np.array([0.5, 2.0], np.float32)),
+            (np.array([], np.int32), np.array([], np.float32)),
+            (np.array([5], np.int32), np.array([1.0], np.float32))]
+    idx = SparseIndex.build(8, rows)
+    query = (np.array([5, 7], np.int32), np.array([3.0, 1.0], np.float32))
+    assert idx.scores(query).tolist() == [6.0, 0.0, 3.0]
+    idx.save(tmp_path / "s.npz")
+    back = SparseIndex.load(tmp_path / "s.npz")
+    assert back.count == 3 and back.dim == 8
+    assert back.scores(query).tolist() == [6.0, 0.0, 3.0]
+    assert back.row(0)[1].tolist() == [0.5, 2.0]
+    assert SparseIndex.build(8, []).scores(query).size == 0
 
 
 def test_round_trip(tmp_path, corpus_copy, fake_embedder):
@@ -64,6 +93,31 @@ def test_changed_document_is_rebuilt_incrementally(tmp_path, corpus_copy, fake_e
     assert embedded == 2  # only the new document's sentences; the seed's vectors are reused
     assert index.manifest["passage_count"] == 20
     assert len(list((tmp_path / "builds").iterdir())) == 1  # the old build was removed
+
+
+def test_sparse_vectors_are_persisted_and_reused(tmp_path, corpus_copy):
+    emb = with_sparse()
+    built, _ = build_index(tmp_path, load_corpus(corpus_copy), emb)
+    assert built.manifest["sparse"] == "hash-words-v1"
+    assert built.sparse is not None and built.sparse.count == 36 and emb.sparse.calls == 36
+    assert load_index(tmp_path).sparse.row(5)[0].tolist() == built.sparse.row(5)[0].tolist()
+    folder = corpus_copy / "extra"
+    folder.mkdir()
+    (folder / "meta.json").write_text('{"id": "extra", "title": "Extra", "language": "en"}')
+    (folder / "document.txt").write_text("One new sentence. And another.")
+    index, _ = build_index(tmp_path, load_corpus(corpus_copy), emb)
+    assert emb.sparse.calls == 38  # only the two new sentences were encoded
+    assert index.sparse.count == 38
+
+
+def test_sparse_encoder_change_makes_the_index_stale(tmp_path, corpus_copy, fake_embedder):
+    docs = load_corpus(corpus_copy)
+    build_index(tmp_path, docs, fake_embedder)
+    assert load_index(tmp_path).sparse is None
+    assert "sparse encoder changed (None -> hash-words-v1)" in \
+        staleness(tmp_path, expected_manifest(docs, with_sparse()))
+    index, embedded = build_index(tmp_path, docs, with_sparse())
+    assert embedded == 0 and index.sparse.count == 36  # dense vectors reused, sparse added
 
 
 def test_model_change_makes_the_index_stale(tmp_path, corpus_copy, fake_embedder):

@@ -1,4 +1,5 @@
-"""Ranking: fusion edge cases, sentence context, and hybrid against dense on a fake index."""
+"""Ranking: fusion edge cases, sentence context, the learned sparse signal, and hybrid against
+dense on a fake index."""
 
 from pathlib import Path
 
@@ -6,8 +7,8 @@ import numpy as np
 import pytest
 
 from bot.corpus import Passage
-from bot.embed import HashEmbedder
-from bot.index import LoadedIndex, Row, VectorIndex
+from bot.embed import HashEmbedder, HashSparse
+from bot.index import LoadedIndex, Row, SparseIndex, VectorIndex
 from bot.lexical import tokenize
 from bot.normalize import dense_text
 from bot.retrieve import Retriever, Weights, fuse, group_max, passage_groups, rrf, unit
@@ -24,19 +25,33 @@ SENTENCES = [
 ]
 
 
-def make_index(rows=SENTENCES, embedder=None) -> LoadedIndex:
-    """An in-memory index over ``rows`` with the trigram test embedder."""
+def make_index(rows=SENTENCES, embedder=None, sparse=None) -> LoadedIndex:
+    """An in-memory index over ``rows`` with the trigram test embedder (and ``sparse``)."""
     embedder = embedder or HashEmbedder()
     passages, counts = [], {}
     for doc, section, text in rows:
         counts[doc] = counts.get(doc, 0) + 1
         passages.append(Passage(f"{doc}:{counts[doc]}", doc, counts[doc], 0, len(text), text,
                                 section))
-    vectors = embedder.encode_passages([dense_text(p.text) for p in passages])
-    return LoadedIndex({"id": "test", "passage_count": len(passages)}, passages,
+    texts = [dense_text(p.text) for p in passages]
+    sparse_index = SparseIndex.build(sparse.dim, sparse.encode(texts)) if sparse else None
+    return LoadedIndex({"id": "test", "passage_count": len(passages),
+                        "sparse": sparse.fingerprint if sparse else None}, passages,
                        [tokenize(p.text) for p in passages],
                        [Row(i, "source", "") for i in range(len(passages))],
-                       VectorIndex.build(vectors), Path("."))
+                       VectorIndex.build(embedder.encode_passages(texts)), Path("."),
+                       sparse_index)
+
+
+class BlindEmbedder(HashEmbedder):
+    """Every text gets the same vector: dense scores tie, so only other signals can rank."""
+
+    def __init__(self, sparse=None):
+        super().__init__()
+        self.sparse = sparse
+
+    def _vec(self, text):
+        return np.full(self.dim, 1 / np.sqrt(self.dim), np.float32)
 
 
 @pytest.fixture(scope="module")
@@ -80,6 +95,15 @@ def test_fuse_weights_lexical_by_coverage():
     assert np.argmax(fuse(dense, lexical, 1.0, weights=Weights(lexical=0.1))) == 0
     # The same lexical scores from a query the collection barely knows cannot flip the order.
     assert np.argmax(fuse(dense, lexical, 0.05, weights=Weights(lexical=0.1))) == 1
+
+
+def test_fuse_adds_the_sparse_signal_scaled_to_its_best():
+    dense = np.zeros(3, np.float32)
+    sparse = np.array([0.0, 2.0, 4.0], np.float32)
+    fused = fuse(dense, np.zeros(3), 0.0, sparse=sparse, weights=Weights(sparse=0.1))
+    assert fused.tolist() == pytest.approx([0.0, 0.05, 0.1])
+    assert fuse(dense, np.zeros(3), 0.0, sparse=sparse, weights=Weights(sparse=0.0)).tolist() \
+        == [0.0, 0.0, 0.0]
 
 
 def test_rrf_rewards_agreement():
@@ -156,3 +180,50 @@ def test_unknown_mode_is_refused(index):
 
 def test_empty_index():
     assert Retriever(make_index([]), HashEmbedder()).search("anything", 3) == []
+
+
+def test_sparse_signal_decides_when_dense_and_lexical_are_silent():
+    sparse = HashSparse()
+    index = make_index(embedder=BlindEmbedder(), sparse=sparse)
+    only_sparse = Weights(lexical=0.0, context=0.0, sparse=0.05)
+    r = Retriever(index, BlindEmbedder(sparse), "hybrid", only_sparse)
+    assert r.sparse_encoder is sparse
+    assert ids(r.search("ملعب لوسيل", 1)) == ["cup:2"]
+    # Without the sparse signal every score ties and the first passage wins.
+    off = Retriever(index, BlindEmbedder(sparse), "hybrid", Weights(lexical=0.0, context=0.0,
+                                                                     sparse=0.0))
+    assert ids(off.search("ملعب لوسيل", 1)) == ["base:1"]
+
+
+def test_caller_given_sparse_vector_is_used_as_is():
+    sparse = HashSparse()
+    r = Retriever(make_index(embedder=BlindEmbedder(), sparse=sparse), BlindEmbedder(sparse),
+                  "hybrid",
+                  Weights(lexical=0.0, context=0.0))
+    [vec] = sparse.encode(["جندي"])
+    calls = sparse.calls
+    assert ids(r.search("ملعب لوسيل", 1, query_sparse=vec)) == ["base:3"]
+    assert sparse.calls == calls  # nothing encoded again
+
+
+def test_sparse_scores_take_the_best_view_of_a_passage():
+    sparse = HashSparse()
+    index = make_index(SENTENCES[:2], sparse=sparse)
+    # A second row for passage 0 (as a translation view is), matching the query better.
+    views = sparse.encode([dense_text(p.text) for p in index.passages] + ["air base Qatar"])
+    index.rows.append(Row(0, "translation.en", ""))
+    index.sparse = SparseIndex.build(sparse.dim, views)
+    r = Retriever(index, BlindEmbedder(sparse), "hybrid")
+    scores = r.sparse_scores(sparse.encode(["air base Qatar 1996"])[0])
+    assert scores.tolist() == [3.0, 1.0]  # "air base qatar" vs "1996"
+
+
+def test_index_from_another_sparse_encoder_is_ranked_without_it():
+    index = make_index(sparse=HashSparse())
+    other = HashSparse(dim=1024)
+    other.fingerprint = "hash-words-1024"
+    r = Retriever(index, BlindEmbedder(other), "hybrid")
+    assert r.sparse_encoder is None
+    assert len(r.search("ملعب لوسيل", 3)) == 3
+    assert other.calls == 0
+    assert Retriever(index, HashEmbedder(), "hybrid").sparse_encoder is None

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.embed import HashEmbedder
+from bot.embed import HashEmbedder, HashSparse
 from bot.errors import InputError
 from bot.squad import (
     build_index,
@@ -107,6 +107,20 @@ def test_report_has_every_retriever_in_the_documented_shape(files):
     # Every question's gold is in a pool of five sentences, so all are found by rank 5.
     assert all(r["R@5"] == 1.0 for r in report["retrievers"].values())
     assert "hybrid" in format_report(report)
+    assert {"hybrid-no-sparse", "hybrid-sentence", "rrf"} <= set(report["retrievers"])
+
+
+def test_sparse_vectors_are_built_and_each_question_encoded_once(files):
+    emb = HashEmbedder()
+    emb.sparse = HashSparse()
+    pool = load_pool(files[0])
+    index = build_index(pool, emb)
+    assert index.sparse is not None and index.sparse.count == 5
+    assert index.manifest["sparse"] == "hash-words-v1"
+    report = evaluate(index, pool.questions, emb)
+    assert emb.sparse.calls == 5 + 3  # the pool once, then every question once for all variants
+    assert report["retrievers"]["hybrid"]["R@5"] == 1.0
+    assert build_index(pool, HashEmbedder()).sparse is None
 
 
 def test_lexical_finds_the_number_question(files):
