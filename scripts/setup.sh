@@ -13,7 +13,8 @@ if [ ! -x .venv/bin/python ]; then
   echo "setup: creating .venv"
   "$PY" -m venv .venv
 fi
-stamp=.venv/.sanad-installed$([ $want_test = 1 ] && echo -test)
+stamp=.venv/.sanad-installed
+[ $want_test = 1 ] && stamp=.venv/.sanad-installed-test
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   echo "setup: installing Python packages (torch is pinned to the 2.13.0 CPU build)"
   .venv/bin/python -m pip install -q --upgrade pip
