@@ -137,7 +137,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     from .answerability import fit, save_rule
     from .evaluate import read_items
 
-    items = read_items(Path(args.file))
+    items = [item for f in args.file for item in read_items(Path(f))]
     if not any(i.unanswerable for i in items) or all(i.unanswerable for i in items):
         print("bot: calibration needs both answerable and unanswerable questions",
               file=sys.stderr)
@@ -147,12 +147,13 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     rule, info = fit(samples)
     print(f"rule for {sanad.embedder.model_id}: score = top + {rule.w_peak} * peak + "
           f"{rule.w_coverage} * coverage >= {rule.threshold}")
-    print(f"on {args.file}: wrongly abstained {info['wrongly_abstained']} of "
+    print(f"on {', '.join(args.file)}: wrongly abstained {info['wrongly_abstained']} of "
           f"{sum(1 for i in items if not i.unanswerable)}, answered "
           f"{info['answered_unanswerable']} of {sum(1 for i in items if i.unanswerable)} "
           "unanswerable")
     if args.save:
-        save_rule(sanad.embedder.model_id, rule, {**info, "fitted_on": Path(args.file).name})
+        save_rule(sanad.embedder.model_id, rule,
+                  {**info, "fitted_on": [Path(f).name for f in args.file]})
         print("saved to bot/calibration.json")
     return 0
 
@@ -257,8 +258,8 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--json", action="store_true")
     ev.set_defaults(func=cmd_eval)
 
-    cal = sub.add_parser("calibrate", help="fit the abstention rule on a JSONL question set")
-    cal.add_argument("file")
+    cal = sub.add_parser("calibrate", help="fit the abstention rule on JSONL question sets")
+    cal.add_argument("file", nargs="+")
     cal.add_argument("--save", action="store_true", help="write it to bot/calibration.json")
     cal.set_defaults(func=cmd_calibrate)
 
