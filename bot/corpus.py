@@ -124,8 +124,8 @@ def _load_translation(folder: Path, meta: dict, raw: str, seg: Segmentation) -> 
             row = json.loads(line)
             n, start, end, text = row["n"], row["start"], row["end"], row["text"]
         except (ValueError, KeyError, TypeError) as exc:
-            raise CorpusError(f"{path}:{lineno}: expected {{\"n\", \"start\", \"end\", \"text\"}}") \
-                from exc
+            raise CorpusError(
+                f"{path}:{lineno}: expected {{\"n\", \"start\", \"end\", \"text\"}}") from exc
         if not 1 <= n <= len(seg.sentences):
             raise CorpusError(f"{path}:{lineno}: sentence {n} does not exist "
                               f"(the document has {len(seg.sentences)})")

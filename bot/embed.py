@@ -130,7 +130,8 @@ class HashEmbedder:
         v = np.zeros(self.dim, np.float32)
         t = f"  {normalize(text)}  "
         for i in range(len(t) - 2):
-            h = int.from_bytes(hashlib.blake2b(t[i : i + 3].encode(), digest_size=4).digest(), "little")
+            digest = hashlib.blake2b(t[i : i + 3].encode(), digest_size=4).digest()
+            h = int.from_bytes(digest, "little")
             v[h % self.dim] += 1.0
         n = np.linalg.norm(v)
         return v / n if n else v

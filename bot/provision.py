@@ -120,7 +120,8 @@ def read_e5bin(path: Path) -> E5Bin:
         o += 21
         rows, cols = shapes(name)
         if rows * cols != count:
-            raise ModelUnavailable(f"{path}: tensor {name} has {count} values, expected {rows}x{cols}")
+            raise ModelUnavailable(
+                f"{path}: tensor {name} has {count} values, expected {rows}x{cols}")
         raw = np.frombuffer(buf, np.uint8, nbytes, off)
         if dtype == 1:
             tensors[name] = _dequantise(raw, rows, cols)
@@ -280,7 +281,8 @@ def _write_folder(model: E5Bin, folder: Path, source_sha: str) -> None:
     })
     _dump(folder / "modules.json", [
         {"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
-        {"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"},
+        {"idx": 1, "name": "1", "path": "1_Pooling",
+         "type": "sentence_transformers.models.Pooling"},
         {"idx": 2, "name": "2", "path": "2_Normalize",
          "type": "sentence_transformers.models.Normalize"},
     ])
@@ -328,8 +330,8 @@ def check_folder(folder: Path) -> dict:
     try:
         record = json.loads(marker.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise ModelUnavailable(f"model cache {folder} is broken ({marker.name} unreadable): {fix}") \
-            from exc
+        raise ModelUnavailable(
+            f"model cache {folder} is broken ({marker.name} unreadable): {fix}") from exc
     for rel, size in record.get("files", {}).items():
         p = folder / rel
         if not p.is_file() or p.stat().st_size != size:

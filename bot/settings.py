@@ -55,7 +55,8 @@ class Settings(BaseSettings):
     @classmethod
     def _model_not_blank(cls, v: str) -> str:
         if not v.strip():
-            raise ValueError("SANAD_MODEL is empty: give a sentence-transformers model name or path")
+            raise ValueError("SANAD_MODEL is empty: give a sentence-transformers model name "
+                             "or path")
         return v.strip()
 
 

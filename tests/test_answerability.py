@@ -5,8 +5,16 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bot.answerability import Evidence, Rule, asked_type, evidence, fit, load_rule, offers_type, \
-    save_rule
+from bot.answerability import (
+    Evidence,
+    Rule,
+    asked_type,
+    evidence,
+    fit,
+    load_rule,
+    offers_type,
+    save_rule,
+)
 
 
 @pytest.mark.parametrize("question, kind", [

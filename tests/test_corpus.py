@@ -6,10 +6,10 @@ import json
 import shutil
 
 import pytest
+from conftest import DOC_ID, SEED
 
 from bot.corpus import load_corpus, load_document
 from bot.errors import CorpusError
-from conftest import DOC_ID, SEED
 
 
 def test_seed_document_is_byte_for_byte_and_passages_are_slices(corpus_copy):

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.segment import is_comment_marker, segment, split_line, Span
+from bot.segment import Span, is_comment_marker, segment, split_line
 
 
 def texts(raw: str, spans) -> list[str]:
