@@ -4,7 +4,10 @@ Tokens are normalised (see normalize.py), split on non-word characters and strip
 function words. An Arabic word yields two stems: a light one (one clitic prefix such as و/ب/ال
 and one common suffix removed) and the Snowball Arabic stem. Snowball alone over-stems some
 words and under-stems others; indexing both lets either agree with the question (measured in
-docs/retrieval.md). Latin words get the Snowball English stem; numbers are kept as they are.
+docs/retrieval.md). A four-letter word starting with و, ف or ب that the light stem left whole
+also yields its last three letters (وهوك → هوك): "and/so/with" + a three-letter name or root
+is common, and the light stem never cuts a word to three letters after a one-letter prefix.
+Latin words get the Snowball English stem; numbers are kept as they are.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ import numpy as np
 from .normalize import normalize
 
 #: Bumped whenever :func:`tokenize` changes, so persisted tokens are rebuilt (see index.py).
-TOKENIZER_VERSION = 2
+TOKENIZER_VERSION = 3
 
 _TOKEN = re.compile(r"\w+")
 _ARABIC = re.compile("[\u0600-\u06ff]")
@@ -39,6 +42,9 @@ about after before over under between through during there here has have had
 _PREFIXES = ("وال", "بال", "كال", "فال", "لل", "ال", "و", "ب", "ف", "ل", "ك")
 _SUFFIXES = ("ها", "ان", "ات", "ون", "ين", "يه", "هم", "هن", "نا", "كم", "ه", "ي")
 _MIN_STEM = 3
+#: One-letter clitics (and, so, with) whose three-letter rest is also indexed; ل and ك
+#: made more false matches than they found on XQuAD-R (docs/retrieval.md).
+_CONJUNCTIONS = "وفب"
 
 
 @lru_cache(maxsize=2)
@@ -76,6 +82,10 @@ def tokenize(text: str) -> list[str]:
             snow = _stemmer("arabic").stemWord(tok)
             light = light_stem(tok)
             out.extend(t for t in (snow, light) if t)
+            if light == tok and len(tok) == _MIN_STEM + 1 and tok[0] in _CONJUNCTIONS:
+                # وقطر, وهوك: the light stem keeps a one-letter prefix on a three-letter rest
+                # (وزير is a word, not و + زير), so the rest is offered as a further token.
+                out.append(tok[1:])
         else:
             out.append(_stemmer("english").stemWord(tok))
     return [t for t in out if t]

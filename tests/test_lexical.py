@@ -61,3 +61,11 @@ def test_bm25_coverage():
 def test_bm25_empty_collection():
     bm = BM25([])
     assert bm.scores(["x"]).shape == (0,)
+
+
+def test_tokenize_offers_the_rest_of_a_short_word_after_and_so_with():
+    # وهوك ("and Hawk"): neither stem cuts it (Snowball gives وهو), so the rest is added.
+    assert "هوك" in tokenize("أسراب الطائرات تايفون وهوك")
+    assert "هوك" in tokenize("فهوك") and "هوك" in tokenize("بهوك")
+    assert {"زير", "وزير"} <= set(tokenize("وزير"))  # the whole word stays too
+    assert "ندن" not in tokenize("لندن")  # ل is not one of them
