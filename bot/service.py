@@ -18,7 +18,7 @@ from .errors import InputError
 from .index import LoadedIndex, build_index, expected_manifest, staleness
 from .lexical import tokenize
 from .normalize import question_language
-from .retrieve import Retriever, dense_text
+from .retrieve import Retriever
 from .settings import Settings
 
 log = logging.getLogger("sanad")
@@ -137,8 +137,8 @@ class Sanad:
         language = lang or question_language(question)
         index, retriever = self._state
         query = retrieval_query or question
-        qvec = self.embedder.encode_queries([dense_text(query)])[0]
-        hits = retriever.search(query, k, query_vec=qvec)
+        qvec, qtokens = retriever.encode(query)
+        hits = retriever.search(query, k, query_vec=qvec, query_tokens=qtokens)
         ev = evidence(retriever.dense_scores(qvec), tokenize(query), retriever.bm25.idf)
         kind = asked_type(query)
         if kind and hits:

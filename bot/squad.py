@@ -22,9 +22,10 @@ from pathlib import Path
 import numpy as np
 
 from .corpus import Passage
-from .embed import Embedder, sparse_encoder
+from .embed import Embedder, sparse_encoder, token_encoder, token_fingerprint
 from .errors import InputError
 from .index import LoadedIndex, Row, SparseIndex, VectorIndex
+from .late import LateIndex
 from .lexical import tokenize
 from .normalize import dense_text
 from .retrieve import DEFAULT_WEIGHTS, Retriever, Weights
@@ -36,8 +37,9 @@ VARIANTS: dict[str, tuple[str, Weights]] = {
     "lexical": ("lexical", DEFAULT_WEIGHTS),
     "dense": ("dense", DEFAULT_WEIGHTS),
     "rrf": ("rrf", DEFAULT_WEIGHTS),
-    "hybrid-sentence": ("hybrid", Weights(context=0.0, group_lexical=0.0, sparse=0.0)),
-    "hybrid-no-sparse": ("hybrid", Weights(sparse=0.0)),
+    "hybrid-sentence": ("hybrid", Weights(context=0.0, group_lexical=0.0, sparse=0.0, late=0.0)),
+    "hybrid-no-sparse": ("hybrid", Weights(sparse=0.0, late=0.0)),
+    "hybrid-no-late": ("hybrid", Weights(late=0.0)),
     "hybrid": ("hybrid", DEFAULT_WEIGHTS),
 }
 DEFAULT_VARIANT = "hybrid"
@@ -141,10 +143,18 @@ def build_index(pool: Pool, embedder: Embedder, batch: int = 64) -> LoadedIndex:
     rows = [Row(i, "source", "") for i in range(len(texts))]
     encoder = sparse_encoder(embedder)
     sparse = SparseIndex.build(encoder.dim, encoder.encode(texts)) if encoder else None
+    late = None
+    tokens = token_encoder(embedder)
+    if tokens:  # the sentence alone, as index.token_text does
+        sentences = [dense_text(p.text) for p in pool.passages]
+        late = LateIndex.build([t for s in range(0, len(sentences), batch)
+                                for t in tokens.encode_passage_tokens(sentences[s : s + batch])],
+                               embedder.dim)
     manifest = {"id": f"squad-{pool.source[:12]}", "passage_count": len(texts),
-                "sparse": encoder.fingerprint if encoder else None}
+                "sparse": encoder.fingerprint if encoder else None,
+                "late": token_fingerprint(embedder)}
     return LoadedIndex(manifest, pool.passages, [tokenize(p.text) for p in pool.passages],
-                       rows, VectorIndex.build(vectors), Path("."), sparse)
+                       rows, VectorIndex.build(vectors), Path("."), sparse, late)
 
 
 def metrics(ranks: list[int | None]) -> dict:
@@ -175,7 +185,12 @@ def evaluate(index: LoadedIndex, questions: list[Question], embedder: Embedder,
     variants = variants or VARIANTS
     n = max(len(questions), 1)
     t0 = clock()
-    qvecs = embedder.encode_queries([dense_text(q.text) for q in questions])
+    texts = [dense_text(q.text) for q in questions]
+    tokens = token_encoder(embedder) if index.late is not None else None
+    if tokens:  # one forward pass gives the dense and the token vectors
+        qvecs, qtokens = tokens.encode_queries_with_tokens(texts)
+    else:
+        qvecs, qtokens = embedder.encode_queries(texts), [None] * len(questions)
     encode_ms = (clock() - t0) * 1000 / n
     encoder = sparse_encoder(embedder) if index.sparse is not None else None
     t0 = clock()
@@ -189,9 +204,9 @@ def evaluate(index: LoadedIndex, questions: list[Question], embedder: Embedder,
         ranks = []
         t0 = clock()
         uses_sparse = mode == "hybrid" and weights.sparse > 0 and encoder is not None
-        for q, vec, sv in zip(questions, qvecs, qsparse, strict=True):
+        for q, vec, sv, tv in zip(questions, qvecs, qsparse, qtokens, strict=True):
             hits = retriever.search(q.text, DEPTH, query_vec=None if mode == "lexical" else vec,
-                                    query_sparse=sv)
+                                    query_sparse=sv, query_tokens=tv)
             ranks.append(gold_rank([position[h.passage.id] for h in hits], q.gold))
         ms = (clock() - t0) * 1000 / n
         row = metrics(ranks)

@@ -170,3 +170,34 @@ def test_unreadable_index_says_what_to_run(tmp_path, corpus_copy, fake_embedder)
 
     with pytest.raises(IndexError_, match="bot index build --force"):
         load_index(tmp_path)
+
+
+def test_token_vectors_are_persisted_and_reused(tmp_path, corpus_copy):
+    emb = HashEmbedder(tokens=True)
+    built, _ = build_index(tmp_path, load_corpus(corpus_copy), emb)
+    assert built.manifest["late"] == "hash-trigrams-v1+hash-words-v1"
+    assert built.late is not None and built.late.count == len(built.rows) == 36
+    # The stored tokens are the sentence's own words, without the title and section context.
+    first = built.passages[0]
+    assert len(built.late.row(0)) == len(emb.encode_passage_tokens([first.text])[0])
+    assert np.array_equal(load_index(tmp_path).late.row(7), built.late.row(7))
+    calls = []
+    original = emb.encode_passage_tokens
+    emb.encode_passage_tokens = lambda texts: calls.extend(texts) or original(texts)
+    folder = corpus_copy / "extra"
+    folder.mkdir()
+    (folder / "meta.json").write_text('{"id": "extra", "title": "Extra", "language": "en"}')
+    (folder / "document.txt").write_text("One new sentence. And another.")
+    index, _ = build_index(tmp_path, load_corpus(corpus_copy), emb)
+    assert calls == ["One new sentence.", "And another."]  # only the new sentences
+    assert index.late.count == 38
+
+
+def test_token_vector_change_makes_the_index_stale(tmp_path, corpus_copy, fake_embedder):
+    docs = load_corpus(corpus_copy)
+    build_index(tmp_path, docs, fake_embedder)
+    assert load_index(tmp_path).late is None
+    assert "token vectors changed (None -> hash-trigrams-v1+hash-words-v1)" in \
+        staleness(tmp_path, expected_manifest(docs, HashEmbedder(tokens=True)))
+    index, embedded = build_index(tmp_path, docs, HashEmbedder(tokens=True))
+    assert embedded == 0 and index.late.count == 36  # dense vectors reused, tokens added

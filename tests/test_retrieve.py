@@ -7,8 +7,9 @@ import numpy as np
 import pytest
 
 from bot.corpus import Passage
-from bot.embed import HashEmbedder, HashSparse
+from bot.embed import HashEmbedder, HashSparse, token_fingerprint
 from bot.index import LoadedIndex, Row, SparseIndex, VectorIndex
+from bot.late import LateIndex
 from bot.lexical import tokenize
 from bot.normalize import dense_text
 from bot.retrieve import Retriever, Weights, fuse, group_max, passage_groups, rrf, unit
@@ -227,3 +228,64 @@ def test_index_from_another_sparse_encoder_is_ranked_without_it():
     assert len(r.search("ملعب لوسيل", 3)) == 3
     assert other.calls == 0
     assert Retriever(index, HashEmbedder(), "hybrid").sparse_encoder is None
+
+
+def with_late(index: LoadedIndex, embedder: HashEmbedder) -> LoadedIndex:
+    """``index`` with one one-hot token vector per passage (passage i is token i)."""
+    dim = embedder.dim
+    index.late = LateIndex.build([np.eye(1, dim, i, dtype=np.float16)
+                                  for i in range(len(index.passages))], dim)
+    index.manifest["late"] = token_fingerprint(embedder)
+    return index
+
+
+ONLY_LATE = Weights(lexical=0.0, context=0.0, sparse=0.0, late=1.0)
+
+
+def test_late_interaction_reranks_the_head_when_lexical_matching_is_blind():
+    emb = BlindEmbedder()
+    emb.token_recipe = "one-hot"
+    r = Retriever(with_late(make_index(embedder=emb), emb), emb, "hybrid", ONLY_LATE)
+    assert r.reranks
+    token_of = lambda i: np.eye(1, emb.dim, i, dtype=np.float32)  # noqa: E731
+    # "zzz" matches no word of the corpus (coverage 0): the late term has its full weight.
+    hits = r.search("zzz", 2, query_tokens=token_of(3))
+    assert ids(hits) == ["base:4", "base:1"] and hits[0].late == 1.0 and hits[1].late == 0.0
+    assert hits[0].score == pytest.approx(hits[1].score + 1.0)
+
+
+def test_late_interaction_leaves_passages_below_the_head_alone(monkeypatch):
+    emb = BlindEmbedder()
+    emb.token_recipe = "one-hot"
+    r = Retriever(with_late(make_index(embedder=emb), emb), emb, "hybrid", ONLY_LATE)
+    monkeypatch.setattr("bot.retrieve.RERANK_DEPTH", 2)
+    n = len(r.index.passages)
+    # Passage 3 would win, but the tie-ordered head is passages 0 and 1: it is not reranked.
+    hits = r.search("zzz", n, query_tokens=np.eye(1, emb.dim, 3, dtype=np.float32))
+    assert ids(hits)[:4] == ["base:1", "base:2", "base:3", "base:4"]
+    hits = r.search("zzz", n, query_tokens=np.eye(1, emb.dim, 1, dtype=np.float32))
+    assert ids(hits)[:3] == ["base:2", "base:1", "base:3"]
+
+
+def test_late_interaction_is_silent_when_the_words_already_matched():
+    emb = BlindEmbedder()
+    emb.token_recipe = "one-hot"
+    r = Retriever(with_late(make_index(embedder=emb), emb), emb, "hybrid", ONLY_LATE)
+    hits = r.search("ملعب لوسيل", 3, query_tokens=np.eye(1, emb.dim, 3, dtype=np.float32))
+    assert r.bm25.coverage(tokenize("ملعب لوسيل")) == 1.0
+    assert all(h.late == 0.0 for h in hits) and ids(hits)[0] == "base:1"  # ties, in order
+
+
+def test_late_interaction_needs_this_models_token_vectors():
+    emb = HashEmbedder(tokens=True)
+    index = make_index(embedder=emb)
+    assert not Retriever(index, emb, "hybrid").reranks  # the index has no token vectors
+    other = HashEmbedder(tokens=True)
+    other.token_recipe = "another-recipe"
+    assert not Retriever(with_late(make_index(embedder=emb), emb), other, "hybrid").reranks
+    assert not Retriever(with_late(make_index(embedder=emb), emb), emb, "dense").reranks
+    r = Retriever(with_late(make_index(embedder=emb), emb), emb, "hybrid")
+    assert r.reranks
+    vec, tokens = r.encode("ملعب لوسيل")
+    assert vec.shape == (emb.dim,) and tokens.shape == (2, emb.dim)
+    assert len(r.search("Lusail stadium", 3)) == 3  # encodes its own token vectors

@@ -1,0 +1,60 @@
+"""Late interaction: the MaxSim store, and the real model's token vectors."""
+
+import numpy as np
+import pytest
+
+from bot.late import LateIndex
+
+
+def onehot(*dims, size=4):
+    m = np.zeros((len(dims), size), np.float16)
+    m[np.arange(len(dims)), list(dims)] = 1
+    return m
+
+
+def test_maxsim_averages_each_query_tokens_best_match():
+    index = LateIndex.build([onehot(0), onehot(0, 1), onehot(2, 3)], dim=4)
+    query = onehot(0, 1).astype(np.float32)
+    # Row 0 matches token 0 only: (1 + 0) / 2; row 1 both; row 2 neither.
+    assert index.scores(query, np.array([0, 1, 2])).tolist() == [0.5, 1.0, 0.0]
+    assert index.scores(query, np.array([2, 0])).tolist() == [0.0, 0.5]  # in the order asked
+
+
+def test_empty_sides_score_zero():
+    index = LateIndex.build([onehot(0), np.zeros((0, 4), np.float16), onehot(1)], dim=4)
+    assert index.scores(onehot(0).astype(np.float32), np.array([1, 0, 2])).tolist() == \
+        [0.0, 1.0, 0.0]
+    assert index.scores(np.zeros((0, 4), np.float32), np.array([0, 2])).tolist() == [0.0, 0.0]
+    assert index.scores(onehot(0).astype(np.float32), np.array([], np.int64)).tolist() == []
+    empty = LateIndex.build([], dim=4)
+    assert empty.count == 0 and empty.vectors.shape == (0, 4)
+
+
+def test_round_trip(tmp_path):
+    rows = [onehot(0, 1), onehot(3), np.zeros((0, 4), np.float16)]
+    LateIndex.build(rows, dim=4).save(tmp_path / "late.npz")
+    back = LateIndex.load(tmp_path / "late.npz")
+    assert back.count == 3
+    for i, r in enumerate(rows):
+        assert np.array_equal(back.row(i), r)
+
+
+@pytest.mark.model
+def test_real_token_vectors_come_from_the_same_pass_and_cover_only_the_text(real_embedder):
+    texts = ["ما هي أكبر منشأة عسكرية أميركية في الشرق الأوسط؟", "Where is Al Udeid Air Base?"]
+    vecs, tokens = real_embedder.encode_queries_with_tokens(texts)
+    plain = real_embedder.encode_queries(texts)
+    assert np.all(np.sum(vecs * plain, axis=1) > 0.9999)  # the same dense vectors
+    tokenizer = real_embedder.model.tokenizer
+    for text, tok in zip(texts, tokens, strict=True):
+        # Start token, prompt and end token are dropped: one vector per piece of the text.
+        assert len(tok) == len(tokenizer(text, add_special_tokens=False)["input_ids"])
+        assert np.allclose(np.linalg.norm(tok.astype(np.float32), axis=1), 1.0, atol=1e-2)
+    # The question's own words are what matches: its tokens find themselves in a sentence
+    # that uses them better than in an unrelated one.
+    [near, far] = real_embedder.encode_passage_tokens(
+        ["قاعدة العديد الجوية هي أكبر منشأة عسكرية أميركية في الشرق الأوسط.",
+         "استضافت قطر كأس العالم لكرة القدم."])
+    index = LateIndex.build([near, far], real_embedder.dim)
+    near_score, far_score = index.scores(tokens[1].astype(np.float32), np.array([0, 1]))
+    assert near_score > far_score + 0.05
