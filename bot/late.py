@@ -61,7 +61,10 @@ class LateIndex:
             return out
         tokens = np.concatenate([self.vectors[spans[j][0] : spans[j][1]] for j in keep])
         starts = np.cumsum([0] + [spans[j][1] - spans[j][0] for j in keep[:-1]])
-        sims = query.astype(np.float32) @ tokens.astype(np.float32).T  # (query tokens, tokens)
+        # einsum, not ``@``: a BLAS matmul wakes OpenBLAS's thread pool, whose spinning threads
+        # then fight the model's own threads for the cores and made every question ~3x slower
+        # (measured: ask 112 ms vs 34 ms). The product is small enough without BLAS.
+        sims = np.einsum("qd,td->qt", query.astype(np.float32), tokens.astype(np.float32))
         best = np.maximum.reduceat(sims, starts, axis=1)  # (query tokens, kept rows)
         out[keep] = best.mean(axis=0)
         return out
