@@ -81,12 +81,16 @@ def test_second_build_changes_nothing(tmp_path, corpus_copy, fake_embedder):
     assert files_state(tmp_path) == before
 
 
-def test_changed_document_is_rebuilt_incrementally(tmp_path, corpus_copy, fake_embedder):
-    build_index(tmp_path, load_corpus(corpus_copy), fake_embedder)
-    folder = corpus_copy / "extra"
+def add_two_sentence_document(corpus):
+    folder = corpus / "extra"
     folder.mkdir()
     (folder / "meta.json").write_text('{"id": "extra", "title": "Extra", "language": "en"}')
     (folder / "document.txt").write_text("One new sentence. And another.")
+
+
+def test_changed_document_is_rebuilt_incrementally(tmp_path, corpus_copy, fake_embedder):
+    build_index(tmp_path, load_corpus(corpus_copy), fake_embedder)
+    add_two_sentence_document(corpus_copy)
     docs = load_corpus(corpus_copy)
     assert "corpus changed (extra)" in staleness(tmp_path, expected_manifest(docs, fake_embedder))
     index, embedded = build_index(tmp_path, docs, fake_embedder)
@@ -101,10 +105,7 @@ def test_sparse_vectors_are_persisted_and_reused(tmp_path, corpus_copy):
     assert built.manifest["sparse"] == "hash-words-v1"
     assert built.sparse is not None and built.sparse.count == 36 and emb.sparse.calls == 36
     assert load_index(tmp_path).sparse.row(5)[0].tolist() == built.sparse.row(5)[0].tolist()
-    folder = corpus_copy / "extra"
-    folder.mkdir()
-    (folder / "meta.json").write_text('{"id": "extra", "title": "Extra", "language": "en"}')
-    (folder / "document.txt").write_text("One new sentence. And another.")
+    add_two_sentence_document(corpus_copy)
     index, _ = build_index(tmp_path, load_corpus(corpus_copy), emb)
     assert emb.sparse.calls == 38  # only the two new sentences were encoded
     assert index.sparse.count == 38
@@ -184,10 +185,7 @@ def test_token_vectors_are_persisted_and_reused(tmp_path, corpus_copy):
     calls = []
     original = emb.encode_passage_tokens
     emb.encode_passage_tokens = lambda texts: calls.extend(texts) or original(texts)
-    folder = corpus_copy / "extra"
-    folder.mkdir()
-    (folder / "meta.json").write_text('{"id": "extra", "title": "Extra", "language": "en"}')
-    (folder / "document.txt").write_text("One new sentence. And another.")
+    add_two_sentence_document(corpus_copy)
     index, _ = build_index(tmp_path, load_corpus(corpus_copy), emb)
     assert calls == ["One new sentence.", "And another."]  # only the new sentences
     assert index.late.count == 38
