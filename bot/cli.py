@@ -95,6 +95,10 @@ def cmd_index_info(args: argparse.Namespace) -> int:
     print(f"index   {m['id']}  ({fresh})\npath    {index.path}\nformat  {m['format_version']}")
     print(f"model   {m['model']['id']}  fingerprint {m['model']['fingerprint']}  dim {m['dim']}")
     print(f"passages {m['passage_count']}  vectors {index.vectors.count}")
+    print(f"sparse  {m.get('sparse') or 'none'}")
+    late = index.late
+    print(f"tokens  {late.offsets[-1]} token vectors ({m['late']})" if late is not None
+          else "tokens  none (no late-interaction reranking)")
     for d in m["documents"]:
         print(f"  {d['id']}: {d['passages']} passages, sha256 {d['sha256'][:16]}…")
     return 0
