@@ -216,6 +216,7 @@ class Retriever:
             query_tokens = tokens if query_tokens is None else query_tokens
         dense = self.dense_scores(query_vec) if query_vec is not None else np.zeros(n, np.float32)
         qtok = tokenize(question)
+        coverage = self.bm25.coverage(qtok)
         lexical = self.bm25.scores(qtok)
         context = group_max(dense, self.groups, self.n_groups)
         if self.mode == "dense":
@@ -235,11 +236,11 @@ class Retriever:
                 if query_sparse is None:
                     query_sparse = self.sparse_encoder.encode([dense_text(question)])[0]
                 sparse = self.sparse_scores(query_sparse)
-            fused = fuse(dense, lexical, self.bm25.coverage(qtok), context,
+            fused = fuse(dense, lexical, coverage, context,
                          self.group_bm25.scores(qtok)[self.groups], weights, sparse)
         order = np.argsort(-fused, kind="stable")
         late = np.zeros(n, np.float32)
-        weight = self.weights.late * (1.0 - self.bm25.coverage(qtok))
+        weight = self.weights.late * (1.0 - coverage)
         if self.reranks and query_tokens is not None and weight > 0:
             head = order[:RERANK_DEPTH]
             late[head] = self.late_scores(query_tokens, head)
