@@ -104,6 +104,69 @@ def cmd_index_info(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_corpus_add(args: argparse.Namespace) -> int:
+    """Add files and folders to the corpus, saying what happened to each document."""
+    from tqdm import tqdm
+
+    from .ingest import add, count_files
+
+    settings = _settings()
+    paths = [Path(p) for p in args.paths]
+    counts: dict[str, int] = {}
+    with tqdm(total=count_files(paths), unit="file", desc="adding", file=sys.stderr,
+              disable=None, leave=False) as bar:
+        for o in add(settings.corpus_dir, paths, settings.max_document_chars, bar.update):
+            counts[o.action] = counts.get(o.action, 0) + 1
+            what = f"{o.id}  {o.detail}" if o.action != "skipped" else \
+                f"{o.source}{f' ({o.id})' if o.id else ''}: {o.detail}"
+            bar.write(f"{o.action:<9} {what}".rstrip(), file=sys.stdout)
+    summary = ", ".join(f"{n} {a}" for a, n in counts.items()) or "nothing to add"
+    print(f"{summary} in {settings.corpus_dir}")
+    if counts.get("added") or counts.get("replaced"):
+        print("the index is rebuilt on the next `bot ask` or `bot serve` "
+              "(or run `bot index build` now)")
+    return 1 if counts.get("skipped") and not (counts.keys() - {"skipped"}) else 0
+
+
+def cmd_corpus_list(args: argparse.Namespace) -> int:
+    """List the corpus documents: id, title, language, sentences, source."""
+    from .corpus import document_folders, load_document
+
+    settings = _settings()
+    rows = []
+    for folder in document_folders(settings.corpus_dir):
+        try:
+            d = load_document(folder)
+        except SanadError as exc:
+            rows.append({"id": folder.name, "error": str(exc)})
+            continue
+        rows.append({"id": d.id, "title": d.title, "language": d.language,
+                     "sentences": len(d.passages), "date": d.meta.get("date"),
+                     "url": d.meta.get("url"), "source": d.meta.get("source")})
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=1))
+        return 0
+    for r in rows:
+        if "error" in r:
+            print(f"{r['id']}  unreadable: {r['error']}")
+            continue
+        print(f"{r['id']}  {r['language']}  {r['sentences']:>4} sentences  {r['title']}"
+              f"{'  ' + r['source'] if r['source'] else ''}")
+    print(f"{len(rows)} documents in {settings.corpus_dir}")
+    return 0
+
+
+def cmd_corpus_remove(args: argparse.Namespace) -> int:
+    """Remove documents from the corpus by id."""
+    from .ingest import remove
+
+    settings = _settings()
+    for doc_id in args.ids:
+        remove(settings.corpus_dir, doc_id)
+        print(f"removed   {doc_id}")
+    return 0
+
+
 def cmd_eval(args: argparse.Namespace) -> int:
     """Evaluate retrieval and abstention on a question file."""
     if args.squad or not args.file:  # retrieval benchmark on SQuAD-format data: bot/squad.py
@@ -252,6 +315,19 @@ def build_parser() -> argparse.ArgumentParser:
     info = isub.add_parser("info", help="show the index manifest")
     info.add_argument("--json", action="store_true")
     info.set_defaults(func=cmd_index_info)
+
+    corpus = sub.add_parser("corpus", help="add, list or remove corpus documents "
+                            "(SANAD_CORPUS_DIR)")
+    csub = corpus.add_subparsers(dest="corpus_command", required=True)
+    cadd = csub.add_parser("add", help="add .txt, .md, .html, .jsonl files or folders of them")
+    cadd.add_argument("paths", nargs="+", metavar="PATH")
+    cadd.set_defaults(func=cmd_corpus_add)
+    clist = csub.add_parser("list", help="list the documents")
+    clist.add_argument("--json", action="store_true")
+    clist.set_defaults(func=cmd_corpus_list)
+    crm = csub.add_parser("remove", help="remove documents by id")
+    crm.add_argument("ids", nargs="+", metavar="ID")
+    crm.set_defaults(func=cmd_corpus_remove)
 
     ev = sub.add_parser("eval", help="measure recall, MRR and abstention on a JSONL file")
     ev.add_argument("file", nargs="?", help="JSONL question file (or use --squad)")
