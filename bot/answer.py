@@ -8,12 +8,17 @@ forms always agree and quoted sentences come out verbatim.
 from __future__ import annotations
 
 import html
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from .retrieve import Hit
+
+if TYPE_CHECKING:
+    from .corpus import Document
 
 LANGUAGES = ("ar", "en")
 #: A second passage is quoted when it scores within this margin of the best one.
@@ -40,15 +45,24 @@ class Citation:
     end: int
     score: float
     section: str | None
+    # The cited document: its title, publication date and link, and its language (which
+    # tells the English answer whether the sentence can be quoted as it is).
+    title: str | None = None
+    date: str | None = None
+    url: str | None = None
+    language: str | None = None
 
 
-def citations(hits: list[Hit]) -> list[Citation]:
-    """Number the hits [1], [2], … in rank order."""
-    return [
-        Citation(n, h.passage.id, h.passage.doc_id, h.passage.text, h.passage.translation,
-                 h.passage.start, h.passage.end, round(h.score, 4), h.passage.section)
-        for n, h in enumerate(hits, 1)
-    ]
+def citations(hits: list[Hit], docs: Mapping[str, Document] | None = None) -> list[Citation]:
+    """Number the hits [1], [2], … in rank order, each with its document's metadata."""
+    out = []
+    for n, h in enumerate(hits, 1):
+        p = h.passage
+        d = (docs or {}).get(p.doc_id)
+        about = (d.title, d.date, d.url, d.language) if d else ()
+        out.append(Citation(n, p.id, p.doc_id, p.text, p.translation, p.start, p.end,
+                            round(h.score, 4), p.section, *about))
+    return out
 
 
 def quoted(cites: list[Citation], threshold: float) -> list[Citation]:

@@ -47,6 +47,9 @@ def cmd_ask(args: argparse.Namespace) -> int:
     for c in answer.citations:
         where = f"{c.id} [{c.start}:{c.end}] score {c.score:.3f}"
         print(f"[{c.n}] {where}\n    {c.text}")
+        if len(sanad.docs) > 1 or c.url or c.date:  # which document, once there are several
+            about = " · ".join(x for x in (c.title, c.date, c.url) if x)
+            print(f"    — {about}")
         if c.translation and answer.language == "en":
             print(f"    EN: {c.translation}")
     return 0
@@ -141,8 +144,8 @@ def cmd_corpus_list(args: argparse.Namespace) -> int:
             rows.append({"id": folder.name, "error": str(exc)})
             continue
         rows.append({"id": d.id, "title": d.title, "language": d.language,
-                     "sentences": len(d.passages), "date": d.meta.get("date"),
-                     "url": d.meta.get("url"), "source": d.meta.get("source")})
+                     "sentences": len(d.passages), "date": d.date, "url": d.url,
+                     "source": d.meta.get("source")})
     if args.json:
         print(json.dumps(rows, ensure_ascii=False, indent=1))
         return 0

@@ -59,6 +59,20 @@ class Document:
         """The English title, when the metadata gives one."""
         return self.meta.get("title_en")
 
+    @property
+    def date(self) -> str | None:
+        """The publication date the metadata gives (as written there), if any."""
+        return _text(self.meta.get("date"))
+
+    @property
+    def url(self) -> str | None:
+        """The link to the original the metadata gives, if any."""
+        return _text(self.meta.get("url"))
+
+
+def _text(value: object) -> str | None:
+    return None if value is None or value == "" else str(value)
+
 
 def read_text(path: Path) -> str:
     """Read a document exactly: UTF-8, no newline translation."""

@@ -79,6 +79,10 @@ class CitationOut(BaseModel):
     end: int
     score: float
     section: str | None
+    title: str | None = Field(None, description="The cited document's title.")
+    date: str | None = Field(None, description="The cited document's date, when known.")
+    url: str | None = Field(None, description="Link to the cited document, when known.")
+    language: Lang | None = Field(None, description="The cited document's language.")
 
 
 class ChatResponse(BaseModel):
@@ -206,13 +210,15 @@ class DocumentSummary(BaseModel):
     sha256: str
     characters: int
     passages: int
+    date: str | None = None
+    url: str | None = None
 
     @classmethod
     def of(cls, d: Document) -> DocumentSummary:
         """From a core document."""
         return cls(id=d.id, title=d.title, title_en=d.title_en, language=d.language,
                    source=d.meta.get("source"), sha256=d.sha256, characters=len(d.raw),
-                   passages=len(d.passages))
+                   passages=len(d.passages), date=d.date, url=d.url)
 
 
 class PassageSpan(BaseModel):

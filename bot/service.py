@@ -145,7 +145,7 @@ class Sanad:
             best = hits[0].passage
             ev = replace(ev, type_ok=offers_type(f"{best.text} {best.translation or ''}", kind))
         answerable = bool(hits) and self._rule.answerable(ev)
-        cites = citations(hits)
+        cites = citations(hits, self.docs)
         text = render(language, answerable, quoted(cites, -1.0) if answerable else [])
         return Answer(question, language, text, answerable, cites, self.embedder.model_id,
                       index.id, ev)

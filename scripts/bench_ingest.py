@@ -1,0 +1,165 @@
+"""Ingestion figures: extraction quality on sample pages, speed, and cross-language retrieval
+on the XQuAD-R multi-document corpus built through ``bot corpus add``.
+
+    PYTHONPATH=$PWD .venv/bin/python scripts/bench_ingest.py extraction
+    PYTHONPATH=$PWD .venv/bin/python scripts/bench_ingest.py speed
+    PYTHONPATH=$PWD .venv/bin/python scripts/bench_ingest.py retrieval [--articles 24-47]
+
+Retrieval builds two corpora from the Arabic and English articles (scripts/xquad_to_jsonl.py):
+``both`` holds every article in both languages (96 documents); ``mixed`` holds the even
+articles in Arabic only and the odd ones in English only (48 documents), so half of the
+questions of each language can only be answered from a document in the other language.
+A question is a hit at rank 1 when the first citation is from its article (in any language).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
+
+PAGES = ROOT / "tests" / "data" / "pages"
+
+
+def _flat(text: str) -> str:
+    return re.sub(r"\s+", " ", text)
+
+
+def extraction() -> None:
+    """Article paragraphs kept and boilerplate strings leaked, per page and in all."""
+    import lxml.html
+
+    from bot.extract import read_html
+
+    expected = json.loads((PAGES / "expected.json").read_text(encoding="utf-8"))
+
+    def visible_text(data: bytes, where: str):  # baseline: every text node of <body>
+        tree = lxml.html.fromstring(data)
+        for bad in tree.xpath("//script|//style|//head"):
+            bad.drop_tree()
+        return tree.text_content()
+
+    for name, fn in (("all visible text (baseline)", visible_text),
+                     ("bot.extract.read_html (trafilatura)", lambda d, w: read_html(d, w).text)):
+        kept = total = leaked = btotal = 0
+        for f, e in expected.items():
+            text = _flat(fn((PAGES / f).read_bytes(), f))
+            kept += sum(p in text for p in e["article"])
+            total += len(e["article"])
+            leaked += sum(b in text for b in e["boilerplate"])
+            btotal += len(e["boilerplate"])
+        print(f"{name}: article paragraphs kept {kept}/{total}, "
+              f"boilerplate strings leaked {leaked}/{btotal}")
+    meta_ok = 0
+    for f, e in expected.items():
+        x = read_html((PAGES / f).read_bytes(), f)
+        meta_ok += (x.title, x.date, x.url) == (e["title"], e["date"], e["url"])
+    print(f"title, date and link all right on {meta_ok}/{len(expected)} pages")
+
+
+def speed() -> None:
+    """Seconds per document: extraction of the sample pages, and `bot corpus add` of jsonl."""
+    from bot.extract import read_html
+    from xquad_to_jsonl import convert, write_jsonl
+
+    pages = [(f, f.read_bytes()) for f in sorted(PAGES.glob("*.html"))]
+    n, t0 = 0, time.perf_counter()
+    for _ in range(25):
+        for f, data in pages:
+            read_html(data, str(f))
+            n += 1
+    print(f"html extraction: {1000 * (time.perf_counter() - t0) / n:.1f} ms per page "
+          f"({n} pages)")
+    with tempfile.TemporaryDirectory() as tmp:
+        docs = convert("ar")[0] + convert("en")[0]
+        src = Path(tmp) / "docs.jsonl"
+        write_jsonl(docs, src)
+        env_corpus = Path(tmp) / "corpus"
+        for label in ("first add", "same add again"):
+            t0 = time.perf_counter()
+            out = _bot("corpus", "add", str(src), corpus=env_corpus)
+            dt = time.perf_counter() - t0
+            print(f"bot corpus add ({label}, {len(docs)} XQuAD-R documents, process start "
+                  f"included): {dt:.2f} s, {1000 * dt / len(docs):.1f} ms per document "
+                  f"[{out.strip().splitlines()[-2 if label == 'first add' else -1]}]")
+
+
+def _bot(*args: str, corpus: Path, index: Path | None = None) -> str:
+    import os
+
+    env = {**os.environ, "SANAD_CORPUS_DIR": str(corpus)}
+    if index:
+        env["SANAD_INDEX_DIR"] = str(index)
+    proc = subprocess.run([sys.executable, "-m", "bot", *args], cwd=ROOT, env=env,
+                          capture_output=True, text=True, check=True)
+    return proc.stdout
+
+
+def retrieval(articles: list[int] | None) -> None:
+    """R@1 (first citation from the question's article) on the two corpora."""
+    from bot.service import Sanad
+    from bot.settings import Settings
+    from xquad_to_jsonl import convert, write_jsonl
+
+    ar_docs, ar_qs = convert("ar")
+    en_docs, en_qs = convert("en")
+    keep = set(range(48)) if articles is None else set(articles)
+    questions = [q for q in ar_qs + en_qs if q["article"] in keep]
+    layouts = {
+        "both": ar_docs + en_docs,
+        "mixed": [d for i, d in enumerate(ar_docs) if i % 2 == 0]
+        + [d for i, d in enumerate(en_docs) if i % 2 == 1],
+    }
+    embedder = None
+    for name, docs in layouts.items():
+        with tempfile.TemporaryDirectory() as tmp:
+            src = Path(tmp) / "docs.jsonl"
+            write_jsonl(docs, src)
+            _bot("corpus", "add", str(src), corpus=Path(tmp) / "corpus")
+            settings = Settings(corpus_dir=Path(tmp) / "corpus", index_dir=Path(tmp) / "index")
+            t0 = time.perf_counter()
+            sanad = Sanad.open(settings, embedder=embedder)
+            embedder = sanad.embedder
+            build = time.perf_counter() - t0
+            present = {d["id"] for d in docs}
+            stats: dict[tuple[str, str], list[int]] = {}
+            for q in questions:
+                cited = sanad.ask(q["question"], top_k=1).citations[0].doc_id
+                hit = int(int(cited.rsplit("-", 1)[1]) == q["article"])
+                same = "same-language" if q["doc_id"] in present else "cross-language"
+                stats.setdefault((q["lang"], same), []).append(hit)
+            print(f"[{name}] {len(docs)} documents, {len(sanad.index.passages)} passages, "
+                  f"index built in {build:.0f} s")
+            for (lang, kind), hits in sorted(stats.items()):
+                print(f"  {lang} questions, {kind} article: R@1 {sum(hits) / len(hits):.3f} "
+                      f"({sum(hits)}/{len(hits)})")
+
+
+def main() -> int:
+    """Command-line entry point."""
+    from xquad_to_jsonl import parse_articles
+
+    p = argparse.ArgumentParser(description="ingestion figures")
+    p.add_argument("what", choices=["extraction", "speed", "retrieval"])
+    p.add_argument("--articles", help="retrieval: question articles, e.g. 24-47")
+    args = p.parse_args()
+    if args.what == "extraction":
+        extraction()
+    elif args.what == "speed":
+        speed()
+    else:
+        retrieval(parse_articles(args.articles))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
