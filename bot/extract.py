@@ -30,6 +30,9 @@ FORMATS = {".txt": "text", ".md": "markdown", ".markdown": "markdown", ".html": 
 _ARABIC = re.compile("[\u0620-\u064a\u0671-\u06d3\u06fa-\u06ff\ufb50-\ufdff\ufe70-\ufefc]")
 _LATIN = re.compile("[A-Za-z\u00c0-\u024f]")
 _TITLE_MAX_WORDS = 20
+#: A web page must have a line at least this long to count as an article: when a page has
+#: none, the extractor falls back to menu items and labels ("Home", "Password").
+_ARTICLE_MIN_WORDS = 6
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.S)
 
 
@@ -61,13 +64,12 @@ def detect_language(text: str) -> str | None:
     return "ar" if arabic >= latin else "en"
 
 
-def decode(data: bytes, where: str) -> str:
+def decode(data: bytes) -> str:
     """UTF-8 text (a leading byte-order mark dropped), or :class:`CorpusError`."""
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise CorpusError(f"{where} is not UTF-8 (byte {exc.start}): save it as UTF-8") \
-            from None
+        raise CorpusError(f"not UTF-8 (byte {exc.start}): save the file as UTF-8") from None
 
 
 def first_line_title(text: str) -> str | None:
@@ -79,17 +81,17 @@ def first_line_title(text: str) -> str | None:
     return None
 
 
-def read_text(data: bytes, where: str) -> Extracted:
+def read_text(data: bytes) -> Extracted:
     """A plain-text file: stored as it is; its first line is the title when short."""
-    text = decode(data, where)
+    text = decode(data)
     return Extracted(text, title=first_line_title(text))
 
 
-def read_markdown(data: bytes, where: str) -> Extracted:
+def read_markdown(data: bytes) -> Extracted:
     """A Markdown file as plain lines: headings stay (as sections), markup goes."""
     from markdown_it import MarkdownIt
 
-    source = decode(data, where)
+    source = decode(data)
     front: dict = {}
     m = _FRONT_MATTER.match(source)
     if m:
@@ -143,7 +145,7 @@ def _str(value: object) -> str | None:
     return str(value).strip() or None if value is not None else None
 
 
-def read_html(data: bytes, where: str) -> Extracted:
+def read_html(data: bytes) -> Extracted:
     """A web page's article: main text, title, date and canonical link (trafilatura).
 
     Comments are extracted separately by trafilatura and dropped here: they are readers'
@@ -154,30 +156,39 @@ def read_html(data: bytes, where: str) -> Extracted:
     doc = trafilatura.bare_extraction(data, with_metadata=True, include_comments=False,
                                       include_tables=True, include_images=False)
     text = (doc.text or "") if doc is not None else ""
-    if not text.strip():
-        raise CorpusError(f"{where}: no article text found in the page")
+    if not any(len(line.split()) >= _ARTICLE_MIN_WORDS for line in text.splitlines()):
+        raise CorpusError("no article text found in the page (only menus, labels or "
+                          "nothing at all)")
     return Extracted(text + "\n", title=doc.title or first_line_title(text), date=doc.date,
                      url=doc.url)
 
 
-def read_jsonl(data: bytes, where: str) -> Iterator[Extracted | CorpusError]:
-    """The records of a jsonl file; a bad line yields a :class:`CorpusError` naming it."""
-    text = decode(data, where)
+@dataclass(frozen=True)
+class BadLine:
+    """A jsonl line that is not a document, and why."""
+
+    line: int
+    reason: str
+
+
+def read_jsonl(data: bytes) -> Iterator[Extracted | BadLine]:
+    """The records of a jsonl file; a bad line yields a :class:`BadLine` saying why."""
+    text = decode(data)
     for lineno, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
         try:
             row = json.loads(line)
         except ValueError as exc:
-            yield CorpusError(f"{where}:{lineno}: not valid JSON ({exc.msg})")
+            yield BadLine(lineno, f"not valid JSON ({exc.msg})")
             continue
         if not isinstance(row, dict) or not isinstance(row.get("text"), str):
-            yield CorpusError(f"{where}:{lineno}: each line needs a \"text\" string")
+            yield BadLine(lineno, "each line needs a \"text\" string")
             continue
         fields = {k: row.get(k) for k in ("id", "title", "url", "date", "lang")}
         bad = [k for k, v in fields.items() if v is not None and not isinstance(v, str)]
         if bad:
-            yield CorpusError(f"{where}:{lineno}: {', '.join(bad)} must be strings")
+            yield BadLine(lineno, f"{', '.join(bad)} must be strings")
             continue
         yield Extracted(row["text"], title=fields["title"] or first_line_title(row["text"]),
                         language=fields["lang"], date=fields["date"], url=fields["url"],

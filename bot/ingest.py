@@ -27,7 +27,15 @@ from pathlib import Path, PurePosixPath
 
 from .corpus import DOC_ID, LANGUAGES, document_folders
 from .errors import CorpusError
-from .extract import READERS, Extracted, detect_language, format_of, is_binary, read_jsonl
+from .extract import (
+    READERS,
+    BadLine,
+    Extracted,
+    detect_language,
+    format_of,
+    is_binary,
+    read_jsonl,
+)
 from .segment import segment
 
 #: A file larger than this many bytes per allowed character is refused before it is read
@@ -115,8 +123,8 @@ class Corpus:
         src = str(path)
         size = path.stat().st_size
         if fmt != "jsonl" and size > self.max_chars * BYTES_PER_CHAR:
-            yield Outcome("skipped", src, detail=f"{size:,} bytes is over the size limit "
-                          f"(SANAD_MAX_DOCUMENT_CHARS={self.max_chars:,} characters)")
+            yield Outcome("skipped", src, detail=f"{size:,} bytes is over the limit for one "
+                          f"file (SANAD_MAX_DOCUMENT_CHARS={self.max_chars:,} characters)")
             return
         data = path.read_bytes()
         if not data.strip():
@@ -135,18 +143,22 @@ class Corpus:
             yield Outcome("unchanged", src, doc_id)
             return
         try:
-            extracted = READERS[fmt](data, src)
+            extracted = READERS[fmt](data)
         except CorpusError as exc:
-            yield Outcome("skipped", src, detail=str(exc).removeprefix(f"{src}: "))
+            yield Outcome("skipped", src, detail=str(exc))
             return
         yield self._store(doc_id, extracted, src, fmt, digest, title=PurePosixPath(rel).stem)
 
     def _add_jsonl(self, data: bytes, src: str, rel: str) -> Iterator[Outcome]:
         base = doc_id_for(rel)
-        for rec in read_jsonl(data, src):
-            if isinstance(rec, CorpusError):
-                yield Outcome("skipped", str(rec).split(": ", 1)[0],
-                              detail=str(rec).split(": ", 1)[-1])
+        try:
+            records = list(read_jsonl(data))
+        except CorpusError as exc:
+            yield Outcome("skipped", src, detail=str(exc))
+            return
+        for rec in records:
+            if isinstance(rec, BadLine):
+                yield Outcome("skipped", f"{src}:{rec.line}", detail=rec.reason)
                 continue
             where = f"{src}:{rec.line}"
             if rec.id is not None and not DOC_ID.match(rec.id):

@@ -3,7 +3,8 @@ on the XQuAD-R multi-document corpus built through ``bot corpus add``.
 
     PYTHONPATH=$PWD .venv/bin/python scripts/bench_ingest.py extraction
     PYTHONPATH=$PWD .venv/bin/python scripts/bench_ingest.py speed
-    PYTHONPATH=$PWD .venv/bin/python scripts/bench_ingest.py retrieval [--articles 24-47]
+    PYTHONPATH=$PWD .venv/bin/python scripts/bench_ingest.py retrieval [--layouts mixed]
+        [--per-article 5] [--articles 24-47]
 
 Retrieval builds two corpora from the Arabic and English articles (scripts/xquad_to_jsonl.py):
 ``both`` holds every article in both languages (96 documents); ``mixed`` holds the even
@@ -42,17 +43,17 @@ def extraction() -> None:
 
     expected = json.loads((PAGES / "expected.json").read_text(encoding="utf-8"))
 
-    def visible_text(data: bytes, where: str):  # baseline: every text node of <body>
+    def visible_text(data: bytes):  # baseline: every text node of <body>
         tree = lxml.html.fromstring(data)
         for bad in tree.xpath("//script|//style|//head"):
             bad.drop_tree()
         return tree.text_content()
 
     for name, fn in (("all visible text (baseline)", visible_text),
-                     ("bot.extract.read_html (trafilatura)", lambda d, w: read_html(d, w).text)):
+                     ("bot.extract.read_html (trafilatura)", lambda d: read_html(d).text)):
         kept = total = leaked = btotal = 0
         for f, e in expected.items():
-            text = _flat(fn((PAGES / f).read_bytes(), f))
+            text = _flat(fn((PAGES / f).read_bytes()))
             kept += sum(p in text for p in e["article"])
             total += len(e["article"])
             leaked += sum(b in text for b in e["boilerplate"])
@@ -61,7 +62,7 @@ def extraction() -> None:
               f"boilerplate strings leaked {leaked}/{btotal}")
     meta_ok = 0
     for f, e in expected.items():
-        x = read_html((PAGES / f).read_bytes(), f)
+        x = read_html((PAGES / f).read_bytes())
         meta_ok += (x.title, x.date, x.url) == (e["title"], e["date"], e["url"])
     print(f"title, date and link all right on {meta_ok}/{len(expected)} pages")
 
@@ -75,7 +76,7 @@ def speed() -> None:
     n, t0 = 0, time.perf_counter()
     for _ in range(25):
         for f, data in pages:
-            read_html(data, str(f))
+            read_html(data)
             n += 1
     print(f"html extraction: {1000 * (time.perf_counter() - t0) / n:.1f} ms per page "
           f"({n} pages)")
@@ -104,8 +105,10 @@ def _bot(*args: str, corpus: Path, index: Path | None = None) -> str:
     return proc.stdout
 
 
-def retrieval(articles: list[int] | None) -> None:
-    """R@1 (first citation from the question's article) on the two corpora."""
+def retrieval(articles: list[int] | None, layouts_wanted: list[str], per_article: int) -> None:
+    """R@1 (first citation from the question's article) on the two corpora; the first
+    ``per_article`` questions of each article and language, split into articles 0-23 and
+    24-47."""
     from bot.service import Sanad
     from bot.settings import Settings
     from xquad_to_jsonl import convert, write_jsonl
@@ -113,7 +116,12 @@ def retrieval(articles: list[int] | None) -> None:
     ar_docs, ar_qs = convert("ar")
     en_docs, en_qs = convert("en")
     keep = set(range(48)) if articles is None else set(articles)
-    questions = [q for q in ar_qs + en_qs if q["article"] in keep]
+    questions, taken = [], {}
+    for q in ar_qs + en_qs:
+        key = (q["lang"], q["article"])
+        if q["article"] in keep and taken.get(key, 0) < per_article:
+            taken[key] = taken.get(key, 0) + 1
+            questions.append(q)
     layouts = {
         "both": ar_docs + en_docs,
         "mixed": [d for i, d in enumerate(ar_docs) if i % 2 == 0]
@@ -121,6 +129,8 @@ def retrieval(articles: list[int] | None) -> None:
     }
     embedder = None
     for name, docs in layouts.items():
+        if name not in layouts_wanted:
+            continue
         with tempfile.TemporaryDirectory() as tmp:
             src = Path(tmp) / "docs.jsonl"
             write_jsonl(docs, src)
@@ -136,12 +146,14 @@ def retrieval(articles: list[int] | None) -> None:
                 cited = sanad.ask(q["question"], top_k=1).citations[0].doc_id
                 hit = int(int(cited.rsplit("-", 1)[1]) == q["article"])
                 same = "same-language" if q["doc_id"] in present else "cross-language"
-                stats.setdefault((q["lang"], same), []).append(hit)
+                half = "articles 0-23" if q["article"] < 24 else "articles 24-47"
+                stats.setdefault((half, q["lang"], same), []).append(hit)
+                stats.setdefault(("all articles", q["lang"], same), []).append(hit)
             print(f"[{name}] {len(docs)} documents, {len(sanad.index.passages)} passages, "
                   f"index built in {build:.0f} s")
-            for (lang, kind), hits in sorted(stats.items()):
-                print(f"  {lang} questions, {kind} article: R@1 {sum(hits) / len(hits):.3f} "
-                      f"({sum(hits)}/{len(hits)})")
+            for (half, lang, kind), hits in sorted(stats.items()):
+                print(f"  {half}: {lang} questions, {kind} article: R@1 "
+                      f"{sum(hits) / len(hits):.3f} ({sum(hits)}/{len(hits)})", flush=True)
 
 
 def main() -> int:
@@ -151,13 +163,16 @@ def main() -> int:
     p = argparse.ArgumentParser(description="ingestion figures")
     p.add_argument("what", choices=["extraction", "speed", "retrieval"])
     p.add_argument("--articles", help="retrieval: question articles, e.g. 24-47")
+    p.add_argument("--layouts", nargs="+", default=["mixed", "both"], choices=["mixed", "both"])
+    p.add_argument("--per-article", type=int, default=1000,
+                   help="retrieval: questions per article and language (default: all)")
     args = p.parse_args()
     if args.what == "extraction":
         extraction()
     elif args.what == "speed":
         speed()
     else:
-        retrieval(parse_articles(args.articles))
+        retrieval(parse_articles(args.articles), args.layouts, args.per_article)
     return 0
 
 

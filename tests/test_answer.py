@@ -23,6 +23,18 @@ def test_english_without_translation_says_the_source_is_arabic():
         "The source is in Arabic: «القاعدة كبيرة.» [1]"
 
 
+def test_english_document_is_quoted_directly_in_both_languages():
+    from dataclasses import replace
+
+    c = replace(cite(1, "The base is large."), language="en", title="Bases")
+    assert render("en", True, [c]) == 'The article says: "The base is large." [1]'
+    assert render("ar", True, [c]) == "جاء في المقال: «The base is large.» [1]"
+    mixed = [replace(cite(1, "The base is large."), language="en"),
+             replace(cite(2, "القاعدة كبيرة."), language="ar")]
+    assert render("en", True, mixed) == ('The article says: "The base is large." [1]\n'
+                                         "It adds: «القاعدة كبيرة.» [2]")
+
+
 def test_arabic_quotes_the_original():
     assert render("ar", True, [cite(1, "القاعدة كبيرة.", "The base is large.")]) == \
         "جاء في المقال: «القاعدة كبيرة.» [1]"
