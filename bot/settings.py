@@ -46,10 +46,9 @@ class Settings(BaseSettings):
     cors_origins: list[str] = Field(default_factory=list)
     max_question_chars: int = Field(1000, ge=10)
     max_history_turns: int = Field(20, ge=0)
-    max_document_chars: int = Field(
-        1_000_000, ge=1, description="Longest document text (characters) the corpus accepts."
-    )
     max_body_bytes: int = Field(64 * 1024, ge=1024)
+    max_document_chars: int = Field(
+        1_000_000, ge=1000, description="Longest corpus document (characters) that is indexed.")
     admin_token: str | None = Field(
         None, description="Bearer token for POST /v1/admin/reload; unset disables the endpoint."
     )
