@@ -228,7 +228,12 @@ def add(corpus_dir: Path, paths: Iterable[Path], max_chars: int,
     yield from skipped
     corpus_dir.mkdir(parents=True, exist_ok=True)
     corpus = Corpus(corpus_dir, max_chars)
+    inside = corpus_dir.resolve()
     for path, rel in files:
+        if path.resolve().is_relative_to(inside):
+            yield Outcome("skipped", str(path), detail="it is inside the corpus folder "
+                          "(SANAD_CORPUS_DIR) already: add the original files instead")
+            continue
         try:
             yield from corpus.add_file(path, rel)
         except OSError as exc:

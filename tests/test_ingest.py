@@ -225,6 +225,13 @@ def test_bad_files_are_skipped_with_a_reason_and_nothing_is_lost(tmp_path):
     assert [d.id for d in load_corpus(corpus)] == ["good"]
 
 
+def test_the_corpus_folder_itself_is_not_added_to_itself(corpus_copy):
+    out = run(corpus_copy, corpus_copy)
+    assert {a for a, _, _ in out} == {"skipped"}
+    assert any("inside the corpus folder" in d for _, _, d in out)
+    assert [d.id for d in load_corpus(corpus_copy)] == ["qatar-defense-partnerships"]
+
+
 def test_missing_path_is_reported(tmp_path):
     assert run(tmp_path / "c", tmp_path / "nope") == [("skipped", None,
                                                        "no such file or folder")]
@@ -248,7 +255,8 @@ _MARKUP = st.sampled_from(["", "# ", "## ", "- ", "> ", "1. ", "**", "_"])
 _LINE = st.builds(lambda m, s: f"{m}{s}{m if m in ('**', '_') else ''}", _MARKUP, _SENTENCE)
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(lines=st.lists(_LINE, min_size=1, max_size=8), sep=st.sampled_from(["\n", "\n\n", "\r\n"]),
        suffix=st.sampled_from([".txt", ".md", ".jsonl"]))
 def test_every_passage_is_an_exact_slice_of_the_stored_text(tmp_path_factory, lines, sep, suffix):
