@@ -2,6 +2,7 @@
 on the XQuAD-R multi-document corpus built through ``bot corpus add``.
 
     PYTHONPATH=$PWD .venv/bin/python scripts/bench_ingest.py extraction
+    PYTHONPATH=$PWD .venv/bin/python scripts/bench_ingest.py segmentation
     PYTHONPATH=$PWD .venv/bin/python scripts/bench_ingest.py speed
     PYTHONPATH=$PWD .venv/bin/python scripts/bench_ingest.py retrieval [--layouts mixed]
         [--per-article 5] [--articles 24-47]
@@ -65,6 +66,24 @@ def extraction() -> None:
         x = read_html((PAGES / f).read_bytes())
         meta_ok += (x.title, x.date, x.url) == (e["title"], e["date"], e["url"])
     print(f"title, date and link all right on {meta_ok}/{len(expected)} pages")
+
+
+def segmentation() -> None:
+    """Sentence-boundary precision and recall against XQuAD-R's own sentence breaks."""
+    from bot.segment import _strip, segment
+    from xquad_to_jsonl import DATA
+
+    for lang in ("en", "ar"):
+        data = json.loads((DATA / f"{lang}.json").read_text(encoding="utf-8"))["data"]
+        tp = fp = fn = 0
+        for article in data:
+            for p in article["paragraphs"]:
+                ctx = p["context"]
+                gold = {_strip(ctx, a, min(b, len(ctx)))[1] for a, b in p["sentence_breaks"]}
+                got = {s.end for s in segment(ctx).sentences}
+                tp, fp, fn = tp + len(gold & got), fp + len(got - gold), fn + len(gold - got)
+        print(f"{lang}: boundary precision {tp / (tp + fp):.3f}, recall {tp / (tp + fn):.3f} "
+              f"({tp + fn} sentences)")
 
 
 def speed() -> None:
@@ -161,7 +180,7 @@ def main() -> int:
     from xquad_to_jsonl import parse_articles
 
     p = argparse.ArgumentParser(description="ingestion figures")
-    p.add_argument("what", choices=["extraction", "speed", "retrieval"])
+    p.add_argument("what", choices=["extraction", "segmentation", "speed", "retrieval"])
     p.add_argument("--articles", help="retrieval: question articles, e.g. 24-47")
     p.add_argument("--layouts", nargs="+", default=["mixed", "both"], choices=["mixed", "both"])
     p.add_argument("--per-article", type=int, default=1000,
@@ -169,6 +188,8 @@ def main() -> int:
     args = p.parse_args()
     if args.what == "extraction":
         extraction()
+    elif args.what == "segmentation":
+        segmentation()
     elif args.what == "speed":
         speed()
     else:
