@@ -124,7 +124,8 @@ def _bot(*args: str, corpus: Path, index: Path | None = None) -> str:
     return proc.stdout
 
 
-def retrieval(articles: list[int] | None, layouts_wanted: list[str], per_article: int) -> None:
+def retrieval(articles: list[int] | None, layouts_wanted: list[str], per_article: int,
+              work: Path | None = None, verbose: bool = False) -> None:
     """R@1 (first citation from the question's article) on the two corpora; the first
     ``per_article`` questions of each article and language, split into articles 0-23 and
     24-47."""
@@ -150,29 +151,31 @@ def retrieval(articles: list[int] | None, layouts_wanted: list[str], per_article
     for name, docs in layouts.items():
         if name not in layouts_wanted:
             continue
-        with tempfile.TemporaryDirectory() as tmp:
-            src = Path(tmp) / "docs.jsonl"
-            write_jsonl(docs, src)
-            _bot("corpus", "add", str(src), corpus=Path(tmp) / "corpus")
-            settings = Settings(corpus_dir=Path(tmp) / "corpus", index_dir=Path(tmp) / "index")
-            t0 = time.perf_counter()
-            sanad = Sanad.open(settings, embedder=embedder)
-            embedder = sanad.embedder
-            build = time.perf_counter() - t0
-            present = {d["id"] for d in docs}
-            stats: dict[tuple[str, str], list[int]] = {}
-            for q in questions:
-                cited = sanad.ask(q["question"], top_k=1).citations[0].doc_id
-                hit = int(int(cited.rsplit("-", 1)[1]) == q["article"])
-                same = "same-language" if q["doc_id"] in present else "cross-language"
-                half = "articles 0-23" if q["article"] < 24 else "articles 24-47"
-                stats.setdefault((half, q["lang"], same), []).append(hit)
-                stats.setdefault(("all articles", q["lang"], same), []).append(hit)
-            print(f"[{name}] {len(docs)} documents, {len(sanad.index.passages)} passages, "
-                  f"index built in {build:.0f} s")
-            for (half, lang, kind), hits in sorted(stats.items()):
-                print(f"  {half}: {lang} questions, {kind} article: R@1 "
-                      f"{sum(hits) / len(hits):.3f} ({sum(hits)}/{len(hits)})", flush=True)
+        tmp = Path(work or tempfile.mkdtemp()) / name
+        tmp.mkdir(parents=True, exist_ok=True)
+        src = tmp / "docs.jsonl"
+        write_jsonl(docs, src)
+        _bot("corpus", "add", str(src), corpus=tmp / "corpus")
+        settings = Settings(corpus_dir=tmp / "corpus", index_dir=tmp / "index")
+        t0 = time.perf_counter()
+        sanad = Sanad.open(settings, embedder=embedder)
+        embedder = sanad.embedder
+        print(f"[{name}] {len(docs)} documents, {len(sanad.index.passages)} passages, "
+              f"index ready in {time.perf_counter() - t0:.0f} s", flush=True)
+        present = {d["id"] for d in docs}
+        stats: dict[tuple[str, str, str], list[int]] = {}
+        for q in questions:
+            cited = sanad.ask(q["question"], top_k=1).citations[0].doc_id
+            hit = int(int(cited.rsplit("-", 1)[1]) == q["article"])
+            same = "same-language" if q["doc_id"] in present else "cross-language"
+            half = "articles 0-23" if q["article"] < 24 else "articles 24-47"
+            stats.setdefault((half, q["lang"], same), []).append(hit)
+            stats.setdefault(("all articles", q["lang"], same), []).append(hit)
+            if verbose:
+                print(f"  {hit} {q['lang']} a{q['article']:02d} {same} cited {cited}", flush=True)
+        for (half, lang, kind), hits in sorted(stats.items()):
+            print(f"  {half}: {lang} questions, {kind} article: R@1 "
+                  f"{sum(hits) / len(hits):.3f} ({sum(hits)}/{len(hits)})", flush=True)
 
 
 def main() -> int:
@@ -185,6 +188,8 @@ def main() -> int:
     p.add_argument("--layouts", nargs="+", default=["mixed", "both"], choices=["mixed", "both"])
     p.add_argument("--per-article", type=int, default=1000,
                    help="retrieval: questions per article and language (default: all)")
+    p.add_argument("--work", type=Path, help="retrieval: keep corpus and index here (reused)")
+    p.add_argument("-v", "--verbose", action="store_true", help="retrieval: one line a question")
     args = p.parse_args()
     if args.what == "extraction":
         extraction()
@@ -193,7 +198,8 @@ def main() -> int:
     elif args.what == "speed":
         speed()
     else:
-        retrieval(parse_articles(args.articles), args.layouts, args.per_article)
+        retrieval(parse_articles(args.articles), args.layouts, args.per_article, args.work,
+                  args.verbose)
     return 0
 
 

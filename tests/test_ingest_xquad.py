@@ -29,7 +29,7 @@ pytestmark = [
 
 WARSAW, TESLA, TEACHER, SOCAL = 1, 3, 5, 7
 LAYOUT = {"ar": [WARSAW, TESLA, SOCAL], "en": [WARSAW, TEACHER, SOCAL]}
-PER_ARTICLE = 4  # questions asked per article and language
+PER_ARTICLE = 3  # questions asked per article and language
 
 
 def bot(*args: str, env: dict) -> subprocess.CompletedProcess:
@@ -59,6 +59,18 @@ def built(tmp_path_factory, real_embedder):
     return sanad, questions, env, out.stdout
 
 
+@pytest.fixture(scope="module")
+def answers(built):
+    """The answers to the first questions of each article, in each language, asked once."""
+    sanad, questions, _, _ = built
+    out: dict[tuple[str, int], list] = {}
+    for q in questions:
+        got = out.setdefault((q["lang"], q["article"]), [])
+        if len(got) < PER_ARTICLE:
+            got.append(sanad.ask(q["question"], top_k=1))
+    return out
+
+
 def test_the_command_added_every_document(built):
     sanad, _, _, stdout = built
     assert "6 added" in stdout
@@ -71,42 +83,45 @@ def test_the_command_added_every_document(built):
 
 
 @pytest.mark.parametrize("lang", ["ar", "en"])
-def test_questions_cite_their_article_in_either_language(built, lang):
-    sanad, questions, _, _ = built
-    by_article: dict[int, list[bool]] = {}
-    for q in questions:
-        if q["lang"] != lang or len(by_article.get(q["article"], [])) >= PER_ARTICLE:
-            continue
-        cited = sanad.ask(q["question"], top_k=1).citations[0]
-        by_article.setdefault(q["article"], []).append(int(cited.doc_id[-2:]) == q["article"])
-    rates = {a: sum(h) / len(h) for a, h in by_article.items()}
-    assert all(r >= 0.5 for r in rates.values()), rates
-    assert sum(sum(h) for h in by_article.values()) >= 0.75 * 4 * PER_ARTICLE, rates
+def test_questions_cite_their_article_in_either_language(answers, lang):
+    hits = {a: [int(x.citations[0].doc_id[-2:]) == a for x in got]
+            for (q_lang, a), got in answers.items() if q_lang == lang}
+    assert all(sum(h) >= 2 for h in hits.values()), hits  # at least 2 of 3 in every article
+    assert sum(sum(h) for h in hits.values()) >= 10, hits  # of 12
 
 
-def test_an_arabic_question_is_answered_from_an_english_document(built):
-    sanad, questions, _, _ = built
-    asked = [q for q in questions if q["lang"] == "ar" and q["article"] == TEACHER][:PER_ARTICLE]
-    answers = [sanad.ask(q["question"], top_k=1) for q in asked]
-    cited = [a.citations[0] for a in answers]
-    assert sum(c.doc_id == "xquad-en-05" for c in cited) >= PER_ARTICLE // 2 + 1
-    c = next(c for c in cited if c.doc_id == "xquad-en-05")
-    assert (c.title, c.language) == ("Teacher (en)", "en")
-    answered = [a for a in answers if a.answerable and a.citations[0].doc_id == "xquad-en-05"]
-    for a in answered:  # the English sentence is quoted as it is
-        assert f"«{a.citations[0].text}»" in a.answer and a.answer.startswith("جاء في المقال")
+def test_an_arabic_question_is_answered_from_an_english_document(answers):
+    got = answers[("ar", TEACHER)]  # Teacher is in the corpus in English only
+    from_en = [a for a in got if a.citations[0].doc_id == "xquad-en-05"]
+    assert len(from_en) >= 2
+    c = from_en[0].citations[0]
+    assert (c.title, c.language, c.translation) == ("Teacher (en)", "en", None)
+    for a in from_en:  # the Arabic answer quotes the English sentence as it is
+        if a.answerable:
+            assert a.answer.startswith(f"جاء في المقال: «{a.citations[0].text}»")
 
 
-def test_english_answers_quote_english_documents_directly(built):
-    sanad, questions, env, _ = built
-    q = next(q for q in questions if q["lang"] == "en" and q["article"] == TEACHER)
-    out = bot("ask", q["question"], "--json", env=env)
-    assert out.returncode == 0, out.stderr
-    data = json.loads(out.stdout)
-    first = data["citations"][0]
-    assert first["doc_id"] == "xquad-en-05" and first["title"] == "Teacher (en)"
-    assert first["language"] == "en" and first["translation"] is None
-    if data["answerable"]:
-        assert data["answer"].startswith(f'The article says: "{first["text"]}"')
+def test_english_answers_quote_english_documents_directly(answers, built):
+    _, _, env, _ = built
+    got = [a for a in answers[("en", TEACHER)] if a.citations[0].doc_id == "xquad-en-05"]
+    assert got
     raw = Path(env["SANAD_CORPUS_DIR"], "xquad-en-05", "document.txt").read_text("utf-8")
-    assert raw[first["start"]:first["end"]] == first["text"]
+    for a in got:
+        data = a.to_dict()
+        first = data["citations"][0]
+        assert first["title"] == "Teacher (en)" and first["language"] == "en"
+        assert raw[first["start"]:first["end"]] == first["text"]
+        if data["answerable"]:
+            assert data["answer"].startswith(f'The article says: "{first["text"]}" [1]')
+    assert any(a.answerable for a in answers[("en", TEACHER)] + answers[("ar", TEACHER)])
+
+
+def test_other_commands_read_the_same_corpus_folder(built):
+    _, _, env, _ = built
+    info = bot("index", "info", "--json", env=env)  # no model needed
+    assert info.returncode == 0, info.stderr
+    data = json.loads(info.stdout)
+    assert data["corpus"] == "current"
+    assert sorted(d["id"] for d in data["documents"]) == sorted(built[0].docs)
+    listed = json.loads(bot("corpus", "list", "--json", env=env).stdout)
+    assert [d["id"] for d in listed] == sorted(built[0].docs)
