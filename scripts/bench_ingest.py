@@ -142,10 +142,10 @@ def retrieval(articles: list[int] | None, layouts_wanted: list[str], per_article
         if q["article"] in keep and taken.get(key, 0) < per_article:
             taken[key] = taken.get(key, 0) + 1
             questions.append(q)
-    layouts = {
-        "both": ar_docs + en_docs,
-        "mixed": [d for i, d in enumerate(ar_docs) if i % 2 == 0]
-        + [d for i, d in enumerate(en_docs) if i % 2 == 1],
+    layouts = {  # the documents of the chosen articles only
+        "both": [d for i, d in enumerate(ar_docs + en_docs) if i % 48 in keep],
+        "mixed": [d for i, d in enumerate(ar_docs) if i % 2 == 0 and i in keep]
+        + [d for i, d in enumerate(en_docs) if i % 2 == 1 and i in keep],
     }
     embedder = None
     for name, docs in layouts.items():
@@ -184,7 +184,7 @@ def main() -> int:
 
     p = argparse.ArgumentParser(description="ingestion figures")
     p.add_argument("what", choices=["extraction", "segmentation", "speed", "retrieval"])
-    p.add_argument("--articles", help="retrieval: question articles, e.g. 24-47")
+    p.add_argument("--articles", help="retrieval: only these articles, e.g. 24-31 (default all)")
     p.add_argument("--layouts", nargs="+", default=["mixed", "both"], choices=["mixed", "both"])
     p.add_argument("--per-article", type=int, default=1000,
                    help="retrieval: questions per article and language (default: all)")
