@@ -662,6 +662,7 @@ textarea:disabled { background: #f3f4f6; color: #4b5563; }
 
   const VERDICTS = ['supported', 'contradicted', 'not_enough_info'];
   const STANCES = ['supports', 'contradicts', 'neutral'];
+  const WORD_CHAR = /[\p{L}\p{M}]/u;
   const SIGN = { supported: '✓', contradicted: '✗', supports: '✓', contradicts: '✗', neutral: '–' };
 
   const CLAIM_STRINGS = {
@@ -678,7 +679,8 @@ textarea:disabled { background: #f3f4f6; color: #4b5563; }
       noEvidence: 'No sentence of the article is close enough to this claim.',
       stances: { supports: 'Supports the claim', contradicts: 'Contradicts the claim',
         neutral: 'Related, but neither supports nor contradicts it' },
-      span: { supports: 'supports', contradicts: 'contradicts' },
+      span: { supports: 'supports', contradicts: 'contradicts', missing: 'not stated here' },
+      sameWords: 'same words', comma: ', ',
       kinds: { number: 'number', date: 'date', ordinal: 'ordinal', name: 'name', negation: 'negation', term: 'term' },
       vs: 'vs', same: 'matches', inTranslation: 'in the translation', q: ['“', '”'],
       document: 'Document', passage: 'sentence', offsets: 'characters', score: 'score',
@@ -698,7 +700,8 @@ textarea:disabled { background: #f3f4f6; color: #4b5563; }
       noEvidence: 'لا توجد في المقال جملة قريبة بما يكفي من هذا الادعاء.',
       stances: { supports: 'تؤيّد الادعاء', contradicts: 'تناقض الادعاء',
         neutral: 'ذات صلة، لكنها لا تؤيّده ولا تناقضه' },
-      span: { supports: 'يؤيّد', contradicts: 'يناقض' },
+      span: { supports: 'يؤيّد', contradicts: 'يناقض', missing: 'غير مذكور هنا' },
+      sameWords: 'كلمات مشتركة', comma: '، ',
       kinds: { number: 'عدد', date: 'تاريخ', ordinal: 'ترتيب', name: 'اسم', negation: 'نفي', term: 'مصطلح' },
       vs: 'مقابل', same: 'يطابق', inTranslation: 'في الترجمة', q: ['«', '»'],
       document: 'المستند', passage: 'الجملة', offsets: 'المحارف', score: 'الدرجة',
@@ -749,13 +752,19 @@ mark.span { color: #000000; padding: 0 2px; border-radius: 3px; text-decoration-
 mark.span[data-stance="supports"] { background: #d1fae5; text-decoration-style: solid; text-decoration-color: #166534; }
 mark.span[data-stance="contradicts"] { background: #fde2e2; text-decoration-style: wavy; text-decoration-color: #b91c1c; }
 mark.span::after { font-size: .75em; font-weight: 800; vertical-align: super; line-height: 1; margin-inline-start: 1px; }
-mark.span[data-stance="supports"]::after { content: "✓" / ""; color: #166534; }
+mark.span[data-stance="missing"] { background: #fef3c7; text-decoration-style: dotted; text-decoration-color: #92400e; }
+mark.span[data-kind="term"] { background: transparent; text-decoration-thickness: 1px; padding: 0; }
+mark.span[data-stance="supports"]:not([data-kind="term"])::after { content: "✓" / ""; color: #166534; }
+mark.span[data-stance="missing"]::after { content: "?" / ""; color: #92400e; }
 mark.span[data-stance="contradicts"]::after { content: "✗" / ""; color: #b91c1c; }
 .why { margin: 6px 0 0; padding-inline-start: 0; list-style: none; font-size: .88rem; }
 .why li { margin: 2px 0; }
 .why li[data-stance="supports"] .sign { color: #166534; }
 .why li[data-stance="contradicts"] .sign { color: #b91c1c; }
-.why .reason { color: var(--sanad-muted); }
+/* Server reasons may be in the other script: their own direction, aligned with the interface. */
+.why .reason { display: block; color: var(--sanad-muted); text-align: match-parent; }
+.why li[data-stance="missing"] .sign { color: #92400e; }
+.explanation { margin: 0; color: var(--sanad-muted); font-size: .88rem; text-align: match-parent; }
 .ev-cite { display: flex; flex-wrap: wrap; align-items: baseline; gap: 4px 6px; margin: 6px 0 0; }
 .ev-cite .chip { font-size: .82rem; }
 `;
@@ -776,17 +785,25 @@ mark.span[data-stance="contradicts"]::after { content: "✗" / ""; color: #b91c1
    * Append text with spans marked. Spans are {start, end, text, stance, kind, title, whyId} in
    * code points of `text` (the server's offsets), so they hold past the BMP (emoji) too; a span
    * whose text does not match (the offsets are stale) or that overlaps an earlier one is left
-   * unmarked: its explanation is still listed in words.
+   * unmarked: its explanation is still listed in words. A span that starts or ends inside a word
+   * is widened to the whole word: a mark's edge inside an Arabic word would break the joining of
+   * its letters (الأميركية drawn as ال أميركية).
    */
   function appendMarked(parent, text, spans) {
     const cps = codePoints(text);
     const arabic = isArabic(text);
     const fits = spans.filter((s) => Number.isInteger(s.start) && Number.isInteger(s.end)
       && s.start >= 0 && s.start < s.end && s.end <= cps.length
-      && (typeof s.text !== 'string' || cps.slice(s.start, s.end).join('') === s.text));
-    // Earlier first; at one start, a contradiction before a support, then the longer span.
-    fits.sort((a, b) => a.start - b.start || (b.stance === 'contradicts') - (a.stance === 'contradicts')
-      || b.end - a.end);
+      && (typeof s.text !== 'string' || cps.slice(s.start, s.end).join('') === s.text))
+      .map((s) => {
+        let { start, end } = s;
+        while (start > 0 && WORD_CHAR.test(cps[start - 1]) && WORD_CHAR.test(cps[start])) start -= 1;
+        while (end < cps.length && WORD_CHAR.test(cps[end - 1]) && WORD_CHAR.test(cps[end])) end += 1;
+        return { ...s, start, end };
+      });
+    // Earlier first; at one start, the stronger signal (a contradiction, a fact, a missing fact,
+    // a shared word), then the longer span.
+    fits.sort((a, b) => a.start - b.start || rank(a) - rank(b) || b.end - a.end);
     let pos = 0;
     for (const s of fits) {
       if (s.start < pos) continue;
@@ -798,6 +815,12 @@ mark.span[data-stance="contradicts"]::after { content: "✗" / ""; color: #b91c1
       pos = s.end;
     }
     if (pos < cps.length) appendIsolated(parent, cps.slice(pos).join(''), arabic);
+  }
+
+  function rank(span) {
+    if (span.stance === 'contradicts') return 0;
+    if (span.stance === 'supports') return span.kind === 'term' ? 3 : 1;
+    return 2;
   }
 
   /** A quoted piece of server text, isolated so its direction does not disturb the sentence. */
@@ -1020,6 +1043,10 @@ mark.span[data-stance="contradicts"]::after { content: "✗" / ""; color: #b91c1
       result.append(el('p', { class: `verdict v-${verdict}`, id: `sanad-verdict-${uid}` },
         el('span', { class: 'sign', 'aria-hidden': 'true' }, SIGN[verdict] || t.unknown),
         el('span', { class: 'verdict-text' }, t.verdicts[verdict])));
+      if (data.explanation) {
+        const why = String(data.explanation);
+        result.append(el('p', { class: 'explanation', dir: 'auto', lang: langOf(why) }, why));
+      }
       result.append(el('span', { class: 'label' }, t.claim));
       const claimNode = el('blockquote', { class: 'claim-text', dir: 'auto', lang: langOf(claimText) });
       appendMarked(claimNode, claimText, claimSpans);
@@ -1044,26 +1071,51 @@ mark.span[data-stance="contradicts"]::after { content: "✗" / ""; color: #b91c1
       const inTranslation = [];
       const claimSpans = [];
       let k = 0;
-      for (const kind of ['contradicts', 'supports']) {
-        for (const span of Array.isArray(ev[kind]) ? ev[kind] : []) {
-          const c = span && span.claim ? span.claim : {};
-          const p = span && span.passage ? span.passage : {};
-          const whyId = `sanad-why-${key}-${k++}`;
-          const item = el('li', { id: whyId, 'data-stance': kind, 'data-kind': span.kind },
-            el('span', { class: 'sign', 'aria-hidden': 'true' }, SIGN[kind]), ' ');
-          const words = el('span', { class: 'why-text' }, `${t.span[kind]} (${t.kinds[span.kind] || span.kind}): `,
-            ...quoted(t, String(c.text ?? '')), ` ${kind === 'contradicts' ? t.vs : t.same} `,
-            ...quoted(t, String(p.text ?? '')));
+      const place = (mark, c, p) => {
+        if (c) claimSpans.push({ ...mark, start: c.start, end: c.end, text: c.text });
+        if (!p) return;
+        if (p.in === 'translation') inTranslation.push({ ...mark, start: p.start, end: p.end, text: p.text });
+        // Document offsets; the sentence starts at ev.start.
+        else inSource.push({ ...mark, start: p.start - ev.start, end: p.end - ev.start, text: p.text });
+      };
+      const facts = [];
+      const terms = [];
+      for (const stance of ['contradicts', 'supports', 'missing']) {
+        for (const span of Array.isArray(ev[stance]) ? ev[stance] : []) {
+          if (!span || !span.claim) continue;
+          (stance === 'supports' && span.kind === 'term' ? terms : facts).push([stance, span]);
+        }
+      }
+      // Each fact (number, date, ordinal, name, negation, or a contradicting term) on its own line.
+      for (const [stance, span] of facts) {
+        const c = span.claim;
+        const p = span.passage || null;
+        const whyId = `sanad-why-${key}-${k++}`;
+        const item = el('li', { id: whyId, 'data-stance': stance, 'data-kind': span.kind },
+          el('span', { class: 'sign', 'aria-hidden': 'true' }, SIGN[stance] || t.unknown), ' ');
+        const words = el('span', { class: 'why-text' }, `${t.span[stance]} (${t.kinds[span.kind] || span.kind}): `,
+          ...quoted(t, String(c.text ?? '')));
+        if (p) {
+          words.append(` ${stance === 'contradicts' ? t.vs : t.same} `, ...quoted(t, String(p.text ?? '')));
           if (p.in === 'translation') words.append(` (${t.inTranslation})`);
-          item.append(words);
-          if (span.reason) item.append(' — ', el('bdi', { class: 'reason', lang: langOf(span.reason) }, String(span.reason)));
-          why.append(item);
-          const title = words.textContent;
-          const mark = { stance: kind, kind: span.kind, title, whyId };
-          claimSpans.push({ ...mark, start: c.start, end: c.end, text: c.text });
-          if (p.in === 'translation') inTranslation.push({ ...mark, start: p.start, end: p.end, text: p.text });
-          // Document offsets; the sentence starts at ev.start.
-          else inSource.push({ ...mark, start: p.start - ev.start, end: p.end - ev.start, text: p.text });
+        }
+        item.append(words);
+        if (span.reason) {
+          const reason = String(span.reason);
+          item.append(el('span', { class: 'reason', dir: 'auto', lang: langOf(reason) }, reason));
+        }
+        why.append(item);
+        place({ stance, kind: span.kind, title: words.textContent, whyId }, c, p);
+      }
+      // Shared words support the claim only weakly: one line for all, and quieter marks.
+      if (terms.length) {
+        const whyId = `sanad-why-${key}-${k++}`;
+        const words = el('span', { class: 'why-text' }, `${t.sameWords}: `);
+        terms.forEach(([, span], i) => words.append(i ? t.comma : '', ...quoted(t, String(span.claim.text ?? ''))));
+        why.append(el('li', { id: whyId, 'data-stance': 'supports', 'data-kind': 'term' },
+          el('span', { class: 'sign', 'aria-hidden': 'true' }, SIGN.supports), ' ', words));
+        for (const [, span] of terms) {
+          place({ stance: 'supports', kind: 'term', title: words.textContent, whyId }, span.claim, span.passage || null);
         }
       }
       const sentence = el('blockquote', { class: 'ev-text', dir: 'auto', lang: langOf(text) });
