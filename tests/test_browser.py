@@ -794,3 +794,11 @@ def test_claims_checked_by_the_real_server(ar_page, server, screenshots):
     assert result.locator(".ev-text").first.evaluate(
         "el => getComputedStyle(el).direction") == "rtl"
     page.locator("sanad-chat").screenshot(path=str(screenshots / "claim-check.png"))
+    # The demo page's "try checking" buttons go through element.checkClaim, from the chat too.
+    page.locator("sanad-chat [role=tab]").first.click()
+    page.locator("button.try-c[lang=en]").click()
+    tried = page.locator("sanad-chat .claim-result").filter(
+        has=page.locator(".claim-text", has_text=REAL_CLAIMS[0][0]))
+    tried.wait_for(timeout=ANSWER_TIMEOUT)
+    assert tried.get_attribute("data-verdict") == "contradicted"
+    assert page.locator("sanad-chat .chat-view").is_hidden()
