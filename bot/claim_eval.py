@@ -6,7 +6,9 @@ figures use thresholds chosen on the same split; *cross-fitted* ones use thresho
 the other split, which is what to expect on claims nobody tuned on.
 
 The fit maximises ``accuracy - PENALTY * (contradicted judged supported) / n`` over a grid:
-a false claim called supported costs as much as ``PENALTY`` other mistakes.
+a false claim called supported costs as much as ``PENALTY`` other mistakes. Among equally
+good thresholds the safest wins (the grids are walked from the safe end: lowest relatedness
+for a contradiction, highest score for support, widest margin).
 """
 
 from __future__ import annotations

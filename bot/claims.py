@@ -121,6 +121,9 @@ Was Were Is Are Has Have Had Did Does Do Qatar's There Their His Her""".split())
 _UNIT_SKIP = set("""to and or than more over about around nearly almost some of the a an in
 from up between over under roughly approximately من و او الى بين نحو حوالي قرابه اكثر اقل
 واكثر واقل زهاء ما يزيد على""".split())
+_DECADES = {"decade", "عقد", "عقدين", "عقدان"}
+#: The unit of a decade: it compares with "twenty years", "عشرين عاماً".
+_YEARS = frozenset(tokenize("years year عام عاما اعوام سنه سنوات"))
 _CURRENCY = frozenset(tokenize("dollars pounds euros riyals دولار جنيه يورو ريال"))
 #: A number after these is a designation (No. 12 Squadron, السرب رقم 12), not a quantity.
 _LABEL = re.compile(r"(?:\bno\.?|\bnumber|رقم|#)\s*$")
@@ -167,7 +170,8 @@ def _numbers(text: str, folded: str, idx: list[int]) -> list[Fact]:
         if digits.isdigit() and not multiplied and len(digits) == 4 and 1800 <= value <= 2100:
             out.append(Fact("date", "year", digits, a, b, text[a:b]))
             continue
-        unit = _unit(folded, idx, m.end(), names)
+        word = m.group("w") or ""
+        unit = _YEARS if word in _DECADES else _unit(folded, idx, m.end(), names)
         slot = ("label" if _LABEL.search(folded[max(0, m.start() - 8):m.start()]) else
                 "money" if unit & _CURRENCY else "count")
         out.append(Fact("number", slot, _canon(value), a, b, text[a:b], unit))

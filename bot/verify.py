@@ -36,9 +36,9 @@ from .quotes import QuoteCheck, check_quote
 from .retrieve import dense_text
 
 COVERAGE_WEIGHT = 0.08
-RELATED_AT = 0.88
-SUPPORTED_AT = 0.905
-MARGIN = 0.02
+RELATED_AT = 0.885
+SUPPORTED_AT = 0.88
+MARGIN = 0.0
 #: Earlier passages whose names a passage may refer back to ("the base", "its graduates").
 CONTEXT = 1
 #: Passages compared besides the cited and quoted ones.
@@ -153,7 +153,7 @@ def verdict_of(evidence: Sequence[Evidence], margin: float = MARGIN) -> str:
 def explain(verdict: str, evidence: Sequence[Evidence]) -> str:
     """One sentence saying what decided the verdict."""
     if verdict == "contradicted":
-        e = next(e for e in evidence if e.stance == "contradicts")
+        e = max((e for e in evidence if e.stance == "contradicts"), key=lambda e: e.score)
         return f"{e.passage.id} contradicts the claim: {e.comparison.contradicts[0].reason}"
     if verdict == "supported":
         e = next(e for e in evidence if e.stance == "supports")
