@@ -62,11 +62,28 @@ def cmd_index_build(args: argparse.Namespace) -> int:
 
     settings = _settings()
     docs = load_corpus(settings.corpus_dir)
+    if args.ray is not None:  # the cluster first: a wrong address fails before the model loads
+        from functools import partial
+
+        from . import ray_build
+
+        cpus = ray_build.start(args.ray or None)
     embedder = load_embedder(settings)
+    encode = None
+    if args.ray is not None:
+        encode = ray_build.encode_on_ray(partial(load_embedder, settings), embedder,
+                                         workers=args.ray_workers)
+        log.info("encoding on Ray (%s, %d CPUs, %s workers)", args.ray or "local cluster",
+                 cpus, args.ray_workers or cpus)
     total = sum(len(d.passages) * 2 for d in docs)
-    with tqdm(total=total, unit="text", desc="embedding", disable=total < 200 or None) as bar:
-        index, embedded = open_index(settings, docs, embedder, force=args.force,
-                                     progress=bar.update)
+    try:
+        with tqdm(total=total, unit="text", desc="embedding",
+                  disable=total < 200 or None) as bar:
+            index, embedded = open_index(settings, docs, embedder, force=args.force,
+                                         progress=bar.update, encode=encode)
+    finally:
+        if encode is not None:
+            ray_build.stop()
     state = "up to date, nothing to do" if embedded == 0 else f"embedded {embedded} texts"
     print(f"index {index.id}: {len(index.passages)} passages, {index.vectors.count} vectors "
           f"({state}) in {index.path}")
@@ -248,6 +265,11 @@ def build_parser() -> argparse.ArgumentParser:
     isub = index.add_subparsers(dest="index_command", required=True)
     build = isub.add_parser("build", help="build the index (no-op when current)")
     build.add_argument("--force", action="store_true", help="re-embed everything")
+    build.add_argument("--ray", nargs="?", const="", default=None, metavar="ADDRESS",
+                       help="encode on a Ray cluster: join ADDRESS ('auto', "
+                       "'ray://host:10001') or, without one, start a local one (2 CPUs)")
+    build.add_argument("--ray-workers", type=int, default=None, metavar="N",
+                       help="with --ray: encoding actors (default: one per cluster CPU)")
     build.set_defaults(func=cmd_index_build)
     info = isub.add_parser("info", help="show the index manifest")
     info.add_argument("--json", action="store_true")
