@@ -100,7 +100,7 @@ def cmd_index_info(args: argparse.Namespace) -> int:
         print(f"no index in {settings.index_dir}; `bot index build` makes one "
               "(and `bot ask` builds it on first use)")
         return 1
-    index = load_index(settings.index_dir)
+    index = load_index(settings.index_dir, settings.milvus_uri)
     m = index.manifest
     docs = load_corpus(settings.corpus_dir)
     now = {d.id: d.sha256 for d in docs}
@@ -112,6 +112,8 @@ def cmd_index_info(args: argparse.Namespace) -> int:
     print(f"index   {m['id']}  ({fresh})\npath    {index.path}\nformat  {m['format_version']}")
     print(f"model   {m['model']['id']}  fingerprint {m['model']['fingerprint']}  dim {m['dim']}")
     print(f"passages {m['passage_count']}  vectors {index.vectors.count}")
+    if m.get("vectors") == "milvus":
+        print(f"store   milvus  {index.vectors.uri}  collection {index.vectors.collection}")
     print(f"sparse  {m.get('sparse') or 'none'}")
     late = index.late
     print(f"tokens  {late.offsets[-1]} token vectors ({m['late']})" if late is not None

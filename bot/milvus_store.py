@@ -51,8 +51,10 @@ def connect(uri: str):
     try:
         return MilvusClient(uri)
     except Exception as exc:  # pymilvus raises its own types for "cannot connect"
-        raise IndexError_(f"cannot reach Milvus at {uri} ({exc}): check SANAD_MILVUS_URI") \
-            from exc
+        hint = ("Milvus Lite opens a .db file in one process at a time: stop the other one "
+                "(a running `bot serve`?) or use a Milvus server") if uri.endswith(".db") else \
+            "check SANAD_MILVUS_URI"
+        raise IndexError_(f"cannot open Milvus at {uri} ({exc}): {hint}") from exc
 
 
 class MilvusVectors:
