@@ -48,6 +48,9 @@ def connect(uri: str):
                           "pip install 'sanad[dist]'") from exc
     if uri.endswith(".db"):
         Path(uri).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        # Milvus Lite serves pymilvus in this process and logs a traceback for every call its
+        # version does not implement (AllocTimestamp); the client carries on without it.
+        logging.getLogger("grpc._server").setLevel(logging.CRITICAL)
     try:
         return MilvusClient(uri)
     except Exception as exc:  # pymilvus raises its own types for "cannot connect"
