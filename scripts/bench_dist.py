@@ -95,6 +95,7 @@ def chat_latency(tmp: Path, asks: int) -> None:
     base = Settings(index_dir=tmp / "faiss")
     embedder = load_embedder(base)
     faiss = Sanad.open(base, embedder=embedder)
+    shutil.copytree(tmp / "faiss", tmp / "milvus")  # the Milvus build reuses these vectors
     milvus = Sanad.open(base.model_copy(update={"index_dir": tmp / "milvus",
                                                 "vector_store": "milvus",
                                                 "milvus_uri": str(tmp / "m.db")}),
