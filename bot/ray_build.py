@@ -127,18 +127,20 @@ def encode_on_ray(make_embedder: Callable[[], Embedder], embedder: Embedder,
         ctx = ray.data.DataContext.get_current()
         ctx.enable_progress_bars = False  # the caller shows its own
         logging.getLogger("ray.data").setLevel(logging.WARNING)
-        size = workers or max(1, int(ray.cluster_resources().get("CPU", 1)))
+        size = min(workers or max(1, int(ray.cluster_resources().get("CPU", 1))), len(items))
+        # Small jobs are split so that every worker gets a share.
+        batch = max(1, min(batch_size, -(-len(items) // size)))
         ds = ray.data.from_items([{"i": j, "text": it.text, "token_text": it.token_text,
                                    "dense": it.dense, "sparse": it.sparse, "tokens": it.tokens}
                                   for j, it in enumerate(items)],
-                                 override_num_blocks=max(1, -(-len(items) // batch_size)))
+                                 override_num_blocks=-(-len(items) // batch))
         with warnings.catch_warnings():
             # Ray 2.60 deprecates passing actor options this way but has no other for them.
             warnings.simplefilter("ignore", DeprecationWarning)
             done = ds.map_batches(
                 EncodeWorker, fn_constructor_args=(make_embedder, embedder.fingerprint),
-                batch_size=batch_size, batch_format="numpy", num_cpus=1,
-                compute=ray.data.ActorPoolStrategy(size=min(size, len(items))),
+                batch_size=batch, batch_format="numpy", num_cpus=1,
+                compute=ray.data.ActorPoolStrategy(size=size),
                 max_restarts=MAX_RESTARTS, max_task_retries=MAX_TASK_RETRIES)
         dim = embedder.dim
         for batch in done.iter_batches(batch_size=None, batch_format="numpy"):

@@ -121,12 +121,14 @@ def main() -> None:
     ap.add_argument("--copies", type=int, default=5)
     ap.add_argument("--asks", type=int, default=30)
     ap.add_argument("--skip-builds", action="store_true")
+    ap.add_argument("--skip-chat", action="store_true")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
         if not args.skip_builds:
             builds(tmp, args.copies)
-        chat_latency(tmp, args.asks)
+        if not args.skip_chat:
+            chat_latency(tmp, args.asks)
 
 
 if __name__ == "__main__":
