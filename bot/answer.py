@@ -8,7 +8,8 @@ forms always agree and quoted sentences come out verbatim.
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
@@ -72,3 +73,20 @@ def render_html(language: str, answerable: bool, quotes: list[Citation]) -> str:
 def render(language: str, answerable: bool, quotes: list[Citation]) -> str:
     """The answer as plain text."""
     return html.unescape(render_html(language, answerable, quotes))
+
+
+def render_sources(language: str, answerable: bool, cites: Sequence[Citation | Mapping],
+                   title: Callable[[str], str]) -> str:
+    """The citations as a plain-text list for clients that show only the message text.
+
+    ``title`` gives a document's title in ``language`` from its id. Each line has the number,
+    title, the verbatim sentence (with its translation in English), passage id and offsets.
+    """
+    if language not in LANGUAGES:
+        raise ValueError(f"language must be one of {LANGUAGES}")
+    rows = [c if isinstance(c, Mapping) else asdict(c) for c in cites]
+    sources = [{"n": c["n"], "title": title(c["doc_id"]), "text": c["text"], "id": c["id"],
+                "translation": c["translation"] if language == "en" else None,
+                "start": c["start"], "end": c["end"]} for c in rows]
+    template = _ENV.get_template(f"sources.{language}.j2")
+    return html.unescape(template.render(answerable=answerable, sources=sources))

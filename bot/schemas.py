@@ -123,6 +123,9 @@ class ChatCompletionRequest(BaseModel):
     stream: bool = False
     lang: Lang | None = None
     top_k: int | None = Field(None, ge=1, le=20)
+    sanad_sources: bool | None = Field(None, description="Append the cited sources to the "
+                                       "message text (default: SANAD_INLINE_SOURCES, on); "
+                                       "false for clients that read `citations`.")
 
 
 class AssistantMessage(BaseModel):
@@ -160,6 +163,22 @@ class ChatCompletion(BaseModel):
     citations: list[CitationOut]
     answerable: bool
     resolved_query: str
+
+
+class ModelCard(BaseModel):
+    """One model in the OpenAI ``/v1/models`` shape."""
+
+    id: str
+    object: Literal["model"] = "model"
+    created: int
+    owned_by: str
+
+
+class ModelList(BaseModel):
+    """The models Sanad answers as (OpenAI ``/v1/models`` shape)."""
+
+    object: Literal["list"] = "list"
+    data: list[ModelCard]
 
 
 class Neighbour(BaseModel):
