@@ -80,13 +80,17 @@ def render_sources(language: str, answerable: bool, cites: Sequence[Citation | M
     """The citations as a plain-text list for clients that show only the message text.
 
     ``title`` gives a document's title in ``language`` from its id. Each line has the number,
-    title, the verbatim sentence (with its translation in English), passage id and offsets.
+    the document title (when it differs from the line above), the verbatim sentence (with its
+    translation in English), the passage id and its offsets.
     """
     if language not in LANGUAGES:
         raise ValueError(f"language must be one of {LANGUAGES}")
     rows = [c if isinstance(c, Mapping) else asdict(c) for c in cites]
-    sources = [{"n": c["n"], "title": title(c["doc_id"]), "text": c["text"], "id": c["id"],
-                "translation": c["translation"] if language == "en" else None,
-                "start": c["start"], "end": c["end"]} for c in rows]
+    # the title once for consecutive sources of one document, to keep the list short
+    docs = [c["doc_id"] for c in rows]
+    sources = [{"n": c["n"], "text": c["text"], "id": c["id"], "start": c["start"],
+                "end": c["end"], "translation": c["translation"] if language == "en" else None,
+                "title": title(d) if i == 0 or docs[i - 1] != d else None}
+               for i, (c, d) in enumerate(zip(rows, docs, strict=True))]
     template = _ENV.get_template(f"sources.{language}.j2")
     return html.unescape(template.render(answerable=answerable, sources=sources))

@@ -18,7 +18,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -51,7 +51,6 @@ from .schemas import (
     Info,
     ModelCard,
     ModelList,
-    Neighbour,
     PassageOut,
     PassageSpan,
     QuoteResult,
@@ -252,7 +251,10 @@ async def _lifespan(app: FastAPI):
     if hup:  # only the main thread may install signal handlers (not under TestClient)
         loop.add_signal_handler(signal.SIGHUP, _on_sighup, loop, app.state.sanad)
     try:
-        yield
+        async with AsyncExitStack() as stack:
+            if app.state.mcp is not None:  # the MCP session manager's task group, inside ours
+                await stack.enter_async_context(app.state.mcp.run())
+            yield
     finally:
         if hup:
             loop.remove_signal_handler(signal.SIGHUP)
@@ -358,16 +360,7 @@ def get_model(model_id: str, request: Request) -> ModelCard:
 
 def get_passage(passage_id: str, sanad: SanadDep) -> PassageOut:
     """One passage with its document, section, translation and neighbouring sentences."""
-    doc = sanad.docs.get(passage_id.rsplit(":", 1)[0])
-    p = next((p for p in doc.passages if p.id == passage_id), None) if doc else None
-    if p is None:
-        raise NotFound(f"no passage {passage_id!r}: ids look like '<doc-id>:<n>' "
-                       "(GET /v1/documents lists documents and their passages)")
-    near = {q.n: q for q in doc.passages}
-    return PassageOut(id=p.id, doc_id=doc.id, doc_title=doc.title, doc_title_en=doc.title_en,
-                      n=p.n, start=p.start, end=p.end, text=p.text, section=p.section,
-                      translation=p.translation, previous=Neighbour.of(near.get(p.n - 1)),
-                      next=Neighbour.of(near.get(p.n + 1)))
+    return PassageOut.find(sanad.docs, passage_id)
 
 
 def list_documents(sanad: SanadDep) -> list[DocumentSummary]:
@@ -446,6 +439,24 @@ def reload_index(sanad: SanadDep, request: Request,
 
 # ---------------------------------------------------------------- the app
 
+def _mount_mcp(app: FastAPI, settings: Settings):
+    """The MCP server at /mcp over the app's Sanad (None when the mcp package is missing)."""
+    try:
+        from .mcp_server import HttpEndpoint
+    except ImportError:
+        log.warning("the mcp package is not installed: /mcp is disabled")
+        return None
+
+    def sanad() -> Sanad:
+        if app.state.sanad is None:
+            raise NotReady("the model and index are still loading: retry in a moment")
+        return app.state.sanad
+
+    endpoint = HttpEndpoint(sanad, settings)
+    app.router.add_route("/mcp", endpoint, include_in_schema=False)
+    return endpoint
+
+
 def create_app(settings: Settings | None = None, sanad: Sanad | None = None) -> FastAPI:
     """The API app. ``sanad`` skips loading (tests); otherwise the lifespan opens it."""
     settings = settings or (sanad.settings if sanad else load_settings())
@@ -478,6 +489,7 @@ def create_app(settings: Settings | None = None, sanad: Sanad | None = None) -> 
         tags=["health"])
     add("/v1/admin/reload", reload_index, methods=["POST"], response_model=Reloaded,
         responses={**ERRORS, 401: {"model": ErrorResponse}}, tags=["admin"])
+    app.state.mcp = _mount_mcp(app, settings)
     try:
         from .web import router
     except ImportError:
