@@ -23,11 +23,11 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp.server.streamable_http_manager import StreamableHTTPASGIApp
 from mcp.server.transport_security import TransportSecuritySettings
 from mcp.types import CallToolResult, TextContent, ToolAnnotations
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 
 from . import __version__
 from .errors import SanadError
-from .schemas import CitationOut, PassageOut
+from .schemas import CitationOut, PassageOut, VerifyResponse
 from .service import Sanad
 from .settings import Settings
 
@@ -66,16 +66,6 @@ class SearchResult(BaseModel):
 
     query: str
     passages: list[CitationOut] = Field(description="Best first; `n` is the rank.")
-
-
-class ClaimResult(BaseModel):
-    """What ``verify_claim`` returns (the /v1/verify JSON)."""
-
-    model_config = ConfigDict(extra="allow")
-
-    claim: str
-    verdict: Literal["supported", "contradicted", "not_enough_info"]
-    evidence: list[dict[str, Any]] = Field(description="The passages the verdict rests on.")
 
 
 def _error(code: str, message: str) -> CallToolResult:
@@ -159,11 +149,21 @@ def build_server(get_sanad: Callable[[], Sanad]) -> MCPServer:
     def verify_claim(
         claim: Annotated[str, Field(description="A statement to check against the corpus.")],
         cite: Annotated[list[str], Field(max_length=20, description="Passage ids offered as "
-                                         "its sources; empty: search the whole corpus.")] = [],  # noqa: B006
-    ) -> Annotated[CallToolResult, ClaimResult]:
-        """Check whether the corpus supports a claim: verdict supported, contradicted or
-        not_enough_info, with the evidence passages it rests on."""
-        return _result(lambda: get_sanad().verify(claim, cite=tuple(cite)).to_dict())
+                                         "its sources (optional); each is judged besides "
+                                         "the closest passages.")] = [],  # noqa: B006
+        top_k: Annotated[int, Field(ge=1, le=20, description="How many passages of evidence "
+                                    "to show at least (1-20).")] = 3,
+    ) -> Annotated[CallToolResult, VerifyResponse]:
+        """Check a claim against the corpus: verdict supported, contradicted or
+        not_enough_info, a one-sentence explanation, and the evidence passages (verbatim,
+        with offsets) with the facts each one supports or contradicts."""
+        def run() -> dict[str, Any]:
+            report = get_sanad().verify(claim, cite, (), top_k)
+            # through the API's model, so the JSON is the API's (field aliases included)
+            return VerifyResponse.model_validate(report.to_dict()).model_dump(mode="json",
+                                                                             by_alias=True)
+
+        return _result(run)
 
     return server
 

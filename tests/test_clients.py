@@ -121,13 +121,17 @@ CALLS = [("ask", {"question": QUESTION}),
          ("ask", {"question": QUESTION_AR, "top_k": 2}),
          ("search", {"query": "Al Udeid Air Base", "top_k": 3}),
          ("get_passage", {"id": f"{DOC_ID}:5"}),
+         ("verify_claim", {"claim": "Qatar is the largest customer of US defence systems."}),
+         ("verify_claim", {"claim": "Qatar ranks third in the world as a customer of US "
+                                    "defence systems.", "cite": [f"{DOC_ID}:8"]}),
          ("get_passage", {"id": f"{DOC_ID}:0"}),
          ("ask", {"question": " "})]
 
 
 def check_mcp_results(tools, results, live_server):
     assert tools == ["ask", "get_passage", "search", "verify_claim"]
-    asked, arabic, searched, passage, missing, empty = (r.structured_content for r in results)
+    asked, arabic, searched, passage, wrong, right, missing, empty = (
+        r.structured_content for r in results)
     http = httpx.post(f"{live_server.url}/v1/chat", json={"question": QUESTION}, timeout=60)
     assert asked == {k: v for k, v in http.json().items() if k != "resolved_query"}
     assert asked["answerable"] and asked["citations"][0]["id"] == f"{DOC_ID}:5"
@@ -137,7 +141,11 @@ def check_mcp_results(tools, results, live_server):
     assert searched["passages"][0]["id"] == f"{DOC_ID}:5"
     assert RAW[passage["start"]:passage["end"]] == passage["text"]
     assert passage["next"]["id"] == f"{DOC_ID}:6"
-    assert [r.is_error for r in results] == [False] * 4 + [True] * 2
+    assert wrong["verdict"] == "contradicted" and right["verdict"] == "supported"
+    assert wrong["evidence"][0]["id"] == right["evidence"][0]["id"] == f"{DOC_ID}:8"
+    assert right["citations"][0]["exists"] and right["citations"][0]["stance"] == "supports"
+    assert_verbatim(wrong["evidence"] + right["evidence"])
+    assert [r.is_error for r in results] == [False] * 6 + [True] * 2
     assert missing["error"]["code"] == "not_found" and empty["error"]["code"] == "invalid_input"
 
 

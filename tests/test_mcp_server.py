@@ -71,6 +71,19 @@ def test_get_passage_matches_the_api(server, client):
     assert r.structured_content["previous"]["id"] == f"{DOC_ID}:4"
 
 
+def test_verify_claim_matches_the_api(server, client):
+    claim = "Qatar is the largest customer of US defence systems."
+    [r] = run(server, ("verify_claim", {"claim": claim, "cite": [f"{DOC_ID}:8", "nope:1"],
+                                        "top_k": 2}))
+    api = client.post("/v1/verify", json={"claim": claim, "cite": [f"{DOC_ID}:8", "nope:1"],
+                                          "top_k": 2}).json()
+    assert not r.is_error and r.structured_content == api
+    assert r.structured_content["verdict"] in ("supported", "contradicted", "not_enough_info")
+    assert [c["exists"] for c in r.structured_content["citations"]] == [True, False]
+    for e in r.structured_content["evidence"]:
+        assert RAW[e["start"]:e["end"]] == e["text"]
+
+
 @pytest.mark.parametrize("name, args, code, words", [
     ("ask", {"question": "   "}, "invalid_input", ["empty"]),
     ("ask", {"question": "x" * 1001}, "invalid_input", ["1001 characters"]),
@@ -78,6 +91,8 @@ def test_get_passage_matches_the_api(server, client):
     ("ask", {"question": "Al Udeid", "language": "fr"}, "invalid_input", ["language"]),
     ("ask", {}, "invalid_input", ["question", "required"]),
     ("search", {"query": ""}, "invalid_input", ["empty"]),
+    ("verify_claim", {"claim": " "}, "invalid_input", ["empty"]),
+    ("verify_claim", {"claim": "x", "cite": ["a:1"] * 21}, "invalid_input", ["cite", "20"]),
     ("get_passage", {"id": "nope:1"}, "not_found", ["nope:1", "<doc-id>:<n>"]),
     ("get_passage", {"id": f"{DOC_ID}:999"}, "not_found", ["999"]),
 ])
@@ -91,6 +106,8 @@ def test_errors_carry_the_api_code_and_message(server, client, name, args, code,
     if name == "get_passage":  # word for word what the API says
         api = client.get(f"/v1/passages/{args['id']}").json()
         assert api == {"error": error}
+    if name == "verify_claim" and "cite" not in args:
+        assert client.post("/v1/verify", json=args).json() == {"error": error}
 
 
 def test_unknown_tool_is_an_error(server):
