@@ -11,6 +11,7 @@ API's error shape, ``{"error": {"code", "message"}}``, e.g. ``invalid_input`` or
 
 from __future__ import annotations
 
+import inspect
 import json
 import logging
 from collections.abc import Callable
@@ -105,7 +106,6 @@ def build_server(get_sanad: Callable[[], Sanad]) -> MCPServer:
     server = _Server("sanad", title="Sanad: cited answers", version=__version__,
                        instructions=INSTRUCTIONS, log_level="WARNING")
 
-    @server.tool(annotations=_READ_ONLY)
     def ask(
         question: Annotated[str, Field(description="The question, in Arabic or English.")],
         language: Annotated[Literal["ar", "en"] | None, Field(
@@ -121,12 +121,11 @@ def build_server(get_sanad: Callable[[], Sanad]) -> MCPServer:
         """
         return _result(lambda: get_sanad().ask(question, lang=language, top_k=top_k).to_dict())
 
-    @server.tool(annotations=_READ_ONLY)
     def search(
         query: Annotated[str, Field(description="What to look for, in Arabic or English.")],
         top_k: Annotated[int, Field(ge=1, le=20, description="How many passages (1-20).")] = 5,
     ) -> Annotated[CallToolResult, SearchResult]:
-        """Rank the corpus sentences for a query (hybrid dense and lexical retrieval).
+        """Rank the corpus sentences for a query, with the same retrieval as `ask`.
 
         Returns the best passages with id, text, translation, offsets and score; it does not
         judge whether they answer anything (use `ask` for that).
@@ -137,7 +136,6 @@ def build_server(get_sanad: Callable[[], Sanad]) -> MCPServer:
 
         return _result(run)
 
-    @server.tool(annotations=_READ_ONLY)
     def get_passage(
         id: Annotated[str, Field(description="A passage id, '<doc-id>:<n>', as in citations.")],
     ) -> Annotated[CallToolResult, PassageOut]:
@@ -145,7 +143,6 @@ def build_server(get_sanad: Callable[[], Sanad]) -> MCPServer:
         title, and the sentences before and after it."""
         return _result(lambda: PassageOut.find(get_sanad().docs, id).model_dump())
 
-    @server.tool(annotations=_READ_ONLY)
     def verify_claim(
         claim: Annotated[str, Field(description="A statement to check against the corpus.")],
         cite: Annotated[list[str], Field(max_length=20, description="Passage ids offered as "
@@ -165,6 +162,9 @@ def build_server(get_sanad: Callable[[], Sanad]) -> MCPServer:
 
         return _result(run)
 
+    for tool in (ask, search, get_passage, verify_claim):  # descriptions without indentation
+        server.add_tool(tool, description=inspect.cleandoc(tool.__doc__ or ""),
+                        annotations=_READ_ONLY)
     return server
 
 
