@@ -6,7 +6,7 @@ the Sanad it has already loaded. Each tool is a thin handler that calls the same
 method as the HTTP API and returns the same JSON, as structured content and as JSON text.
 Sanad's own errors come back as tool errors (``isError``) whose structured content is the
 API's error shape, ``{"error": {"code", "message"}}``, e.g. ``invalid_input`` or
-``not_found``; arguments that do not match a tool's input schema are rejected by the SDK.
+``not_found``; arguments that break a tool's input schema are ``invalid_input`` too.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from __future__ import annotations
 import inspect
 import json
 import logging
+import threading
 from collections.abc import Callable
 from concurrent.futures import Future
 from contextlib import asynccontextmanager
@@ -22,9 +23,9 @@ from typing import Annotated, Any, Literal
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.server.streamable_http_manager import StreamableHTTPASGIApp
-from mcp.server.transport_security import TransportSecuritySettings
 from mcp.types import CallToolResult, TextContent, ToolAnnotations
 from pydantic import BaseModel, Field, ValidationError
+from starlette.responses import JSONResponse
 
 from . import __version__
 from .errors import SanadError
@@ -104,7 +105,7 @@ class _Server(MCPServer):
 def build_server(get_sanad: Callable[[], Sanad]) -> MCPServer:
     """The MCP server; each tool call gets the loaded Sanad from ``get_sanad``."""
     server = _Server("sanad", title="Sanad: cited answers", version=__version__,
-                       instructions=INSTRUCTIONS, log_level="WARNING")
+                     instructions=INSTRUCTIONS, log_level="WARNING")
 
     def ask(
         question: Annotated[str, Field(description="The question, in Arabic or English.")],
@@ -170,22 +171,14 @@ def build_server(get_sanad: Callable[[], Sanad]) -> MCPServer:
 
 # ---------------------------------------------------------------- transports
 
-def transport_security(settings: Settings) -> TransportSecuritySettings | None:
-    """DNS-rebinding protection when serving on loopback (the SDK's default there)."""
-    if settings.host not in ("127.0.0.1", "localhost", "::1"):
-        return None
-    return TransportSecuritySettings(
-        enable_dns_rebinding_protection=True,
-        allowed_hosts=["127.0.0.1:*", "localhost:*", "[::1]:*"],
-        allowed_origins=["http://127.0.0.1:*", "http://localhost:*", "http://[::1]:*"])
-
-
 class HttpEndpoint:
     """The ASGI endpoint at ``/mcp``: stateless streamable HTTP with JSON responses.
 
     :meth:`run` belongs inside the app's lifespan: it builds the server and runs the SDK's
     session manager (its task group) until shutdown. A fresh one per lifespan, because a
-    session manager runs only once. Stateless, so any worker can answer any request.
+    session manager runs only once. Stateless, so any worker can answer any request. On a
+    loopback ``host`` the SDK accepts only loopback Host and Origin headers (DNS-rebinding
+    protection); on any other address that is left to the deployment.
     """
 
     def __init__(self, get_sanad: Callable[[], Sanad], settings: Settings):
@@ -197,7 +190,6 @@ class HttpEndpoint:
         """Serve MCP requests while the context is open."""
         server = build_server(self.get_sanad)
         server.streamable_http_app(stateless_http=True, json_response=True,
-                                   transport_security=transport_security(self.settings),
                                    host=self.settings.host)
         async with server.session_manager.run():
             self._app = StreamableHTTPASGIApp(server.session_manager)
@@ -208,9 +200,8 @@ class HttpEndpoint:
 
     async def __call__(self, scope, receive, send):
         if self._app is None:
-            from .api import error  # only reached from the HTTP app
-
-            return await error(503, "not_ready", "the MCP endpoint is not running yet")(
+            return await JSONResponse({"error": {"code": "not_ready", "message": "the MCP "
+                                                 "endpoint is not running yet"}}, 503)(
                 scope, receive, send)
         await self._app(scope, receive, send)
 
@@ -218,8 +209,6 @@ class HttpEndpoint:
 def serve_stdio(settings: Settings) -> None:
     """Serve MCP over stdin/stdout; the model and index load in the background meanwhile,
     so the client's handshake is answered at once and tool calls wait for the load."""
-    import threading
-
     loaded: Future[Sanad] = Future()
 
     def load() -> None:

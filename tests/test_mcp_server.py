@@ -122,3 +122,12 @@ def test_an_unloaded_sanad_is_reported_not_crashed():
     [r] = run(build_server(not_yet), ("ask", {"question": "Al Udeid"}))
     assert r.is_error and r.structured_content == {
         "error": {"code": "invalid_input", "message": "not loaded"}}
+
+
+def test_http_endpoint_is_503_outside_the_lifespan(hash_sanad):
+    from fastapi.testclient import TestClient
+
+    from bot.api import create_app
+
+    r = TestClient(create_app(sanad=hash_sanad)).post("/mcp", json={})  # lifespan not run
+    assert r.status_code == 503 and r.json()["error"]["code"] == "not_ready"
