@@ -47,6 +47,10 @@ class Settings(BaseSettings):
     max_question_chars: int = Field(1000, ge=10)
     max_history_turns: int = Field(20, ge=0)
     max_body_bytes: int = Field(64 * 1024, ge=1024)
+    inline_sources: bool = Field(
+        True, description="/v1/chat/completions appends the cited sources to the message text "
+        "(for clients that ignore the `citations` field); a request's `sanad_sources` overrides."
+    )
     admin_token: str | None = Field(
         None, description="Bearer token for POST /v1/admin/reload; unset disables the endpoint."
     )
