@@ -70,7 +70,7 @@ def test_two_replicas_answer_alike_and_roll_out_a_new_index(real_sanad, real_emb
     log = (tmp_path / "replicas.log").open("w")
     replicas = [start(env, log) for _ in range(2)]
     try:
-        deadline = time.monotonic() + 240
+        deadline = time.monotonic() + float(os.environ.get("SANAD_TEST_START_TIMEOUT", "240"))
         for proc, url in replicas:
             wait_ready(proc, url, deadline)
         (a, b) = (url for _, url in replicas)
