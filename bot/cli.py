@@ -1,4 +1,4 @@
-"""The ``bot`` command: ask, index, eval, model provisioning (and, later, serve)."""
+"""The ``bot`` command: ask, index, eval, model provisioning, serve, mcp."""
 
 from __future__ import annotations
 
@@ -65,11 +65,28 @@ def cmd_index_build(args: argparse.Namespace) -> int:
 
     settings = _settings()
     docs = load_corpus(settings.corpus_dir)
+    if args.ray is not None:  # the cluster first: a wrong address fails before the model loads
+        from functools import partial
+
+        from . import ray_build
+
+        cpus = ray_build.start(args.ray or None)
     embedder = load_embedder(settings)
+    encode = None
+    if args.ray is not None:
+        encode = ray_build.encode_on_ray(partial(load_embedder, settings), embedder,
+                                         workers=args.ray_workers)
+        log.info("encoding on Ray (%s, %d CPUs, %s workers)", args.ray or "local cluster",
+                 cpus, args.ray_workers or cpus)
     total = sum(len(d.passages) * 2 for d in docs)
-    with tqdm(total=total, unit="text", desc="embedding", disable=total < 200 or None) as bar:
-        index, embedded = open_index(settings, docs, embedder, force=args.force,
-                                     progress=bar.update)
+    try:
+        with tqdm(total=total, unit="text", desc="embedding",
+                  disable=total < 200 or None) as bar:
+            index, embedded = open_index(settings, docs, embedder, force=args.force,
+                                         progress=bar.update, encode=encode)
+    finally:
+        if encode is not None:
+            ray_build.stop()
     state = "up to date, nothing to do" if embedded == 0 else f"embedded {embedded} texts"
     print(f"index {index.id}: {len(index.passages)} passages, {index.vectors.count} vectors "
           f"({state}) in {index.path}")
@@ -86,7 +103,7 @@ def cmd_index_info(args: argparse.Namespace) -> int:
         print(f"no index in {settings.index_dir}; `bot index build` makes one "
               "(and `bot ask` builds it on first use)")
         return 1
-    index = load_index(settings.index_dir)
+    index = load_index(settings.index_dir, settings.milvus_uri)
     m = index.manifest
     docs = load_corpus(settings.corpus_dir)
     now = {d.id: d.sha256 for d in docs}
@@ -98,6 +115,8 @@ def cmd_index_info(args: argparse.Namespace) -> int:
     print(f"index   {m['id']}  ({fresh})\npath    {index.path}\nformat  {m['format_version']}")
     print(f"model   {m['model']['id']}  fingerprint {m['model']['fingerprint']}  dim {m['dim']}")
     print(f"passages {m['passage_count']}  vectors {index.vectors.count}")
+    if m.get("vectors") == "milvus":
+        print(f"store   milvus  {index.vectors.uri}  collection {index.vectors.collection}")
     print(f"sparse  {m.get('sparse') or 'none'}")
     late = index.late
     print(f"tokens  {late.offsets[-1]} token vectors ({m['late']})" if late is not None
@@ -246,6 +265,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_mcp(args: argparse.Namespace) -> int:
+    """Serve the MCP tools over stdio (for agents such as Claude Desktop)."""
+    from .mcp_server import serve_stdio
+
+    serve_stdio(_settings())
+    return 0
+
+
 def cmd_verify(args: argparse.Namespace) -> int:
     """The verdict on a claim (supported / contradicted / not_enough_info) and its evidence.
 
@@ -334,6 +361,11 @@ def build_parser() -> argparse.ArgumentParser:
     isub = index.add_subparsers(dest="index_command", required=True)
     build = isub.add_parser("build", help="build the index (no-op when current)")
     build.add_argument("--force", action="store_true", help="re-embed everything")
+    build.add_argument("--ray", nargs="?", const="", default=None, metavar="ADDRESS",
+                       help="encode on a Ray cluster: join ADDRESS ('auto', "
+                       "'ray://host:10001') or, without one, start a local one (2 CPUs)")
+    build.add_argument("--ray-workers", type=int, default=None, metavar="N",
+                       help="with --ray: encoding actors (default: one per cluster CPU)")
     build.set_defaults(func=cmd_index_build)
     info = isub.add_parser("info", help="show the index manifest")
     info.add_argument("--json", action="store_true")
@@ -377,6 +409,9 @@ def build_parser() -> argparse.ArgumentParser:
     srv.add_argument("--port", type=int, default=None, help="default: SANAD_PORT or 8000")
     srv.add_argument("--workers", type=int, default=None, help="default: SANAD_WORKERS or 1")
     srv.set_defaults(func=cmd_serve)
+
+    mcp = sub.add_parser("mcp", help="serve the MCP tools over stdio (docs/integrations.md)")
+    mcp.set_defaults(func=cmd_mcp)
 
     ver = sub.add_parser("verify", help="judge a claim: supported, contradicted or "
                          "not_enough_info, with the evidence")
