@@ -33,6 +33,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from . import __version__
+from .embed import MAX_QUERY_TOKENS
 from .errors import InputError, NotFound, SanadError
 from .followup import Turn, resolve
 from .schemas import (
@@ -387,7 +388,8 @@ def info(sanad: SanadDep) -> Info:
     return Info(version=__version__, model=sanad.embedder.model_id, index=sanad.index.manifest,
                 documents=list_documents(sanad),
                 limits={"max_question_chars": s.max_question_chars, "max_history_turns":
-                        s.max_history_turns, "max_body_bytes": s.max_body_bytes, "max_top_k": 20})
+                        s.max_history_turns, "max_body_bytes": s.max_body_bytes, "max_top_k": 20,
+                        "max_query_tokens": MAX_QUERY_TOKENS})
 
 
 def reload_index(sanad: SanadDep, request: Request,

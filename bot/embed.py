@@ -17,6 +17,22 @@ from .settings import DEFAULT_MODEL, Settings
 
 log = logging.getLogger("sanad")
 
+#: Most tokens of a question's own text the model reads (after normalisation; the prompt and
+#: special tokens come on top). The longest question of the dev, held-out and XQuAD-R sets
+#: (11 languages) has 80, so none is cut; a hostile question (1,000 characters that NFKC
+#: expands eighteen-fold, or "a b a b ...") costs no more than a few ordinary ones.
+MAX_QUERY_TOKENS = 96
+#: Characters tokenised before the cap is applied: no vocabulary piece is longer, so the
+#: first ``MAX_QUERY_TOKENS`` tokens always lie within this many characters per token.
+_CHARS_PER_TOKEN = 16
+
+
+def cap_words(text: str, max_tokens: int = MAX_QUERY_TOKENS) -> str:
+    """``text`` cut after ``max_tokens`` words (for embedders without a sub-word tokenizer)."""
+    text = text[: max_tokens * _CHARS_PER_TOKEN]
+    words = list(re.finditer(r"\S+", text))
+    return text[: words[max_tokens - 1].end()] if len(words) > max_tokens else text
+
 
 class Embedder(Protocol):
     """What retrieval needs from a model: L2-normalised float32 vectors."""
@@ -28,6 +44,8 @@ class Embedder(Protocol):
     def encode_queries(self, texts: list[str]) -> np.ndarray: ...
 
     def encode_passages(self, texts: list[str]) -> np.ndarray: ...
+
+    def cap(self, text: str, max_tokens: int = MAX_QUERY_TOKENS) -> str: ...
 
 
 #: One sparse vector: (feature ids, weights), the weights positive.
@@ -119,6 +137,14 @@ class SentenceTransformerEmbedder:
         self.batch_size = batch_size
         self.sparse = sparse  # the learned sparse signal of hybrid retrieval, when available
 
+    def cap(self, text: str, max_tokens: int = MAX_QUERY_TOKENS) -> str:
+        """The longest prefix of ``text`` the model reads as at most ``max_tokens`` tokens."""
+        text = text[: max_tokens * _CHARS_PER_TOKEN]
+        enc = self.model.tokenizer._tokenizer.encode(text, add_special_tokens=False)
+        if len(enc.ids) <= max_tokens:
+            return text
+        return text[: enc.offsets[max_tokens - 1][1]]
+
     def _encode(self, texts: list[str], prompt: str) -> np.ndarray:
         vecs = self.model.encode(
             list(texts), prompt=prompt, batch_size=self.batch_size, normalize_embeddings=True,
@@ -188,6 +214,10 @@ class HashEmbedder:
             v[h % self.dim] += 1.0
         n = np.linalg.norm(v)
         return v / n if n else v
+
+    def cap(self, text: str, max_tokens: int = MAX_QUERY_TOKENS) -> str:
+        """``text`` cut after ``max_tokens`` words."""
+        return cap_words(text, max_tokens)
 
     def encode_queries(self, texts: list[str]) -> np.ndarray:
         """Trigram vectors of the questions."""

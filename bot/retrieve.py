@@ -178,10 +178,15 @@ class Retriever:
         """Whether searches rerank their head with late interaction."""
         return self.mode == "hybrid" and self.token_encoder is not None and self.weights.late > 0
 
+    def query_text(self, question: str) -> str:
+        """What the model and the lexical side read of ``question``: ``dense_text``, cut at
+        the model's query token cap (embed.MAX_QUERY_TOKENS)."""
+        return self.embedder.cap(dense_text(question))
+
     def encode(self, question: str) -> tuple[np.ndarray, np.ndarray | None]:
         """The question's dense vector and, when this retriever reranks, its token vectors
         (one forward pass of the model for both)."""
-        text = dense_text(question)
+        text = self.query_text(question)
         if self.reranks:
             assert self.token_encoder is not None
             vecs, tokens = self.token_encoder.encode_queries_with_tokens([text])
@@ -215,7 +220,8 @@ class Retriever:
             query_vec = vec if query_vec is None else query_vec
             query_tokens = tokens if query_tokens is None else query_tokens
         dense = self.dense_scores(query_vec) if query_vec is not None else np.zeros(n, np.float32)
-        qtok = tokenize(question)
+        text = self.query_text(question)
+        qtok = tokenize(text)
         coverage = self.bm25.coverage(qtok)
         lexical = self.bm25.scores(qtok)
         context = group_max(dense, self.groups, self.n_groups)
@@ -234,7 +240,7 @@ class Retriever:
             sparse = None
             if self.sparse_encoder is not None and weights.sparse:
                 if query_sparse is None:
-                    query_sparse = self.sparse_encoder.encode([dense_text(question)])[0]
+                    query_sparse = self.sparse_encoder.encode([text])[0]
                 sparse = self.sparse_scores(query_sparse)
             fused = fuse(dense, lexical, coverage, context,
                          self.group_bm25.scores(qtok)[self.groups], weights, sparse)

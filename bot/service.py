@@ -139,7 +139,8 @@ class Sanad:
         query = retrieval_query or question
         qvec, qtokens = retriever.encode(query)
         hits = retriever.search(query, k, query_vec=qvec, query_tokens=qtokens)
-        ev = evidence(retriever.dense_scores(qvec), tokenize(query), retriever.bm25.idf)
+        ev = evidence(retriever.dense_scores(qvec), tokenize(retriever.query_text(query)),
+                      retriever.bm25.idf)
         kind = asked_type(query)
         if kind and hits:
             best = hits[0].passage
