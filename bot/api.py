@@ -61,7 +61,7 @@ from .schemas import (
     VerifyResponse,
 )
 from .service import Sanad
-from .settings import Settings, load_settings
+from .settings import MAX_TOP_K, Settings, load_settings
 from .verify import PARTIAL_AT, SUPPORTED_AT, Verifier, check_quote, overlapping
 
 log = logging.getLogger("sanad")
@@ -388,7 +388,7 @@ def info(sanad: SanadDep) -> Info:
     return Info(version=__version__, model=sanad.embedder.model_id, index=sanad.index.manifest,
                 documents=list_documents(sanad),
                 limits={"max_question_chars": s.max_question_chars, "max_history_turns":
-                        s.max_history_turns, "max_body_bytes": s.max_body_bytes, "max_top_k": 20,
+                        s.max_history_turns, "max_body_bytes": s.max_body_bytes, "max_top_k": MAX_TOP_K,
                         "max_query_tokens": MAX_QUERY_TOKENS})
 
 

@@ -12,6 +12,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from .corpus import Document, Passage
 from .segment import Span
+from .settings import MAX_TOP_K
 from .verify import QuoteCheck, Support
 
 Lang = Literal["ar", "en"]
@@ -62,7 +63,8 @@ class ChatRequest(_Request):
     question: Text = Field(min_length=1, description="Non-blank; at most SANAD_MAX_QUESTION_CHARS "
                           "characters (default 1,000).")
     lang: Lang | None = Field(None, description="Answer language; default: the question's script.")
-    top_k: int | None = Field(None, ge=1, le=20, description="Number of citations (1-20).")
+    top_k: int | None = Field(None, ge=1, le=MAX_TOP_K,
+                              description=f"Number of citations (1-{MAX_TOP_K}).")
     history: list[HistoryTurn] = Field(default_factory=list, description="Earlier turns, oldest "
                                        "first; at most SANAD_MAX_HISTORY_TURNS (default 20).")
 
@@ -122,7 +124,7 @@ class ChatCompletionRequest(BaseModel):
     messages: list[ChatMessage] = Field(min_length=1)
     stream: bool = False
     lang: Lang | None = None
-    top_k: int | None = Field(None, ge=1, le=20)
+    top_k: int | None = Field(None, ge=1, le=MAX_TOP_K)
 
 
 class AssistantMessage(BaseModel):
@@ -266,7 +268,7 @@ class VerifyRequest(_Request):
     citations: list[Text] = Field(default_factory=list, max_length=20,
                                   description="Passage ids.")
     quotes: list[Quote] = Field(default_factory=list, max_length=20)
-    top_k: int = Field(3, ge=1, le=20, description="How many passages to propose when no "
+    top_k: int = Field(3, ge=1, le=MAX_TOP_K, description="How many passages to propose when no "
                        "citation or quote is given.")
 
 
