@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import asdict, dataclass, replace
+from pathlib import Path
 from typing import Any
 
 from .answer import Citation, citations, quoted, render
@@ -25,8 +26,6 @@ from .settings import MAX_TOP_K, Settings
 
 log = logging.getLogger("sanad")
 
-#: Answers kept for repeated questions (per index; emptied when the index is reloaded).
-ANSWER_CACHE_SIZE = 1024
 #: For a model that was never calibrated (`bot calibrate`): abstain below this best cosine.
 UNCALIBRATED_THRESHOLD = 0.8
 
@@ -49,6 +48,11 @@ class Answer:
         d = asdict(self)
         d.pop("evidence")
         return d
+
+
+def calibration_path(settings: Settings) -> Path:
+    """Where ``bot calibrate --save`` writes: beside the index, outside the installed package."""
+    return settings.index_dir / "calibration.json"
 
 
 def check_question(question: str, limit: int) -> str:
@@ -89,7 +93,7 @@ class Sanad:
         # Questions asked at the same time (API threads) share forward passes.
         self._batching = BatchingEmbedder(embedder)
         self._lock = threading.Lock()
-        self._answers: LRU[tuple, Answer] = LRU(ANSWER_CACHE_SIZE)
+        self._answers: LRU[tuple, Answer] = LRU(settings.answer_cache)
         self._rule = self.rule
         self._set_index(index)
 
@@ -123,8 +127,12 @@ class Sanad:
 
     @property
     def rule(self) -> Rule:
-        """The abstention rule in use: calibrated for the model, threshold overridable."""
-        rule = load_rule(self.embedder.model_id) or Rule(0.0, 0.0, UNCALIBRATED_THRESHOLD)
+        """The abstention rule in use: calibrated for the model (``bot calibrate --save``
+        beside the index first, then the calibration shipped in the package), threshold
+        overridable."""
+        model = self.embedder.model_id
+        rule = (load_rule(model, calibration_path(self.settings)) or load_rule(model)
+                or Rule(0.0, 0.0, UNCALIBRATED_THRESHOLD))
         t = self.settings.abstain_threshold
         return rule if t is None else Rule(rule.w_peak, rule.w_coverage, t)
 
