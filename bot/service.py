@@ -162,14 +162,15 @@ class Sanad:
         language = lang or question_language(question)
         index, retriever = self._state
         query = retrieval_query or question
-        key = (normalize(question), normalize(query), language, k, index.id)
+        text = retriever.query_text(query)  # capped: no work below grows with the question
+        key = (normalize(text), language, k, index.id)
         cached = self._answers.get(key)
         if cached is not None:
             return replace(cached, question=question)
-        ranking = retriever.rank(retriever.encode_query(query), k)
+        ranking = retriever.rank(retriever.encode_query(text, capped=True), k)
         hits = ranking.hits
         ev = evidence(ranking.dense, list(ranking.query.lexical), ranking.idf)
-        kind = asked_type(query)
+        kind = asked_type(text)
         if kind and hits:
             best = hits[0].passage
             ev = replace(ev, type_ok=offers_type(f"{best.text} {best.translation or ''}", kind))
