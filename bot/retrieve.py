@@ -14,8 +14,8 @@ two sentences earlier), while the sentence itself is still what is cited and ran
 its group. BM25 scores are scaled to [0, 1] per query and weighted by ``share``, the *lexical
 share*: the part of the query's tokens the collection contains (an English question over
 Arabic sentences matches almost nothing), so lexical noise cannot outvote the dense side.
-``learned_sparse`` is the dot product of the model's sparse "latent terms" vectors (engine.py), scaled to
-[0, 1] per query; its features come from the multilingual model, so it matches across scripts
+``learned_sparse`` is the dot product of the model's sparse "latent terms" vectors
+(engine.py), scaled to [0, 1] per query; its features come from the multilingual model, so it matches across scripts
 where BM25 cannot, and needs no share guard.
 
 The head of that ranking (the best ``RERANK_DEPTH`` passages) is then reranked with late
