@@ -57,8 +57,9 @@ class Settings(BaseSettings):
         "sentence-transformers model name or local path.",
     )
     backend: Literal["torch", "onnx", "onnx-int8"] = Field(
-        "torch", description="How the default model runs: PyTorch float32, or exported to "
-        "ONNX Runtime in float32 or with int8 weights (docs/quality.md compares them).")
+        "onnx", description="How the default model runs: ONNX Runtime float32 (default: the "
+        "same vectors as PyTorch, faster), PyTorch float32, or ONNX with int8 weights "
+        "(faster still, but loses retrieval quality; docs/quality.md compares them).")
     query_prompt: str = "query: "
     passage_prompt: str = "passage: "
     retriever: Literal["hybrid", "dense", "lexical"] = "hybrid"
