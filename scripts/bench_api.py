@@ -67,10 +67,11 @@ def many_questions(n: int) -> list[str]:
 
 
 def hostile(kind: str, i: int) -> str:
-    """A 1,000-character hostile question; ``i`` makes each one distinct (no cache)."""
-    tail = str(i)
+    """A 1,000-character hostile question; ``i`` makes each one distinct (no cache): it
+    comes first, since everything past the token cap is the same question."""
+    head = f"{i} "
     body = {"fdfa": "\ufdfa" * 1000, "emoji": "\U0001f600" * 1000, "ab": "a b " * 250}[kind]
-    return body[: 1000 - len(tail)] + tail
+    return head + body[: 1000 - len(head)]
 
 
 def pct(xs: list[float], p: float) -> float:
