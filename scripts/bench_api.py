@@ -170,12 +170,16 @@ def main() -> int:
     ap.add_argument("--backends", default="torch,onnx,onnx-int8")
     ap.add_argument("--json", help="also write the figures to this file")
     ap.add_argument("--per-client", type=int, default=8, help="questions per client")
+    ap.add_argument("--questions", type=int, default=0,
+                    help="use only this many seed questions (0: all; for loaded machines)")
     args = ap.parse_args()
     from bot.settings import load_settings
 
     served = load_settings().backend  # what `bot serve` runs (SANAD_BACKEND or the default)
     backends = list(dict.fromkeys(args.backends.split(",") + [served]))
     qs = seed_questions()
+    if args.questions:
+        qs = qs[:: max(1, len(qs) // args.questions)][: args.questions]
     load_before = os.getloadavg()
     raw = raw_forward(qs)
     ref = statistics.median(raw)
