@@ -34,6 +34,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from . import __version__
 from .answer import render_sources
+from .embed import MAX_QUERY_TOKENS
 from .errors import InputError, NotFound, SanadError
 from .followup import Turn, resolve
 from .schemas import (
@@ -59,7 +60,7 @@ from .schemas import (
     VerifyResponse,
 )
 from .service import Sanad
-from .settings import Settings, load_settings
+from .settings import MAX_TOP_K, Settings, load_settings
 
 log = logging.getLogger("sanad")
 
@@ -392,7 +393,8 @@ def info(sanad: SanadDep) -> Info:
     return Info(version=__version__, model=sanad.embedder.model_id, index=sanad.index.manifest,
                 documents=list_documents(sanad),
                 limits={"max_question_chars": s.max_question_chars, "max_history_turns":
-                        s.max_history_turns, "max_body_bytes": s.max_body_bytes, "max_top_k": 20})
+                        s.max_history_turns, "max_body_bytes": s.max_body_bytes, "max_top_k": MAX_TOP_K,
+                        "max_query_tokens": MAX_QUERY_TOKENS})
 
 
 def reload_index(sanad: SanadDep, request: Request,

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .embed import Embedder, SparseVector, sparse_encoder, token_encoder
+from .embed import Embedder, SparseVector
 
 
 @dataclass(frozen=True)
@@ -45,30 +45,31 @@ BATCH = 64
 
 
 def encode_locally(embedder: Embedder) -> Encode:
-    """The encoding step that runs ``embedder`` in this process, in batches of :data:`BATCH`."""
+    """The encoding step that runs ``embedder`` in this process, in batches of :data:`BATCH`.
+
+    One model pass of a row's text gives its dense and sparse vectors; its token vectors come
+    from the pass over ``token_text`` (the sentence alone), as late interaction stores them.
+    """
 
     def encode(items: list[EncodeItem], progress: Callable[[int], object] | None) -> Encoded:
         out = Encoded([None] * len(items), [None] * len(items), [None] * len(items))
-        todo = [j for j, it in enumerate(items) if it.dense]
+        todo = [j for j, it in enumerate(items) if it.dense or it.sparse]
         for s in range(0, len(todo), BATCH):
             chunk = todo[s : s + BATCH]
-            for j, v in zip(chunk, embedder.encode_passages([items[j].text for j in chunk]),
-                            strict=True):
-                out.dense[j] = v
+            enc = embedder.encode([items[j].text for j in chunk], "passage")
+            for r, j in enumerate(chunk):
+                if items[j].dense:
+                    out.dense[j] = enc.dense[r]
+                if items[j].sparse and enc.sparse is not None:
+                    out.sparse[j] = enc.sparse[r]
             if progress:
                 progress(len(chunk))
-        sparse = sparse_encoder(embedder)
-        todo = [j for j, it in enumerate(items) if it.sparse]
-        if sparse is not None and todo:
-            for j, v in zip(todo, sparse.encode([items[j].text for j in todo]), strict=True):
-                out.sparse[j] = v
-        tokens = token_encoder(embedder)
         todo = [j for j, it in enumerate(items) if it.tokens]
         for s in range(0, len(todo), BATCH):
             chunk = todo[s : s + BATCH]
-            assert tokens is not None
-            vecs = tokens.encode_passage_tokens([items[j].token_text for j in chunk])
-            for j, v in zip(chunk, vecs, strict=True):
+            tokens = embedder.encode([items[j].token_text for j in chunk], "passage").tokens
+            assert tokens is not None, "an item asked for token vectors the embedder lacks"
+            for j, v in zip(chunk, tokens, strict=True):
                 out.tokens[j] = v
         return out
 

@@ -33,16 +33,9 @@ import faiss
 import numpy as np
 
 from .corpus import Document, Passage
-from .embed import (
-    Embedder,
-    SparseEncoder,
-    SparseVector,
-    sparse_encoder,
-    token_encoder,
-    token_fingerprint,
-)
+from .embed import Embedder, SparseVector, token_fingerprint
 from .encoding import Encode, EncodeItem, encode_locally
-from .errors import IndexError_
+from .errors import IndexUnavailable
 from .late import LateIndex
 from .lexical import TOKENIZER_VERSION, tokenize
 from .normalize import dense_text
@@ -263,18 +256,13 @@ def expected_manifest(docs: list[Document], embedder: Embedder, store: str = "fa
         "views_sha256": hashlib.sha256("\x00".join(views).encode()).hexdigest(),
         "passage_count": sum(len(d.passages) for d in docs),
         "dim": embedder.dim,
-        "sparse": _sparse_fingerprint(embedder),
+        "sparse": embedder.features.sparse,
         "late": token_fingerprint(embedder),
     }
     if store != "faiss":
         body["vectors"] = store
     body["id"] = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:16]
     return body
-
-
-def _sparse_fingerprint(embedder: Embedder) -> str | None:
-    encoder = sparse_encoder(embedder)
-    return encoder.fingerprint if encoder else None
 
 
 def current_path(index_dir: Path) -> Path | None:
@@ -288,13 +276,13 @@ def current_path(index_dir: Path) -> Path | None:
 
 
 def load_index(index_dir: Path, vector_uri: str | None = None) -> LoadedIndex:
-    """Read the live build; raise :class:`IndexError_` when missing or unreadable.
+    """Read the live build; raise :class:`IndexUnavailable` when missing or unreadable.
 
     ``vector_uri`` overrides the address of an outside vector store (Milvus) the build recorded.
     """
     path = current_path(index_dir)
     if path is None:
-        raise IndexError_(f"no index in {index_dir}: run `bot index build`")
+        raise IndexUnavailable(f"no index in {index_dir}: run `bot index build`")
     try:
         manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
         records = [json.loads(line) for line in
@@ -303,15 +291,15 @@ def load_index(index_dir: Path, vector_uri: str | None = None) -> LoadedIndex:
         vectors = open_vectors(path, manifest, vector_uri)
         sparse = SparseIndex.load(path / "sparse.npz") if manifest.get("sparse") else None
         late = LateIndex.load(path / "late.npz") if manifest.get("late") else None
-    except (OSError, ValueError, TypeError, RuntimeError, IndexError_) as exc:
-        raise IndexError_(f"index {path} is unreadable ({exc}): run `bot index build --force`") \
-            from exc
+    except (OSError, ValueError, TypeError, RuntimeError, IndexUnavailable) as exc:
+        raise IndexUnavailable(f"index {path} is unreadable ({exc}): run "
+                               "`bot index build --force`") from exc
     tokens = [r.pop("tokens") for r in records]
     passages = [Passage(**r) for r in records]
     if (vectors.count != len(rows) or manifest.get("passage_count") != len(passages)
             or (sparse is not None and sparse.count != len(rows))
             or (late is not None and late.count != len(rows))):
-        raise IndexError_(f"index {path} is inconsistent: run `bot index build --force`")
+        raise IndexUnavailable(f"index {path} is inconsistent: run `bot index build --force`")
     return LoadedIndex(manifest, passages, tokens, rows, vectors, path, sparse, late)
 
 
@@ -360,18 +348,51 @@ def build_index(index_dir: Path, docs: list[Document], embedder: Embedder, force
     if not force and staleness(index_dir, expected) is None:
         return load_index(index_dir, store.uri), 0
     passages = [p for d in docs for p in d.passages]
+    views = [passage_views(p, d) for d in docs for p in d.passages]
+    prev = Previous() if force else _previous_vectors(index_dir, expected, store.uri)
+    built, embedded = encode_rows(embedder, passages, views, prev, progress, encode)
+    _write_build(index_dir, expected, built, store)
+    return load_index(index_dir, store.uri), embedded
+
+
+@dataclass
+class Built:
+    """Everything a build encodes, before it is written (or used in memory)."""
+
+    passages: list[Passage]
+    rows: list[Row]
+    vectors: np.ndarray
+    sparse: SparseIndex | None
+    late: LateIndex | None
+
+    def loaded(self, manifest: dict, path: Path = Path(".")) -> LoadedIndex:
+        """The build as an index in memory (``bot eval --squad``), as load_index reads it."""
+        return LoadedIndex(manifest, self.passages, [passage_tokens(p) for p in self.passages],
+                           self.rows, VectorIndex.build(self.vectors), path, self.sparse,
+                           self.late)
+
+
+def passage_tokens(p: Passage) -> list[str]:
+    """The lexical tokens stored for a passage: its sentence and its translation."""
+    return tokenize(p.text) + (tokenize(p.translation) if p.translation else [])
+
+
+def encode_rows(embedder: Embedder, passages: list[Passage], views: list[list[tuple[str, str]]],
+                prev: Previous | None = None, progress: Callable[[int], object] | None = None,
+                encode: Encode | None = None) -> tuple[Built, int]:
+    """Encode every view of every passage (one model pass gives a text's dense and sparse
+    vectors) and the token vectors of each sentence, reusing what ``prev`` holds; return
+    the build and the number of texts embedded. ``encode`` is the encoding step (default:
+    this process, :func:`encode_locally`; or a Ray cluster, ray_build.py)."""
+    prev = prev or Previous()
     rows: list[Row] = []
     texts: list[str] = []
-    i = 0
-    for d in docs:
-        for p in d.passages:
-            for view, text in passage_views(p, d):
-                rows.append(Row(i, view, _key(embedder, text)))
-                texts.append(text)
-            i += 1
-    prev = Previous() if force else _previous_vectors(index_dir, expected, store.uri)
-    has_sparse = sparse_encoder(embedder) is not None
-    has_tokens = token_encoder(embedder) is not None
+    for i, passage_views_ in enumerate(views):
+        for view, text in passage_views_:
+            rows.append(Row(i, view, _key(embedder, text)))
+            texts.append(text)
+    has_sparse = embedder.features.sparse is not None
+    has_tokens = embedder.features.tokens is not None
     items = [EncodeItem(texts[j], token_text(passages[r.passage], r.view),
                         r.key not in prev.dense, has_sparse and r.key not in prev.sparse,
                         has_tokens and r.key not in prev.late) for j, r in enumerate(rows)]
@@ -387,16 +408,13 @@ def build_index(index_dir: Path, docs: list[Document], embedder: Embedder, force
         vectors[j] = pick(j, r, fresh.dense, prev.dense, items[j].dense)
     sparse = late = None
     if has_sparse:
-        encoder = sparse_encoder(embedder)
-        assert encoder is not None
-        sparse = SparseIndex.build(encoder.dim, [pick(j, r, fresh.sparse, prev.sparse,
-                                                      items[j].sparse)
-                                                 for j, r in enumerate(rows)])
+        sparse = SparseIndex.build(embedder.features.sparse_dim,  # type: ignore[arg-type]
+                                   [pick(j, r, fresh.sparse, prev.sparse, items[j].sparse)
+                                    for j, r in enumerate(rows)])
     if has_tokens:
         late = LateIndex.build([pick(j, r, fresh.tokens, prev.late, items[j].tokens)
                                 for j, r in enumerate(rows)], embedder.dim)
-    _write_build(index_dir, expected, passages, rows, vectors, sparse, late, store)
-    return load_index(index_dir, store.uri), sum(it.dense for it in items)
+    return Built(passages, rows, vectors, sparse, late), sum(it.dense for it in items)
 
 
 @dataclass
@@ -414,7 +432,7 @@ def _previous_vectors(index_dir: Path, expected: dict, vector_uri: str | None = 
     made by the same encoder as ``expected`` says."""
     try:
         old = load_index(index_dir, vector_uri)
-    except IndexError_:
+    except IndexUnavailable:
         return Previous()
     vecs = old.vectors.vectors()
     prev = Previous(dense={r.key: vecs[j] for j, r in enumerate(old.rows)})
@@ -425,9 +443,8 @@ def _previous_vectors(index_dir: Path, expected: dict, vector_uri: str | None = 
     return prev
 
 
-def _write_build(index_dir: Path, manifest: dict, passages: list[Passage], rows: list[Row],
-                 vectors: np.ndarray, sparse: SparseIndex | None = None,
-                 late: LateIndex | None = None, store: VectorStore | None = None) -> None:
+def _write_build(index_dir: Path, manifest: dict, built: Built,
+                 store: VectorStore | None = None) -> None:
     store = store or FaissStore()
     previous = current_path(index_dir)
     builds = index_dir / "builds"
@@ -435,17 +452,17 @@ def _write_build(index_dir: Path, manifest: dict, passages: list[Passage], rows:
     tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=builds))
     try:
         with (tmp / "passages.jsonl").open("w", encoding="utf-8") as f:
-            for p in passages:
+            for p in built.passages:
                 rec = asdict(p)
-                rec["tokens"] = tokenize(p.text) + (tokenize(p.translation) if p.translation
-                                                    else [])
+                rec["tokens"] = passage_tokens(p)
                 f.write(json.dumps(rec, ensure_ascii=False) + "\n")
-        (tmp / "rows.json").write_text(json.dumps([asdict(r) for r in rows]), encoding="utf-8")
-        store.write(tmp, manifest["id"], vectors)
-        if sparse is not None:
-            sparse.save(tmp / "sparse.npz")
-        if late is not None:
-            late.save(tmp / "late.npz")
+        (tmp / "rows.json").write_text(json.dumps([asdict(r) for r in built.rows]),
+                                       encoding="utf-8")
+        store.write(tmp, manifest["id"], built.vectors)
+        if built.sparse is not None:
+            built.sparse.save(tmp / "sparse.npz")
+        if built.late is not None:
+            built.late.save(tmp / "late.npz")
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=1), encoding="utf-8")
         final = builds / manifest["id"]
         if final.exists():

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import IndexError_
+from .errors import IndexUnavailable
 from .index import FaissStore, VectorStore, current_path
 
 log = logging.getLogger("sanad")
@@ -44,7 +44,7 @@ def connect(uri: str):
     try:
         from pymilvus import MilvusClient
     except ImportError as exc:  # an optional dependency: `pip install 'sanad[dist]'`
-        raise IndexError_("SANAD_VECTOR_STORE=milvus needs pymilvus and milvus-lite: "
+        raise IndexUnavailable("SANAD_VECTOR_STORE=milvus needs pymilvus and milvus-lite: "
                           "pip install 'sanad[dist]'") from exc
     if uri.endswith(".db"):
         Path(uri).expanduser().parent.mkdir(parents=True, exist_ok=True)
@@ -57,7 +57,7 @@ def connect(uri: str):
         hint = ("Milvus Lite opens a .db file in one process at a time: stop the other one "
                 "(a running `bot serve`?) or use a Milvus server") if uri.endswith(".db") else \
             "check SANAD_MILVUS_URI"
-        raise IndexError_(f"cannot open Milvus at {uri} ({exc}): {hint}") from exc
+        raise IndexUnavailable(f"cannot open Milvus at {uri} ({exc}): {hint}") from exc
 
 
 class MilvusVectors:
@@ -135,7 +135,7 @@ class MilvusVectors:
         uri = uri or meta["uri"]
         client = connect(uri)
         if not client.has_collection(meta["collection"]):
-            raise IndexError_(f"Milvus at {uri} has no collection {meta['collection']}")
+            raise IndexUnavailable(f"Milvus at {uri} has no collection {meta['collection']}")
         client.load_collection(meta["collection"])
         idx = cls(client, uri, meta["collection"], int(meta["dim"]))
         idx._count = int(meta["count"])
@@ -190,6 +190,6 @@ def vector_store(name: str, uri: str | None) -> VectorStore:
     """The store a setting names: ``faiss`` (default) or ``milvus`` at ``uri``."""
     if name == "milvus":
         if not uri:
-            raise IndexError_("SANAD_VECTOR_STORE=milvus needs SANAD_MILVUS_URI")
+            raise IndexUnavailable("SANAD_VECTOR_STORE=milvus needs SANAD_MILVUS_URI")
         return MilvusStore(uri)
     return FaissStore()

@@ -13,6 +13,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from .corpus import Document, Passage
 from .errors import NotFound
 from .segment import Span
+from .settings import MAX_TOP_K
 
 Lang = Literal["ar", "en"]
 
@@ -62,7 +63,8 @@ class ChatRequest(_Request):
     question: Text = Field(min_length=1, description="Non-blank; at most SANAD_MAX_QUESTION_CHARS "
                           "characters (default 1,000).")
     lang: Lang | None = Field(None, description="Answer language; default: the question's script.")
-    top_k: int | None = Field(None, ge=1, le=20, description="Number of citations (1-20).")
+    top_k: int | None = Field(None, ge=1, le=MAX_TOP_K,
+                              description=f"Number of citations (1-{MAX_TOP_K}).")
     history: list[HistoryTurn] = Field(default_factory=list, description="Earlier turns, oldest "
                                        "first; at most SANAD_MAX_HISTORY_TURNS (default 20).")
 
@@ -126,7 +128,7 @@ class ChatCompletionRequest(BaseModel):
     messages: list[ChatMessage] = Field(min_length=1)
     stream: bool = False
     lang: Lang | None = None
-    top_k: int | None = Field(None, ge=1, le=20)
+    top_k: int | None = Field(None, ge=1, le=MAX_TOP_K)
     sanad_sources: bool | None = Field(None, description="Append the cited sources to the "
                                        "message text (default: SANAD_INLINE_SOURCES, on); "
                                        "false for clients that read `citations`.")
@@ -308,7 +310,7 @@ class VerifyRequest(_Request):
                              description="Same as citations (the CLI's name); the two are merged.")
     quotes: list[Quote] = Field(default_factory=list, max_length=20,
                                 description="At most 20, each at most 1,000 characters.")
-    top_k: int = Field(3, ge=1, le=20, description="How many passages of evidence to show at "
+    top_k: int = Field(3, ge=1, le=MAX_TOP_K, description="How many passages of evidence to show at "
                        "least (the deciding ones are always shown).")
 
 

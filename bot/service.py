@@ -9,6 +9,7 @@ import logging
 import threading
 from dataclasses import asdict, dataclass, replace
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from .answer import Citation, citations, quoted, render
@@ -17,10 +18,12 @@ from .corpus import Document, load_corpus
 from .embed import Embedder, load_embedder
 from .errors import InputError
 from .index import LoadedIndex, build_index, expected_manifest, staleness
-from .lexical import tokenize
-from .normalize import question_language
-from .retrieve import Retriever
-from .settings import Settings
+from .batching import BatchingEmbedder
+from .lru import LRU
+from .normalize import normalize, question_language
+from .query import Query
+from .retrieve import Ranking, Retriever
+from .settings import MAX_TOP_K, Settings
 from .verify import ClaimReport, QuoteRef, Verifier, as_quote
 
 log = logging.getLogger("sanad")
@@ -47,6 +50,11 @@ class Answer:
         d = asdict(self)
         d.pop("evidence")
         return d
+
+
+def calibration_path(settings: Settings) -> Path:
+    """Where ``bot calibrate --save`` writes: beside the index, outside the installed package."""
+    return settings.index_dir / "calibration.json"
 
 
 def check_question(question: str, limit: int) -> str:
@@ -94,8 +102,8 @@ def check_options(lang: str | None, top_k: int | None) -> None:
     """Raise :class:`InputError` for an unknown language or an out-of-range ``top_k``."""
     if lang is not None and lang not in ("ar", "en"):
         raise InputError(f"lang must be 'ar' or 'en', not {lang!r}")
-    if top_k is not None and not 1 <= top_k <= 20:
-        raise InputError(f"top_k must be between 1 and 20, not {top_k}")
+    if top_k is not None and not 1 <= top_k <= MAX_TOP_K:
+        raise InputError(f"top_k must be between 1 and {MAX_TOP_K}, not {top_k}")
 
 
 def open_index(settings: Settings, docs: list[Document], embedder: Embedder,
@@ -121,7 +129,10 @@ class Sanad:
         self.settings = settings
         self.docs = {d.id: d for d in docs}
         self.embedder = embedder
+        # Questions asked at the same time (API threads) share forward passes.
+        self._batching = BatchingEmbedder(embedder)
         self._lock = threading.Lock()
+        self._answers: LRU[tuple, Answer] = LRU(settings.answer_cache)
         self._rule = self.rule
         self._set_index(index)
 
@@ -134,11 +145,21 @@ class Sanad:
         return cls(settings, docs, embedder, index)
 
     def _set_index(self, index: LoadedIndex) -> None:
-        retriever = Retriever(index, self.embedder, self.settings.retriever)
+        retriever = Retriever(index, self._batching, self.settings.retriever)
         # One assignment swaps both, so a request sees either the old or the new pair.
         self._state = (index, retriever)
+        self._answers.clear()
         # The verifier holds its own index and documents: it is swapped whole as well.
         self.verifier = Verifier(index, self.embedder, self.docs)
+
+    def encode_query(self, text: str) -> Query:
+        """``text`` (a question or claim) encoded once against the index in use: the vectors
+        and lexical tokens that :meth:`rank` and verification read."""
+        return self._state[1].encode_query(text)
+
+    def rank(self, query: Query, k: int) -> Ranking:
+        """The ``k`` best passages for an encoded question, with every passage's scores."""
+        return self._state[1].rank(query, k)
 
     @property
     def index(self) -> LoadedIndex:
@@ -147,8 +168,12 @@ class Sanad:
 
     @property
     def rule(self) -> Rule:
-        """The abstention rule in use: calibrated for the model, threshold overridable."""
-        rule = load_rule(self.embedder.model_id) or Rule(0.0, 0.0, UNCALIBRATED_THRESHOLD)
+        """The abstention rule in use: calibrated for the model (``bot calibrate --save``
+        beside the index first, then the calibration shipped in the package), threshold
+        overridable."""
+        model = self.embedder.model_id
+        rule = (load_rule(model, calibration_path(self.settings)) or load_rule(model)
+                or Rule(0.0, 0.0, UNCALIBRATED_THRESHOLD))
         t = self.settings.abstain_threshold
         return rule if t is None else Rule(rule.w_peak, rule.w_coverage, t)
 
@@ -178,18 +203,25 @@ class Sanad:
         language = lang or question_language(question)
         index, retriever = self._state
         query = retrieval_query or question
-        qvec, qtokens = retriever.encode(query)
-        hits = retriever.search(query, k, query_vec=qvec, query_tokens=qtokens)
-        ev = evidence(retriever.dense_scores(qvec), tokenize(query), retriever.bm25.idf)
-        kind = asked_type(query)
+        text = retriever.query_text(query)  # capped: no work below grows with the question
+        key = (normalize(text), language, k, index.id)
+        cached = self._answers.get(key)
+        if cached is not None:
+            return replace(cached, question=question)
+        ranking = retriever.rank(retriever.encode_query(text, capped=True), k)
+        hits = ranking.hits
+        ev = evidence(ranking.dense, list(ranking.query.lexical), ranking.idf)
+        kind = asked_type(text)
         if kind and hits:
             best = hits[0].passage
             ev = replace(ev, type_ok=offers_type(f"{best.text} {best.translation or ''}", kind))
         answerable = bool(hits) and self._rule.answerable(ev)
         cites = citations(hits, self.docs)
         text = render(language, answerable, quoted(cites, -1.0) if answerable else [])
-        return Answer(question, language, text, answerable, cites, self.embedder.model_id,
-                      index.id, ev)
+        answer = Answer(question, language, text, answerable, cites, self.embedder.model_id,
+                        index.id, ev)
+        self._answers.put(key, answer)
+        return answer
 
     def verify(self, claim: str, cite: Sequence[str] = (),
                quotes: Sequence[QuoteRef | Mapping[str, Any]] = (), top_k: int = 3

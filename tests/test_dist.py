@@ -16,12 +16,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 from conftest import DOC_ID
+from fakes import HashEmbedder, HashSparse
 from test_index import add_two_sentence_document
 
 from bot.corpus import load_corpus
-from bot.embed import HashEmbedder, HashSparse
 from bot.index import build_index, expected_manifest, load_index, staleness
-from bot.normalize import dense_text
 from bot.retrieve import Retriever
 from bot.settings import ROOT
 
@@ -40,8 +39,7 @@ class SparseHash(HashEmbedder):
     """The trigram test embedder with sparse and token vectors, rebuilt the same in a worker."""
 
     def __init__(self):
-        super().__init__(tokens=True)
-        self.sparse = HashSparse()
+        super().__init__(tokens=True, sparse=HashSparse())
 
 
 class CrashOnce(SparseHash):
@@ -51,11 +49,11 @@ class CrashOnce(SparseHash):
         super().__init__()
         self.marker = marker
 
-    def encode_passages(self, texts):
+    def encode(self, texts, kind):
         try:
             os.close(os.open(self.marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
         except FileExistsError:
-            return super().encode_passages(texts)
+            return super().encode(texts, kind)
         os._exit(1)  # a worker dying mid-batch, as a node lost would
 
 
@@ -190,11 +188,9 @@ def test_milvus_ranks_the_seed_questions_as_faiss(real_sanad, real_embedder, tmp
     a, b = real_sanad._state[1], milvus._state[1]
     recall = []
     qs = questions()
-    texts = [dense_text(q) for q in qs]  # one batched forward pass for all questions
-    vecs, toks = real_embedder.encode_queries_with_tokens(texts)
-    sparse = a.sparse_encoder.encode(texts) if a.sparse_encoder else [None] * len(qs)
-    for q, vec, tok, sp in zip(qs, vecs, toks, sparse, strict=True):
-        fa, fb = (r.search(q, 10, vec, query_sparse=sp, query_tokens=tok) for r in (a, b))
+    for q, query in zip(qs, a.encode_queries(qs), strict=True):  # one batched pass
+        vec = query.dense
+        fa, fb = (r.rank(query, 10).hits for r in (a, b))
         assert fa[0].passage.id == fb[0].passage.id, q
         exact = a.index.vectors.search(vec.reshape(1, -1), 10)[1][0]
         got = b.index.vectors.search(vec.reshape(1, -1), 10)[1][0]

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from bot.api import create_app
 from bot.corpus import load_corpus, load_document
-from bot.embed import HashEmbedder
+from fakes import HashEmbedder
 from bot.extract import detect_language, read_html, read_jsonl, read_markdown
 from bot.ingest import add, doc_id_for, remove
 from bot.service import Sanad
