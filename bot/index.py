@@ -414,7 +414,7 @@ def encode_rows(embedder: Embedder, passages: list[Passage], views: list[list[tu
     if has_tokens:
         late = LateIndex.build([pick(j, r, fresh.tokens, prev.late, items[j].tokens)
                                 for j, r in enumerate(rows)], embedder.dim)
-    return Built(passages, rows, vectors, sparse, late), sum(it.dense for it in items)
+    return Built(passages, rows, vectors, sparse, late), sum(it.dense or it.sparse for it in items)
 
 
 @dataclass
