@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
 from .corpus import Document, Passage
 from .segment import Span
@@ -29,6 +29,21 @@ def _encodable(text: str) -> str:
 
 #: A request string that is well-formed Unicode.
 Text = Annotated[str, AfterValidator(_encodable)]
+
+
+def _integral(value: object) -> object:
+    # JSON Schema's "integer" includes 1.0; strict mode would refuse it, so convert it first
+    # (1.5 and "1" are still refused).
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+#: A request integer: JSON's 3 or 3.0, never "3" or 3.5.
+Int = Annotated[int, BeforeValidator(_integral)]
+#: A number of citations or passages (constraints before the validator, or the JSON Schema
+#: would show pydantic's "ge"/"le" instead of "minimum"/"maximum").
+TopK = Annotated[int, Field(ge=1, le=20), BeforeValidator(_integral)]
 
 
 class _Request(BaseModel):
@@ -62,7 +77,7 @@ class ChatRequest(_Request):
     question: Text = Field(min_length=1, description="Non-blank; at most SANAD_MAX_QUESTION_CHARS "
                           "characters (default 1,000).")
     lang: Lang | None = Field(None, description="Answer language; default: the question's script.")
-    top_k: int | None = Field(None, ge=1, le=20, description="Number of citations (1-20).")
+    top_k: TopK | None = Field(None, description="Number of citations (1-20).")
     history: list[HistoryTurn] = Field(default_factory=list, description="Earlier turns, oldest "
                                        "first; at most SANAD_MAX_HISTORY_TURNS (default 20).")
 
@@ -122,7 +137,7 @@ class ChatCompletionRequest(BaseModel):
     messages: list[ChatMessage] = Field(min_length=1)
     stream: bool = False
     lang: Lang | None = None
-    top_k: int | None = Field(None, ge=1, le=20)
+    top_k: TopK | None = None
 
 
 class AssistantMessage(BaseModel):
@@ -253,8 +268,8 @@ class Quote(_Request):
     """A quotation the client claims is at ``[start, end)`` of a document."""
 
     doc_id: Text
-    start: int = Field(ge=0)
-    end: int = Field(ge=0)
+    start: Int = Field(ge=0)
+    end: Int = Field(ge=0)
     quote: Text
 
 
@@ -266,7 +281,7 @@ class VerifyRequest(_Request):
     citations: list[Text] = Field(default_factory=list, max_length=20,
                                   description="Passage ids.")
     quotes: list[Quote] = Field(default_factory=list, max_length=20)
-    top_k: int = Field(3, ge=1, le=20, description="How many passages to propose when no "
+    top_k: Int = Field(3, ge=1, le=20, description="How many passages to propose when no "
                        "citation or quote is given.")
 
 

@@ -24,7 +24,9 @@ ADMIN_TOKEN = "test-admin-token"
 
 
 def api_settings(tmp: Path, **kw) -> Settings:
-    """Settings on the real corpus with the index in ``tmp``."""
+    """Settings on the real corpus with the index in ``tmp`` (rate limit off unless given:
+    test_hostile.py tests it)."""
+    kw.setdefault("rate_limit", 0)
     return Settings(corpus_dir=ROOT / "corpus", index_dir=tmp / "index",
                     cache_dir=Path(os.environ.get("SANAD_CACHE_DIR", Settings().cache_dir)), **kw)
 
@@ -70,7 +72,7 @@ def live_server(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("live")
     port = free_port()
     env = {**os.environ, "SANAD_INDEX_DIR": str(tmp / "index"), "SANAD_ADMIN_TOKEN": ADMIN_TOKEN,
-           "SANAD_CORPUS_DIR": str(ROOT / "corpus")}
+           "SANAD_CORPUS_DIR": str(ROOT / "corpus"), "SANAD_RATE_LIMIT": "0"}
     log = (tmp / "server.log").open("w")
     proc = subprocess.Popen([sys.executable, "-m", "bot", "serve", "--port", str(port)],
                             env=env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
