@@ -33,6 +33,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from . import __version__
+from .embed import MAX_QUERY_TOKENS
 from .errors import InputError, NotFound, SanadError
 from .followup import Turn, resolve
 from .guards import RateLimit, SecurityHeaders
@@ -61,7 +62,7 @@ from .schemas import (
     VerifyResponse,
 )
 from .service import Sanad
-from .settings import Settings, load_settings
+from .settings import MAX_TOP_K, Settings, load_settings
 from .verify import PARTIAL_AT, SUPPORTED_AT, Verifier, check_quote, overlapping
 
 log = logging.getLogger("sanad")
@@ -453,7 +454,8 @@ def info(sanad: SanadDep) -> Info:
     return Info(version=__version__, model=sanad.embedder.model_id, index=sanad.index.manifest,
                 documents=list_documents(sanad),
                 limits={"max_question_chars": s.max_question_chars, "max_history_turns":
-                        s.max_history_turns, "max_body_bytes": s.max_body_bytes, "max_top_k": 20,
+                        s.max_history_turns, "max_body_bytes": s.max_body_bytes,
+                        "max_top_k": MAX_TOP_K, "max_query_tokens": MAX_QUERY_TOKENS,
                         "rate_limit_per_minute": s.rate_limit,
                         "request_timeout_seconds": int(s.request_timeout),
                         "max_connections": s.max_connections})

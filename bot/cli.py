@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from pydantic_settings import SettingsError
 
 from .errors import SanadError
-from .settings import Settings, load_settings
+from .settings import MAX_TOP_K, Settings, load_settings
 
 log = logging.getLogger("sanad")
 
@@ -263,7 +263,7 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("question")
     ask.add_argument("--lang", choices=["ar", "en"], help="answer language (default: the "
                      "question's script)")
-    ask.add_argument("--top-k", type=int, default=None, help="number of citations (1-20)")
+    ask.add_argument("--top-k", type=int, default=None, help=f"number of citations (1-{MAX_TOP_K})")
     ask.add_argument("--json", action="store_true", help="print one JSON object")
     ask.set_defaults(func=cmd_ask)
 

@@ -35,15 +35,8 @@ import faiss
 import numpy as np
 
 from .corpus import Document, Passage
-from .embed import (
-    Embedder,
-    SparseEncoder,
-    SparseVector,
-    sparse_encoder,
-    token_encoder,
-    token_fingerprint,
-)
-from .errors import IndexError_
+from .embed import Embedder, SparseVector, token_fingerprint
+from .errors import IndexUnavailable
 from .late import LateIndex
 from .lexical import TOKENIZER_VERSION, tokenize
 from .normalize import dense_text
@@ -230,16 +223,11 @@ def expected_manifest(docs: list[Document], embedder: Embedder) -> dict:
         "views_sha256": hashlib.sha256("\x00".join(views).encode()).hexdigest(),
         "passage_count": sum(len(d.passages) for d in docs),
         "dim": embedder.dim,
-        "sparse": _sparse_fingerprint(embedder),
+        "sparse": embedder.features.sparse,
         "late": token_fingerprint(embedder),
     }
     body["id"] = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:16]
     return body
-
-
-def _sparse_fingerprint(embedder: Embedder) -> str | None:
-    encoder = sparse_encoder(embedder)
-    return encoder.fingerprint if encoder else None
 
 
 def current_path(index_dir: Path) -> Path | None:
@@ -256,10 +244,10 @@ def current_path(index_dir: Path) -> Path | None:
 
 
 def load_index(index_dir: Path) -> LoadedIndex:
-    """Read the live build; raise :class:`IndexError_` when missing or unreadable."""
+    """Read the live build; raise :class:`IndexUnavailable` when missing or unreadable."""
     path = current_path(index_dir)
     if path is None:
-        raise IndexError_(f"no index in {index_dir}: run `bot index build`")
+        raise IndexUnavailable(f"no index in {index_dir}: run `bot index build`")
     try:
         manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
         if not isinstance(manifest, dict):
@@ -274,12 +262,12 @@ def load_index(index_dir: Path) -> LoadedIndex:
         passages = [Passage(**r) for r in records]
     except _READ_ERRORS as exc:
         why = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise IndexError_(f"index {path} is unreadable ({why}): run `bot index build --force`") \
+        raise IndexUnavailable(f"index {path} is unreadable ({why}): run `bot index build --force`") \
             from exc
     if (vectors.count != len(rows) or manifest.get("passage_count") != len(passages)
             or (sparse is not None and sparse.count != len(rows))
             or (late is not None and late.count != len(rows))):
-        raise IndexError_(f"index {path} is inconsistent: run `bot index build --force`")
+        raise IndexUnavailable(f"index {path} is inconsistent: run `bot index build --force`")
     return LoadedIndex(manifest, passages, tokens, rows, vectors, path, sparse, late)
 
 
@@ -323,62 +311,92 @@ def build_index(index_dir: Path, docs: list[Document], embedder: Embedder, force
     if not force and staleness(index_dir, expected) is None:
         try:
             return load_index(index_dir), 0
-        except IndexError_ as exc:  # damaged files: a rebuild is what anyone would do next
+        except IndexUnavailable as exc:  # damaged files: a rebuild is what anyone would do next
             log.warning("%s; rebuilding it", str(exc).split(": run")[0])
             force = True
     passages = [p for d in docs for p in d.passages]
+    views = [passage_views(p, d) for d in docs for p in d.passages]
+    prev = Previous() if force else _previous_vectors(index_dir, expected)
+    built, embedded = encode_rows(embedder, passages, views, prev, progress)
+    try:
+        _write_build(index_dir, expected, built)
+    except OSError as exc:
+        raise IndexUnavailable(f"cannot write the index in {index_dir} ({exc.strerror or exc}): "
+                               "make the folder writable or set SANAD_INDEX_DIR to one that is"
+                               ) from exc
+    return load_index(index_dir), embedded
+
+
+@dataclass
+class Built:
+    """Everything a build encodes, before it is written (or used in memory)."""
+
+    passages: list[Passage]
+    rows: list[Row]
+    vectors: np.ndarray
+    sparse: SparseIndex | None
+    late: LateIndex | None
+
+    def loaded(self, manifest: dict, path: Path = Path(".")) -> LoadedIndex:
+        """The build as an index in memory (``bot eval --squad``), as load_index reads it."""
+        return LoadedIndex(manifest, self.passages, [passage_tokens(p) for p in self.passages],
+                           self.rows, VectorIndex.build(self.vectors), path, self.sparse,
+                           self.late)
+
+
+def passage_tokens(p: Passage) -> list[str]:
+    """The lexical tokens stored for a passage: its sentence and its translation."""
+    return tokenize(p.text) + (tokenize(p.translation) if p.translation else [])
+
+
+def encode_rows(embedder: Embedder, passages: list[Passage], views: list[list[tuple[str, str]]],
+                prev: Previous | None = None, progress: Callable[[int], object] | None = None,
+                batch: int = 64) -> tuple[Built, int]:
+    """Encode every view of every passage (one model pass gives a text's dense and sparse
+    vectors) and the token vectors of each sentence, reusing what ``prev`` holds; return
+    the build and the number of texts embedded."""
+    prev = prev or Previous()
     rows: list[Row] = []
     texts: list[str] = []
-    i = 0
-    for d in docs:
-        for p in d.passages:
-            for view, text in passage_views(p, d):
-                rows.append(Row(i, view, _key(embedder, text)))
-                texts.append(text)
-            i += 1
-    prev = Previous() if force else _previous_vectors(index_dir, expected)
-    reuse, reuse_sparse = prev.dense, prev.sparse
-    todo = [j for j, r in enumerate(rows) if r.key not in reuse]
+    for i, passage_views_ in enumerate(views):
+        for view, text in passage_views_:
+            rows.append(Row(i, view, _key(embedder, text)))
+            texts.append(text)
+    has_sparse = embedder.features.sparse is not None
+    todo = [j for j, r in enumerate(rows)
+            if r.key not in prev.dense or (has_sparse and r.key not in prev.sparse)]
     vectors = np.zeros((len(rows), embedder.dim), np.float32)
+    sparse_rows: list[SparseVector | None] = [None] * len(rows)
     for j, r in enumerate(rows):
-        if r.key in reuse:
-            vectors[j] = reuse[r.key]
-    batch = 64
+        if r.key in prev.dense:
+            vectors[j] = prev.dense[r.key]
+        sparse_rows[j] = prev.sparse.get(r.key)
     for s in range(0, len(todo), batch):
         chunk = todo[s : s + batch]
-        vectors[chunk] = embedder.encode_passages([texts[j] for j in chunk])
+        enc = embedder.encode([texts[j] for j in chunk], "passage")
+        vectors[chunk] = enc.dense
+        if enc.sparse is not None:
+            for j, sv in zip(chunk, enc.sparse, strict=True):
+                sparse_rows[j] = sv
         if progress:
             progress(len(chunk))
-    encoder = sparse_encoder(embedder)
-    sparse = _sparse_rows(encoder, rows, texts, reuse_sparse) if encoder else None
-    late = _late_rows(embedder, rows, passages, prev.late) if token_encoder(embedder) else None
-    try:
-        _write_build(index_dir, expected, passages, rows, vectors, sparse, late)
-    except OSError as exc:
-        raise IndexError_(f"cannot write the index in {index_dir} ({exc.strerror or exc}): make "
-                          "the folder writable or set SANAD_INDEX_DIR to one that is") from exc
-    return load_index(index_dir), len(todo)
-
-
-def _sparse_rows(encoder: SparseEncoder, rows: list[Row], texts: list[str],
-                 reuse: dict[str, SparseVector]) -> SparseIndex:
-    todo = [j for j, r in enumerate(rows) if r.key not in reuse]
-    fresh = dict(zip(todo, encoder.encode([texts[j] for j in todo]), strict=True))
-    return SparseIndex.build(encoder.dim, [fresh[j] if j in fresh else reuse[r.key]
-                                           for j, r in enumerate(rows)])
+    sparse = (SparseIndex.build(embedder.features.sparse_dim, sparse_rows)  # type: ignore[arg-type]
+              if has_sparse else None)
+    late = _late_rows(embedder, rows, passages, prev.late) if embedder.features.tokens else None
+    return Built(passages, rows, vectors, sparse, late), len(todo)
 
 
 def _late_rows(embedder: Embedder, rows: list[Row], passages: list[Passage],
                reuse: dict[str, np.ndarray]) -> LateIndex:
-    encoder = token_encoder(embedder)
-    assert encoder is not None
     todo = [j for j, r in enumerate(rows) if r.key not in reuse]
     fresh: dict[int, np.ndarray] = {}
     batch = 64
     for s in range(0, len(todo), batch):
         chunk = todo[s : s + batch]
         texts = [token_text(passages[rows[j].passage], rows[j].view) for j in chunk]
-        fresh.update(zip(chunk, encoder.encode_passage_tokens(texts), strict=True))
+        tokens = embedder.encode(texts, "passage").tokens
+        assert tokens is not None
+        fresh.update(zip(chunk, tokens, strict=True))
     return LateIndex.build([fresh[j] if j in fresh else reuse[r.key] for j, r in enumerate(rows)],
                            embedder.dim)
 
@@ -397,7 +415,7 @@ def _previous_vectors(index_dir: Path, expected: dict) -> Previous:
     made by the same encoder as ``expected`` says."""
     try:
         old = load_index(index_dir)
-    except IndexError_:
+    except IndexUnavailable:
         return Previous()
     vecs = old.vectors.vectors()
     prev = Previous(dense={r.key: vecs[j] for j, r in enumerate(old.rows)})
@@ -408,9 +426,7 @@ def _previous_vectors(index_dir: Path, expected: dict) -> Previous:
     return prev
 
 
-def _write_build(index_dir: Path, manifest: dict, passages: list[Passage], rows: list[Row],
-                 vectors: np.ndarray, sparse: SparseIndex | None = None,
-                 late: LateIndex | None = None) -> None:
+def _write_build(index_dir: Path, manifest: dict, built: Built) -> None:
     builds = index_dir / "builds"
     builds.mkdir(parents=True, exist_ok=True)
     remove_stale_tmp(builds)
@@ -418,17 +434,17 @@ def _write_build(index_dir: Path, manifest: dict, passages: list[Passage], rows:
     try:
         (tmp / OWNER).write_text(str(os.getpid()), encoding="ascii")
         with (tmp / "passages.jsonl").open("w", encoding="utf-8") as f:
-            for p in passages:
+            for p in built.passages:
                 rec = asdict(p)
-                rec["tokens"] = tokenize(p.text) + (tokenize(p.translation) if p.translation
-                                                    else [])
+                rec["tokens"] = passage_tokens(p)
                 f.write(json.dumps(rec, ensure_ascii=False) + "\n")
-        (tmp / "rows.json").write_text(json.dumps([asdict(r) for r in rows]), encoding="utf-8")
-        VectorIndex.build(vectors).save(tmp / "dense.faiss")
-        if sparse is not None:
-            sparse.save(tmp / "sparse.npz")
-        if late is not None:
-            late.save(tmp / "late.npz")
+        (tmp / "rows.json").write_text(json.dumps([asdict(r) for r in built.rows]),
+                                       encoding="utf-8")
+        VectorIndex.build(built.vectors).save(tmp / "dense.faiss")
+        if built.sparse is not None:
+            built.sparse.save(tmp / "sparse.npz")
+        if built.late is not None:
+            built.late.save(tmp / "late.npz")
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=1), encoding="utf-8")
         (tmp / OWNER).unlink()
         final = builds / manifest["id"]

@@ -12,6 +12,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 
 from .corpus import Document, Passage
 from .segment import Span
+from .settings import MAX_TOP_K
 from .verify import QuoteCheck, Support
 
 Lang = Literal["ar", "en"]
@@ -43,7 +44,7 @@ def _integral(value: object) -> object:
 Int = Annotated[int, BeforeValidator(_integral)]
 #: A number of citations or passages (constraints before the validator, or the JSON Schema
 #: would show pydantic's "ge"/"le" instead of "minimum"/"maximum").
-TopK = Annotated[int, Field(ge=1, le=20), BeforeValidator(_integral)]
+TopK = Annotated[int, Field(ge=1, le=MAX_TOP_K), BeforeValidator(_integral)]
 
 
 class _Request(BaseModel):
@@ -77,7 +78,7 @@ class ChatRequest(_Request):
     question: Text = Field(min_length=1, description="Non-blank; at most SANAD_MAX_QUESTION_CHARS "
                           "characters (default 1,000).")
     lang: Lang | None = Field(None, description="Answer language; default: the question's script.")
-    top_k: TopK | None = Field(None, description="Number of citations (1-20).")
+    top_k: TopK | None = Field(None, description=f"Number of citations (1-{MAX_TOP_K}).")
     history: list[HistoryTurn] = Field(default_factory=list, description="Earlier turns, oldest "
                                        "first; at most SANAD_MAX_HISTORY_TURNS (default 20).")
 
@@ -281,7 +282,7 @@ class VerifyRequest(_Request):
     citations: list[Text] = Field(default_factory=list, max_length=20,
                                   description="Passage ids.")
     quotes: list[Quote] = Field(default_factory=list, max_length=20)
-    top_k: Int = Field(3, ge=1, le=20, description="How many passages to propose when no "
+    top_k: Int = Field(3, ge=1, le=MAX_TOP_K, description="How many passages to propose when no "
                        "citation or quote is given.")
 
 

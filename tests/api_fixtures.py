@@ -14,8 +14,9 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
+from fakes import HashEmbedder
+
 from bot.api import create_app
-from bot.embed import HashEmbedder
 from bot.service import Sanad
 from bot.settings import ROOT, Settings
 
