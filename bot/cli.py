@@ -204,32 +204,29 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    """Check how well the corpus (or the cited passages) supports a claim."""
-    from .verify import Verifier
+    """The verdict on a claim (supported / contradicted / not_enough_info) and its evidence.
 
+    Exit status: 0 supported, 3 contradicted, 4 not enough information, 1 an unknown
+    citation id (the verdict is still printed)."""
     sanad = _open(_settings())
-    claim = sanad.check_question(args.claim, "claim")
-    verifier = Verifier(sanad.index, sanad.embedder)
-    unknown = [c for c in args.cite if c not in verifier.position]
-    results = verifier.support(claim, [c for c in args.cite if c in verifier.position]) \
-        if args.cite else verifier.best(claim, args.top_k)
-    rows = [{"passage_id": s.passage_id, "verdict": s.verdict, "score": s.score,
-             "dense": s.dense, "coverage": s.coverage,
-             "unmatched_numbers": list(s.unmatched_numbers),
-             "text": verifier.index.passages[verifier.position[s.passage_id]].text}
-            for s in results]
+    report = sanad.verify(args.claim, args.cite, top_k=args.top_k)
     if args.json:
-        print(json.dumps({"claim": claim, "results": rows, "unknown": unknown},
-                         ensure_ascii=False, indent=1))
+        print(json.dumps(report.to_dict(), ensure_ascii=False, indent=1))
     else:
-        for r in rows:
-            extra = f", numbers not in the passage: {', '.join(r['unmatched_numbers'])}" \
-                if r["unmatched_numbers"] else ""
-            print(f"{r['verdict']:<12} {r['passage_id']}  score {r['score']:.3f}{extra}\n"
-                  f"    {r['text']}")
-        for c in unknown:
-            print(f"{'not found':<12} {c}  (no such passage)")
-    return 1 if unknown else 0
+        print(f"{report.verdict}: {report.explanation}")
+        for e in report.evidence:
+            print(f"  {e.stance:<11} {e.passage.id}  score {e.score:.3f}\n    {e.passage.text}")
+            for kind, spans in (("+", e.comparison.supports), ("-", e.comparison.contradicts)):
+                for m in spans:
+                    if m.kind != "term":
+                        print(f"    {kind} {m.kind}: {m.claim[2]!r} ~ {m.passage[2]!r} "
+                              f"({m.reason})")
+        for c in report.citations:
+            if not c.exists:
+                print(f"  not found   {c.id}  (no such passage)")
+    if any(not c.exists for c in report.citations):
+        return 1
+    return {"supported": 0, "contradicted": 3, "not_enough_info": 4}[report.verdict]
 
 
 def cmd_eval_followups(args: argparse.Namespace) -> int:
@@ -304,11 +301,12 @@ def build_parser() -> argparse.ArgumentParser:
     srv.add_argument("--workers", type=int, default=None, help="default: SANAD_WORKERS or 1")
     srv.set_defaults(func=cmd_serve)
 
-    ver = sub.add_parser("verify", help="check whether passages support a claim")
+    ver = sub.add_parser("verify", help="judge a claim: supported, contradicted or "
+                         "not_enough_info, with the evidence")
     ver.add_argument("claim")
     ver.add_argument("--cite", action="append", default=[], metavar="ID",
-                     help="a cited passage id (repeatable); default: find the best passages")
-    ver.add_argument("--top-k", type=int, default=3, help="passages to propose without --cite")
+                     help="a cited passage id (repeatable); it is judged besides the closest ones")
+    ver.add_argument("--top-k", type=int, default=3, help="passages of evidence to show")
     ver.add_argument("--json", action="store_true")
     ver.set_defaults(func=cmd_verify)
 
