@@ -315,3 +315,38 @@ def test_forged_forwarded_for_does_not_escape_the_limit(hash_sanad):
                             headers={"X-Forwarded-For": f"198.51.100.{i}"}).status_code
                  for i in (1, 2, 1)]
         assert codes == [200, 200, 429]  # behind a trusted proxy each client has its bucket
+
+
+# ------------------------------------------------------------------ cost per request (model)
+
+#: Questions within the limits that once cost up to 1,000 times a normal one: NFKC expands
+#: U+FDFA eighteen-fold, and "a b " makes 500 one-letter tokens.
+EXPENSIVE = {
+    "U+FDFA x 1000": lambda i: "\ufdfa" * 999 + str(i),
+    "'a b ' x 250": lambda i: ("a b " * 250)[:-1] + str(i),
+    "1,000 Arabic characters": lambda i: ("ما هي أكبر منشأة عسكرية أميركية في الشرق الأوسط "
+                                          * 30)[:999] + str(i),
+    "emoji and letters": lambda i: "😀a" * 500 + str(i),
+}
+
+
+def median_seconds(client, path: str, key: str, make, n: int = 3) -> float:
+    times = []
+    for i in range(n):  # a different text each time: answers are cached
+        t = time.perf_counter()
+        r = client.post(path, json={key: make(i)})
+        times.append(time.perf_counter() - t)
+        assert r.status_code in (200, 422), r.text[:200]
+        assert_clean(r, r.status_code)
+    return sorted(times)[n // 2]
+
+
+@pytest.mark.model
+@pytest.mark.parametrize("path, key", [("/v1/chat", "question"), ("/v1/verify", "claim")])
+def test_no_question_costs_much_more_than_a_normal_one(real_client, path, key):
+    """Bounded cost: each expensive-looking text within the limits costs at most a few normal
+    questions (measured against a normal question in the same run; the machine may be busy)."""
+    normal = median_seconds(real_client, path, key, lambda i: f"{QUESTION} ({i})")
+    for name, make in EXPENSIVE.items():
+        cost = median_seconds(real_client, path, key, make)
+        assert cost <= 8 * normal + 0.5, f"{name}: {cost:.2f} s vs {normal:.2f} s normal"
