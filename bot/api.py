@@ -315,14 +315,15 @@ def chat(body: ChatRequest, sanad: SanadDep) -> dict:
 def chat_completions(body: ChatCompletionRequest, sanad: SanadDep):
     """OpenAI-compatible chat: the last user message is the question, earlier ones history.
 
-    Messages after it (an assistant's tool call, a ``tool`` result) are ignored: Sanad has no
-    tools, and the question is still the user's.
+    Messages after it (an assistant's tool call, a ``tool`` result, a user message with no
+    text) are ignored: Sanad has no tools, and the question is still the user's.
     """
     turns = [m for m in body.messages if m.role in ("user", "assistant")]
-    last = max((i for i, m in enumerate(turns) if m.role == "user"), default=None)
+    last = max((i for i, m in enumerate(turns) if m.role == "user" and m.text().strip()),
+               default=None)
     if last is None:
-        raise InputError("messages have no user message: send the question as a message "
-                         "with role 'user'")
+        raise InputError("messages have no user message with text: send the question as a "
+                         "message with role 'user'")
     turns = turns[:last + 1]
     history = [{"role": m.role, "content": m.text()} for m in turns[:-1]]
     history = history[-sanad.settings.max_history_turns:] if sanad.settings.max_history_turns \

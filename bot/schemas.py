@@ -39,6 +39,12 @@ def _integral(value: object) -> object:
     return value
 
 
+#: In the JSON Schema of questions and claims: not blank. (The server also wants a letter or
+#: digit after normalisation, see service.check_question, which no pattern both JSON Schema
+#: engines and Python read alike can say.) Validation is not by this pattern, so the error
+#: message stays the one that says what to fix.
+HAS_WORDS = {"pattern": "\\S"}
+
 #: A request integer: JSON's 3 or 3.0, never "3" or 3.5.
 Int = Annotated[int, BeforeValidator(_integral)]
 #: A number of citations or passages (constraints before the validator, or the JSON Schema
@@ -74,8 +80,9 @@ class HistoryTurn(_Request):
 class ChatRequest(_Request):
     """A question, optionally with the conversation so far."""
 
-    question: Text = Field(min_length=1, description="Non-blank; at most SANAD_MAX_QUESTION_CHARS "
-                          "characters (default 1,000).")
+    question: Text = Field(min_length=1, description="At least one letter or digit; at most "
+                          "SANAD_MAX_QUESTION_CHARS characters (default 1,000).",
+                          json_schema_extra=HAS_WORDS)
     lang: Lang | None = Field(None, description="Answer language; default: the question's script.")
     top_k: TopK | None = Field(None, description=f"Number of citations (1-{MAX_TOP_K}).")
     history: list[HistoryTurn] = Field(default_factory=list, description="Earlier turns, oldest "
@@ -134,8 +141,14 @@ class ChatCompletionRequest(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     model: Text | None = None
-    messages: list[ChatMessage] = Field(min_length=1)
-    stream: bool = False
+    messages: list[ChatMessage] = Field(
+        min_length=1, description="The last message with role 'user' and some text is the "
+        "question; earlier user and assistant messages are the history.",
+        json_schema_extra={"contains": {"type": "object", "required": ["role", "content"],
+                                        "properties": {"role": {"const": "user"},
+                                                       "content": {"type": "string",
+                                                                   **HAS_WORDS}}}})
+    stream: bool = Field(False, strict=True)
     lang: Lang | None = None
     top_k: TopK | None = None
 
@@ -276,8 +289,9 @@ class Quote(_Request):
 class VerifyRequest(_Request):
     """A claim, and optionally the passage ids or quotes offered for it."""
 
-    claim: Text = Field(min_length=1, description="Non-blank; at most SANAD_MAX_QUESTION_CHARS "
-                       "characters (default 1,000).")
+    claim: Text = Field(min_length=1, description="At least one letter or digit; at most "
+                       "SANAD_MAX_QUESTION_CHARS characters (default 1,000).",
+                       json_schema_extra=HAS_WORDS)
     citations: list[Text] = Field(default_factory=list, max_length=20,
                                   description="Passage ids offered as evidence.")
     cite: list[Text] = Field(default_factory=list, max_length=20,

@@ -7,16 +7,19 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
 import httpx
 import pytest
+import uvicorn
 from fastapi.testclient import TestClient
 
 from fakes import HashEmbedder
 
 from bot.api import create_app
+from bot.server import uvicorn_options
 from bot.service import Sanad
 from bot.settings import ROOT, Settings
 
@@ -97,3 +100,41 @@ def live_server(tmp_path_factory):
         proc.wait(timeout=20)
     except subprocess.TimeoutExpired:
         proc.kill()
+
+
+class ThreadServer:
+    """The app under uvicorn (with ``bot serve``'s connection options) in a thread."""
+
+    def __init__(self, sanad, **settings):
+        s = sanad.settings.model_copy(update=settings)
+        self.port = free_port()
+        config = uvicorn.Config(create_app(settings=s, sanad=sanad), host="127.0.0.1",
+                                port=self.port, log_level="warning", **uvicorn_options(s))
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> ThreadServer:
+        self.thread.start()
+        deadline = time.monotonic() + 30
+        while not self.server.started and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert self.server.started
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=15)
+
+    def connect(self) -> socket.socket:
+        s = socket.create_connection(("127.0.0.1", self.port), timeout=10)
+        return s
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+
+@pytest.fixture(scope="session")
+def thread_server():
+    """:class:`ThreadServer`, for tests that start the app under uvicorn with their settings."""
+    return ThreadServer

@@ -16,12 +16,10 @@ import time
 
 import httpx
 import pytest
-import uvicorn
 from fastapi.testclient import TestClient
 
 from bot.api import create_app
 from bot.guards import RateLimiter, client_address, parse_networks
-from bot.server import uvicorn_options
 
 pytest_plugins = ["api_fixtures"]
 DOC_ID = "qatar-defense-partnerships"
@@ -205,40 +203,6 @@ def test_openapi_documents_429_and_408_on_model_endpoints(client):
 
 # ------------------------------------------------------------------ a real uvicorn
 
-class Server:
-    """The app under uvicorn (with ``bot serve``'s connection options) in a thread."""
-
-    def __init__(self, sanad, **settings):
-        from api_fixtures import free_port
-
-        s = sanad.settings.model_copy(update=settings)
-        self.port = free_port()
-        config = uvicorn.Config(create_app(settings=s, sanad=sanad), host="127.0.0.1",
-                                port=self.port, log_level="warning", **uvicorn_options(s))
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    def __enter__(self) -> Server:
-        self.thread.start()
-        deadline = time.monotonic() + 30
-        while not self.server.started and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert self.server.started
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=15)
-
-    def connect(self) -> socket.socket:
-        s = socket.create_connection(("127.0.0.1", self.port), timeout=10)
-        return s
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-
 def closed_within(sock: socket.socket, seconds: float) -> tuple[bool, bytes]:
     """Read until the server closes the connection (True) or ``seconds`` pass (False)."""
     sock.settimeout(0.2)
@@ -257,8 +221,8 @@ def closed_within(sock: socket.socket, seconds: float) -> tuple[bool, bytes]:
 
 
 @pytest.fixture(scope="module")
-def live(hash_sanad):
-    with Server(hash_sanad, request_timeout=1.0, max_connections=20) as server:
+def live(hash_sanad, thread_server):
+    with thread_server(hash_sanad, request_timeout=1.0, max_connections=20) as server:
         yield server
 
 
@@ -304,13 +268,13 @@ def test_many_slow_connections_do_not_lock_the_server_out(live):
         s.close()
 
 
-def test_forged_forwarded_for_does_not_escape_the_limit(hash_sanad):
-    with Server(hash_sanad, rate_limit=6) as server:  # bursts of 1
+def test_forged_forwarded_for_does_not_escape_the_limit(hash_sanad, thread_server):
+    with thread_server(hash_sanad, rate_limit=6) as server:  # bursts of 1
         codes = [httpx.post(f"{server.url}/v1/chat", json={"question": "Al Udeid"},
                             headers={"X-Forwarded-For": f"198.51.100.{i}"}).status_code
                  for i in range(3)]
         assert codes == [200, 429, 429]
-    with Server(hash_sanad, rate_limit=6, trusted_proxies=["127.0.0.1"]) as server:
+    with thread_server(hash_sanad, rate_limit=6, trusted_proxies=["127.0.0.1"]) as server:
         codes = [httpx.post(f"{server.url}/v1/chat", json={"question": "Al Udeid"},
                             headers={"X-Forwarded-For": f"198.51.100.{i}"}).status_code
                  for i in (1, 2, 1)]
