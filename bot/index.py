@@ -262,8 +262,8 @@ def load_index(index_dir: Path) -> LoadedIndex:
         passages = [Passage(**r) for r in records]
     except _READ_ERRORS as exc:
         why = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise IndexUnavailable(f"index {path} is unreadable ({why}): run `bot index build --force`") \
-            from exc
+        raise IndexUnavailable(f"index {path} is unreadable ({why}): run "
+                               "`bot index build --force`") from exc
     if (vectors.count != len(rows) or manifest.get("passage_count") != len(passages)
             or (sparse is not None and sparse.count != len(rows))
             or (late is not None and late.count != len(rows))):
