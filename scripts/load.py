@@ -46,23 +46,25 @@ def questions() -> list[str]:
     return [json.loads(r)["question"] for r in rows if r.strip()]
 
 
-def hostile_requests() -> list[tuple[str, dict, tuple[int, ...]]]:
-    """(path, JSON body, acceptable statuses): requests at the documented limits."""
+def hostile_requests() -> list[tuple[str, str, dict, tuple[int, ...]]]:
+    """(name, path, JSON body, acceptable statuses): requests at the documented limits."""
     arabic = ("ما هي أكبر منشأة عسكرية أميركية في الشرق الأوسط " * 30)[:1000]
     turn = {"role": "user", "content": "Where is Al Udeid? " * 52}
     return [
-        ("/v1/chat", {"question": "\ufdfa" * 1000}, (200,)),
-        ("/v1/chat", {"question": "a b " * 250}, (200,)),
-        ("/v1/chat", {"question": arabic}, (200,)),
-        ("/v1/chat", {"question": "x" * 1000, "top_k": 20}, (200,)),
-        ("/v1/chat", {"question": "And then?", "history": [turn] * 20}, (200,)),
-        ("/v1/chat", {"question": "q", "history": [{"role": "user", "content": "y" * 3200}] * 20},
+        ("chat U+FDFA x 1000", "/v1/chat", {"question": "\ufdfa" * 1000}, (200,)),
+        ("chat 'a b ' x 250", "/v1/chat", {"question": "a b " * 250}, (200,)),
+        ("chat 1,000 Arabic chars", "/v1/chat", {"question": arabic}, (200,)),
+        ("chat 1,000 x top_k 20", "/v1/chat", {"question": "x" * 1000, "top_k": 20}, (200,)),
+        ("chat 20-turn history", "/v1/chat", {"question": "And then?", "history": [turn] * 20},
+         (200,)),
+        ("chat 64 KiB body", "/v1/chat",
+         {"question": "q", "history": [{"role": "user", "content": "y" * 3200}] * 20},
          (200, 413)),
-        ("/v1/chat/completions", {"messages": [{"role": "user", "content": "\ufdfa" * 1000}]},
-         (200,)),
-        ("/v1/verify", {"claim": "a b " * 250, "citations": [f"{DOC}:{i}" for i in range(1, 21)]},
-         (200,)),
-        ("/v1/verify", {"claim": "\ufdfa" * 1000, "top_k": 20}, (200,)),
+        ("completions U+FDFA x 1000", "/v1/chat/completions",
+         {"messages": [{"role": "user", "content": "\ufdfa" * 1000}]}, (200,)),
+        ("verify 'a b ' + 20 citations", "/v1/verify",
+         {"claim": "a b " * 250, "citations": [f"{DOC}:{i}" for i in range(1, 21)]}, (200,)),
+        ("verify U+FDFA x 1000", "/v1/verify", {"claim": "\ufdfa" * 1000, "top_k": 20}, (200,)),
     ]
 
 
@@ -83,6 +85,7 @@ def phase(url: str, pid: int, clients: int, seconds: float, hostile: bool) -> di
     qs, bad = questions(), hostile_requests()
     normal: list[float] = []
     heavy: list[float] = []
+    by_kind: dict[str, list[float]] = {}
     errors: list[str] = []
     lock = threading.Lock()
     stop = time.monotonic() + seconds
@@ -90,13 +93,21 @@ def phase(url: str, pid: int, clients: int, seconds: float, hostile: bool) -> di
 
     def client(n: int) -> None:
         rng = random.Random(n)
+        count = 0
         with httpx.Client(base_url=url, timeout=120) as c:
             while time.monotonic() < stop:
+                count += 1
+                # Every text is new (a counter is appended): answers are cached, and a load
+                # test of the cache would say nothing about the model's cost.
+                tag = f" {n}-{count}{'h' if hostile else ''}"
                 if hostile and rng.random() < 0.1:
-                    path, body, ok = rng.choice(bad)
+                    name, path, body, ok = rng.choice(bad)
+                    body = {k: (v[:-len(tag)] + tag if k in ("question", "claim") else v)
+                            for k, v in body.items()}
                     kind = heavy
                 else:
-                    path, body, ok = "/v1/chat", {"question": rng.choice(qs)}, (200,)
+                    name, path, body, ok = "normal", "/v1/chat", \
+                        {"question": rng.choice(qs) + tag}, (200,)
                     kind = normal
                 t = time.perf_counter()
                 try:
@@ -107,6 +118,7 @@ def phase(url: str, pid: int, clients: int, seconds: float, hostile: bool) -> di
                 dt = time.perf_counter() - t
                 with lock:
                     kind.append(dt)
+                    by_kind.setdefault(name, []).append(dt)
                     if status not in ok:
                         errors.append(f"{path} {status} {str(getattr(r, 'text', r))[:120]}")
 
@@ -128,6 +140,7 @@ def phase(url: str, pid: int, clients: int, seconds: float, hostile: bool) -> di
         "heavy_ms": {f"p{p}": round(pct(heavy, p) * 1000, 1) for p in (50, 95, 99)}
         if heavy else None,
         "rss_mb": {k: round(v / 1024, 1) for k, v in rss.items()},
+        "by_kind_p50_ms": {k: round(pct(v, 50) * 1000, 1) for k, v in sorted(by_kind.items())},
     }
 
 
@@ -157,8 +170,8 @@ def main() -> int:
         else:
             print(f"server did not start; see {tmp}/server.log", file=sys.stderr)
             return 1
-        for q in questions()[:5]:  # warm-up
-            httpx.post(f"{url}/v1/chat", json={"question": q}, timeout=60)
+        # Warm-up under the same load (thread pool, allocator, caches), not measured.
+        phase(url, proc.pid, args.clients, min(15.0, args.seconds / 4), hostile=False)
         clean = phase(url, proc.pid, args.clients, args.seconds, hostile=False)
         mixed = phase(url, proc.pid, args.clients, args.seconds, hostile=True)
     finally:
