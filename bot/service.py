@@ -17,6 +17,7 @@ from .corpus import Document, load_corpus
 from .embed import Embedder, load_embedder
 from .errors import InputError
 from .index import LoadedIndex, build_index, expected_manifest, staleness
+from .batching import BatchingEmbedder
 from .lru import LRU
 from .normalize import normalize, question_language
 from .query import Query
@@ -125,6 +126,8 @@ class Sanad:
         self.settings = settings
         self.docs = {d.id: d for d in docs}
         self.embedder = embedder
+        # Questions asked at the same time (API threads) share forward passes.
+        self._batching = BatchingEmbedder(embedder)
         self._lock = threading.Lock()
         self._answers: LRU[tuple, Answer] = LRU(ANSWER_CACHE_SIZE)
         self._rule = self.rule
@@ -139,7 +142,7 @@ class Sanad:
         return cls(settings, docs, embedder, index)
 
     def _set_index(self, index: LoadedIndex) -> None:
-        retriever = Retriever(index, self.embedder, self.settings.retriever)
+        retriever = Retriever(index, self._batching, self.settings.retriever)
         # One assignment swaps both, so a request sees either the old or the new pair.
         self._state = (index, retriever)
         self._answers.clear()
