@@ -34,6 +34,7 @@ class Fact:
     start: int  # code-point span in the original text
     end: int
     text: str
+    unit: frozenset[str] = frozenset()  # a count's noun ("troops", "جندي"), stemmed
 
 
 @dataclass(frozen=True)
@@ -81,7 +82,7 @@ _WORDS_AR = {"اثنان": 2, "اثنين": 2, "اثنتان": 2, "اثنتين"
              "اربعون": 40, "اربعين": 40, "خمسون": 50, "خمسين": 50, "مئه": 100, "مائه": 100,
              "عقد": 10, "عقدين": 20, "عقدان": 20}
 _NUMBER = re.compile(
-    rf"(?<![\w.,])(?P<d>{_DIGITS})(?:\s*(?P<m>{'|'.join(_MULT)}))?(?![\w])|"
+    rf"(?:(?<![\w.,])|(?<=\b[وف]))(?P<d>{_DIGITS})(?:\s*(?P<m>{'|'.join(_MULT)}))?(?![^\W\d_s]|\d|s\w)|"
     rf"(?<!\w)(?:ال)?(?P<w>{'|'.join(sorted(_WORDS_AR, key=len, reverse=True))}|"
     rf"{'|'.join(sorted(_WORDS_EN, key=len, reverse=True))})"
     rf"(?:\s+(?P<wm>{'|'.join(_MULT)}))?(?!\w)")
@@ -117,6 +118,15 @@ These Those According Both Each No Not Yes President King Queen Prince Sheikh Em
 Defense Secretary Minister Air Base Squadron Royal Military Academy Major Non Also And But Or
 However Today Army Navy Forces Force Joint State Sir Mr Mrs Dr General Commander He She They We
 Was Were Is Are Has Have Had Did Does Do Qatar's There Their His Her""".split())
+_UNIT_SKIP = set("""to and or than more over about around nearly almost some of the a an in
+from up between over under roughly approximately من و او الى بين نحو حوالي قرابه اكثر اقل
+واكثر واقل زهاء ما يزيد على""".split())
+_DECADES = {"decade", "عقد", "عقدين", "عقدان"}
+#: The unit of a decade: it compares with "twenty years", "عشرين عاماً".
+_YEARS = frozenset(tokenize("years year عام عاما اعوام سنه سنوات"))
+_CURRENCY = frozenset(tokenize("dollars pounds euros riyals دولار جنيه يورو ريال"))
+#: A number after these is a designation (No. 12 Squadron, السرب رقم 12), not a quantity.
+_LABEL = re.compile(r"(?:\bno\.?|\bnumber|رقم|#)\s*$")
 _CLAUSE = re.compile(r"[,،;؛:]\s*|\s+[-–—]\s+")
 _WORD = re.compile(r"\w+")
 
@@ -136,15 +146,35 @@ def _canon(v: float) -> str:
     return str(int(v)) if v == int(v) else str(v)
 
 
+def _unit(folded: str, idx: list[int], end: int, names: list[Fact]) -> frozenset[str]:
+    """The stems of the noun after a number (skipping "more than", "about" and names)."""
+    for m in list(_WORD.finditer(folded, end, min(len(folded), end + 60)))[:3]:
+        a = idx[m.start()]
+        if any(f.start <= a < f.end for f in names):
+            continue
+        if m.group() not in _UNIT_SKIP and not any(c.isdigit() for c in m.group()):
+            return frozenset(tokenize(m.group()))
+    return frozenset()
+
+
 def _numbers(text: str, folded: str, idx: list[int]) -> list[Fact]:
     out = []
+    names = _names(text, folded, idx)
     for m in _NUMBER.finditer(folded):
         value, multiplied = _number_value(m)
         a, b = _span(text, idx, m.start(), m.end())
-        is_year = (m.group("d") and not multiplied and m.group("d").isdigit()
-                   and len(m.group("d")) == 4 and 1800 <= value <= 2100)
-        out.append(Fact("date" if is_year else "number", "year" if is_year else "count",
-                        _canon(value), a, b, text[a:b]))
+        digits = m.group("d") or ""
+        if digits.isdigit() and len(digits) == 4 and folded[m.end():m.end() + 1] == "s":
+            out.append(Fact("date", "decade", digits, a, b + 1, text[a:b + 1]))
+            continue
+        if digits.isdigit() and not multiplied and len(digits) == 4 and 1800 <= value <= 2100:
+            out.append(Fact("date", "year", digits, a, b, text[a:b]))
+            continue
+        word = m.group("w") or ""
+        unit = _YEARS if word in _DECADES else _unit(folded, idx, m.end(), names)
+        slot = ("label" if _LABEL.search(folded[max(0, m.start() - 8):m.start()]) else
+                "money" if unit & _CURRENCY else "count")
+        out.append(Fact("number", slot, _canon(value), a, b, text[a:b], unit))
     return out
 
 
@@ -207,11 +237,24 @@ def _names(text: str, folded: str, idx: list[int]) -> list[Fact]:
         a = text.find(name, m.start())
         if a < 0:
             continue
-        b = a + len(name)
-        if any(g.start < b and a < g.end for g in out):
-            continue
-        out.append(Fact("name", "unknown", "unknown:" + name.casefold(), a, b, name))
+        for a2, b2 in _outside(a, a + len(name), [(g.start, g.end) for g in out]):
+            piece = text[a2:b2].strip(" '’-")
+            a2 = text.find(piece, a2)
+            single = " " not in piece
+            if (not piece or piece in _NOT_NAMES or piece[0].islower()
+                    or (single and (a2 == 0 or text[:a2].rstrip().endswith((".", "!", "?"))))):
+                continue  # a sentence's first word is capitalised anyway
+            out.append(Fact("name", "unknown", "unknown:" + piece.casefold(), a2,
+                            a2 + len(piece), piece))
     return out
+
+
+def _outside(a: int, b: int, taken: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The parts of ``[a, b)`` outside the ``taken`` spans."""
+    parts = [(a, b)]
+    for s, e in taken:
+        parts = [p for x, y in parts for p in ((x, min(y, s)), (max(x, e), y)) if p[0] < p[1]]
+    return parts
 
 
 def _negations(text: str, folded: str, idx: list[int]) -> list[Fact]:

@@ -229,6 +229,29 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return {"supported": 0, "contradicted": 3, "not_enough_info": 4}[report.verdict]
 
 
+def cmd_eval_claims(args: argparse.Namespace) -> int:
+    """Verdict accuracy of a claims set with the real model (confusion, languages, cross-fit)."""
+    from .claim_eval import evaluate, read_claims, render
+
+    rows = read_claims(Path(args.file), args.split)
+    if not rows:
+        print(f"bot: no claims in {args.file}" + (f" with split {args.split!r}" if args.split
+                                                   else ""), file=sys.stderr)
+        return 2
+    sanad = _open(_settings())
+    report = evaluate(rows, lambda claim: sanad.verifier.candidates(claim))
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False, indent=1))
+        return 0
+    if args.verbose_items:
+        for it in report["items"]:
+            mark = "ok " if it["gold"] == it["judged"] else "XX "
+            print(f"{mark}{it['split'] or '':<8}{it['gold']:<16}{it['judged']:<16}"
+                  f"{','.join(d.split(':')[-1] for d in it['deciding']):<8}{it['claim']}")
+    print(render(report))
+    return 0
+
+
 def cmd_eval_followups(args: argparse.Namespace) -> int:
     """R@1 of follow-up questions with and without resolution from earlier turns."""
     from .followup import evaluate_followups, read_conversations
@@ -309,6 +332,14 @@ def build_parser() -> argparse.ArgumentParser:
     ver.add_argument("--top-k", type=int, default=3, help="passages of evidence to show")
     ver.add_argument("--json", action="store_true")
     ver.set_defaults(func=cmd_verify)
+
+    ecl = sub.add_parser("eval-claims", help="claim verdict accuracy, confusion and cross-fit")
+    ecl.add_argument("file")
+    ecl.add_argument("--split", choices=["tune", "heldout"], help="only this split")
+    ecl.add_argument("--json", action="store_true")
+    ecl.add_argument("--items", dest="verbose_items", action="store_true",
+                     help="also print each claim with its gold and judged verdicts")
+    ecl.set_defaults(func=cmd_eval_claims)
 
     efu = sub.add_parser("eval-followups", help="follow-up R@1 with and without resolution")
     efu.add_argument("file")

@@ -97,43 +97,61 @@ def _inside(f: Fact | Word, span: tuple[int, int]) -> bool:
     return span[0] <= f.start and f.end <= span[1]
 
 
-def best_clause(claim: Text, view: View) -> tuple[int, int]:
-    """The clause of ``view`` sharing most content words and fact values with the claim."""
-    stems = {s for w in claim.words for s in w.stems}
-    values = {(f.kind, f.value) for f in claim.facts}
-
-    def share(span: tuple[int, int]) -> int:
-        t = view.text
-        return (sum(1 for w in t.words if _inside(w, span) and w.stems & stems)
-                + sum(1 for f in t.facts if _inside(f, span) and (f.kind, f.value) in values))
-
-    return max(view.text.clauses, key=share)
+def _share(claim: Text, span: tuple[int, int], view: View, clause: tuple[int, int]) -> int:
+    """How many content words and fact values of the claim's ``span`` the view's ``clause``
+    shares."""
+    stems = {s for w in claim.words if _inside(w, span) for s in w.stems}
+    values = {(f.kind, f.value) for f in claim.facts if _inside(f, span)}
+    t = view.text
+    return (sum(1 for w in t.words if _inside(w, clause) and w.stems & stems)
+            + sum(1 for f in t.facts if _inside(f, clause) and (f.kind, f.value) in values))
 
 
-def _value_match(claim: Text, f: Fact, views: list[View], best: dict[str, tuple[int, int]]
-                 ) -> Match | Fact:
-    same = [(v, g) for v in views for g in v.text.facts if g.kind == f.kind and g.slot == f.slot]
+def best_clause(claim: Text, view: View, near: Fact | None = None) -> tuple[int, int]:
+    """The clause of ``view`` sharing most with the claim clause around ``near`` (ties and
+    no overlap: most with the whole claim)."""
+    whole = (0, len(claim.text))
+    part = next((c for c in claim.clauses if near and _inside(near, c)), whole)
+    return max(view.text.clauses, key=lambda c: (_share(claim, part, view, c),
+                                                 _share(claim, whole, view, c)))
+
+
+def _comparable(f: Fact, g: Fact) -> bool:
+    # Counts of different things are not compared ("three agreements" vs "two countries").
+    return f.kind != g.kind or f.slot != g.slot or not f.unit or not g.unit or \
+        bool(f.unit & g.unit)
+
+
+def _value_match(claim: Text, f: Fact, views: list[View]) -> Match | Fact:
     cs = _cspan(claim, f.start, f.end)
-    in_best = [(v, g) for v, g in same if _inside(g, best[v.where])]
-    for v, g in in_best:
-        if g.value == f.value:
+    for v in views:  # the view in the claim's language first
+        clause = best_clause(claim, v, f)
+        there = [g for g in v.text.facts if g.kind == f.kind and g.slot == f.slot
+                 and _inside(g, clause) and _comparable(f, g)]
+        same = [g for g in there if g.value == f.value]
+        if same:
+            g = same[0]
             return Match(f.kind, cs, _pspan(v, g.start, g.end), f"same {f.slot}: {g.value}")
-    for v, g in same:
-        if g.value == f.value:
-            return Match(f.kind, cs, _pspan(v, g.start, g.end), f"same {f.slot}: {g.value}")
-    if in_best:
-        v, g = in_best[0]
-        return Match(f.kind, cs, _pspan(v, g.start, g.end),
-                     f"{f.slot} differs: the claim says {f.value}, the passage {g.value}")
+        if there:
+            g = there[0]
+            return Match(f.kind, cs, _pspan(v, g.start, g.end),
+                         f"{f.slot} differs: the claim says {f.value}, the passage {g.value}")
+    for v in views:
+        for g in v.text.facts:
+            if g.kind == f.kind and g.slot == f.slot and g.value == f.value:
+                return Match(f.kind, cs, _pspan(v, g.start, g.end), f"same {f.slot}: {g.value}")
     return f
 
 
-def _name_match(claim: Text, f: Fact, views: list[View]) -> Match | Fact:
+def _name_match(claim: Text, f: Fact, views: list[View], context: frozenset[str]
+                ) -> Match | Fact | None:
     cs = _cspan(claim, f.start, f.end)
     names = [(v, g) for v in views for g in v.text.facts if g.kind == "name"]
     for v, g in names + [(v, g) for v in views for g in v.text.mentions]:
         if g.value == f.value:
             return Match("name", cs, _pspan(v, g.start, g.end), f"same {g.slot}")
+    if f.value in context:
+        return None  # named just before ("the base" after "Al Udeid Air Base")
     if f.slot != "unknown":
         claimed = {g.value for g in claim.facts if g.kind == "name"}
         for v, g in names:
@@ -144,11 +162,10 @@ def _name_match(claim: Text, f: Fact, views: list[View]) -> Match | Fact:
     return f
 
 
-def _negation(claim: Text, views: list[View], best: dict[str, tuple[int, int]]
-              ) -> Match | None:
+def _negation(claim: Text, views: list[View]) -> Match | None:
     cneg = [f for f in claim.facts if f.kind == "negation"]
     view = views[0]
-    span = best[view.where]
+    span = best_clause(claim, view, cneg[0] if cneg else None)
     pneg = [g for g in view.text.facts if g.kind == "negation" and _inside(g, span)]
     if cneg and pneg:
         return Match("negation", _cspan(claim, cneg[0].start, cneg[0].end),
@@ -175,26 +192,29 @@ def _terms(claim: Text, view: View) -> tuple[list[Match], float | None]:
     return out, len(out) / len(claim.words)
 
 
-def compare(claim: Text, views: list[View]) -> Comparison:
+def compare(claim: Text, views: list[View], context: frozenset[str] = frozenset()
+            ) -> Comparison:
     """Compare ``claim`` with a passage seen through ``views`` (the claim's language first
-    when the passage has a view in it)."""
+    when the passage has a view in it). ``context``: entity ids named in the sentences just
+    before the passage, which it may refer back to ("the base", "its graduates")."""
     views = sorted(views, key=lambda v: v.text.lang != claim.lang)
-    best = {v.where: best_clause(claim, v) for v in views}
     supports: list[Match] = []
     contradicts: list[Match] = []
     missing: list[Fact] = []
     for f in claim.facts:
         if f.kind == "negation":
             continue
-        m = _name_match(claim, f, views) if f.kind == "name" else \
-            _value_match(claim, f, views, best)
+        m = _name_match(claim, f, views, context) if f.kind == "name" else \
+            _value_match(claim, f, views)
+        if m is None:
+            continue
         if isinstance(m, Fact):
             missing.append(m)
         elif m.reason.startswith(("same", "both")):
             supports.append(m)
         else:
             contradicts.append(m)
-    neg = _negation(claim, views, best)
+    neg = _negation(claim, views)
     if neg is not None:
         (supports if neg.reason == "both negative" else contradicts).append(neg)
     terms, coverage = _terms(claim, views[0])

@@ -36,9 +36,11 @@ from .quotes import QuoteCheck, check_quote
 from .retrieve import dense_text
 
 COVERAGE_WEIGHT = 0.08
-RELATED_AT = 0.88
-SUPPORTED_AT = 0.905
-MARGIN = 0.02
+RELATED_AT = 0.885
+SUPPORTED_AT = 0.88
+MARGIN = 0.0
+#: Earlier passages whose names a passage may refer back to ("the base", "its graduates").
+CONTEXT = 1
 #: Passages compared besides the cited and quoted ones.
 CANDIDATES = 5
 VERDICTS = ("supported", "contradicted", "not_enough_info")
@@ -151,7 +153,7 @@ def verdict_of(evidence: Sequence[Evidence], margin: float = MARGIN) -> str:
 def explain(verdict: str, evidence: Sequence[Evidence]) -> str:
     """One sentence saying what decided the verdict."""
     if verdict == "contradicted":
-        e = next(e for e in evidence if e.stance == "contradicts")
+        e = max((e for e in evidence if e.stance == "contradicts"), key=lambda e: e.score)
         return f"{e.passage.id} contradicts the claim: {e.comparison.contradicts[0].reason}"
     if verdict == "supported":
         e = next(e for e in evidence if e.stance == "supports")
@@ -175,6 +177,7 @@ class Verifier:
         self._row_passage = np.array([r.passage for r in index.rows], np.int64)
         self._tokens = [set(t) for t in index.tokens]
         self._views: dict[int, list[View]] = {}
+        self._context: dict[int, frozenset[str]] = {}
 
     def dense(self, claim: str) -> np.ndarray:
         """Per-passage cosine of the claim (one encoding): the best over each passage's views."""
@@ -196,22 +199,44 @@ class Verifier:
             self._views[i] = out
         return self._views[i]
 
+    def context(self, i: int) -> frozenset[str]:
+        """Entity ids named in the ``CONTEXT`` passages before passage ``i`` (same document
+        and section), which passage ``i`` may refer back to."""
+        if i not in self._context:
+            p, names = self.index.passages[i], set()
+            for j in range(max(0, i - CONTEXT), i):
+                q = self.index.passages[j]
+                if q.doc_id == p.doc_id and q.section == p.section:
+                    # People are left out: "he" may be anyone, a base or academy is not.
+                    names |= {f.value for v in self.views(j) for f in v.text.mentions
+                              if f.slot != "person"}
+            self._context[i] = frozenset(names)
+        return self._context[i]
+
     def judge(self, claim: Text, claim_tokens: set[str], i: int, dense: float,
               cited: bool = False) -> Evidence:
         """Passage ``i``'s evidence on the claim."""
         cov = len(claim_tokens & self._tokens[i]) / len(claim_tokens) if claim_tokens else 0.0
         score = dense + COVERAGE_WEIGHT * cov
-        comparison = compare(claim, self.views(i))
+        comparison = compare(claim, self.views(i), self.context(i))
         return Evidence(self.index.passages[i], stance(score, comparison), score, dense, cov,
                         comparison, cited)
 
-    def verify(self, claim: str, cite: Sequence[str] = (), quotes: Sequence[QuoteRef] = (),
-               top_k: int = 3) -> ClaimReport:
-        """The verdict on ``claim``, its evidence, and the checks of the cites and quotes."""
+    def candidates(self, claim: str, cited: Sequence[int] = (), k: int = CANDIDATES
+                   ) -> list[Evidence]:
+        """The cited passages and the ``k`` closest ones, judged, most related first."""
         dense = self.dense(claim)
         text, tokens = Text.of(claim), set(tokenize(claim))
         score = dense + COVERAGE_WEIGHT * np.array(
             [len(tokens & t) / len(tokens) if tokens else 0.0 for t in self._tokens])
+        closest = [int(i) for i in np.argsort(-score, kind="stable")[:k]]
+        order = list(dict.fromkeys(list(cited) + closest))
+        judged = [self.judge(text, tokens, i, float(dense[i]), i in cited) for i in order]
+        return sorted(judged, key=lambda e: -e.score)
+
+    def verify(self, claim: str, cite: Sequence[str] = (), quotes: Sequence[QuoteRef] = (),
+               top_k: int = 3) -> ClaimReport:
+        """The verdict on ``claim``, its evidence, and the checks of the cites and quotes."""
         cited = [self.position[c] for c in cite if c in self.position]
         qresults = []
         for q in quotes:
@@ -222,10 +247,7 @@ class Verifier:
                         if p.doc_id == q.doc_id and p.start < e and s < p.end)
             qresults.append(QuoteResult(check, ids))
             cited += [self.position[i] for i in ids]
-        closest = [int(i) for i in np.argsort(-score, kind="stable")[:max(CANDIDATES, top_k)]]
-        order = list(dict.fromkeys(cited + closest))
-        judged = [self.judge(text, tokens, i, float(dense[i]), i in cited) for i in order]
-        judged.sort(key=lambda e: -e.score)
+        judged = self.candidates(claim, cited, max(CANDIDATES, top_k))
         verdict = verdict_of(judged)
         deciding = {"contradicted": "contradicts", "supported": "supports"}.get(verdict)
         shown = [e for e in judged if e.stance == deciding or e.cited]

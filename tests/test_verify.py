@@ -93,7 +93,7 @@ def test_stance_thresholds(score, comparison, expected):
 
 
 def _ev(st: str, score: float) -> Evidence:
-    return Evidence(P2, st, score, score, 0.0, NONE)
+    return Evidence(P2, st, score, score, 0.0, CONTRA if st == "contradicts" else NONE)
 
 
 @pytest.mark.parametrize("evidence, verdict", [
@@ -121,3 +121,11 @@ def test_cli_verify(real_sanad):
     assert [c["exists"] for c in body["citations"]] == [True, False]
     assert body["verdict"] == "contradicted"
     assert body["evidence"][0]["id"] == f"{DOC.id}:8"
+
+
+def test_rejudge_follows_the_verdict_rules():
+    from bot.claim_eval import Thresholds, rejudge
+
+    judged = [_ev("supports", 0.95), _ev("contradicts", 0.94)]
+    for margin in (0.0, 0.02):
+        assert rejudge(judged, Thresholds(0.9, 0.9, margin)) == verdict_of(judged, margin)
