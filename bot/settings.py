@@ -12,6 +12,15 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
+#: Files shipped inside the installed package (pyproject.toml maps the repository's web/ and
+#: corpus/ there); a source checkout uses the repository's own folders.
+PACKAGE_DATA = Path(__file__).resolve().parent / "_data"
+
+
+def shipped(name: str) -> Path:
+    """The repository's ``name`` folder in a checkout, else the copy inside the package."""
+    here = ROOT / name
+    return here if here.is_dir() or not (PACKAGE_DATA / name).is_dir() else PACKAGE_DATA / name
 
 #: The most citations (``top_k``) one answer may carry, everywhere (API, CLI, settings).
 MAX_TOP_K = 20
@@ -25,13 +34,24 @@ def _default_cache() -> Path:
     return Path(base) / "sanad"
 
 
+def _default_index() -> Path:
+    # A checkout keeps its index in the repository; an installed package cannot write into
+    # site-packages, so it keeps it in the user's data folder.
+    if (ROOT / "pyproject.toml").is_file():
+        return ROOT / "index"
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "sanad" / "index"
+
+
 class Settings(BaseSettings):
     """Validated configuration; every field is settable as ``SANAD_<NAME>``."""
 
     model_config = SettingsConfigDict(env_prefix="SANAD_", extra="ignore")
 
-    corpus_dir: Path = Field(ROOT / "corpus", description="Folder of corpus documents.")
-    index_dir: Path = Field(ROOT / "index", description="Where the built index is stored.")
+    corpus_dir: Path = Field(default_factory=lambda: shipped("corpus"),
+                             description="Folder of corpus documents.")
+    index_dir: Path = Field(default_factory=_default_index,
+                            description="Where the built index is stored.")
     cache_dir: Path = Field(default_factory=_default_cache, description="Provisioned models.")
     model: str = Field(
         DEFAULT_MODEL,
@@ -55,6 +75,8 @@ class Settings(BaseSettings):
         default_factory=list, description="Origins allowed cross-origin access: a JSON list or "
         "comma-separated.")
     max_question_chars: int = Field(1000, ge=10)
+    answer_cache: int = Field(1024, ge=0, description="Answers kept for repeated questions "
+                              "(per index, emptied on reload); 0 turns the cache off.")
     max_history_turns: int = Field(20, ge=0)
     max_body_bytes: int = Field(64 * 1024, ge=1024)
     max_document_chars: int = Field(
