@@ -8,7 +8,8 @@ forms always agree and quoted sentences come out verbatim.
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
@@ -72,3 +73,24 @@ def render_html(language: str, answerable: bool, quotes: list[Citation]) -> str:
 def render(language: str, answerable: bool, quotes: list[Citation]) -> str:
     """The answer as plain text."""
     return html.unescape(render_html(language, answerable, quotes))
+
+
+def render_sources(language: str, answerable: bool, cites: Sequence[Citation | Mapping],
+                   title: Callable[[str], str]) -> str:
+    """The citations as a plain-text list for clients that show only the message text.
+
+    ``title`` gives a document's title in ``language`` from its id. Each line has the number,
+    the document title (when it differs from the line above), the verbatim sentence (with its
+    translation in English), the passage id and its offsets.
+    """
+    if language not in LANGUAGES:
+        raise ValueError(f"language must be one of {LANGUAGES}")
+    rows = [c if isinstance(c, Mapping) else asdict(c) for c in cites]
+    # the title once for consecutive sources of one document, to keep the list short
+    docs = [c["doc_id"] for c in rows]
+    sources = [{"n": c["n"], "text": c["text"], "id": c["id"], "start": c["start"],
+                "end": c["end"], "translation": c["translation"] if language == "en" else None,
+                "title": title(d) if i == 0 or docs[i - 1] != d else None}
+               for i, (c, d) in enumerate(zip(rows, docs, strict=True))]
+    template = _ENV.get_template(f"sources.{language}.j2")
+    return html.unescape(template.render(answerable=answerable, sources=sources))

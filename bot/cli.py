@@ -1,4 +1,4 @@
-"""The ``bot`` command: ask, index, eval, model provisioning (and, later, serve)."""
+"""The ``bot`` command: ask, index, eval, model provisioning, serve, mcp."""
 
 from __future__ import annotations
 
@@ -206,6 +206,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_mcp(args: argparse.Namespace) -> int:
+    """Serve the MCP tools over stdio (for agents such as Claude Desktop)."""
+    from .mcp_server import serve_stdio
+
+    serve_stdio(_settings())
+    return 0
+
+
 def cmd_verify(args: argparse.Namespace) -> int:
     """The verdict on a claim (supported / contradicted / not_enough_info) and its evidence.
 
@@ -326,6 +334,9 @@ def build_parser() -> argparse.ArgumentParser:
     srv.add_argument("--port", type=int, default=None, help="default: SANAD_PORT or 8000")
     srv.add_argument("--workers", type=int, default=None, help="default: SANAD_WORKERS or 1")
     srv.set_defaults(func=cmd_serve)
+
+    mcp = sub.add_parser("mcp", help="serve the MCP tools over stdio (docs/integrations.md)")
+    mcp.set_defaults(func=cmd_mcp)
 
     ver = sub.add_parser("verify", help="judge a claim: supported, contradicted or "
                          "not_enough_info, with the evidence")

@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable, Iterable
 
 #: POST endpoints that run the model: the ones a client can make expensive.
-METERED = ("/v1/chat", "/v1/chat/completions", "/v1/verify")
+METERED = ("/v1/chat", "/v1/chat/completions", "/v1/verify", "/mcp")
 
 _Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 

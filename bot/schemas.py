@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
 from .corpus import Document, Passage
+from .errors import NotFound
 from .segment import Span
 from .settings import MAX_TOP_K
 
@@ -151,6 +152,9 @@ class ChatCompletionRequest(BaseModel):
     stream: bool = Field(False, strict=True)
     lang: Lang | None = None
     top_k: TopK | None = None
+    sanad_sources: bool | None = Field(None, strict=True, description="Append the cited sources to the "
+                                       "message text (default: SANAD_INLINE_SOURCES, on); "
+                                       "false for clients that read `citations`.")
 
 
 class AssistantMessage(BaseModel):
@@ -190,6 +194,22 @@ class ChatCompletion(BaseModel):
     resolved_query: str
 
 
+class ModelCard(BaseModel):
+    """One model in the OpenAI ``/v1/models`` shape."""
+
+    id: str
+    object: Literal["model"] = "model"
+    created: int
+    owned_by: str
+
+
+class ModelList(BaseModel):
+    """The models Sanad answers as (OpenAI ``/v1/models`` shape)."""
+
+    object: Literal["list"] = "list"
+    data: list[ModelCard]
+
+
 class Neighbour(BaseModel):
     """The sentence before or after a passage."""
 
@@ -221,6 +241,20 @@ class PassageOut(BaseModel):
     translation: str | None
     previous: Neighbour | None
     next: Neighbour | None
+
+    @classmethod
+    def find(cls, docs: dict[str, Document], passage_id: str) -> PassageOut:
+        """The passage ``passage_id`` of ``docs`` with its neighbours, or :class:`NotFound`."""
+        doc = docs.get(passage_id.rsplit(":", 1)[0])
+        p = next((p for p in doc.passages if p.id == passage_id), None) if doc else None
+        if p is None:
+            raise NotFound(f"no passage {passage_id!r}: ids look like '<doc-id>:<n>' "
+                           "(GET /v1/documents lists documents and their passages)")
+        near = {q.n: q for q in doc.passages}
+        return cls(id=p.id, doc_id=doc.id, doc_title=doc.title, doc_title_en=doc.title_en,
+                   n=p.n, start=p.start, end=p.end, text=p.text, section=p.section,
+                   translation=p.translation, previous=Neighbour.of(near.get(p.n - 1)),
+                   next=Neighbour.of(near.get(p.n + 1)))
 
 
 class DocumentSummary(BaseModel):

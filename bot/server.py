@@ -13,6 +13,7 @@ again for the body, and an idle keep-alive connection is closed after a few seco
 from __future__ import annotations
 
 import asyncio
+import os
 from typing import Any
 
 import h11
@@ -94,8 +95,11 @@ def serve(settings: Settings, host: str | None = None, port: int | None = None,
     if workers == 1:
         from .api import create_app
 
+        # the app needs the real host: /mcp guards against DNS rebinding only on loopback
+        settings = settings.model_copy(update={"host": host, "port": port})
         uvicorn.run(create_app(settings), host=host, port=port, log_level=log_level, **options)
     else:  # worker processes import the factory and read the same SANAD_* settings
+        os.environ["SANAD_HOST"], os.environ["SANAD_PORT"] = host, str(port)
         options["http"] = GuardedH11Protocol  # importable by the workers (reads the setting)
         uvicorn.run("bot.api:create_app", factory=True, host=host, port=port, workers=workers,
                     log_level=log_level, **options)

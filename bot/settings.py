@@ -92,6 +92,10 @@ class Settings(BaseSettings):
         "also how long an idle keep-alive connection stays open.")
     max_connections: int = Field(
         200, ge=1, description="Concurrent connections served; more get 503 at once.")
+    inline_sources: bool = Field(
+        True, description="/v1/chat/completions appends the cited sources to the message text "
+        "(for clients that ignore the `citations` field); a request's `sanad_sources` overrides."
+    )
     admin_token: str | None = Field(
         None, description="Bearer token for POST /v1/admin/reload; unset disables the endpoint."
     )
