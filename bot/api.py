@@ -26,7 +26,7 @@ from fastapi import Depends, FastAPI, Header, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
-from fastapi.responses import HTMLResponse, JSONResponse, StreamingResponse
+from fastapi.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
@@ -37,6 +37,7 @@ from .answer import render_sources
 from .embed import MAX_QUERY_TOKENS
 from .errors import InputError, NotFound, SanadError
 from .followup import Turn, resolve
+from .guards import RateLimit, SecurityHeaders
 from .schemas import (
     AssistantMessage,
     ChatCompletion,
@@ -68,10 +69,13 @@ log = logging.getLogger("sanad")
 MODEL_NAME = "sanad"
 
 #: Every error response is documented with the one error shape.
-ERRORS = {code: {"model": ErrorResponse} for code in (400, 404, 413, 415, 422, 503)}
+ERRORS = {code: {"model": ErrorResponse} for code in (400, 404, 408, 413, 415, 422, 503)}
+#: ... and the endpoints that run the model may also answer 429 (guards.RateLimit).
+METERED_ERRORS = {**ERRORS, 429: {"model": ErrorResponse}}
 _STATUS_CODES = {400: "bad_request", 401: "unauthorized", 404: "not_found",
-                 405: "method_not_allowed", 413: "body_too_large", 415: "unsupported_media_type",
-                 422: "invalid_input", 503: "not_ready"}
+                 405: "method_not_allowed", 408: "request_timeout", 413: "body_too_large",
+                 415: "unsupported_media_type", 422: "invalid_input", 429: "rate_limited",
+                 503: "not_ready"}
 
 
 class NotReady(SanadError):
@@ -101,15 +105,18 @@ SanadDep = Annotated[Sanad, Depends(get_sanad)]
 # ---------------------------------------------------------------- middleware
 
 class BodyGuard:
-    """Rejects request bodies that are not JSON (415) or larger than the limit (413).
+    """Rejects request bodies that are not JSON (415), larger than the limit (413) or slower
+    to arrive than ``timeout`` seconds (408, and the connection is closed).
 
     The body is read here, at most ``max_bytes + 1`` of it, and replayed to the app, so a
-    client that lies about (or omits) Content-Length cannot push more than the limit.
+    client that lies about (or omits) Content-Length cannot push more than the limit, and
+    one that stalls mid-body holds a connection for ``timeout`` at most.
     """
 
-    def __init__(self, app, max_bytes: int):
+    def __init__(self, app, max_bytes: int, timeout: float = 30.0):
         self.app = app
         self.max_bytes = max_bytes
+        self.timeout = timeout
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http" or scope["method"] not in ("POST", "PUT", "PATCH") \
@@ -128,15 +135,21 @@ class BodyGuard:
         if int(headers.get("content-length", "0") or 0) > self.max_bytes:
             return await too_big(scope, receive, send)
         chunks, size, more = [], 0, True
-        while more:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                return
-            chunks.append(message.get("body", b""))
-            size += len(chunks[-1])
-            more = message.get("more_body", False)
-            if size > self.max_bytes:
-                return await too_big(scope, receive, send)
+        try:
+            async with asyncio.timeout(self.timeout):
+                while more:
+                    message = await receive()
+                    if message["type"] == "http.disconnect":
+                        return
+                    chunks.append(message.get("body", b""))
+                    size += len(chunks[-1])
+                    more = message.get("more_body", False)
+                    if size > self.max_bytes:
+                        return await too_big(scope, receive, send)
+        except TimeoutError:
+            return await error(408, "request_timeout", f"the body did not arrive within "
+                               f"{self.timeout:g} s (SANAD_REQUEST_TIMEOUT): send it at once",
+                               {"Connection": "close"})(scope, receive, send)
         body, sent = b"".join(chunks), False
 
         async def replay():
@@ -170,6 +183,9 @@ def _install_error_handlers(app: FastAPI) -> None:
         message = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
         if exc.status_code == 404 and message == "Not Found":
             message = f"no endpoint {request.url.path}: GET /docs lists them"
+        if exc.status_code == 400 and message == "There was an error parsing the body":
+            code, message = "invalid_json", ("the body could not be parsed (not JSON, or nested "
+                                             "too deeply): send a flat JSON object")
         return error(exc.status_code, code, message, getattr(exc, "headers", None))
 
     @app.exception_handler(SanadError)
@@ -213,9 +229,23 @@ def _install_docs(app: FastAPI) -> None:
     @app.get("/redoc", include_in_schema=False)
     def redoc() -> HTMLResponse:
         return get_redoc_html(openapi_url="/openapi.json", title="Sanad API",
-                              redoc_js_url="/static/docs/redoc.standalone.js",
+                              redoc_js_url="/static/redoc.js",
                               redoc_favicon_url="/static/docs/favicon.png",
                               with_google_fonts=False)
+
+    script: list[bytes] = []
+
+    @app.get("/static/redoc.js", include_in_schema=False)
+    def redoc_js() -> Response:
+        # The bundle fetches its logo from cdn.redoc.ly; serve it with a blank local one.
+        if not script:
+            js = (assets / "redoc.standalone.js").read_bytes()
+            script.append(js.replace(b"https://cdn.redoc.ly/redoc/logo-mini.svg", _BLANK_GIF))
+        return Response(script[0], media_type="text/javascript; charset=utf-8")
+
+
+_BLANK_GIF = (b"data:image/gif;base64,R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIB"
+              b"RAA7")
 
 
 def _on_sighup(loop: asyncio.AbstractEventLoop, sanad: Sanad) -> None:
@@ -228,11 +258,40 @@ def _on_sighup(loop: asyncio.AbstractEventLoop, sanad: Sanad) -> None:
     loop.run_in_executor(None, reload)
 
 
+class StartupGuard:
+    """Makes a start-up failure with a known cause one log line instead of a traceback.
+
+    Starlette reports a failed lifespan to the server with the whole traceback as the
+    message; for a :class:`SanadError` (no corpus, unwritable index, broken model cache...)
+    the message already says what to do, so that is what the server logs.
+    """
+
+    def __init__(self, app, state):
+        self.app = app
+        self.state = state  # the app's state, where the lifespan leaves ``startup_error``
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "lifespan":
+            return await self.app(scope, receive, send)
+
+        async def send_short(message):
+            exc = getattr(self.state, "startup_error", None)
+            if message["type"] == "lifespan.startup.failed" and exc is not None:
+                message = {**message, "message": f"bot: {exc}"}
+            await send(message)
+
+        await self.app(scope, receive, send_short)
+
+
 @asynccontextmanager
 async def _lifespan(app: FastAPI):
     settings: Settings = app.state.settings
     if getattr(app.state, "sanad", None) is None:
-        app.state.sanad = await run_in_threadpool(Sanad.open, settings)
+        try:
+            app.state.sanad = await run_in_threadpool(Sanad.open, settings)
+        except SanadError as exc:
+            app.state.startup_error = exc
+            raise
     loop = asyncio.get_running_loop()
     hup = hasattr(signal, "SIGHUP") and threading.current_thread() is threading.main_thread()
     if hup:  # only the main thread may install signal handlers (not under TestClient)
@@ -262,10 +321,18 @@ def chat(body: ChatRequest, sanad: SanadDep) -> dict:
 
 
 def chat_completions(body: ChatCompletionRequest, sanad: SanadDep):
-    """OpenAI-compatible chat: the last user message is the question, earlier ones history."""
+    """OpenAI-compatible chat: the last user message is the question, earlier ones history.
+
+    Messages after it (an assistant's tool call, a ``tool`` result, a user message with no
+    text) are ignored: Sanad has no tools, and the question is still the user's.
+    """
     turns = [m for m in body.messages if m.role in ("user", "assistant")]
-    if not turns or turns[-1].role != "user":
-        raise InputError("messages must end with a user message: the question to answer")
+    last = max((i for i, m in enumerate(turns) if m.role == "user" and m.text().strip()),
+               default=None)
+    if last is None:
+        raise InputError("messages have no user message with text: send the question as a "
+                         "message with role 'user'")
+    turns = turns[:last + 1]
     history = [{"role": m.role, "content": m.text()} for m in turns[:-1]]
     history = history[-sanad.settings.max_history_turns:] if sanad.settings.max_history_turns \
         else []
@@ -393,8 +460,11 @@ def info(sanad: SanadDep) -> Info:
     return Info(version=__version__, model=sanad.embedder.model_id, index=sanad.index.manifest,
                 documents=list_documents(sanad),
                 limits={"max_question_chars": s.max_question_chars, "max_history_turns":
-                        s.max_history_turns, "max_body_bytes": s.max_body_bytes, "max_top_k": MAX_TOP_K,
-                        "max_query_tokens": MAX_QUERY_TOKENS})
+                        s.max_history_turns, "max_body_bytes": s.max_body_bytes,
+                        "max_top_k": MAX_TOP_K, "max_query_tokens": MAX_QUERY_TOKENS,
+                        "rate_limit_per_minute": s.rate_limit,
+                        "request_timeout_seconds": int(s.request_timeout),
+                        "max_connections": s.max_connections})
 
 
 def reload_index(sanad: SanadDep, request: Request,
@@ -441,10 +511,10 @@ def create_app(settings: Settings | None = None, sanad: Sanad | None = None) -> 
     _install_error_handlers(app)
     _install_docs(app)
     add = app.add_api_route
-    add("/v1/chat", chat, methods=["POST"], response_model=ChatResponse, responses=ERRORS,
-        tags=["chat"])
+    add("/v1/chat", chat, methods=["POST"], response_model=ChatResponse,
+        responses=METERED_ERRORS, tags=["chat"])
     add("/v1/chat/completions", chat_completions, methods=["POST"], response_model=ChatCompletion,
-        responses={**ERRORS, 200: {"content": {"text/event-stream": {}}}}, tags=["chat"])
+        responses={**METERED_ERRORS, 200: {"content": {"text/event-stream": {}}}}, tags=["chat"])
     add("/v1/models", list_models, methods=["GET"], response_model=ModelList, tags=["chat"])
     add("/v1/models/{model_id}", get_model, methods=["GET"], response_model=ModelCard,
         responses=ERRORS, tags=["chat"])
@@ -454,8 +524,8 @@ def create_app(settings: Settings | None = None, sanad: Sanad | None = None) -> 
         response_model=list[DocumentSummary], responses=ERRORS, tags=["corpus"])
     add("/v1/documents/{doc_id}", get_document, methods=["GET"], response_model=DocumentOut,
         responses=ERRORS, tags=["corpus"])
-    add("/v1/verify", verify, methods=["POST"], response_model=VerifyResponse, responses=ERRORS,
-        tags=["verify"])
+    add("/v1/verify", verify, methods=["POST"], response_model=VerifyResponse,
+        responses=METERED_ERRORS, tags=["verify"])
     add("/healthz", healthz, methods=["GET"], response_model=Health, tags=["health"])
     add("/readyz", readyz, methods=["GET"], response_model=Health, responses=ERRORS,
         tags=["health"])
@@ -470,8 +540,14 @@ def create_app(settings: Settings | None = None, sanad: Sanad | None = None) -> 
         pass
     else:
         app.include_router(router)
-    app.add_middleware(BodyGuard, max_bytes=settings.max_body_bytes)
+    # The last added runs first: CORS, headers, rate limit, then the body checks.
+    app.add_middleware(BodyGuard, max_bytes=settings.max_body_bytes,
+                       timeout=settings.request_timeout)
+    app.add_middleware(RateLimit, per_minute=settings.rate_limit,
+                       trusted_proxies=settings.trusted_proxies)
+    app.add_middleware(SecurityHeaders)
     if settings.cors_origins:  # outermost, so error responses carry CORS headers too
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins,
                            allow_methods=["GET", "POST"], allow_headers=["Content-Type"])
+    app.add_middleware(StartupGuard, state=app.state)
     return app

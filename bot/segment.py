@@ -32,6 +32,7 @@ _ABBREVIATIONS = frozenset(
 _CLOSING = tuple(".!?؟…۔:؛،;,\"'»”’)]")
 _HEADING_MAX_WORDS = 12
 _MARKER_MAX_WORDS = 12
+_FIRST_MARKER_MAX_WORDS = 3
 # What comment sections and reply buttons say, matched on the normalised line (see normalize.py:
 # أ/إ/آ are folded to ا and ة to ه). A marker must also be short and carry no closing punctuation.
 _COMMENT_MARKER = re.compile(
@@ -153,7 +154,10 @@ def segment(raw: str) -> Segmentation:
     lines = _lines(raw)
     excluded = None
     for i, line in enumerate(lines):
-        if i > 0 and is_comment_marker(raw[line.start : line.end]):
+        text = raw[line.start : line.end]
+        # The first line is usually a title, which may well contain "comments"; only a bare
+        # marker there ("Comments", "التعليقات") opens a document that is all comments.
+        if is_comment_marker(text) and (i > 0 or _words(text) <= _FIRST_MARKER_MAX_WORDS):
             excluded = Span(line.start, len(raw))
             lines = lines[:i]
             break

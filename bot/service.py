@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import asdict, dataclass, replace
 from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -57,12 +57,20 @@ def calibration_path(settings: Settings) -> Path:
     return settings.index_dir / "calibration.json"
 
 
-def check_question(question: str, limit: int) -> str:
-    """The question stripped, or :class:`InputError` saying what is wrong with it."""
+def check_question(question: str, limit: int, what: str = "question") -> str:
+    """The question stripped, or :class:`InputError` saying what is wrong with it.
+
+    ``what`` names the text in the message ("question", "claim"). A text with no letter or
+    digit once normalised (only invisible characters, diacritics, tatweel, punctuation) is
+    refused: retrieval would otherwise rank passages for nothing and answer confidently.
+    """
     if not isinstance(question, str) or not question.strip():
-        raise InputError("the question is empty: ask something about the article")
+        raise InputError(f"the {what} is empty: ask something about the article")
     if len(question) > limit:
-        raise InputError(f"the question has {len(question)} characters; the limit is {limit}")
+        raise InputError(f"the {what} has {len(question)} characters; the limit is {limit}")
+    if not any(c.isalnum() for c in normalize(question)):
+        raise InputError(f"the {what} has no letters or digits (only spaces, punctuation, "
+                         "diacritics, tatweel or invisible characters): write it in words")
     return question.strip()
 
 
@@ -76,9 +84,7 @@ def check_claim(claim: str, limit: int) -> str:
     """The claim stripped, or :class:`InputError` saying what is wrong with it."""
     if not isinstance(claim, str) or not claim.strip():
         raise InputError("the claim is empty: state something about the article to check")
-    if len(claim) > limit:
-        raise InputError(f"the claim has {len(claim)} characters; the limit is {limit}")
-    return claim.strip()
+    return check_question(claim, limit, "claim")
 
 
 def check_verify_limits(claim: str, cite: Sequence[str], quotes: Sequence[Any],
@@ -139,7 +145,7 @@ class Sanad:
     @classmethod
     def open(cls, settings: Settings, embedder: Embedder | None = None) -> Sanad:
         """Load corpus and model, make sure the index is current, and return a ready Sanad."""
-        docs = load_corpus(settings.corpus_dir)
+        docs = load_corpus(settings.corpus_dir, settings.max_document_chars)
         embedder = embedder or load_embedder(settings)
         index, _ = open_index(settings, docs, embedder)
         return cls(settings, docs, embedder, index)
@@ -180,15 +186,16 @@ class Sanad:
     def reload(self) -> str:
         """Re-read corpus and index (rebuilding if stale) and swap them in; return the id."""
         with self._lock:
-            docs = load_corpus(self.settings.corpus_dir)
+            docs = load_corpus(self.settings.corpus_dir,
+                               self.settings.max_document_chars)
             index, _ = open_index(self.settings, docs, self.embedder)
             self.docs = {d.id: d for d in docs}
             self._set_index(index)
             return index.id
 
-    def check_question(self, question: str) -> str:
+    def check_question(self, question: str, what: str = "question") -> str:
         """The question stripped, or :class:`InputError` saying what is wrong with it."""
-        return check_question(question, self.settings.max_question_chars)
+        return check_question(question, self.settings.max_question_chars, what)
 
     def ask(self, question: str, lang: str | None = None, top_k: int | None = None,
             retrieval_query: str | None = None) -> Answer:

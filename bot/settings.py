@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import ipaddress
+import json
 import os
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, ValidationInfo, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
 #: Files shipped inside the installed package (pyproject.toml maps the repository's web/ and
@@ -70,7 +72,9 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
     workers: int = Field(1, ge=1, le=16)
-    cors_origins: list[str] = Field(default_factory=list)
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="Origins allowed cross-origin access: a JSON list or "
+        "comma-separated.")
     max_question_chars: int = Field(1000, ge=10)
     answer_cache: int = Field(1024, ge=0, description="Answers kept for repeated questions "
                               "(per index, emptied on reload); 0 turns the cache off.")
@@ -78,6 +82,17 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(64 * 1024, ge=1024)
     max_document_chars: int = Field(
         1_000_000, ge=1000, description="Longest corpus document (characters) that is indexed.")
+    rate_limit: int = Field(
+        120, ge=0, description="Question requests per minute per client address; 0 turns the "
+        "limit off.")
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="Addresses or CIDRs of reverse proxies whose "
+        "X-Forwarded-For names the client (JSON list or comma-separated).")
+    request_timeout: float = Field(
+        30.0, gt=0, le=3600, description="Seconds a client may take to send its request body; "
+        "also how long an idle keep-alive connection stays open.")
+    max_connections: int = Field(
+        200, ge=1, description="Concurrent connections served; more get 503 at once.")
     inline_sources: bool = Field(
         True, description="/v1/chat/completions appends the cited sources to the message text "
         "(for clients that ignore the `citations` field); a request's `sanad_sources` overrides."
@@ -93,6 +108,32 @@ class Settings(BaseSettings):
         None, validate_default=True, description="Milvus address: a path ending in .db (Milvus Lite, one process) or "
         "http://host:19530 (a Milvus server or cluster)."
     )
+
+    @field_validator("cors_origins", "trusted_proxies", mode="before")
+    @classmethod
+    def _list(cls, v: object) -> object:
+        # A JSON list, or plain comma-separated values (what people type in a shell).
+        if not isinstance(v, str):
+            return v
+        text = v.strip()
+        if text.startswith("["):
+            try:
+                return json.loads(text)
+            except ValueError:
+                raise ValueError("not a valid JSON list: write it as '[\"a\", \"b\"]' or "
+                                 "as comma-separated values") from None
+        return [x.strip() for x in text.split(",") if x.strip()]
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, v: list[str]) -> list[str]:
+        for item in v:
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError:
+                raise ValueError(f"{item!r} is not an IP address or CIDR (e.g. 10.0.0.0/8)") \
+                    from None
+        return v
 
     @field_validator("model")
     @classmethod
