@@ -158,9 +158,8 @@ def _unit(folded: str, idx: list[int], end: int, names: list[Fact]) -> frozenset
     return frozenset()
 
 
-def _numbers(text: str, folded: str, idx: list[int]) -> list[Fact]:
+def _numbers(text: str, folded: str, idx: list[int], names: list[Fact]) -> list[Fact]:
     out = []
-    names = _names(text, folded, idx)
     for m in _NUMBER.finditer(folded):
         value, multiplied = _number_value(m)
         a, b = _span(text, idx, m.start(), m.end())
@@ -273,9 +272,11 @@ def facts(text: str) -> list[Fact]:
     names ("F-35" is not the number 35, "Fifth Fleet" not an ordinal), numbers, ordinals.
     """
     folded, idx = fold(text)
+    names = _names(text, folded, idx)
     found: list[Fact] = []
-    for extract in (_months, _names, _numbers, _ordinals, _negations):
-        for f in extract(text, folded, idx):
+    for extracted in (_months(text, folded, idx), names, _numbers(text, folded, idx, names),
+                      _ordinals(text, folded, idx), _negations(text, folded, idx)):
+        for f in extracted:
             if not any(g.start < f.end and f.start < g.end for g in found):
                 found.append(f)
     return sorted(found, key=lambda f: f.start)

@@ -129,3 +129,20 @@ def test_rejudge_follows_the_verdict_rules():
     judged = [_ev("supports", 0.95), _ev("contradicts", 0.94)]
     for margin in (0.0, 0.02):
         assert rejudge(judged, Thresholds(0.9, 0.9, margin)) == verdict_of(judged, margin)
+
+
+def test_locate_with_an_inserted_word_starts_at_the_quote():
+    where = locate(DOC.raw, P9.text.replace("صنف", "صنف فعلا"))
+    assert where == ("approximate", P9.start, P9.end)
+
+
+@pytest.mark.parametrize("quote", [
+    DOC.raw[500:1480][::-1],  # the right characters in the wrong order
+    " ".join(DOC.raw[500:1500].split()[::-1])[:1000],  # the right words in the wrong order
+])
+def test_locate_is_bounded_on_hard_quotes(quote):
+    import time
+
+    t0 = time.perf_counter()
+    assert locate(DOC.raw, quote) is None
+    assert time.perf_counter() - t0 < 3.0  # ~0.1-0.3 s on a loaded 2-core machine
