@@ -87,10 +87,12 @@ def locate(raw: str, quote: str) -> tuple[str, int, int] | None:
     # The start first (with room for inserted words), then the end: 2 x (2 slack + 1)
     # comparisons.
     n = len(qwords)
-    starts = range(max(0, anchor - slack), min(len(words) - 1, anchor + slack) + 1)
+    lo = min(max(0, anchor - slack), len(words) - 1)
+    starts = range(lo, max(lo, min(len(words) - 1, anchor + slack)) + 1)
     s = max(starts, key=lambda a: (ratio(a, min(len(words), a + n + slack)),
                                    words[a] == qwords[0], -abs(a - anchor)))
-    ends = range(max(s + 1, s + n - slack), min(len(words), s + n + slack) + 1)
+    lo = min(max(s + 1, s + n - slack), len(words))
+    ends = range(lo, max(lo, min(len(words), s + n + slack)) + 1)
     e = max(ends, key=lambda b: (ratio(s, b), words[b - 1] == qwords[-1], -abs(b - s - n)))
     r = ratio(s, e)
     if r < FUZZY_AT:

@@ -146,3 +146,14 @@ def test_locate_is_bounded_on_hard_quotes(quote):
     t0 = time.perf_counter()
     assert locate(DOC.raw, quote) is None
     assert time.perf_counter() - t0 < 3.0  # ~0.1-0.3 s on a loaded 2-core machine
+
+
+@pytest.mark.parametrize("quote", [
+    DOC.passages[-1].text + " " + DOC.passages[-1].text,  # runs past the document's end
+    DOC.passages[-1].text.replace("كل عام", "كل سنة") + " وكلمات كثيرة أخرى بعد النهاية هنا",
+    "كلمة " + DOC.raw[:40],  # starts before the document
+    DOC.passages[0].text.replace("قطر", "قطرr") + " " + DOC.passages[0].text,  # anchor < 0
+])
+def test_locate_near_the_document_edges(quote):
+    where = locate(DOC.raw, quote)
+    assert where is None or 0 <= where[1] < where[2] <= len(DOC.raw)
