@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .entities import BY_ID, patterns
 from .lexical import tokenize
@@ -47,13 +48,20 @@ class Word:
     text: str
 
 
+#: Each character's folded spelling, memoised (texts reuse few characters).
+_FOLDED: dict[str, str] = {}
+
+
 def fold(text: str) -> tuple[str, list[int]]:
     """The matching spelling of ``text`` and, for each folded character, its original index
     (plus one final entry ``len(text)``)."""
     out: list[str] = []
     idx: list[int] = []
     for i, ch in enumerate(text):
-        f = _DIACRITICS.sub("", unicodedata.normalize("NFKC", ch)).translate(_TRANSLATE).casefold()
+        f = _FOLDED.get(ch)
+        if f is None:
+            f = _FOLDED[ch] = _DIACRITICS.sub("", unicodedata.normalize("NFKC", ch)).translate(
+                _TRANSLATE).casefold()
         out.append(f)
         idx.extend([i] * len(f))
     idx.append(len(text))
@@ -208,15 +216,20 @@ def mentions(text: str, folded: str | None = None, idx: list[int] | None = None
              ) -> list[Fact]:
     """Every spelling of a known entity in ``text``, nested ones included ("Qatar" inside
     "Emir of Qatar"), as name facts."""
-    if folded is None or idx is None:
-        folded, idx = fold(text)
+    return list(_mentions(text))
+
+
+@lru_cache(maxsize=256)
+def _mentions(text: str) -> tuple[Fact, ...]:
+    # Cached: a claim's names are needed for its facts and for its mentions.
+    folded, idx = fold(text)
     found = []
     for eid, pattern, script in patterns():
         for m in pattern.finditer(text if script == "en" else folded):
             a, b = (m.start(1), m.end(1)) if script == "en" else \
                 _span(text, idx, m.start(1), m.end(1))
             found.append(Fact("name", BY_ID[eid].type, eid, a, b, text[a:b]))
-    return found
+    return tuple(found)
 
 
 def _names(text: str, folded: str, idx: list[int]) -> list[Fact]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .claims import fold
 from .corpus import Document
@@ -52,6 +53,12 @@ def _differences(quote: str, found: str) -> tuple[str, ...]:
                  for op, i1, i2, j1, j2 in sm.get_opcodes() if op != "equal")[:10]
 
 
+@lru_cache(maxsize=8)
+def _fold_document(raw: str) -> tuple[str, list[int]]:
+    # Cached: the quotes of one request usually point into the same document.
+    return fold(raw)
+
+
 def locate(raw: str, quote: str) -> tuple[str, int, int] | None:
     """Where ``quote`` is in ``raw``: ("exact" | "normalized" | "approximate", start, end).
 
@@ -64,7 +71,7 @@ def locate(raw: str, quote: str) -> tuple[str, int, int] | None:
     i = raw.find(quote)
     if i >= 0:
         return "exact", i, i + len(quote)
-    folded, idx = fold(raw)
+    folded, idx = _fold_document(raw)
     fq = fold(quote)[0].strip()
     i = folded.find(fq)
     if i >= 0:
@@ -81,8 +88,12 @@ def locate(raw: str, quote: str) -> tuple[str, int, int] | None:
     anchor = block.a - block.b  # where the quote would start if the run is in place
     slack = max(2, len(qwords) // 10)
 
+    sm = difflib.SequenceMatcher(None, autojunk=False)
+    sm.set_seq2(qwords)  # the quote's index is built once for every window
+
     def ratio(a: int, b: int) -> float:
-        return difflib.SequenceMatcher(None, words[a:b], qwords, autojunk=False).ratio()
+        sm.set_seq1(words[a:b])
+        return sm.ratio()
 
     # The start first (with room for inserted words), then the end: 2 x (2 slack + 1)
     # comparisons.
