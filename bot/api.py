@@ -18,7 +18,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -33,6 +33,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from . import __version__
+from .answer import render_sources
 from .errors import InputError, NotFound, SanadError
 from .followup import Turn, resolve
 from .schemas import (
@@ -47,7 +48,8 @@ from .schemas import (
     ErrorResponse,
     Health,
     Info,
-    Neighbour,
+    ModelCard,
+    ModelList,
     PassageOut,
     PassageSpan,
     Reloaded,
@@ -60,6 +62,9 @@ from .service import Sanad
 from .settings import Settings, load_settings
 
 log = logging.getLogger("sanad")
+
+#: The model name Sanad lists in ``GET /v1/models`` and answers as by default.
+MODEL_NAME = "sanad"
 
 #: Every error response is documented with the one error shape.
 ERRORS = {code: {"model": ErrorResponse} for code in (400, 404, 413, 415, 422, 503)}
@@ -232,7 +237,10 @@ async def _lifespan(app: FastAPI):
     if hup:  # only the main thread may install signal handlers (not under TestClient)
         loop.add_signal_handler(signal.SIGHUP, _on_sighup, loop, app.state.sanad)
     try:
-        yield
+        async with AsyncExitStack() as stack:
+            if app.state.mcp is not None:  # the MCP session manager's task group, inside ours
+                await stack.enter_async_context(app.state.mcp.run())
+            yield
     finally:
         if hup:
             loop.remove_signal_handler(signal.SIGHUP)
@@ -268,24 +276,42 @@ def chat_completions(body: ChatCompletionRequest, sanad: SanadDep):
         where = ".".join(str(x) for x in e["loc"])
         raise InputError(f"messages (as {where}): {e['msg']}") from None
     result = chat(request, sanad)
-    completion = _completion(result, body.model or "sanad")
+    inline = sanad.settings.inline_sources if body.sanad_sources is None else body.sanad_sources
+    parts = [result["answer"], *([_sources(result, sanad)] if inline else [])]
+    completion = _completion(result, body.model or MODEL_NAME, "\n\n".join(p for p in parts if p))
     if body.stream:
-        return StreamingResponse(_sse(completion), media_type="text/event-stream")
+        return StreamingResponse(_sse(completion, len(result["answer"])),
+                                 media_type="text/event-stream")
     return completion
 
 
-def _completion(result: dict, model: str) -> ChatCompletion:
-    words = len(result["question"].split()), len(result["answer"].split())
+def _sources(result: dict, sanad: Sanad) -> str:
+    """The cited sources as text in the answer's language (docs/integrations.md)."""
+    def title(doc_id: str) -> str:
+        doc = sanad.docs.get(doc_id)
+        if doc is None:
+            return doc_id
+        return (doc.title_en or doc.title) if result["language"] == "en" else doc.title
+
+    return render_sources(result["language"], result["answerable"], result["citations"], title)
+
+
+def _completion(result: dict, model: str, content: str) -> ChatCompletion:
+    words = len(result["question"].split()), len(content.split())
     return ChatCompletion(
         id=f"chatcmpl-{uuid.uuid4().hex[:24]}", created=int(time.time()), model=model,
-        choices=[Choice(message=AssistantMessage(content=result["answer"]))],
+        choices=[Choice(message=AssistantMessage(content=content))],
         usage=Usage(prompt_tokens=words[0], completion_tokens=words[1], total_tokens=sum(words)),
         citations=result["citations"], answerable=result["answerable"],
         resolved_query=result["resolved_query"])
 
 
-def _sse(c: ChatCompletion) -> Iterator[str]:
-    """The completion as OpenAI ``chat.completion.chunk`` events: role, text pieces, stop."""
+def _sse(c: ChatCompletion, answer_chars: int) -> Iterator[str]:
+    """The completion as OpenAI ``chat.completion.chunk`` events: role, text pieces, stop.
+
+    The first ``answer_chars`` characters (the answer) come in small pieces; the rest (the
+    sources, when inline) as the last content chunk.
+    """
     base = {"id": c.id, "object": "chat.completion.chunk", "created": c.created, "model": c.model}
 
     def event(delta: dict, finish: str | None = None, **extra) -> str:
@@ -295,25 +321,32 @@ def _sse(c: ChatCompletion) -> Iterator[str]:
 
     yield event({"role": "assistant", "content": ""})
     text = c.choices[0].message.content
-    for i in range(0, len(text), 40):
-        yield event({"content": text[i:i + 40]})
+    for i in range(0, answer_chars, 40):
+        yield event({"content": text[i:min(i + 40, answer_chars)]})
+    if text[answer_chars:]:
+        yield event({"content": text[answer_chars:]})
     yield event({}, "stop", citations=[x.model_dump() for x in c.citations],
                 answerable=c.answerable, resolved_query=c.resolved_query)
     yield "data: [DONE]\n\n"
 
 
+def list_models(request: Request) -> ModelList:
+    """The model names Sanad answers as (any name is accepted in chat completions)."""
+    return ModelList(data=[ModelCard(id=MODEL_NAME, created=request.app.state.created,
+                                     owned_by="sanad")])
+
+
+def get_model(model_id: str, request: Request) -> ModelCard:
+    """One model of :func:`list_models`, or 404."""
+    for card in list_models(request).data:
+        if card.id == model_id:
+            return card
+    raise NotFound(f"no model {model_id!r}: GET /v1/models lists them ({MODEL_NAME})")
+
+
 def get_passage(passage_id: str, sanad: SanadDep) -> PassageOut:
     """One passage with its document, section, translation and neighbouring sentences."""
-    doc = sanad.docs.get(passage_id.rsplit(":", 1)[0])
-    p = next((p for p in doc.passages if p.id == passage_id), None) if doc else None
-    if p is None:
-        raise NotFound(f"no passage {passage_id!r}: ids look like '<doc-id>:<n>' "
-                       "(GET /v1/documents lists documents and their passages)")
-    near = {q.n: q for q in doc.passages}
-    return PassageOut(id=p.id, doc_id=doc.id, doc_title=doc.title, doc_title_en=doc.title_en,
-                      n=p.n, start=p.start, end=p.end, text=p.text, section=p.section,
-                      translation=p.translation, previous=Neighbour.of(near.get(p.n - 1)),
-                      next=Neighbour.of(near.get(p.n + 1)))
+    return PassageOut.find(sanad.docs, passage_id)
 
 
 def list_documents(sanad: SanadDep) -> list[DocumentSummary]:
@@ -378,12 +411,31 @@ def reload_index(sanad: SanadDep, request: Request,
 
 # ---------------------------------------------------------------- the app
 
+def _mount_mcp(app: FastAPI, settings: Settings):
+    """The MCP server at /mcp over the app's Sanad (None when the mcp package is missing)."""
+    try:
+        from .mcp_server import HttpEndpoint
+    except ImportError:
+        log.warning("the mcp package is not installed: /mcp is disabled")
+        return None
+
+    def sanad() -> Sanad:
+        if app.state.sanad is None:
+            raise NotReady("the model and index are still loading: retry in a moment")
+        return app.state.sanad
+
+    endpoint = HttpEndpoint(sanad, settings)
+    app.router.add_route("/mcp", endpoint, include_in_schema=False)
+    return endpoint
+
+
 def create_app(settings: Settings | None = None, sanad: Sanad | None = None) -> FastAPI:
     """The API app. ``sanad`` skips loading (tests); otherwise the lifespan opens it."""
     settings = settings or (sanad.settings if sanad else load_settings())
     app = FastAPI(title="Sanad", version=__version__, lifespan=_lifespan, docs_url=None,
                   redoc_url=None, description="Cited answers from the corpus; see docs/api.md.")
     app.state.settings, app.state.sanad = settings, sanad
+    app.state.created = int(time.time())
     _install_error_handlers(app)
     _install_docs(app)
     add = app.add_api_route
@@ -391,6 +443,9 @@ def create_app(settings: Settings | None = None, sanad: Sanad | None = None) -> 
         tags=["chat"])
     add("/v1/chat/completions", chat_completions, methods=["POST"], response_model=ChatCompletion,
         responses={**ERRORS, 200: {"content": {"text/event-stream": {}}}}, tags=["chat"])
+    add("/v1/models", list_models, methods=["GET"], response_model=ModelList, tags=["chat"])
+    add("/v1/models/{model_id}", get_model, methods=["GET"], response_model=ModelCard,
+        responses=ERRORS, tags=["chat"])
     add("/v1/passages/{passage_id}", get_passage, methods=["GET"], response_model=PassageOut,
         responses=ERRORS, tags=["corpus"])
     add("/v1/documents", list_documents, methods=["GET"],
@@ -406,6 +461,7 @@ def create_app(settings: Settings | None = None, sanad: Sanad | None = None) -> 
         tags=["health"])
     add("/v1/admin/reload", reload_index, methods=["POST"], response_model=Reloaded,
         responses={**ERRORS, 401: {"model": ErrorResponse}}, tags=["admin"])
+    app.state.mcp = _mount_mcp(app, settings)
     try:
         from .web import router
     except ImportError:

@@ -23,6 +23,8 @@ from .segment import Segmentation, segment
 
 _DOC_ID = re.compile(r"^[a-z0-9][a-z0-9._-]{0,80}$")
 _LANGUAGES = ("ar", "en")
+#: What a document id may look like, and the languages a document may be in.
+DOC_ID, LANGUAGES = _DOC_ID, _LANGUAGES
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,20 @@ class Document:
     def title_en(self) -> str | None:
         """The English title, when the metadata gives one."""
         return self.meta.get("title_en")
+
+    @property
+    def date(self) -> str | None:
+        """The publication date the metadata gives (as written there), if any."""
+        return _text(self.meta.get("date"))
+
+    @property
+    def url(self) -> str | None:
+        """The link to the original the metadata gives, if any."""
+        return _text(self.meta.get("url"))
+
+
+def _text(value: object) -> str | None:
+    return None if value is None or value == "" else str(value)
 
 
 def read_text(path: Path) -> str:
@@ -144,7 +160,10 @@ def document_folders(corpus_dir: Path) -> list[Path]:
     """The document folders of a corpus, in a stable order."""
     if not corpus_dir.is_dir():
         raise CorpusError(f"corpus folder {corpus_dir} does not exist (set SANAD_CORPUS_DIR)")
-    return sorted(p for p in corpus_dir.iterdir() if p.is_dir() and (p / "meta.json").exists())
+    # Hidden folders are documents being written or removed (bot/ingest.py): not yet, or no
+    # longer, part of the corpus.
+    return sorted(p for p in corpus_dir.iterdir()
+                  if p.is_dir() and not p.name.startswith(".") and (p / "meta.json").exists())
 
 
 def load_corpus(corpus_dir: Path) -> list[Document]:

@@ -6,7 +6,7 @@ Layout of the index folder::
     builds/<id>/manifest.json
     builds/<id>/passages.jsonl   one passage a line, with its lexical tokens
     builds/<id>/rows.json        which passage each vector row belongs to, and its view
-    builds/<id>/dense.faiss      the vectors
+    builds/<id>/dense.faiss      the vectors (or dense.milvus.json: where in Milvus they are)
     builds/<id>/sparse.npz       learned sparse vectors, one per row (when the model has them)
     builds/<id>/late.npz         per-token vectors, one matrix per row (late.py; when it has them)
 
@@ -27,6 +27,7 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 import faiss
 import numpy as np
@@ -40,6 +41,7 @@ from .embed import (
     token_encoder,
     token_fingerprint,
 )
+from .encoding import Encode, EncodeItem, encode_locally
 from .errors import IndexError_
 from .late import LateIndex
 from .lexical import TOKENIZER_VERSION, tokenize
@@ -99,6 +101,46 @@ class VectorIndex:
     def count(self) -> int:
         """Number of rows."""
         return int(self._index.ntotal)
+
+
+class VectorStore(Protocol):
+    """Where a build's dense vectors live: FAISS in the build folder, or Milvus (milvus_store.py).
+
+    Everything else (passages, rows, sparse and token vectors, manifest) stays in the build
+    folder whatever the store.
+    """
+
+    name: str  # recorded in the manifest ("faiss" adds nothing, so FAISS ids are unchanged)
+    uri: str | None  # where the store is reached, when it is outside the build folder
+
+    def write(self, folder: Path, build_id: str, vectors: np.ndarray) -> None: ...
+
+    def after_swap(self, live: Path, previous: Path | None) -> None: ...
+
+
+class FaissStore:
+    """Dense vectors in ``dense.faiss`` inside the build folder (the default)."""
+
+    name = "faiss"
+    uri = None
+
+    def write(self, folder: Path, build_id: str, vectors: np.ndarray) -> None:
+        """Write the vectors of build ``build_id`` into ``folder``."""
+        VectorIndex.build(vectors).save(folder / "dense.faiss")
+
+    def after_swap(self, live: Path, previous: Path | None) -> None:
+        """Nothing to clean outside the build folders."""
+
+
+def open_vectors(path: Path, manifest: dict, uri: str | None = None):
+    """The dense vectors of the build in ``path``: a :class:`VectorIndex` or, for a build
+    whose manifest names Milvus, a ``MilvusVectors`` (reached at ``uri`` when given, else at
+    the address the build recorded)."""
+    if manifest.get("vectors", "faiss") == "milvus":
+        from .milvus_store import MilvusVectors
+
+        return MilvusVectors.load(path / "dense.milvus.json", uri)
+    return VectorIndex.load(path / "dense.faiss")
 
 
 class SparseIndex:
@@ -207,8 +249,9 @@ def _key(embedder: Embedder, text: str) -> str:
     return hashlib.sha256(f"{embedder.fingerprint}\x00{text}".encode()).hexdigest()[:24]
 
 
-def expected_manifest(docs: list[Document], embedder: Embedder) -> dict:
-    """The manifest a build of ``docs`` with ``embedder`` would have (id included)."""
+def expected_manifest(docs: list[Document], embedder: Embedder, store: str = "faiss") -> dict:
+    """The manifest a build of ``docs`` with ``embedder`` would have (id included); ``store``
+    names the vector store (a Milvus build is another build than a FAISS one)."""
     views = [text for d in docs for p in d.passages for _, text in passage_views(p, d)]
     body = {
         "format_version": FORMAT_VERSION,
@@ -223,6 +266,8 @@ def expected_manifest(docs: list[Document], embedder: Embedder) -> dict:
         "sparse": _sparse_fingerprint(embedder),
         "late": token_fingerprint(embedder),
     }
+    if store != "faiss":
+        body["vectors"] = store
     body["id"] = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:16]
     return body
 
@@ -242,8 +287,11 @@ def current_path(index_dir: Path) -> Path | None:
     return path if path.is_dir() else None
 
 
-def load_index(index_dir: Path) -> LoadedIndex:
-    """Read the live build; raise :class:`IndexError_` when missing or unreadable."""
+def load_index(index_dir: Path, vector_uri: str | None = None) -> LoadedIndex:
+    """Read the live build; raise :class:`IndexError_` when missing or unreadable.
+
+    ``vector_uri`` overrides the address of an outside vector store (Milvus) the build recorded.
+    """
     path = current_path(index_dir)
     if path is None:
         raise IndexError_(f"no index in {index_dir}: run `bot index build`")
@@ -252,10 +300,10 @@ def load_index(index_dir: Path) -> LoadedIndex:
         records = [json.loads(line) for line in
                    (path / "passages.jsonl").read_text(encoding="utf-8").splitlines()]
         rows = [Row(**r) for r in json.loads((path / "rows.json").read_text(encoding="utf-8"))]
-        vectors = VectorIndex.load(path / "dense.faiss")
+        vectors = open_vectors(path, manifest, vector_uri)
         sparse = SparseIndex.load(path / "sparse.npz") if manifest.get("sparse") else None
         late = LateIndex.load(path / "late.npz") if manifest.get("late") else None
-    except (OSError, ValueError, TypeError, RuntimeError) as exc:
+    except (OSError, ValueError, TypeError, RuntimeError, IndexError_) as exc:
         raise IndexError_(f"index {path} is unreadable ({exc}): run `bot index build --force`") \
             from exc
     tokens = [r.pop("tokens") for r in records]
@@ -284,6 +332,9 @@ def staleness(index_dir: Path, expected: dict) -> str | None:
         return f"the sparse encoder changed ({have.get('sparse')} -> {expected['sparse']})"
     if have.get("late") != expected["late"]:
         return f"the token vectors changed ({have.get('late')} -> {expected['late']})"
+    if have.get("vectors", "faiss") != expected.get("vectors", "faiss"):
+        return (f"the vector store changed ({have.get('vectors', 'faiss')} -> "
+                f"{expected.get('vectors', 'faiss')})")
     old = {d["id"]: d["sha256"] for d in have.get("documents", [])}
     new = {d["id"]: d["sha256"] for d in expected["documents"]}
     if old != new:
@@ -295,15 +346,19 @@ def staleness(index_dir: Path, expected: dict) -> str | None:
 
 
 def build_index(index_dir: Path, docs: list[Document], embedder: Embedder, force: bool = False,
-                progress: Callable[[int], object] | None = None) -> tuple[LoadedIndex, int]:
+                progress: Callable[[int], object] | None = None, encode: Encode | None = None,
+                store: VectorStore | None = None) -> tuple[LoadedIndex, int]:
     """Build (or reuse) the index for ``docs``; return it and the number of texts embedded.
 
     Vectors of texts embedded by the previous build with the same model are reused, so only
-    new or changed sentences are encoded.
+    new or changed sentences are encoded. ``encode`` is the encoding step (default: this
+    process, :func:`encode_locally`); ``store`` where the dense vectors go (default: FAISS in
+    the build folder).
     """
-    expected = expected_manifest(docs, embedder)
+    store = store or FaissStore()
+    expected = expected_manifest(docs, embedder, store.name)
     if not force and staleness(index_dir, expected) is None:
-        return load_index(index_dir), 0
+        return load_index(index_dir, store.uri), 0
     passages = [p for d in docs for p in d.passages]
     rows: list[Row] = []
     texts: list[str] = []
@@ -314,47 +369,34 @@ def build_index(index_dir: Path, docs: list[Document], embedder: Embedder, force
                 rows.append(Row(i, view, _key(embedder, text)))
                 texts.append(text)
             i += 1
-    prev = Previous() if force else _previous_vectors(index_dir, expected)
-    reuse, reuse_sparse = prev.dense, prev.sparse
-    todo = [j for j, r in enumerate(rows) if r.key not in reuse]
+    prev = Previous() if force else _previous_vectors(index_dir, expected, store.uri)
+    has_sparse = sparse_encoder(embedder) is not None
+    has_tokens = token_encoder(embedder) is not None
+    items = [EncodeItem(texts[j], token_text(passages[r.passage], r.view),
+                        r.key not in prev.dense, has_sparse and r.key not in prev.sparse,
+                        has_tokens and r.key not in prev.late) for j, r in enumerate(rows)]
+    need = [j for j, it in enumerate(items) if it.dense or it.sparse or it.tokens]
+    fresh = (encode or encode_locally(embedder))([items[j] for j in need], progress)
+    at = {j: n for n, j in enumerate(need)}
+
+    def pick(j: int, r: Row, new: list, old: dict, asked: bool):
+        return new[at[j]] if asked else old[r.key]
+
     vectors = np.zeros((len(rows), embedder.dim), np.float32)
     for j, r in enumerate(rows):
-        if r.key in reuse:
-            vectors[j] = reuse[r.key]
-    batch = 64
-    for s in range(0, len(todo), batch):
-        chunk = todo[s : s + batch]
-        vectors[chunk] = embedder.encode_passages([texts[j] for j in chunk])
-        if progress:
-            progress(len(chunk))
-    encoder = sparse_encoder(embedder)
-    sparse = _sparse_rows(encoder, rows, texts, reuse_sparse) if encoder else None
-    late = _late_rows(embedder, rows, passages, prev.late) if token_encoder(embedder) else None
-    _write_build(index_dir, expected, passages, rows, vectors, sparse, late)
-    return load_index(index_dir), len(todo)
-
-
-def _sparse_rows(encoder: SparseEncoder, rows: list[Row], texts: list[str],
-                 reuse: dict[str, SparseVector]) -> SparseIndex:
-    todo = [j for j, r in enumerate(rows) if r.key not in reuse]
-    fresh = dict(zip(todo, encoder.encode([texts[j] for j in todo]), strict=True))
-    return SparseIndex.build(encoder.dim, [fresh[j] if j in fresh else reuse[r.key]
-                                           for j, r in enumerate(rows)])
-
-
-def _late_rows(embedder: Embedder, rows: list[Row], passages: list[Passage],
-               reuse: dict[str, np.ndarray]) -> LateIndex:
-    encoder = token_encoder(embedder)
-    assert encoder is not None
-    todo = [j for j, r in enumerate(rows) if r.key not in reuse]
-    fresh: dict[int, np.ndarray] = {}
-    batch = 64
-    for s in range(0, len(todo), batch):
-        chunk = todo[s : s + batch]
-        texts = [token_text(passages[rows[j].passage], rows[j].view) for j in chunk]
-        fresh.update(zip(chunk, encoder.encode_passage_tokens(texts), strict=True))
-    return LateIndex.build([fresh[j] if j in fresh else reuse[r.key] for j, r in enumerate(rows)],
-                           embedder.dim)
+        vectors[j] = pick(j, r, fresh.dense, prev.dense, items[j].dense)
+    sparse = late = None
+    if has_sparse:
+        encoder = sparse_encoder(embedder)
+        assert encoder is not None
+        sparse = SparseIndex.build(encoder.dim, [pick(j, r, fresh.sparse, prev.sparse,
+                                                      items[j].sparse)
+                                                 for j, r in enumerate(rows)])
+    if has_tokens:
+        late = LateIndex.build([pick(j, r, fresh.tokens, prev.late, items[j].tokens)
+                                for j, r in enumerate(rows)], embedder.dim)
+    _write_build(index_dir, expected, passages, rows, vectors, sparse, late, store)
+    return load_index(index_dir, store.uri), sum(it.dense for it in items)
 
 
 @dataclass
@@ -366,11 +408,12 @@ class Previous:
     late: dict[str, np.ndarray] = field(default_factory=dict)
 
 
-def _previous_vectors(index_dir: Path, expected: dict) -> Previous:
+def _previous_vectors(index_dir: Path, expected: dict, vector_uri: str | None = None
+                      ) -> Previous:
     """Vectors of the live build by row key; sparse and token vectors only when they were
     made by the same encoder as ``expected`` says."""
     try:
-        old = load_index(index_dir)
+        old = load_index(index_dir, vector_uri)
     except IndexError_:
         return Previous()
     vecs = old.vectors.vectors()
@@ -384,7 +427,9 @@ def _previous_vectors(index_dir: Path, expected: dict) -> Previous:
 
 def _write_build(index_dir: Path, manifest: dict, passages: list[Passage], rows: list[Row],
                  vectors: np.ndarray, sparse: SparseIndex | None = None,
-                 late: LateIndex | None = None) -> None:
+                 late: LateIndex | None = None, store: VectorStore | None = None) -> None:
+    store = store or FaissStore()
+    previous = current_path(index_dir)
     builds = index_dir / "builds"
     builds.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=builds))
@@ -396,7 +441,7 @@ def _write_build(index_dir: Path, manifest: dict, passages: list[Passage], rows:
                                                     else [])
                 f.write(json.dumps(rec, ensure_ascii=False) + "\n")
         (tmp / "rows.json").write_text(json.dumps([asdict(r) for r in rows]), encoding="utf-8")
-        VectorIndex.build(vectors).save(tmp / "dense.faiss")
+        store.write(tmp, manifest["id"], vectors)
         if sparse is not None:
             sparse.save(tmp / "sparse.npz")
         if late is not None:
@@ -412,6 +457,7 @@ def _write_build(index_dir: Path, manifest: dict, passages: list[Passage], rows:
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
+    store.after_swap(builds / manifest["id"], previous)
     for old in builds.iterdir():  # keep only the live build
         if old.name != manifest["id"] and not old.name.startswith(".tmp-"):
             shutil.rmtree(old, ignore_errors=True)

@@ -162,7 +162,10 @@ class Retriever:
     def dense_scores(self, query_vec: np.ndarray) -> np.ndarray:
         """Per-passage cosine: the best over the passage's views (source, translation)."""
         scores, rows = self.index.vectors.search(query_vec.reshape(1, -1), self.index.vectors.count)
-        out = np.full(len(self.index.passages), -1.0, np.float32)
+        # A store that caps top-k (Milvus: 16384 rows) returns only the best rows; the others
+        # score at most the last one returned, which stands in for them (docs/deploy.md).
+        capped = rows.shape[1] < self.index.vectors.count and rows.shape[1] > 0
+        out = np.full(len(self.index.passages), scores[0, -1] if capped else -1.0, np.float32)
         np.maximum.at(out, self._row_passage[rows[0]], scores[0])
         return out
 

@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from .corpus import Document, Passage
+from .errors import NotFound
 from .segment import Span
 
 Lang = Literal["ar", "en"]
@@ -78,6 +79,10 @@ class CitationOut(BaseModel):
     end: int
     score: float
     section: str | None
+    title: str | None = Field(None, description="The cited document's title.")
+    date: str | None = Field(None, description="The cited document's date, when known.")
+    url: str | None = Field(None, description="Link to the cited document, when known.")
+    language: Lang | None = Field(None, description="The cited document's language.")
 
 
 class ChatResponse(BaseModel):
@@ -122,6 +127,9 @@ class ChatCompletionRequest(BaseModel):
     stream: bool = False
     lang: Lang | None = None
     top_k: int | None = Field(None, ge=1, le=20)
+    sanad_sources: bool | None = Field(None, description="Append the cited sources to the "
+                                       "message text (default: SANAD_INLINE_SOURCES, on); "
+                                       "false for clients that read `citations`.")
 
 
 class AssistantMessage(BaseModel):
@@ -161,6 +169,22 @@ class ChatCompletion(BaseModel):
     resolved_query: str
 
 
+class ModelCard(BaseModel):
+    """One model in the OpenAI ``/v1/models`` shape."""
+
+    id: str
+    object: Literal["model"] = "model"
+    created: int
+    owned_by: str
+
+
+class ModelList(BaseModel):
+    """The models Sanad answers as (OpenAI ``/v1/models`` shape)."""
+
+    object: Literal["list"] = "list"
+    data: list[ModelCard]
+
+
 class Neighbour(BaseModel):
     """The sentence before or after a passage."""
 
@@ -193,6 +217,20 @@ class PassageOut(BaseModel):
     previous: Neighbour | None
     next: Neighbour | None
 
+    @classmethod
+    def find(cls, docs: dict[str, Document], passage_id: str) -> PassageOut:
+        """The passage ``passage_id`` of ``docs`` with its neighbours, or :class:`NotFound`."""
+        doc = docs.get(passage_id.rsplit(":", 1)[0])
+        p = next((p for p in doc.passages if p.id == passage_id), None) if doc else None
+        if p is None:
+            raise NotFound(f"no passage {passage_id!r}: ids look like '<doc-id>:<n>' "
+                           "(GET /v1/documents lists documents and their passages)")
+        near = {q.n: q for q in doc.passages}
+        return cls(id=p.id, doc_id=doc.id, doc_title=doc.title, doc_title_en=doc.title_en,
+                   n=p.n, start=p.start, end=p.end, text=p.text, section=p.section,
+                   translation=p.translation, previous=Neighbour.of(near.get(p.n - 1)),
+                   next=Neighbour.of(near.get(p.n + 1)))
+
 
 class DocumentSummary(BaseModel):
     """Metadata of one corpus document."""
@@ -205,13 +243,15 @@ class DocumentSummary(BaseModel):
     sha256: str
     characters: int
     passages: int
+    date: str | None = None
+    url: str | None = None
 
     @classmethod
     def of(cls, d: Document) -> DocumentSummary:
         """From a core document."""
         return cls(id=d.id, title=d.title, title_en=d.title_en, language=d.language,
                    source=d.meta.get("source"), sha256=d.sha256, characters=len(d.raw),
-                   passages=len(d.passages))
+                   passages=len(d.passages), date=d.date, url=d.url)
 
 
 class PassageSpan(BaseModel):

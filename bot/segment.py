@@ -27,7 +27,7 @@ _END = re.compile(r"[.!?؟…۔]+[\"'»”’)\]]*(?=\s|$)")
 _INITIALISM = re.compile(r"(?:^|[\s(])(?:[A-Za-z]\.)*[A-Za-z]$")
 _ABBREVIATIONS = frozenset(
     "mr mrs ms dr prof st jr sr gen col lt sgt capt gov sen rep vs etc no inc ltd co jan feb "
-    "mar apr jun jul aug sep sept oct nov dec".split()
+    "mar apr jun jul aug sep sept oct nov dec approx vol fig al".split()
 )
 _CLOSING = tuple(".!?؟…۔:؛،;,\"'»”’)]")
 _HEADING_MAX_WORDS = 12
@@ -96,6 +96,13 @@ def _is_abbreviation(raw: str, line_start: int, dot: int) -> bool:
     return bool(_INITIALISM.search(before)) or word.lower().rstrip(".") in _ABBREVIATIONS
 
 
+def _continues(text: str, end: int) -> bool:
+    """True when the next word starts in lower case: the sentence goes on (English
+    ``"...?" rather than``, an ellipsis mid-sentence). Arabic letters have no case."""
+    rest = text[end:].lstrip()
+    return bool(rest) and rest[0].islower()
+
+
 def split_line(raw: str, line: Span) -> list[Span]:
     """Split one line into sentence spans."""
     out = []
@@ -104,6 +111,8 @@ def split_line(raw: str, line: Span) -> list[Span]:
     for m in _END.finditer(text):
         end = line.start + m.end()
         if m.group() == "." and _is_abbreviation(raw, line.start, line.start + m.start()):
+            continue
+        if _continues(text, m.end()):
             continue
         s, e = _strip(raw, start, end)
         if s < e:

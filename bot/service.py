@@ -106,13 +106,18 @@ def check_options(lang: str | None, top_k: int | None) -> None:
 
 
 def open_index(settings: Settings, docs: list[Document], embedder: Embedder,
-               force: bool = False, progress=None) -> tuple[LoadedIndex, int]:
-    """Load the index, rebuilding it first (with a log line saying why) when it is stale."""
+               force: bool = False, progress=None, encode=None) -> tuple[LoadedIndex, int]:
+    """Load the index, rebuilding it first (with a log line saying why) when it is stale;
+    ``encode`` is the build's encoding step (default: this process; ray_build.py)."""
+    from .milvus_store import vector_store
+
+    store = vector_store(settings.vector_store, settings.milvus_uri)
     reason = "forced" if force else staleness(settings.index_dir,
-                                              expected_manifest(docs, embedder))
+                                              expected_manifest(docs, embedder, store.name))
     if reason:
         log.info("building the index in %s: %s", settings.index_dir, reason)
-    return build_index(settings.index_dir, docs, embedder, force=force, progress=progress)
+    return build_index(settings.index_dir, docs, embedder, force=force, progress=progress,
+                       encode=encode, store=store)
 
 
 class Sanad:
@@ -188,7 +193,7 @@ class Sanad:
             best = hits[0].passage
             ev = replace(ev, type_ok=offers_type(f"{best.text} {best.translation or ''}", kind))
         answerable = bool(hits) and self._rule.answerable(ev)
-        cites = citations(hits)
+        cites = citations(hits, self.docs)
         text = render(language, answerable, quoted(cites, -1.0) if answerable else [])
         return Answer(question, language, text, answerable, cites, self.embedder.model_id,
                       index.id, ev)

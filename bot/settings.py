@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -47,8 +47,22 @@ class Settings(BaseSettings):
     max_question_chars: int = Field(1000, ge=10)
     max_history_turns: int = Field(20, ge=0)
     max_body_bytes: int = Field(64 * 1024, ge=1024)
+    max_document_chars: int = Field(
+        1_000_000, ge=1000, description="Longest corpus document (characters) that is indexed.")
+    inline_sources: bool = Field(
+        True, description="/v1/chat/completions appends the cited sources to the message text "
+        "(for clients that ignore the `citations` field); a request's `sanad_sources` overrides."
+    )
     admin_token: str | None = Field(
         None, description="Bearer token for POST /v1/admin/reload; unset disables the endpoint."
+    )
+    vector_store: Literal["faiss", "milvus"] = Field(
+        "faiss", description="Where the dense vectors live: 'faiss' (in the index folder) or "
+        "'milvus' (SANAD_MILVUS_URI; docs/deploy.md)."
+    )
+    milvus_uri: str | None = Field(
+        None, validate_default=True, description="Milvus address: a path ending in .db (Milvus Lite, one process) or "
+        "http://host:19530 (a Milvus server or cluster)."
     )
 
     @field_validator("model")
@@ -58,6 +72,18 @@ class Settings(BaseSettings):
             raise ValueError("SANAD_MODEL is empty: give a sentence-transformers model name "
                              "or path")
         return v.strip()
+
+    @field_validator("milvus_uri")
+    @classmethod
+    def _milvus_uri(cls, uri: str | None, info: ValidationInfo) -> str | None:
+        if info.data.get("vector_store") == "milvus" and not uri:
+            raise ValueError("SANAD_VECTOR_STORE=milvus needs it: a path ending in .db (Milvus "
+                             "Lite) or http://host:19530 (a Milvus server)")
+        if uri and not (uri.endswith(".db") or uri.startswith(("http://", "https://",
+                                                                 "tcp://"))):
+            raise ValueError("give a Milvus Lite file (a path ending in .db) or a server "
+                             "address (http://host:19530)")
+        return uri
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -75,7 +75,8 @@ def live_server(tmp_path_factory):
     proc = subprocess.Popen([sys.executable, "-m", "bot", "serve", "--port", str(port)],
                             env=env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 180
+    # the first start builds the index; a loaded machine may need more (as in test_browser)
+    deadline = time.monotonic() + float(os.environ.get("SANAD_TEST_START_TIMEOUT", "180"))
     ready = False
     while time.monotonic() < deadline and proc.poll() is None:
         try:
