@@ -5,6 +5,7 @@ with an extra-openai-models.yaml, and the MCP SDK's client over HTTP (/mcp) and 
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 import json
 import os
 import subprocess
@@ -117,7 +118,9 @@ def mcp_session(target, *calls, mode="auto"):
         async with Client(target, read_timeout_seconds=300, mode=mode) as c:
             tools = sorted(t.name for t in (await c.list_tools()).tools)
             return tools, [await c.call_tool(name, args) for name, args in calls]
-    return asyncio.run(go())
+    # In a thread of its own: another test's client (Playwright) may own this thread's loop.
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, go()).result()
 
 
 CALLS = [("ask", {"question": QUESTION}),

@@ -127,8 +127,8 @@ def test_ray_build_of_the_seed_equals_the_local_build(ray_cluster, real_sanad, r
     assert same_index(real_sanad.index, built) <= 1e-4
     a, b = real_sanad._state[1], Retriever(built, real_embedder)
     for q in questions()[::8]:
-        vec, tok = a.encode(q)
-        ranked = [[h.passage.id for h in r.search(q, 5, vec, query_tokens=tok)] for r in (a, b)]
+        query = a.encode_query(q)
+        ranked = [[h.passage.id for h in r.rank(query, 5).hits] for r in (a, b)]
         assert ranked[0] == ranked[1], q
 
 

@@ -4,6 +4,7 @@ equal to the HTTP API's, errors in the API's shape. Over stdio and HTTP: tests/t
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from mcp import Client
@@ -23,7 +24,9 @@ def run(server, *calls):
         async with Client(server) as c:
             return [await c.call_tool(name, args) if name else await c.list_tools()
                     for name, args in calls]
-    return asyncio.run(go())
+    # In a thread of its own: another test's client (Playwright) may own this thread's loop.
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, go()).result()
 
 
 @pytest.fixture(scope="module")
