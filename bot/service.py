@@ -7,14 +7,15 @@ from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from .answer import Citation, citations, quoted, render
-from .answerability import Evidence, Rule, asked_type, evidence, load_rule, offers_type
+from .answerability import Evidence, Rule, evidence, load_rule, with_focus
 from .corpus import Document, load_corpus
 from .embed import Embedder, load_embedder
 from .errors import InputError
+from .followup import Quotable
 from .index import LoadedIndex, build_index, expected_manifest, staleness
 from .lexical import tokenize
 from .normalize import question_language
@@ -105,6 +106,11 @@ class Sanad:
         return self._state[0]
 
     @property
+    def quotables(self) -> list[Quotable]:
+        """The indexed passages as follow-up resolution reads them (to find quoted answers)."""
+        return [Quotable(p.id, p.text, p.translation) for p in self.index.passages]
+
+    @property
     def rule(self) -> Rule:
         """The abstention rule in use: calibrated for the model, threshold overridable."""
         rule = load_rule(self.embedder.model_id) or Rule(0.0, 0.0, UNCALIBRATED_THRESHOLD)
@@ -140,10 +146,9 @@ class Sanad:
         qvec, qtokens = retriever.encode(query)
         hits = retriever.search(query, k, query_vec=qvec, query_tokens=qtokens)
         ev = evidence(retriever.dense_scores(qvec), tokenize(query), retriever.bm25.idf)
-        kind = asked_type(query)
-        if kind and hits:
+        if hits:  # what the question asks for, against what the best passage offers
             best = hits[0].passage
-            ev = replace(ev, type_ok=offers_type(f"{best.text} {best.translation or ''}", kind))
+            ev = with_focus(ev, question, best.text, best.translation, retriever.bm25.idf)
         answerable = bool(hits) and self._rule.answerable(ev)
         cites = citations(hits)
         text = render(language, answerable, quoted(cites, -1.0) if answerable else [])
