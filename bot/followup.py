@@ -14,12 +14,15 @@ words of its own to retrieve with. The rule, with no language model:
   would drag retrieval back to the previous answer.
 
 * the previous **answer** counts too: Sanad's answers quote the cited sentence verbatim, so
-  the sentence is found again among the corpus passages (given by the caller). When the
-  follow-up is under-specified or refers back with a pronoun ("Where did he study?", "Which
-  command uses it?"), the names that sentence gives (capitalised spans of its aligned English
-  translation: "Sheikh Tamim bin Hamad Al Thani", "Al Udeid Air Base") are carried as well,
-  the people for "he/him/his", the rest for "it/its/there"; names found in most passages
-  ("Qatar", "United Kingdom") say nothing and are left out.
+  the sentence is found again among the corpus passages (given by the caller). A follow-up
+  that refers to a person with "he/him/his" ("Where did he study?"), or an Arabic follow-up
+  with an implied subject after a "who" question ("ومن أين تخرج؟"), is about the person that
+  sentence named in answer: its titled names (capitalised spans of the aligned English
+  translation with King, Sheikh, Secretary…) less the words the previous question used
+  ("British Defence Secretary John Healey" -> "John Healey"). The query becomes the question
+  and that name, without the previous topic words, which would pull retrieval back to the
+  previous answer. Carrying the names of things ("it" -> "Al Udeid Air Base") was tried and
+  lost more than it gained (docs/quality.md).
 
 Only the retrieval query changes; the question, and so the answer language, stay the user's.
 Figures: docs/quality.md.
@@ -153,6 +156,26 @@ def passage_names(p: Quotable, passages: Sequence[Quotable], person: bool | None
     return tuple(names)
 
 
+def referent(p: Quotable, asked: str, passages: Sequence[Quotable]) -> str | None:
+    """The person an earlier answer (quoting ``p``) gave for the question ``asked``.
+
+    Of the passage's titled names, the words the question already used are dropped ("Who is
+    the British defence secretary?" + "British Defence Secretary John Healey" -> "John
+    Healey"); a name in apposition to one the question used wins ("the Emir of Qatar,
+    Sheikh Tamim bin Hamad Al Thani"), else the first name the question did not use. An
+    Arabic question cannot be matched with the English names: the apposition wins then.
+    """
+    used = {normalize(w) for w in _WORD.findall(asked)}
+    names = passage_names(p, passages, person=True)
+    rests = [" ".join(w for w in n.split() if normalize(w) not in used) for n in names]
+    text = p.translation or ""
+    for prev, (name, rest) in zip(names, list(zip(names, rests))[1:], strict=False):
+        arabic = not re.search("[A-Za-z]", asked)
+        if (arabic or prev not in rests) and f"{prev}, {name}" in text and rest:
+            return rest  # apposition: the name the question asked about, then who it is
+    return next((r for r in rests if r), None)
+
+
 def resolve(question: str, history: Sequence[Turn] = (),
             passages: Sequence[Quotable] = ()) -> Resolution:
     """The retrieval query for ``question`` asked after ``history`` (oldest turn first).
@@ -162,24 +185,30 @@ def resolve(question: str, history: Sequence[Turn] = (),
     """
     topic: tuple[str, ...] = ()
     cited: Quotable | None = None
+    asked = ""
     for turn in history:  # replay the user turns so a chain of follow-ups keeps its topic
         if turn.role == "user" and turn.content.strip():
             topic = _step(turn.content, topic).context_words
-            cited = None
+            cited, asked = None, turn.content
         elif turn.role == "assistant" and passages:
             cited = cited_passage(turn.content, passages) or cited
     res = _step(question, topic).resolution
-    refers = bool(_PRONOUN.search(question) or _AR_PRONOUN.search(normalize(question)))
-    if cited is None or not (res.resolved or refers or len(res.own_words) <= MAX_OWN_WORDS):
+    if cited is None:
         return res
-    person = True if _PERSON_PRONOUN.search(question) else None
-    seen = {normalize(w) for w in _WORD.findall(res.query)}
-    names = tuple(n for n in passage_names(cited, passages, person)
-                  if not all(normalize(w) in seen for w in n.split()))
-    if not names:
+    # "he"/"him" (or an Arabic follow-up of one topic word after a "who" question, whose
+    # subject is implied: "ومن أين تخرج؟") stands for the person the previous answer named.
+    from .focus import question_focus
+
+    implied = res.resolved and question_focus(asked).kind == "person" and \
+        not _PRONOUN.search(question)
+    if not (_PERSON_PRONOUN.search(question) or implied):
         return replace(res, cited=cited.id)
-    return Resolution(f"{res.query} {' '.join(names)}", True, res.own_words, res.context,
-                      cited.id, names)
+    person = referent(cited, asked, passages)
+    if not person or all(normalize(w) in {normalize(x) for x in _WORD.findall(question)}
+                         for w in person.split()):
+        return replace(res, cited=cited.id)
+    return Resolution(f"{question.strip()} {person}", True, res.own_words, (), cited.id,
+                      (person,))
 
 
 @dataclass(frozen=True)
