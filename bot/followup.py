@@ -114,6 +114,7 @@ _NAME = re.compile(r"(?:No\. \d+ )?[A-Z][\w'-]*(?:(?: (?:bin|of|al|al-|the))* [A
                    r" (?:III|II|\d+))*")
 _TITLES = frozenset("king president sheikh emir secretary minister prince general "
                     "ambassador".split())
+_IDENTITY = re.compile(r"\s*(?:who is|who's|who was|(?:و)?(?:من|مين) (?:هو|هي|كان))(?!\w)")
 #: A name found in more than this share of the passages is everywhere, and says nothing.
 COMMON_NAME_SHARE = 0.25
 
@@ -161,17 +162,16 @@ def referent(p: Quotable, asked: str, passages: Sequence[Quotable]) -> str | Non
 
     Of the passage's titled names, the words the question already used are dropped ("Who is
     the British defence secretary?" + "British Defence Secretary John Healey" -> "John
-    Healey"); a name in apposition to one the question used wins ("the Emir of Qatar,
-    Sheikh Tamim bin Hamad Al Thani"), else the first name the question did not use. An
-    Arabic question cannot be matched with the English names: the apposition wins then.
+    Healey"); after "who is …?" a name in apposition wins ("Who is the Emir of Qatar?" ->
+    "the Emir of Qatar, Sheikh Tamim bin Hamad Al Thani"), else the first name the question
+    did not use ("Who invited the Emir?" -> "King Charles III").
     """
     used = {normalize(w) for w in _WORD.findall(asked)}
     names = passage_names(p, passages, person=True)
     rests = [" ".join(w for w in n.split() if normalize(w) not in used) for n in names]
     text = p.translation or ""
     for prev, (name, rest) in zip(names, list(zip(names, rests))[1:], strict=False):
-        arabic = not re.search("[A-Za-z]", asked)
-        if (arabic or prev not in rests) and f"{prev}, {name}" in text and rest:
+        if _IDENTITY.match(normalize(asked)) and f"{prev}, {name}" in text and rest:
             return rest  # apposition: the name the question asked about, then who it is
     return next((r for r in rests if r), None)
 
