@@ -77,12 +77,13 @@ def test_read_conversations_parses_the_dev_set_and_rejects_bad_lines(tmp_path):
         read_conversations(bad)
 
 
+EMIR_AR = "وقد تجلى ذلك عندما دعا الملك تشارلز الثالث أمير قطر الشيخ تميم بن حمد آل ثاني."
 # A miniature corpus: the resolver needs ids, texts and aligned translations only.
 CORPUS = [
     Quotable("d:5", "ويتمثل حجر الزاوية … في قاعدة العديد الجوية، وهي أكبر منشأة عسكرية أميركية.",
              "The cornerstone of the defence relationship between the United States and Qatar "
              "is Al Udeid Air Base, the largest US military facility in the Middle East."),
-    Quotable("d:12", "وقد تجلى ذلك عندما دعا الملك تشارلز الثالث أمير قطر الشيخ تميم بن حمد آل ثاني.",
+    Quotable("d:12", EMIR_AR,
              "This was evident when King Charles III invited the Emir of Qatar, Sheikh Tamim bin "
              "Hamad Al Thani, on a state visit to the United Kingdom."),
     Quotable("d:4", "وتعتبر قطر شريكا دفاعيا استراتيجيا مهما للولايات المتحدة.",
@@ -93,7 +94,7 @@ CORPUS = [
 BASE_ANSWER = ('The article says: "The cornerstone of the defence relationship between the '
                'United States and Qatar is Al Udeid Air Base, the largest US military facility '
                'in the Middle East." [1]')
-EMIR_ANSWER = "جاء في المقال: «وقد تجلى ذلك عندما دعا الملك تشارلز الثالث أمير قطر الشيخ تميم بن حمد آل ثاني.» [1]"
+EMIR_ANSWER = f"جاء في المقال: «{EMIR_AR}» [1]"
 
 
 @pytest.mark.parametrize("answer, cited", [
