@@ -170,9 +170,14 @@ def referent(p: Quotable, asked: str, passages: Sequence[Quotable]) -> str | Non
     names = passage_names(p, passages, person=True)
     rests = [" ".join(w for w in n.split() if normalize(w) not in used) for n in names]
     text = p.translation or ""
+    identity = bool(_IDENTITY.match(normalize(asked)))
     for prev, (name, rest) in zip(names, list(zip(names, rests))[1:], strict=False):
-        if _IDENTITY.match(normalize(asked)) and f"{prev}, {name}" in text and rest:
+        if identity and f"{prev}, {name}" in text and rest:
             return rest  # apposition: the name the question asked about, then who it is
+    if identity:  # "Who is Sheikh Tamim …?": "he" is the person the question named
+        named = [n for n, r in zip(names, rests, strict=True) if not r]
+        if named:
+            return named[-1]
     return next((r for r in rests if r), None)
 
 

@@ -128,6 +128,10 @@ def test_passage_names(pid, person, names):
     ([Turn("user", "Who invited the Emir of Qatar on a state visit?"),
       Turn("assistant", EMIR_ANSWER)], "When did he do that?", ["King Charles III"],
      ["Sheikh"]),
+    # "he" after "Who is <name>?" is that person, not another name of the answer
+    ([Turn("user", "Who is Sheikh Tamim bin Hamad Al Thani?"),
+      Turn("assistant", EMIR_ANSWER)], "Which academy is he a graduate of?",
+     ["Sheikh Tamim bin Hamad Al Thani"], ["King"]),
     # Arabic follow-up with an implied subject, after an English turn
     ([Turn("user", "Who is the Emir of Qatar?"), Turn("assistant", EMIR_ANSWER)],
      "ومن أين تخرج؟", ["Sheikh Tamim bin Hamad Al Thani"], []),
