@@ -1,5 +1,5 @@
 # Sanad: the two commands of the README, and a few helpers.
-.PHONY: run test setup setup-test ask index bench lint
+.PHONY: run test setup setup-test ask index bench lint screenshots
 
 run: setup            ## set up, then start the chatbot server on the default corpus
 	.venv/bin/bot serve
@@ -18,6 +18,9 @@ ask: setup            ## make ask Q="How many US troops are in Qatar?"
 
 index: setup
 	.venv/bin/bot index build
+
+screenshots: setup-test  ## regenerate docs/screenshots/ (the browser tests, saving their screenshots there)
+	SANAD_SCREENSHOTS=docs/screenshots .venv/bin/python -m pytest -q -m browser tests/test_browser.py
 
 bench: setup
 	.venv/bin/python scripts/bench.py

@@ -42,7 +42,6 @@ from .schemas import (
     ChatRequest,
     ChatResponse,
     Choice,
-    CitationCheck,
     DocumentOut,
     DocumentSummary,
     ErrorResponse,
@@ -51,9 +50,7 @@ from .schemas import (
     Neighbour,
     PassageOut,
     PassageSpan,
-    QuoteResult,
     Reloaded,
-    SupportOut,
     TextSpan,
     Usage,
     VerifyRequest,
@@ -61,7 +58,6 @@ from .schemas import (
 )
 from .service import Sanad
 from .settings import Settings, load_settings
-from .verify import PARTIAL_AT, SUPPORTED_AT, Verifier, check_quote, overlapping
 
 log = logging.getLogger("sanad")
 
@@ -94,16 +90,6 @@ def get_sanad(request: Request) -> Sanad:
 
 
 SanadDep = Annotated[Sanad, Depends(get_sanad)]
-
-
-def _verifier(sanad: Sanad) -> Verifier:
-    # One verifier per loaded index, rebuilt when a reload swaps the index in.
-    index = sanad.index
-    cached = getattr(sanad, "_api_verifier", None)
-    if cached is None or cached.index is not index:
-        cached = Verifier(index, sanad.embedder)
-        sanad._api_verifier = cached  # type: ignore[attr-defined]
-    return cached
 
 
 # ---------------------------------------------------------------- middleware
@@ -350,25 +336,11 @@ def get_document(doc_id: str, sanad: SanadDep) -> DocumentOut:
 
 
 def verify(body: VerifyRequest, sanad: SanadDep) -> VerifyResponse:
-    """Check each citation and quote offered for a claim; with none, propose the best."""
-    claim, verifier = sanad.check_question(body.claim), _verifier(sanad)
-    texts = {p.id: p.text for p in verifier.index.passages}
-    known = [c for c in body.citations if c in verifier.position]
-    support = dict(zip(known, verifier.support(claim, known), strict=True))
-    cites = [CitationCheck(id=c, exists=c in support, support=SupportOut.of(support[c], texts[c])
-                           if c in support else None,
-                           message="passage found" if c in support else f"no passage {c!r}")
-             for c in body.citations]
-    quotes = []
-    for q in body.quotes:
-        check = check_quote(sanad.docs.get(q.doc_id), q.doc_id, q.start, q.end, q.quote)
-        ids = overlapping(verifier.index.passages, q.doc_id, q.start, q.end) if check.exists else []
-        quotes.append(QuoteResult.of(check, [SupportOut.of(s, texts[s.passage_id])
-                                             for s in verifier.support(claim, ids)]))
-    best = [] if (body.citations or body.quotes) else [
-        SupportOut.of(s, texts[s.passage_id]) for s in verifier.best(claim, body.top_k)]
-    return VerifyResponse(claim=claim, citations=cites, quotes=quotes, best=best,
-                          thresholds={"supported": SUPPORTED_AT, "partial": PARTIAL_AT})
+    """The verdict on a claim (supported / contradicted / not_enough_info) with the passages
+    that decide it, and the checks of every passage id and quote offered for it."""
+    cite = list(dict.fromkeys(body.citations + body.cite))
+    report = sanad.verify(body.claim, cite, [q.model_dump() for q in body.quotes], body.top_k)
+    return VerifyResponse.model_validate(report.to_dict())
 
 
 def healthz() -> Health:

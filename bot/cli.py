@@ -183,32 +183,52 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    """Check how well the corpus (or the cited passages) supports a claim."""
-    from .verify import Verifier
+    """The verdict on a claim (supported / contradicted / not_enough_info) and its evidence.
 
+    Exit status: 0 supported, 3 contradicted, 4 not enough information, 1 an unknown
+    citation id (the verdict is still printed)."""
     sanad = _open(_settings())
-    claim = sanad.check_question(args.claim)
-    verifier = Verifier(sanad.index, sanad.embedder)
-    unknown = [c for c in args.cite if c not in verifier.position]
-    results = verifier.support(claim, [c for c in args.cite if c in verifier.position]) \
-        if args.cite else verifier.best(claim, args.top_k)
-    rows = [{"passage_id": s.passage_id, "verdict": s.verdict, "score": s.score,
-             "dense": s.dense, "coverage": s.coverage,
-             "unmatched_numbers": list(s.unmatched_numbers),
-             "text": verifier.index.passages[verifier.position[s.passage_id]].text}
-            for s in results]
+    report = sanad.verify(args.claim, args.cite, top_k=args.top_k)
     if args.json:
-        print(json.dumps({"claim": claim, "results": rows, "unknown": unknown},
-                         ensure_ascii=False, indent=1))
+        print(json.dumps(report.to_dict(), ensure_ascii=False, indent=1))
     else:
-        for r in rows:
-            extra = f", numbers not in the passage: {', '.join(r['unmatched_numbers'])}" \
-                if r["unmatched_numbers"] else ""
-            print(f"{r['verdict']:<12} {r['passage_id']}  score {r['score']:.3f}{extra}\n"
-                  f"    {r['text']}")
-        for c in unknown:
-            print(f"{'not found':<12} {c}  (no such passage)")
-    return 1 if unknown else 0
+        print(f"{report.verdict}: {report.explanation}")
+        for e in report.evidence:
+            print(f"  {e.stance:<11} {e.passage.id}  score {e.score:.3f}\n    {e.passage.text}")
+            for kind, spans in (("+", e.comparison.supports), ("-", e.comparison.contradicts)):
+                for m in spans:
+                    if m.kind != "term":
+                        print(f"    {kind} {m.kind}: {m.claim[2]!r} ~ {m.passage[2]!r} "
+                              f"({m.reason})")
+        for c in report.citations:
+            if not c.exists:
+                print(f"  not found   {c.id}  (no such passage)")
+    if any(not c.exists for c in report.citations):
+        return 1
+    return {"supported": 0, "contradicted": 3, "not_enough_info": 4}[report.verdict]
+
+
+def cmd_eval_claims(args: argparse.Namespace) -> int:
+    """Verdict accuracy of a claims set with the real model (confusion, languages, cross-fit)."""
+    from .claim_eval import evaluate, read_claims, render
+
+    rows = read_claims(Path(args.file), args.split)
+    if not rows:
+        print(f"bot: no claims in {args.file}" + (f" with split {args.split!r}" if args.split
+                                                   else ""), file=sys.stderr)
+        return 2
+    sanad = _open(_settings())
+    report = evaluate(rows, lambda claim: sanad.verifier.candidates(claim))
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False, indent=1))
+        return 0
+    if args.verbose_items:
+        for it in report["items"]:
+            mark = "ok " if it["gold"] == it["judged"] else "XX "
+            print(f"{mark}{it['split'] or '':<8}{it['gold']:<16}{it['judged']:<16}"
+                  f"{','.join(d.split(':')[-1] for d in it['deciding']):<8}{it['claim']}")
+    print(render(report))
+    return 0
 
 
 def cmd_eval_followups(args: argparse.Namespace) -> int:
@@ -285,13 +305,22 @@ def build_parser() -> argparse.ArgumentParser:
     srv.add_argument("--workers", type=int, default=None, help="default: SANAD_WORKERS or 1")
     srv.set_defaults(func=cmd_serve)
 
-    ver = sub.add_parser("verify", help="check whether passages support a claim")
+    ver = sub.add_parser("verify", help="judge a claim: supported, contradicted or "
+                         "not_enough_info, with the evidence")
     ver.add_argument("claim")
     ver.add_argument("--cite", action="append", default=[], metavar="ID",
-                     help="a cited passage id (repeatable); default: find the best passages")
-    ver.add_argument("--top-k", type=int, default=3, help="passages to propose without --cite")
+                     help="a cited passage id (repeatable); it is judged besides the closest ones")
+    ver.add_argument("--top-k", type=int, default=3, help="passages of evidence to show")
     ver.add_argument("--json", action="store_true")
     ver.set_defaults(func=cmd_verify)
+
+    ecl = sub.add_parser("eval-claims", help="claim verdict accuracy, confusion and cross-fit")
+    ecl.add_argument("file")
+    ecl.add_argument("--split", choices=["tune", "heldout"], help="only this split")
+    ecl.add_argument("--json", action="store_true")
+    ecl.add_argument("--items", dest="verbose_items", action="store_true",
+                     help="also print each claim with its gold and judged verdicts")
+    ecl.set_defaults(func=cmd_eval_claims)
 
     efu = sub.add_parser("eval-followups", help="follow-up R@1 with and without resolution")
     efu.add_argument("file")

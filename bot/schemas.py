@@ -12,7 +12,6 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from .corpus import Document, Passage
 from .segment import Span
-from .verify import QuoteCheck, Support
 
 Lang = Literal["ar", "en"]
 
@@ -259,73 +258,115 @@ class Quote(_Request):
 
 
 class VerifyRequest(_Request):
-    """A claim, and optionally the citations or quotes offered for it."""
+    """A claim, and optionally the passage ids or quotes offered for it."""
 
     claim: Text = Field(min_length=1, description="Non-blank; at most SANAD_MAX_QUESTION_CHARS "
                        "characters (default 1,000).")
     citations: list[Text] = Field(default_factory=list, max_length=20,
-                                  description="Passage ids.")
-    quotes: list[Quote] = Field(default_factory=list, max_length=20)
-    top_k: int = Field(3, ge=1, le=20, description="How many passages to propose when no "
-                       "citation or quote is given.")
+                                  description="Passage ids offered as evidence.")
+    cite: list[Text] = Field(default_factory=list, max_length=20,
+                             description="Same as citations (the CLI's name); the two are merged.")
+    quotes: list[Quote] = Field(default_factory=list, max_length=20,
+                                description="At most 20, each at most 1,000 characters.")
+    top_k: int = Field(3, ge=1, le=20, description="How many passages of evidence to show at "
+                       "least (the deciding ones are always shown).")
 
 
-class SupportOut(BaseModel):
-    """How strongly one passage supports the claim."""
+class ClaimSpan(BaseModel):
+    """A stretch of the claim."""
 
-    passage_id: str
-    verdict: Literal["supported", "partial", "unsupported"]
-    score: float
-    dense: float
-    coverage: float
-    unmatched_numbers: list[str]
+    start: int
+    end: int
     text: str
 
-    @classmethod
-    def of(cls, s: Support, text: str) -> SupportOut:
-        """From a core judgement."""
-        return cls(passage_id=s.passage_id, verdict=s.verdict, score=s.score, dense=s.dense,
-                   coverage=s.coverage, unmatched_numbers=list(s.unmatched_numbers), text=text)
+
+class PassageSpanOut(BaseModel):
+    """A stretch of the passage: document offsets when ``in`` is "source", offsets into the
+    passage's ``translation`` when ``in`` is "translation"."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    start: int
+    end: int
+    text: str
+    in_: Literal["source", "translation"] = Field(alias="in")
+
+
+class SpanOut(BaseModel):
+    """One part of the claim compared with the passage."""
+
+    kind: Literal["number", "date", "ordinal", "name", "negation", "term"]
+    claim: ClaimSpan
+    passage: PassageSpanOut
+    reason: str
+
+
+class MissingOut(BaseModel):
+    """A fact of the claim that the passage neither states nor contradicts."""
+
+    kind: Literal["number", "date", "ordinal", "name", "negation"]
+    claim: ClaimSpan
+
+
+class EvidenceOut(BaseModel):
+    """One passage and what it says about the claim."""
+
+    id: str
+    doc_id: str
+    text: str
+    translation: str | None
+    start: int
+    end: int
+    stance: Literal["supports", "contradicts", "neutral"]
+    supports: list[SpanOut]
+    contradicts: list[SpanOut]
+    missing: list[MissingOut]
+    score: float = Field(description="Relatedness: dense + 0.08 * coverage.")
+    dense: float
+    coverage: float
+    cited: bool = Field(description="The client cited or quoted this passage.")
 
 
 class CitationCheck(BaseModel):
-    """One cited passage id: does it exist, and does it support the claim."""
+    """One cited passage id: does it exist, and its stance on the claim."""
 
     id: str
     exists: bool
+    stance: Literal["supports", "contradicts", "neutral"] | None
     message: str
-    support: SupportOut | None
 
 
 class QuoteResult(BaseModel):
-    """One quote: does it match the source, and do the passages there support the claim."""
+    """One quote: is it at the offsets given, and if not, where it really is."""
 
     doc_id: str
     start: int
     end: int
     quote: str
-    exists: bool
+    exists: bool = Field(description="The document exists and the offsets lie inside it.")
     exact: bool
     normalized: bool
-    source_text: str | None
+    source_text: str | None = Field(description="What the document says at [start, end).")
     message: str
-    support: list[SupportOut]
-
-    @classmethod
-    def of(cls, q: QuoteCheck, support: list[SupportOut]) -> QuoteResult:
-        """From a core quote check."""
-        return cls(doc_id=q.doc_id, start=q.start, end=q.end, quote=q.quote, exists=q.exists,
-                   exact=q.exact, normalized=q.normalized, source_text=q.source_text,
-                   message=q.message, support=support)
+    found: Literal["at_offsets", "elsewhere", "elsewhere_normalized", "approximate",
+                   "not_found"]
+    found_start: int | None
+    found_end: int | None
+    found_text: str | None
+    differences: list[str] = Field(description="quote stretch -> document stretch, per "
+                                   "difference between the quote and the found text.")
+    passages: list[str] = Field(description="Ids of the passages at the found (or given) place.")
 
 
 class VerifyResponse(BaseModel):
-    """The checks of every citation and quote; or, with none given, the best passages."""
+    """The verdict on the claim, the deciding evidence, and the checks of cites and quotes."""
 
     claim: str
+    verdict: Literal["supported", "contradicted", "not_enough_info"]
+    explanation: str
+    evidence: list[EvidenceOut]
     citations: list[CitationCheck]
     quotes: list[QuoteResult]
-    best: list[SupportOut] = Field(description="Filled only when no citation or quote is given.")
     thresholds: dict[str, float]
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -21,6 +22,7 @@ from .lexical import tokenize
 from .normalize import question_language
 from .retrieve import Retriever
 from .settings import Settings
+from .verify import ClaimReport, QuoteRef, Verifier, as_quote
 
 log = logging.getLogger("sanad")
 
@@ -55,6 +57,38 @@ def check_question(question: str, limit: int) -> str:
     if len(question) > limit:
         raise InputError(f"the question has {len(question)} characters; the limit is {limit}")
     return question.strip()
+
+
+#: Limits of one verify request: each quote is located in its document (difflib over at most
+#: MAX_QUOTE_CHARS characters) and each cited or quoted passage is compared with the claim.
+MAX_CITES = 20
+MAX_QUOTES = 20
+
+
+def check_claim(claim: str, limit: int) -> str:
+    """The claim stripped, or :class:`InputError` saying what is wrong with it."""
+    if not isinstance(claim, str) or not claim.strip():
+        raise InputError("the claim is empty: state something about the article to check")
+    if len(claim) > limit:
+        raise InputError(f"the claim has {len(claim)} characters; the limit is {limit}")
+    return claim.strip()
+
+
+def check_verify_limits(claim: str, cite: Sequence[str], quotes: Sequence[Any],
+                        top_k: int) -> None:
+    """Raise :class:`InputError` when a verify request is beyond the documented bounds."""
+    from .quotes import MAX_QUOTE_CHARS
+
+    if len(cite) > MAX_CITES:
+        raise InputError(f"{len(cite)} citations; at most {MAX_CITES} per claim")
+    if len(quotes) > MAX_QUOTES:
+        raise InputError(f"{len(quotes)} quotes; at most {MAX_QUOTES} per claim")
+    for q in quotes:
+        text = q.quote if isinstance(q, QuoteRef) else q["quote"]
+        if len(text) > MAX_QUOTE_CHARS:
+            raise InputError(f"a quote has {len(text)} characters; at most {MAX_QUOTE_CHARS}")
+    if not 1 <= top_k <= 20:
+        raise InputError(f"top_k must be between 1 and 20, not {top_k}")
 
 
 def check_options(lang: str | None, top_k: int | None) -> None:
@@ -99,6 +133,8 @@ class Sanad:
         retriever = Retriever(index, self.embedder, self.settings.retriever)
         # One assignment swaps both, so a request sees either the old or the new pair.
         self._state = (index, retriever)
+        # The verifier holds its own index and documents: it is swapped whole as well.
+        self.verifier = Verifier(index, self.embedder, self.docs)
 
     @property
     def index(self) -> LoadedIndex:
@@ -154,3 +190,13 @@ class Sanad:
         text = render(language, answerable, quoted(cites, -1.0) if answerable else [])
         return Answer(question, language, text, answerable, cites, self.embedder.model_id,
                       index.id, ev)
+
+    def verify(self, claim: str, cite: Sequence[str] = (),
+               quotes: Sequence[QuoteRef | Mapping[str, Any]] = (), top_k: int = 3
+               ) -> ClaimReport:
+        """Judge ``claim`` against the corpus: ``supported``, ``contradicted`` or
+        ``not_enough_info``, with the deciding passages and the checks of the passage ids
+        (``cite``) and quotes the client offered. The claim is encoded once."""
+        claim = check_claim(claim, self.settings.max_question_chars)
+        check_verify_limits(claim, cite, quotes, top_k)
+        return self.verifier.verify(claim, cite, [as_quote(q) for q in quotes], top_k)

@@ -1,153 +1,274 @@
-"""Citation checking: does a cited passage exist, does a quote match it, does it support a claim?
+"""Claim verdicts: ``supported``, ``contradicted`` or ``not_enough_info``, with the evidence.
 
-Two separate questions are answered, and neither ever corrects the client's input:
+The claim is encoded once. Every passage gets a *relatedness* score,
+``score = dense + COVERAGE_WEIGHT * coverage`` (cosine of claim and passage, best of the
+passage's views, plus the share of the claim's content words in the passage). The closest
+passages, and any the client cited or quoted, are compared with the claim (compare.py):
+which of its numbers, dates, ranks, names and negations the passage states, contradicts,
+or does not mention. A passage's **stance**:
 
-* **Quote integrity** (:func:`check_quote`): the quoted text is compared with the document at
-  the given offsets, first exactly, then after Arabic normalisation (see normalize.py:
-  diacritics, tatweel, letter variants, digits). A mismatch is reported with the text that is
-  really there.
-* **Support** (:class:`Verifier`): how strongly a passage supports a claim, from two signals,
-  ``score = dense + COVERAGE_WEIGHT * coverage``:
+* ``contradicts`` — it contradicts some part of the claim and ``score >= RELATED_AT``;
+* ``supports`` — it contradicts nothing, states every fact of the claim, and
+  ``score >= SUPPORTED_AT``;
+* ``neutral`` otherwise.
 
-  - ``dense``: cosine similarity of the claim and the passage (best of its views: the Arabic
-    sentence or its aligned English translation), from the index's stored vectors;
-  - ``coverage``: the share of the claim's content words (stemmed, normalised; see
-    lexical.py) that occur in the passage or its translation.
-
-  ``supported`` when ``score >= SUPPORTED_AT`` and every number in the claim occurs in the
-  passage; ``partial`` when ``score >= PARTIAL_AT`` (a claim that adds a detail or changes a
-  number); ``unsupported`` otherwise. The weight and thresholds were fitted on
-  tests/data/claims.jsonl (40 claims with gold verdicts): see docs/api.md for accuracy.
+The **verdict**: ``contradicted`` when a passage contradicts the claim and no supporting
+passage is more related than it by more than ``MARGIN`` (a false claim judged supported is the
+costliest mistake, so a near tie goes to the contradiction); else ``supported`` when a
+passage supports it; else ``not_enough_info``. The constants were fitted on the "tune" split
+of tests/data/claims.jsonl (docs/quality.md, "Claim verdicts").
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
+from .compare import Comparison, Match, Text, View, compare
 from .corpus import Document, Passage
 from .embed import Embedder
 from .index import LoadedIndex
 from .lexical import tokenize
-from .normalize import normalize
+from .quotes import QuoteCheck, check_quote
 from .retrieve import dense_text
 
 COVERAGE_WEIGHT = 0.08
-SUPPORTED_AT = 0.924
-PARTIAL_AT = 0.90
-VERDICTS = ("supported", "partial", "unsupported")
-_NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
+RELATED_AT = 0.885
+SUPPORTED_AT = 0.88
+MARGIN = 0.0
+#: Earlier passages whose names a passage may refer back to ("the base", "its graduates").
+CONTEXT = 1
+#: Passages compared besides the cited and quoted ones.
+CANDIDATES = 5
+VERDICTS = ("supported", "contradicted", "not_enough_info")
+STANCES = ("supports", "contradicts", "neutral")
 
 
 @dataclass(frozen=True)
-class QuoteCheck:
-    """Whether a quote is really in the document at the offsets given."""
+class QuoteRef:
+    """A quotation a client says is at ``[start, end)`` of a document."""
 
     doc_id: str
     start: int
     end: int
     quote: str
-    exists: bool  # the document exists and the offsets lie inside it
-    exact: bool  # the document's text at [start, end) equals the quote
-    normalized: bool  # equal after Arabic normalisation
-    source_text: str | None  # what the document really says there
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One passage and what it says about the claim."""
+
+    passage: Passage
+    stance: str
+    score: float
+    dense: float
+    coverage: float
+    comparison: Comparison
+    cited: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        """The public evidence object."""
+        p, c = self.passage, self.comparison
+        return {"id": p.id, "doc_id": p.doc_id, "text": p.text, "translation": p.translation,
+                "start": p.start, "end": p.end, "stance": self.stance,
+                "supports": [m.to_dict() for m in c.supports],
+                "contradicts": [m.to_dict() for m in c.contradicts],
+                "missing": [{"kind": f.kind, "claim": {"start": f.start, "end": f.end,
+                                                       "text": f.text}} for f in c.missing],
+                "score": round(self.score, 4), "dense": round(self.dense, 4),
+                "coverage": round(self.coverage, 4), "cited": self.cited}
+
+
+@dataclass(frozen=True)
+class CitationResult:
+    """One cited passage id: does it exist, and its stance if it does."""
+
+    id: str
+    exists: bool
+    stance: str | None
     message: str
 
 
 @dataclass(frozen=True)
-class Support:
-    """How strongly one passage supports a claim."""
+class QuoteResult:
+    """One quote: the integrity check and the passages where the quote really is."""
 
-    passage_id: str
-    score: float
+    check: QuoteCheck
+    passages: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The public quote object."""
+        q = self.check
+        return {"doc_id": q.doc_id, "start": q.start, "end": q.end, "quote": q.quote,
+                "exists": q.exists, "exact": q.exact, "normalized": q.normalized,
+                "source_text": q.source_text, "message": q.message, "found": q.found,
+                "found_start": q.found_start, "found_end": q.found_end,
+                "found_text": q.found_text, "differences": list(q.differences),
+                "passages": list(self.passages)}
+
+
+@dataclass(frozen=True)
+class ClaimReport:
+    """What ``Sanad.verify`` returns; ``to_dict`` is the JSON of POST /v1/verify."""
+
+    claim: str
     verdict: str
-    dense: float
-    coverage: float
-    unmatched_numbers: tuple[str, ...]  # numbers of the claim the passage does not contain
+    explanation: str
+    evidence: tuple[Evidence, ...]
+    citations: tuple[CitationResult, ...] = ()
+    quotes: tuple[QuoteResult, ...] = ()
+    thresholds: Mapping[str, float] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The public JSON object."""
+        return {"claim": self.claim, "verdict": self.verdict, "explanation": self.explanation,
+                "evidence": [e.to_dict() for e in self.evidence],
+                "citations": [c.__dict__ for c in self.citations],
+                "quotes": [q.to_dict() for q in self.quotes],
+                "thresholds": dict(self.thresholds)}
 
 
-def check_quote(doc: Document | None, doc_id: str, start: int, end: int,
-                quote: str) -> QuoteCheck:
-    """Compare ``quote`` with ``doc.raw[start:end]``; report, never repair, a mismatch."""
-    if doc is None:
-        return QuoteCheck(doc_id, start, end, quote, False, False, False, None,
-                          f"no document {doc_id!r}: GET /v1/documents lists the ids")
-    if not 0 <= start < end <= len(doc.raw):
-        return QuoteCheck(doc_id, start, end, quote, False, False, False, None,
-                          f"offsets [{start}, {end}) are outside document {doc_id!r} "
-                          f"(0 to {len(doc.raw)}, start < end)")
-    source = doc.raw[start:end]
-    if source == quote:
-        return QuoteCheck(doc_id, start, end, quote, True, True, True, source,
-                          "the quote matches the source exactly")
-    if normalize(source) == normalize(quote):
-        return QuoteCheck(doc_id, start, end, quote, True, False, True, source,
-                          "the quote matches only after normalisation (diacritics, letter "
-                          "variants or digits differ); source_text is the exact text")
-    return QuoteCheck(doc_id, start, end, quote, True, False, False, source,
-                      "the quote does not match the source at these offsets; source_text is "
-                      "what the document says there")
+def stance(score: float, comparison: Comparison, related_at: float = RELATED_AT,
+           supported_at: float = SUPPORTED_AT) -> str:
+    """A passage's stance on the claim from its score and its comparison."""
+    if comparison.contradicts and score >= related_at:
+        return "contradicts"
+    if not comparison.contradicts and not comparison.missing and score >= supported_at:
+        return "supports"
+    return "neutral"
 
 
-def numbers(text: str) -> set[str]:
-    """The numbers written in ``text`` (Arabic-Indic digits folded, thousands commas dropped)."""
-    return {n.replace(",", "").rstrip(".") for n in _NUMBER.findall(normalize(text))}
+def verdict_of(evidence: Sequence[Evidence], margin: float = MARGIN) -> str:
+    """The claim's verdict from its judged passages (see the module docstring)."""
+    contra = [e.score for e in evidence if e.stance == "contradicts"]
+    support = [e.score for e in evidence if e.stance == "supports"]
+    if contra and (not support or max(contra) >= max(support) - margin):
+        return "contradicted"
+    return "supported" if support else "not_enough_info"
 
 
-def verdict_for(score: float, unmatched_numbers: tuple[str, ...] | set[str]) -> str:
-    """The verdict for a support score (a claim with a number the passage lacks is partial
-    at best)."""
-    if score >= SUPPORTED_AT and not unmatched_numbers:
-        return "supported"
-    return "partial" if score >= PARTIAL_AT else "unsupported"
-
-
-def judge(passage: Passage, passage_tokens: set[str], claim: str, dense: float) -> Support:
-    """Support of ``claim`` by ``passage``, given the claim-passage cosine ``dense``."""
-    claim_tokens = set(tokenize(claim))
-    coverage = len(claim_tokens & passage_tokens) / len(claim_tokens) if claim_tokens else 0.0
-    source = f"{passage.text} {passage.translation or ''}"
-    unmatched = tuple(sorted(numbers(claim) - numbers(source)))
-    score = dense + COVERAGE_WEIGHT * coverage
-    return Support(passage.id, round(score, 4), verdict_for(score, unmatched), round(dense, 4),
-                   round(coverage, 4), unmatched)
+def explain(verdict: str, evidence: Sequence[Evidence]) -> str:
+    """One sentence saying what decided the verdict."""
+    if verdict == "contradicted":
+        e = max((e for e in evidence if e.stance == "contradicts"), key=lambda e: e.score)
+        return f"{e.passage.id} contradicts the claim: {e.comparison.contradicts[0].reason}"
+    if verdict == "supported":
+        e = next(e for e in evidence if e.stance == "supports")
+        return f"{e.passage.id} states the claim"
+    if evidence and evidence[0].comparison.missing:
+        f = evidence[0].comparison.missing[0]
+        return (f"no passage states or contradicts the claim's {f.kind} {f.text!r}; the closest "
+                f"is {evidence[0].passage.id}")
+    return "no passage is close enough to the claim to support or contradict it"
 
 
 class Verifier:
-    """Scores claims against the passages of a loaded index."""
+    """Judges claims against the passages of a loaded index (built once per index)."""
 
-    def __init__(self, index: LoadedIndex, embedder: Embedder):
+    def __init__(self, index: LoadedIndex, embedder: Embedder,
+                 docs: Mapping[str, Document] | None = None):
         self.index = index
         self.embedder = embedder
+        self.docs = dict(docs or {})
         self.position = {p.id: i for i, p in enumerate(index.passages)}
         self._row_passage = np.array([r.passage for r in index.rows], np.int64)
         self._tokens = [set(t) for t in index.tokens]
+        self._views: dict[int, list[View]] = {}
+        self._context: dict[int, frozenset[str]] = {}
 
     def dense(self, claim: str) -> np.ndarray:
-        """Per-passage cosine of the claim: the best over each passage's views."""
+        """Per-passage cosine of the claim (one encoding): the best over each passage's views."""
         vec = self.embedder.encode_queries([dense_text(claim)])[0]
         scores, rows = self.index.vectors.search(vec.reshape(1, -1), self.index.vectors.count)
         out = np.full(len(self.index.passages), -1.0, np.float32)
         np.maximum.at(out, self._row_passage[rows[0]], scores[0])
         return out
 
-    def support(self, claim: str, passage_ids: list[str]) -> list[Support]:
-        """Support of the claim by each passage (ids must exist: see ``position``)."""
+    def views(self, i: int) -> list[View]:
+        """The analysed source sentence and translation of passage ``i`` (cached)."""
+        if i not in self._views:
+            p = self.index.passages[i]
+            doc = self.docs.get(p.doc_id)
+            lang = doc.language if doc is not None else None
+            out = [View("source", p.start, Text.of(p.text, lang))]
+            if p.translation:
+                out.append(View("translation", 0, Text.of(p.translation, "en")))
+            self._views[i] = out
+        return self._views[i]
+
+    def context(self, i: int) -> frozenset[str]:
+        """Entity ids named in the ``CONTEXT`` passages before passage ``i`` (same document
+        and section), which passage ``i`` may refer back to."""
+        if i not in self._context:
+            p, names = self.index.passages[i], set()
+            for j in range(max(0, i - CONTEXT), i):
+                q = self.index.passages[j]
+                if q.doc_id == p.doc_id and q.section == p.section:
+                    # People are left out: "he" may be anyone, a base or academy is not.
+                    names |= {f.value for v in self.views(j) for f in v.text.mentions
+                              if f.slot != "person"}
+            self._context[i] = frozenset(names)
+        return self._context[i]
+
+    def judge(self, claim: Text, claim_tokens: set[str], i: int, dense: float,
+              cited: bool = False) -> Evidence:
+        """Passage ``i``'s evidence on the claim."""
+        cov = len(claim_tokens & self._tokens[i]) / len(claim_tokens) if claim_tokens else 0.0
+        score = dense + COVERAGE_WEIGHT * cov
+        comparison = compare(claim, self.views(i), self.context(i))
+        return Evidence(self.index.passages[i], stance(score, comparison), score, dense, cov,
+                        comparison, cited)
+
+    def candidates(self, claim: str, cited: Sequence[int] = (), k: int = CANDIDATES
+                   ) -> list[Evidence]:
+        """The cited passages and the ``k`` closest ones, judged, most related first."""
         dense = self.dense(claim)
-        return [self._judge(claim, self.position[pid], dense) for pid in passage_ids]
+        text, tokens = Text.of(claim), set(tokenize(claim))
+        score = dense + COVERAGE_WEIGHT * np.array(
+            [len(tokens & t) / len(tokens) if tokens else 0.0 for t in self._tokens])
+        closest = [int(i) for i in np.argsort(-score, kind="stable")[:k]]
+        order = list(dict.fromkeys(list(cited) + closest))
+        judged = [self.judge(text, tokens, i, float(dense[i]), i in cited) for i in order]
+        return sorted(judged, key=lambda e: -e.score)
 
-    def best(self, claim: str, k: int = 3) -> list[Support]:
-        """The ``k`` passages that support the claim best, best first."""
-        dense = self.dense(claim)
-        judged = [self._judge(claim, i, dense) for i in range(len(self.index.passages))]
-        return sorted(judged, key=lambda s: -s.score)[:k]
+    def verify(self, claim: str, cite: Sequence[str] = (), quotes: Sequence[QuoteRef] = (),
+               top_k: int = 3) -> ClaimReport:
+        """The verdict on ``claim``, its evidence, and the checks of the cites and quotes."""
+        cited = [self.position[c] for c in cite if c in self.position]
+        qresults = []
+        for q in quotes:
+            check = check_quote(self.docs.get(q.doc_id), q.doc_id, q.start, q.end, q.quote)
+            s, e = (check.found_start, check.found_end) if check.found_start is not None else \
+                (q.start, q.end)
+            ids = tuple(p.id for p in self.index.passages
+                        if p.doc_id == q.doc_id and p.start < e and s < p.end)
+            qresults.append(QuoteResult(check, ids))
+            cited += [self.position[i] for i in ids]
+        judged = self.candidates(claim, cited, max(CANDIDATES, top_k))
+        verdict = verdict_of(judged)
+        deciding = {"contradicted": "contradicts", "supported": "supports"}.get(verdict)
+        shown = [e for e in judged if e.stance == deciding or e.cited]
+        shown += [e for e in judged if e not in shown][:max(0, top_k - len(shown))]
+        shown.sort(key=lambda e: (e.stance != deciding, -e.score))
+        by_id = {e.passage.id: e for e in judged}
+        cites = tuple(CitationResult(c, True, by_id[c].stance, "passage found")
+                      if c in by_id else
+                      CitationResult(c, False, None, f"no passage {c!r}: ids look like "
+                                     "<doc-id>:<n>, see GET /v1/documents/{doc_id}")
+                      for c in cite)
+        return ClaimReport(claim, verdict, explain(verdict, judged), tuple(shown), cites,
+                           tuple(qresults), {"related": RELATED_AT, "supported": SUPPORTED_AT,
+                                             "margin": MARGIN})
 
-    def _judge(self, claim: str, i: int, dense: np.ndarray) -> Support:
-        return judge(self.index.passages[i], self._tokens[i], claim, float(dense[i]))
+
+def as_quote(q: QuoteRef | Mapping[str, Any]) -> QuoteRef:
+    """A :class:`QuoteRef` from itself or a mapping with doc_id, start, end, quote."""
+    return q if isinstance(q, QuoteRef) else QuoteRef(q["doc_id"], int(q["start"]),
+                                                      int(q["end"]), q["quote"])
 
 
-def overlapping(passages: list[Passage], doc_id: str, start: int, end: int) -> list[str]:
-    """Ids of the passages of ``doc_id`` that overlap ``[start, end)``."""
-    return [p.id for p in passages if p.doc_id == doc_id and p.start < end and start < p.end]
+__all__ = ["ClaimReport", "Evidence", "Match", "QuoteRef", "Verifier", "as_quote",
+           "check_quote", "stance", "verdict_of"]

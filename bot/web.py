@@ -45,11 +45,18 @@ TRY_ASKING = (
     ("ar", "من يدير سرب تايفون المشترك؟"),
 )
 
+#: Sample claims for the "try checking" list: one fact of the article changed, and kept.
+TRY_CHECKING = (
+    ("en", "Qatar is the largest customer of US defence systems in the world."),
+    ("ar", "بدأت العلاقات الدبلوماسية بين الولايات المتحدة وقطر عام 1972"),
+)
+
 _PAGE_STRINGS = {
     "en": {
         "dir": "ltr", "title": "Sanad: answers with their sources",
         "tagline": "Ask about the article; every answer cites the exact sentence it comes from.",
         "article": "The article", "try": "Try asking", "chat_title": "Ask the article",
+        "try_check": "Try checking a claim",
         "comments": "Reader comments (not indexed, never cited)", "other": "العربية",
         "other_lang": "ar", "sentence": "sentence",
     },
@@ -57,6 +64,7 @@ _PAGE_STRINGS = {
         "dir": "rtl", "title": "سند: إجابات بمصادرها",
         "tagline": "اسأل عن المقال؛ كل إجابة تستشهد بالجملة التي جاءت منها بالضبط.",
         "article": "المقال", "try": "جرّب أن تسأل", "chat_title": "اسأل المقال",
+        "try_check": "جرّب التحقق من ادعاء",
         "comments": "تعليقات القراء (غير مفهرسة ولا يُستشهد بها)", "other": "English",
         "other_lang": "en", "sentence": "الجملة",
     },
@@ -138,7 +146,7 @@ _TEMPLATES = _templates()
 
 @router.get("/", response_class=HTMLResponse)
 def index_page(request: Request, lang: str = "ar", mode: str = "inline") -> HTMLResponse:
-    """The demo page: the article, sample questions and the chat widget (inline or launcher)."""
+    """The demo page: the article, sample questions and claims, and the widget."""
     lang = lang if lang in _PAGE_STRINGS else "ar"
     mode = mode if mode in ("inline", "launcher") else "inline"
     sanad = getattr(request.app.state, "sanad", None)
@@ -147,6 +155,7 @@ def index_page(request: Request, lang: str = "ar", mode: str = "inline") -> HTML
         "lang": lang, "mode": mode, "t": _PAGE_STRINGS[lang],
         "base": request.scope.get("root_path", ""),
         "docs": [(d, article_blocks(d)) for d in docs], "try_asking": TRY_ASKING,
+        "try_checking": TRY_CHECKING,
     }
     response = _TEMPLATES.TemplateResponse(request, "index.html", context)
     response.headers["Content-Security-Policy"] = CSP

@@ -204,56 +204,6 @@ def test_documents_list_and_detail(client):
     assert_error(client.get("/v1/documents/nope"), 404, "not_found", "nope", DOC_ID)
 
 
-# ------------------------------------------------------------------ verify
-
-def test_verify_reports_exact_normalised_and_wrong_quotes(client):
-    p = client.get(f"/v1/passages/{DOC_ID}:2").json()
-    with_diacritics = p["text"].replace("الدبلوماسية", "الدِّبلوماسية")
-    quotes = [
-        {"doc_id": DOC_ID, "start": p["start"], "end": p["end"], "quote": p["text"]},
-        {"doc_id": DOC_ID, "start": p["start"], "end": p["end"], "quote": with_diacritics},
-        {"doc_id": DOC_ID, "start": p["start"], "end": p["end"], "quote": p["text"][:-10]},
-        {"doc_id": DOC_ID, "start": 10**6, "end": 10**6 + 5, "quote": "x"},
-        {"doc_id": "nope", "start": 0, "end": 5, "quote": "x"},
-    ]
-    body = client.post("/v1/verify", json={"claim": "relations began in 1972",
-                                           "quotes": quotes}).json()
-    got = [(q["exists"], q["exact"], q["normalized"]) for q in body["quotes"]]
-    assert got == [(True, True, True), (True, False, True), (True, False, False),
-                   (False, False, False), (False, False, False)]
-    wrong = body["quotes"][2]
-    assert wrong["quote"] == p["text"][:-10] and wrong["source_text"] == p["text"]
-    assert "does not match" in wrong["message"]
-    assert body["quotes"][0]["support"][0]["passage_id"] == f"{DOC_ID}:2"
-    assert body["best"] == []
-
-
-def test_verify_citations_and_unknown_ids(client):
-    body = client.post("/v1/verify", json={"claim": "Al Udeid", "citations": [
-        f"{DOC_ID}:5", f"{DOC_ID}:99"]}).json()
-    first, missing = body["citations"]
-    assert first["exists"] and first["support"]["verdict"] in ("supported", "partial",
-                                                               "unsupported")
-    assert not missing["exists"] and missing["support"] is None and "99" in missing["message"]
-
-
-def test_verify_without_citations_proposes_passages(client):
-    body = client.post("/v1/verify", json={"claim": "Al Udeid Air Base", "top_k": 2}).json()
-    assert len(body["best"]) == 2 and body["best"][0]["score"] >= body["best"][1]["score"]
-    assert set(body["thresholds"]) == {"supported", "partial"}
-
-
-@pytest.mark.parametrize("payload, words", [
-    ({"claim": " "}, ["empty"]),
-    ({"claim": "x", "citations": "a:1"}, ["citations"]),
-    ({"claim": "x", "quotes": [{"doc_id": DOC_ID, "start": -1, "end": 3, "quote": "x"}]},
-     ["quotes.0.start"]),
-    ({"claim": "x", "top_k": 50}, ["top_k"]),
-])
-def test_verify_rejects_bad_input(client, payload, words):
-    assert_error(client.post("/v1/verify", json=payload), 422, "invalid_input", *words)
-
-
 # ------------------------------------------------------------------ health, info, docs, CORS
 
 def test_health_ready_and_info(client, hash_sanad):
@@ -383,15 +333,3 @@ def test_real_model_follow_up_retrieves_the_right_passage(real_client):
     body = real_client.post("/v1/chat", json={"question": "When was that?",
                                               "history": history}).json()
     assert body["citations"][0]["id"] == f"{DOC_ID}:9"
-
-
-@pytest.mark.model
-def test_real_model_verify_judges_supported_and_unsupported(real_client):
-    ok = real_client.post("/v1/verify", json={
-        "claim": "Qatar ranks third in the world as a customer of US defence systems.",
-        "citations": [f"{DOC_ID}:8"]}).json()["citations"][0]["support"]
-    assert ok["verdict"] == "supported"
-    bad = real_client.post("/v1/verify", json={
-        "claim": "اشترت قطر 36 طائرة رافال من فرنسا.", "citations": [f"{DOC_ID}:8"]}).json()
-    assert bad["citations"][0]["support"]["verdict"] == "unsupported"
-    assert bad["citations"][0]["support"]["unmatched_numbers"] == ["36"]

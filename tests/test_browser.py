@@ -1,7 +1,8 @@
 """The chat widget end to end: Debian's Chromium, driven by Playwright, against a live `bot serve`.
 
 Each server is a real subprocess (real model, real index built into a tmp SANAD_INDEX_DIR).
-Screenshots go to docs/screenshots/. Run with ``pytest -m browser`` (needs /usr/bin/chromium).
+Run with ``pytest -m browser`` (needs /usr/bin/chromium). Screenshots go to a tmp folder, or to
+$SANAD_SCREENSHOTS when set: ``make screenshots`` sets it to docs/screenshots to refresh those.
 """
 
 from __future__ import annotations
@@ -25,11 +26,11 @@ playwright_api = pytest.importorskip("playwright.sync_api")
 pytestmark = [pytest.mark.browser, pytest.mark.model, pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parent.parent
-SCREENSHOTS = ROOT / "docs" / "screenshots"
 CHROMIUM = os.environ.get("SANAD_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run"]
-START_TIMEOUT = 180  # the first start builds the index
+# The first start builds the index; a loaded machine may need more (SANAD_TEST_START_TIMEOUT).
+START_TIMEOUT = float(os.environ.get("SANAD_TEST_START_TIMEOUT", "180"))
 ANSWER_TIMEOUT = 30_000
 
 EN_QUESTION = "What is the largest US military facility in the Middle East?"
@@ -149,9 +150,12 @@ def browser():
 
 
 @pytest.fixture(scope="session")
-def screenshots() -> Path:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    return SCREENSHOTS
+def screenshots(tmp_path_factory) -> Path:
+    """Where the tests save screenshots: $SANAD_SCREENSHOTS, else a tmp folder (never the docs)."""
+    target = os.environ.get("SANAD_SCREENSHOTS")
+    path = ROOT / target if target else tmp_path_factory.mktemp("screenshots")
+    path.mkdir(parents=True, exist_ok=True)
+    return path
 
 
 class Watch:
@@ -161,6 +165,7 @@ class Watch:
         self.dialogs: list[str] = []
         self.problems: list[str] = []
         self.chat_requests: list[dict] = []
+        self.verify_requests: list[dict] = []
         page.on("dialog", self._dialog)
         page.on("pageerror", lambda e: self.problems.append(f"page error: {e}"))
         page.on("console", self._console)
@@ -179,6 +184,8 @@ class Watch:
     def _request(self, request) -> None:
         if request.url.endswith("/v1/chat") and request.method == "POST":
             self.chat_requests.append(json.loads(request.post_data or "null"))
+        if request.url.endswith("/v1/verify") and request.method == "POST":
+            self.verify_requests.append(json.loads(request.post_data or "null"))
 
 
 def open_page(browser, url: str, width: int = 1280, height: int = 900):
@@ -539,3 +546,262 @@ def test_embedded_on_another_site_with_one_script_tag(browser, server, host_site
     page.locator("sanad-chat .cite mark").wait_for()
     assert watch.problems == [] and watch.dialogs == []
     context.close()
+
+
+# ------------------------------------------------------------------------- claim mode
+# The "Check a claim" tab. The rendering tests serve a fixed /v1/verify answer (offsets taken
+# from the real document, an emoji in the claim to exercise code points past the BMP); the
+# page, the documents and everything else come from the real server.
+
+FALSE_CLAIM_EN = "🇶🇦 Qatar is the largest customer of US defence systems in the world."
+ORDINAL_PASSAGE = "qatar-defense-partnerships:8"
+NEUTRAL_PASSAGE = "qatar-defense-partnerships:5"
+
+
+def cp_span(text: str, part: str, within: int = 0) -> dict:
+    """{start, end, text} of ``part`` in ``text`` in code points, shifted by ``within``."""
+    start = text.index(part)
+    return {"start": within + start, "end": within + start + len(part), "text": part}
+
+
+def contradicted_answer(server) -> dict:
+    """A /v1/verify answer in the documented shape, built from the real document."""
+    raw = httpx.get(f"{server.url}/v1/documents/qatar-defense-partnerships").json()["raw"]
+    evidence = []
+    for pid, stance in ((ORDINAL_PASSAGE, "contradicts"), (NEUTRAL_PASSAGE, "neutral")):
+        p = httpx.get(f"{server.url}/v1/passages/{pid}").json()
+        assert raw[p["start"]:p["end"]] == p["text"]
+        evidence.append({"id": p["id"], "doc_id": p["doc_id"], "text": p["text"],
+                         "translation": p["translation"], "start": p["start"], "end": p["end"],
+                         "stance": stance, "supports": [], "contradicts": [], "score": 0.91})
+    ev = evidence[0]
+    ev["contradicts"] = [{
+        "kind": "ordinal", "claim": cp_span(FALSE_CLAIM_EN, "largest"),
+        "passage": {**cp_span(ev["text"], "ثالث أكبر", ev["start"]), "in": "source"},
+        "reason": "the article ranks Qatar third-largest, not largest"}]
+    ev["supports"] = [
+        {"kind": "name", "claim": cp_span(FALSE_CLAIM_EN, "Qatar"),
+         "passage": {**cp_span(ev["text"], "قطر", ev["start"]), "in": "source"},
+         "reason": "same country"},
+        {"kind": "name", "claim": cp_span(FALSE_CLAIM_EN, "US"),  # inside الأميركية
+         "passage": {**cp_span(ev["text"], "أميركية", ev["start"]), "in": "source"},
+         "reason": "same country"},
+        {"kind": "term", "claim": cp_span(FALSE_CLAIM_EN, "US defence systems"),
+         "passage": {**cp_span(ev["translation"], "US defence systems"), "in": "translation"},
+         "reason": "same words"}]
+    evidence[1]["missing"] = [{"kind": "ordinal", "claim": cp_span(FALSE_CLAIM_EN, "largest")}]
+    return {"claim": FALSE_CLAIM_EN, "verdict": "contradicted", "evidence": evidence,
+            "explanation": f"{ORDINAL_PASSAGE} contradicts the claim: rank differs"}
+
+
+def serve_verify(page, answer: dict) -> None:
+    page.route("**/v1/verify", lambda route: route.fulfill(
+        status=200, content_type="application/json", body=json.dumps(answer)))
+
+
+def check_claim(page, claim: str, tab_name: str = "Check a claim"):
+    """Open the claim tab, paste a claim, press Enter, return the result once it is shown."""
+    page.locator("sanad-chat [role=tab]").filter(has_text=tab_name).click()
+    box = page.locator("sanad-chat .claim-view textarea")
+    box.fill(claim)
+    box.press("Enter")
+    result = page.locator("sanad-chat .claim-result").filter(
+        has=page.locator(".claim-text", has_text=claim))
+    result.wait_for(timeout=ANSWER_TIMEOUT)
+    return result
+
+
+def marks(locator, stance: str) -> list[str]:
+    return locator.locator(f'mark.span[data-stance="{stance}"]').all_text_contents()
+
+
+def test_claim_mode_marks_the_contradicting_and_supporting_spans(en_page, server, screenshots):
+    page, watch = en_page
+    answer = contradicted_answer(server)
+    serve_verify(page, answer)
+    result = check_claim(page, FALSE_CLAIM_EN)
+    assert watch.verify_requests == [{"claim": FALSE_CLAIM_EN}]
+    assert result.get_attribute("data-verdict") == "contradicted"
+    assert result.locator(".verdict-text").text_content() == "Contradicted by the article"
+    # The claim: code-point offsets after a flag emoji (four UTF-16 units) still land on the words.
+    claim = result.locator(".claim-text")
+    assert claim.text_content() == FALSE_CLAIM_EN
+    assert marks(claim, "contradicts") == ["largest"]
+    assert marks(claim, "supports") == ["Qatar", "US"]  # the fact, over the shared words
+    # The evidence: Arabic source marked right to left, the translation span in the translation.
+    items = result.locator("li.ev")
+    assert [i.get_attribute("data-passage") for i in items.all()] == [ORDINAL_PASSAGE,
+                                                                      NEUTRAL_PASSAGE]
+    first = items.nth(0)
+    assert first.get_attribute("data-stance") == "contradicts"
+    assert first.locator(".stance").text_content().endswith("Contradicts the claim")
+    sentence = first.locator(".ev-text")
+    assert sentence.text_content() == answer["evidence"][0]["text"]
+    assert sentence.evaluate("el => getComputedStyle(el).direction") == "rtl"
+    assert marks(sentence, "contradicts") == ["ثالث أكبر"]
+    # A span inside an Arabic word is widened to the word, so its letters stay joined.
+    assert marks(sentence, "supports") == ["قطر", "الأميركية"]
+    assert marks(first.locator(".ev-translation"), "supports") == ["US defence systems"]
+    # Not by colour alone: different underline styles, a sign, and the span spelled out.
+    style = "el => [getComputedStyle(el).textDecorationStyle, getComputedStyle(el, '::after').content]"
+    con = sentence.locator('mark[data-stance="contradicts"]')
+    assert con.evaluate(style)[0] == "wavy" and "✗" in con.evaluate(style)[1]
+    assert sentence.locator('mark[data-stance="supports"]').first.evaluate(style)[0] == "solid"
+    why = first.locator(".why li").all_text_contents()
+    assert why[0].startswith("✗ contradicts (ordinal): “largest” vs “ثالث أكبر”")
+    assert "the article ranks Qatar third-largest" in why[0]
+    assert why[-1] == "✓ same words: “US defence systems”"  # shared words: one quieter line
+    assert result.locator(".explanation").text_content() == answer["explanation"]
+    described = con.get_attribute("aria-describedby")
+    assert page.locator(f"sanad-chat #{described}").text_content() == why[0]
+    # The citation, as in the chat: document, sentence id, offsets; the chip opens the source.
+    meta = first.locator(".ev-cite")
+    assert meta.locator(".pid").text_content() == ORDINAL_PASSAGE
+    assert meta.locator(".doc").text_content() == "qatar-defense-partnerships"
+    ev = answer["evidence"][0]
+    assert meta.locator(".offsets").text_content() == f"{ev['start']}–{ev['end']}"
+    assert items.nth(1).get_attribute("data-stance") == "neutral"
+    assert items.nth(1).locator("mark").count() == 0
+    assert items.nth(1).locator(".why li").all_text_contents() == [
+        "? not stated here (ordinal): “largest”"]
+    meta.locator("button[data-citation]").click()
+    cite = page.locator("sanad-chat .cite")
+    cite.locator("mark").wait_for()
+    assert cite.locator(".para mark").text_content() == ev["text"]
+    assert page.locator(".sentence.cited").get_attribute("data-passage") == ORDINAL_PASSAGE
+    page.keyboard.press("Escape")
+    assert cite.is_hidden()
+    assert deep_focus(page).startswith("button.chip")
+    # The chat is where it was, and gets its own citation view back.
+    page.locator("sanad-chat [role=tab]").filter(has_text="Chat").click()
+    assert page.locator("sanad-chat .claim-view").is_hidden()
+    assert page.locator("sanad-chat .chat-view .cite").count() == 1
+
+
+def test_claim_mode_in_arabic_with_the_keyboard(ar_page, server, screenshots):
+    page, watch = ar_page
+    answer = contradicted_answer(server)
+    serve_verify(page, answer)
+    for _ in range(10):
+        page.keyboard.press("Tab")
+        if deep_focus(page).startswith("button.tab"):
+            break
+    assert deep_focus(page).startswith("button.tab")
+    tabs = page.locator("sanad-chat [role=tab]")
+    assert tabs.all_text_contents() == ["المحادثة", "تحقّق من ادعاء"]
+    page.keyboard.press("ArrowLeft")  # right to left: the next tab is on the left
+    assert tabs.nth(1).get_attribute("aria-selected") == "true"
+    assert tabs.nth(1).get_attribute("tabindex") == "0"
+    assert page.locator("sanad-chat .chat-view").is_hidden()
+    view = page.locator("sanad-chat .claim-view")
+    assert view.get_attribute("aria-labelledby") == tabs.nth(1).get_attribute("id")
+    assert view.locator("label").text_content() == "الادعاء المراد التحقق منه"
+    page.keyboard.press("Tab")  # the results area
+    page.keyboard.press("Tab")
+    assert deep_focus(page).startswith("textarea")
+    page.keyboard.press("Enter")  # empty: says what to do, sends nothing
+    assert view.locator(".claim-status").text_content().startswith("الصق ادعاءً أولًا")
+    assert watch.verify_requests == []
+    page.keyboard.type(FALSE_CLAIM_EN)
+    page.keyboard.press("Enter")
+    result = view.locator(".claim-result")
+    result.wait_for(timeout=ANSWER_TIMEOUT)
+    assert watch.verify_requests == [{"claim": FALSE_CLAIM_EN}]
+    assert deep_focus(page).startswith("textarea")
+    assert result.locator(".verdict-text").text_content() == "يناقضه المقال"
+    assert result.evaluate("el => getComputedStyle(el).direction") == "rtl"
+    # The English claim stays left to right inside the Arabic interface.
+    assert result.locator(".claim-text").evaluate("el => getComputedStyle(el).direction") == "ltr"
+    why = result.locator("li.ev").first.locator(".why li").first.text_content()
+    assert why.startswith("✗ يناقض (ترتيب): «largest» مقابل «ثالث أكبر»")
+    # Shift+Tab back to the tabs, ArrowRight returns to the chat.
+    for _ in range(20):
+        page.keyboard.press("Shift+Tab")
+        if deep_focus(page).startswith("button.tab"):
+            break
+    page.keyboard.press("ArrowRight")
+    assert tabs.nth(0).get_attribute("aria-selected") == "true"
+    assert page.locator("sanad-chat .chat-view").is_visible() and view.is_hidden()
+    # Switching the interface language re-labels the kept result.
+    page.locator("sanad-chat button.lang-toggle").click()
+    tabs.nth(1).click()
+    assert result.locator(".verdict-text").text_content() == "Contradicted by the article"
+
+
+def test_claim_mode_shows_a_rejected_claim_and_bad_answers_as_errors(en_page, server):
+    page, _ = en_page
+    page.locator("sanad-chat").evaluate("el => el.setAttribute('view', 'claim')")
+    check = page.locator("sanad-chat [role=tab]").filter(has_text="Check a claim")
+    assert check.get_attribute("aria-selected") == "true"
+    box = page.locator("sanad-chat .claim-view textarea")
+    assert box.is_visible()
+    box.fill("Where is Al Udeid? " * 60)  # over the server's 1,000-character limit
+    box.press("Enter")
+    error = page.locator("sanad-chat .claim-view .msg.error")
+    error.wait_for(timeout=ANSWER_TIMEOUT)
+    assert "the limit is 1000" in error.text_content()
+    assert error.locator("button.retry").count() == 0
+    serve_verify(page, {"claim": "x", "verdict": "maybe", "evidence": []})
+    box.fill("Qatar hosts Al Udeid.")
+    box.press("Enter")
+    page.locator("sanad-chat .claim-view .msg.error").filter(
+        has_text="does not understand").wait_for()
+    assert page.locator("sanad-chat .claim-result").count() == 0
+
+
+# Claims against the real server and model: one fact of the article changed, and kept.
+# (claim, verdict, stance of the deciding span, its text in the claim, in the sentence, where)
+REAL_CLAIMS = [
+    ("Qatar is the largest customer of US defence systems in the world.", "contradicted",
+     "contradicts", "largest", "third-largest", "translation"),
+    ("Qatar is the third-largest customer of US defence systems in the world.", "supported",
+     "supports", "third-largest", "third-largest", "translation"),
+    ("بدأت العلاقات الدبلوماسية بين الولايات المتحدة وقطر عام 1975", "contradicted",
+     "contradicts", "1975", "1972", "source"),
+    ("بدأت العلاقات الدبلوماسية بين الولايات المتحدة وقطر عام 1972", "supported",
+     "supports", "1972", "1972", "source"),
+    ("تمثل قطر أكبر عميل للأنظمة الدفاعية الأميركية على مستوى العالم", "contradicted",
+     "contradicts", "أكبر", "ثالث أكبر", "source"),
+]
+
+
+def test_claims_checked_by_the_real_server(ar_page, server, screenshots):
+    page, watch = ar_page
+    page.locator("sanad-chat").evaluate(  # room for the result in the screenshot
+        "el => el.style.setProperty('--sanad-height', '1040px')")
+    page.set_viewport_size({"width": 1280, "height": 1100})
+    tab = "تحقّق من ادعاء"
+    for claim, verdict, stance, in_claim, in_sentence, where in REAL_CLAIMS:
+        expected = httpx.post(f"{server.url}/v1/verify", json={"claim": claim}, timeout=30).json()
+        assert expected["verdict"] == verdict, (claim, expected["explanation"])
+        deciding = next(e for e in expected["evidence"] if e[stance] and any(
+            s["claim"]["text"] == in_claim for s in e[stance]))
+        result = check_claim(page, claim, tab)
+        assert result.get_attribute("data-verdict") == verdict
+        assert result.locator(".claim-text").text_content() == expected["claim"]
+        assert in_claim in marks(result.locator(".claim-text"), stance)
+        ids = [i.get_attribute("data-passage") for i in result.locator("li.ev").all()]
+        assert ids == [e["id"] for e in expected["evidence"]]
+        item = result.locator(f'li.ev[data-passage="{deciding["id"]}"]')
+        assert item.get_attribute("data-stance") == deciding["stance"]
+        assert item.locator(".ev-text").text_content() == deciding["text"]
+        place = ".ev-text" if where == "source" else ".ev-translation"
+        assert in_sentence in marks(item.locator(place), stance)
+        sign = "✗" if stance == "contradicts" else "✓"
+        assert any(w.startswith(sign) and in_claim in w and in_sentence in w
+                   for w in item.locator(".why li").all_text_contents())
+        assert item.locator(".pid").text_content() == deciding["id"]
+        assert item.locator(".offsets").text_content() == f"{deciding['start']}–{deciding['end']}"
+    assert [r["claim"] for r in watch.verify_requests] == [c[0] for c in REAL_CLAIMS]
+    assert result.locator(".verdict-text").text_content() == "يناقضه المقال"
+    assert result.locator(".ev-text").first.evaluate(
+        "el => getComputedStyle(el).direction") == "rtl"
+    page.locator("sanad-chat").screenshot(path=str(screenshots / "claim-check.png"))
+    # The demo page's "try checking" buttons go through element.checkClaim, from the chat too.
+    page.locator("sanad-chat [role=tab]").first.click()
+    page.locator("button.try-c[lang=en]").click()
+    tried = page.locator("sanad-chat .claim-result").filter(
+        has=page.locator(".claim-text", has_text=REAL_CLAIMS[0][0]))
+    tried.wait_for(timeout=ANSWER_TIMEOUT)
+    assert tried.get_attribute("data-verdict") == "contradicted"
+    assert page.locator("sanad-chat .chat-view").is_hidden()

@@ -26,6 +26,7 @@ class Page(HTMLParser):
         self.attrs: list[tuple[str, dict]] = []
         self.sentences: dict[str, str] = {}
         self.try_questions: list[tuple[str, str]] = []
+        self.try_claims: list[tuple[str, str]] = []
         self._script: dict | None = None
         self._sentence: str | None = None
 
@@ -40,6 +41,8 @@ class Page(HTMLParser):
             self.sentences[self._sentence] = ""
         if tag == "button" and "data-question" in a:
             self.try_questions.append((a["lang"], a["data-question"]))
+        if tag == "button" and "data-claim" in a:
+            self.try_claims.append((a["lang"], a["data-claim"]))
 
     def handle_endtag(self, tag):
         if tag == "script":
@@ -119,6 +122,8 @@ def test_page_embeds_the_widget_and_both_languages_of_try_asking(client):
     assert widget == [{"server": "", "lang": "ar", "mode": "inline", "title": "اسأل المقال"}]
     assert {lang for lang, _ in page.try_questions} == {"ar", "en"}
     assert page.try_questions == list(web.TRY_ASKING)
+    assert page.try_claims == list(web.TRY_CHECKING)
+    assert {lang for lang, _ in page.try_claims} == {"ar", "en"}
 
 
 @pytest.mark.parametrize(("query", "lang", "direction", "mode"), [

@@ -1,5 +1,5 @@
-/* The demo page's only script (the page's CSP forbids inline script): "try asking" buttons
- * put their question into the widget, and a citation opened in the widget is also
+/* The demo page's only script (the page's CSP forbids inline script): "try asking" and "try
+ * checking" buttons put their question or claim into the widget, and a citation opened in the widget is also
  * highlighted in the article shown on the page. */
 (() => {
   'use strict';
@@ -8,6 +8,12 @@
     button.addEventListener('click', () => {
       const widget = chat();
       if (widget && typeof widget.ask === 'function') widget.ask(button.dataset.question);
+    });
+  }
+  for (const button of document.querySelectorAll('button.try-c')) {
+    button.addEventListener('click', () => {
+      const widget = chat();
+      if (widget && typeof widget.checkClaim === 'function') widget.checkClaim(button.dataset.claim);
     });
   }
   document.addEventListener('sanad-citation', (event) => {

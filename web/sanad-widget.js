@@ -5,10 +5,13 @@
  *   <sanad-chat server="https://sanad.example" lang="ar" mode="launcher" title="اسأل المقال"></sanad-chat>
  *
  * Attributes: server (base URL; default: where this script came from), lang (ar|en interface;
- * default: the page's lang), mode (inline|launcher), title.
+ * default: the page's lang), mode (inline|launcher), title, view (chat|claim: the tab shown first).
  * Hooks: each citation chip is a <button data-citation="<passage id>">; the cited sentence is a
  * <mark>; the input is a labelled <textarea>. Event "sanad-citation" (bubbles, composed) fires
  * when a citation opens, detail {id, doc_id, start, end}.
+ * Claim mode (the "Check a claim" tab, attribute view="claim" to open on it, method checkClaim(text)):
+ * POST /v1/verify with the claim; the verdict is [data-verdict], each evidence sentence a
+ * li.ev[data-passage][data-stance], each marked span a mark.span[data-stance][data-kind].
  *
  * Safety: every piece of server or user text goes in through textContent / createTextNode
  * and is never parsed as HTML. Styles are a constructed stylesheet, so a strict CSP (no inline style)
@@ -172,7 +175,7 @@ textarea:disabled { background: #f3f4f6; color: #4b5563; }
   function styles(root) {
     // A constructed stylesheet is not inline style, so a page CSP without 'unsafe-inline' allows it.
     if ('adoptedStyleSheets' in Document.prototype && 'replaceSync' in CSSStyleSheet.prototype) {
-      if (!sheet) { sheet = new CSSStyleSheet(); sheet.replaceSync(CSS); }
+      if (!sheet) { sheet = new CSSStyleSheet(); sheet.replaceSync(CSS + CLAIM_CSS); }
       root.adoptedStyleSheets = [sheet];
     } else if (SCRIPT_SRC) {
       const link = document.createElement('link');
@@ -234,7 +237,7 @@ textarea:disabled { background: #f3f4f6; color: #4b5563; }
   }
 
   class SanadChat extends HTMLElement {
-    static get observedAttributes() { return ['lang', 'title', 'mode', 'server']; }
+    static get observedAttributes() { return ['lang', 'title', 'mode', 'server', 'view']; }
 
     constructor() {
       super();
@@ -275,6 +278,7 @@ textarea:disabled { background: #f3f4f6; color: #4b5563; }
     /** Ask a question as if the user had typed it and pressed Enter. */
     ask(question) {
       if (this._sending) return;
+      this._showView('chat', false);
       this._input.value = question;
       this.open();
       this._submit();
@@ -286,7 +290,7 @@ textarea:disabled { background: #f3f4f6; color: #4b5563; }
         this._panel.hidden = false;
         this._launcher.setAttribute('aria-expanded', 'true');
       }
-      this._input.focus();
+      (this._claimView.hidden ? this._input : this._claimInput).focus();
     }
 
     /** Hide the panel (launcher mode) and return focus to the launcher button. */
@@ -335,9 +339,12 @@ textarea:disabled { background: #f3f4f6; color: #4b5563; }
         if (this._input.value.trim()) { this._input.removeAttribute('aria-invalid'); this._status.textContent = ''; }
       });
 
+      this._chatBody = el('div', { class: 'body' }, this._log, this._cite);
+      this._chatView = el('div', { class: 'view chat-view' }, this._chatBody, this._status, this._form);
+      this._claimBuild(uid); // the "check a claim" tab: this._tabs, this._claimView
       this._panel = el('section', { class: 'panel', id: `sanad-panel-${uid}`, 'aria-labelledby': `sanad-title-${uid}` },
         el('div', { class: 'head' }, this._titleEl, this._langBtn, this._closeBtn),
-        el('div', { class: 'body' }, this._log, this._cite), this._status, this._form);
+        this._tabs, this._chatView, this._claimView);
       this._panel.addEventListener('keydown', (e) => {
         if (e.key !== 'Escape') return;
         if (!this._cite.hidden) { e.preventDefault(); this._closeCitation(); } else if (this._isLauncher) { e.preventDefault(); this.close(); }
@@ -371,6 +378,7 @@ textarea:disabled { background: #f3f4f6; color: #4b5563; }
       this._input.setAttribute('dir', 'auto');
       this._send.textContent = t.send;
       setText(this._hint, t.hint);
+      this._claimApplyStrings();
       if (this._citeData) this._renderCitation(...this._citeData);
     }
 
@@ -645,6 +653,497 @@ textarea:disabled { background: #f3f4f6; color: #4b5563; }
       this._lastCopied = ok ? text : null;
     }
   }
+
+  // ------------------------------------------------------------------------------ claim mode
+  // The "Check a claim" tab: POST /v1/verify {claim}, then the verdict, the claim and each
+  // evidence sentence with its citation. Spans that support or contradict the claim are <mark>s
+  // that differ by underline style and a ✓/✗ sign, not by colour alone, and every span is also
+  // spelled out in words ("contradicts (ordinal): “largest” vs “third-largest”").
+
+  const VERDICTS = ['supported', 'contradicted', 'not_enough_info'];
+  const STANCES = ['supports', 'contradicts', 'neutral'];
+  const WORD_CHAR = /[\p{L}\p{M}]/u;
+  const SIGN = { supported: '✓', contradicted: '✗', supports: '✓', contradicts: '✗', neutral: '–' };
+
+  const CLAIM_STRINGS = {
+    en: {
+      tabs: 'Mode', tabChat: 'Chat', tabClaim: 'Check a claim', unknown: '?',
+      label: 'Claim to check', placeholder: 'Paste a claim in Arabic or English…', check: 'Check',
+      checking: 'Checking the claim against the article…',
+      hint: 'Enter checks, Shift+Enter adds a line.',
+      intro: 'Paste a claim in Arabic or English: Sanad finds the sentences of the article that support or contradict it and marks the words that decide.',
+      empty: 'Please paste a claim first — for example: “Qatar is the largest customer of US defence systems.”',
+      verdicts: { supported: 'Supported by the article', contradicted: 'Contradicted by the article',
+        not_enough_info: 'Not enough information in the article' },
+      claim: 'The claim', evidence: 'Evidence from the article',
+      noEvidence: 'No sentence of the article is close enough to this claim.',
+      stances: { supports: 'Supports the claim', contradicts: 'Contradicts the claim',
+        neutral: 'Related, but neither supports nor contradicts it' },
+      span: { supports: 'supports', contradicts: 'contradicts', missing: 'not stated here' },
+      sameWords: 'same words', comma: ', ',
+      kinds: { number: 'number', date: 'date', ordinal: 'ordinal', name: 'name', negation: 'negation', term: 'term' },
+      vs: 'vs', same: 'matches', inTranslation: 'in the translation', q: ['“', '”'],
+      document: 'Document', passage: 'sentence', offsets: 'characters', score: 'score',
+      translation: 'English translation', open: 'Show in its paragraph',
+      badResponse: 'The server sent an answer this widget does not understand',
+    },
+    ar: {
+      tabs: 'الوضع', tabChat: 'المحادثة', tabClaim: 'تحقّق من ادعاء', unknown: '؟',
+      label: 'الادعاء المراد التحقق منه', placeholder: 'الصق ادعاءً بالعربية أو الإنجليزية…', check: 'تحقّق',
+      checking: 'جارٍ التحقق من الادعاء في المقال…',
+      hint: 'زر Enter يتحقق، وShift+Enter يضيف سطرًا.',
+      intro: 'الصق ادعاءً بالعربية أو الإنجليزية، فيجد سند جمل المقال التي تؤيّده أو تناقضه ويميّز الكلمات الحاسمة.',
+      empty: 'الصق ادعاءً أولًا — مثلًا: «قطر أكبر عميل للأنظمة الدفاعية الأميركية».',
+      verdicts: { supported: 'يؤيّده المقال', contradicted: 'يناقضه المقال',
+        not_enough_info: 'لا تكفي معلومات المقال للحكم' },
+      claim: 'الادعاء', evidence: 'الأدلة من المقال',
+      noEvidence: 'لا توجد في المقال جملة قريبة بما يكفي من هذا الادعاء.',
+      stances: { supports: 'تؤيّد الادعاء', contradicts: 'تناقض الادعاء',
+        neutral: 'ذات صلة، لكنها لا تؤيّده ولا تناقضه' },
+      span: { supports: 'يؤيّد', contradicts: 'يناقض', missing: 'غير مذكور هنا' },
+      sameWords: 'كلمات مشتركة', comma: '، ',
+      kinds: { number: 'عدد', date: 'تاريخ', ordinal: 'ترتيب', name: 'اسم', negation: 'نفي', term: 'مصطلح' },
+      vs: 'مقابل', same: 'يطابق', inTranslation: 'في الترجمة', q: ['«', '»'],
+      document: 'المستند', passage: 'الجملة', offsets: 'المحارف', score: 'الدرجة',
+      translation: 'الترجمة الإنجليزية', open: 'اعرضها في فقرتها',
+      badResponse: 'أرسل الخادم ردًّا لا تفهمه هذه الأداة',
+    },
+  };
+
+  const CLAIM_CSS = `
+.view { display: flex; flex-direction: column; flex: 1 1 0; min-height: 0; }
+.tabs { display: flex; gap: 4px; padding: 6px 10px 0; background: #eef2f7; border-bottom: 1px solid var(--sanad-line); }
+.tab { border: 1px solid transparent; border-bottom: 0; background: transparent; color: var(--sanad-muted);
+  border-radius: 8px 8px 0 0; padding: 5px 14px; font-size: .92rem; font-weight: 600; margin-bottom: -1px; }
+.tab:hover { color: var(--sanad-accent-ink); background: #f8fafc; }
+/* The selected tab: a top bar, a border joined to the panel and bold text, not colour alone. */
+.tab[aria-selected="true"] { background: var(--sanad-bg); color: var(--sanad-accent-ink); font-weight: 800;
+  border-color: var(--sanad-line); box-shadow: inset 0 3px 0 var(--sanad-accent); }
+.claim-log { flex: 1 1 auto; overflow-y: auto; padding: 12px; display: flex; flex-direction: column; gap: 10px; }
+.claim-status { min-height: 0; padding: 0 14px; color: #7c2d12; font-size: .92rem; }
+.claim-status:not(:empty) { padding: 6px 14px; background: #fff7ed; }
+.check { background: var(--sanad-accent); color: #ffffff; border: 0; border-radius: 8px; padding: 9px 18px;
+  font-weight: 700; }
+.check:disabled { background: #6b7280; cursor: progress; }
+.claim-result { display: flex; flex-direction: column; gap: 6px; }
+.claim-result .label { display: block; margin: 6px 0 0; color: var(--sanad-muted); font-size: .85rem; font-weight: 700; }
+.sign { font-weight: 800; unicode-bidi: isolate; }
+.verdict { display: flex; align-items: center; gap: 8px; margin: 0; padding: 6px 12px; border-radius: 10px;
+  font-size: 1.05rem; font-weight: 700; border: 2px solid; }
+.verdict .sign { font-size: 1.2rem; }
+.verdict.v-supported { background: #f0fdf4; border-color: #166534; border-style: solid; color: #14532d; }
+.verdict.v-contradicted { background: #fef2f2; border-color: #b91c1c; border-style: double; border-width: 4px; color: #7f1d1d; }
+.verdict.v-not_enough_info { background: #fffbeb; border-color: #92400e; border-style: dashed; color: #5c3300; }
+.claim-text, .ev-text { margin: 0; padding: 6px 12px; background: #ffffff; border-inline-start: 4px solid var(--sanad-line);
+  white-space: pre-wrap; overflow-wrap: anywhere; }
+.claim-text { background: #f8fafc; }
+.evidence { margin: 0; padding: 0; list-style: none; display: flex; flex-direction: column; gap: 10px; }
+.ev { border: 1px solid var(--sanad-line); border-radius: 10px; padding: 8px 10px; background: #fbfcfe; }
+.ev[data-stance="supports"] .ev-text { border-inline-start-color: #166534; }
+.ev[data-stance="contradicts"] .ev-text { border-inline-start-color: #b91c1c; border-inline-start-style: double; border-inline-start-width: 6px; }
+.stance { margin: 0 0 4px; font-size: .88rem; font-weight: 700; }
+.stance.s-supports { color: #14532d; }
+.stance.s-contradicts { color: #7f1d1d; }
+.stance.s-neutral { color: var(--sanad-muted); }
+.ev-translation { margin: 0; color: #1f2937; font-size: .94rem; }
+/* Marked spans: supports = solid underline and ✓, contradicts = wavy underline and ✗. */
+mark.span { color: #000000; padding: 0 2px; border-radius: 3px; text-decoration-line: underline;
+  text-decoration-thickness: 2px; text-underline-offset: 4px; text-decoration-skip-ink: none; }
+mark.span[data-stance="supports"] { background: #d1fae5; text-decoration-style: solid; text-decoration-color: #166534; }
+mark.span[data-stance="contradicts"] { background: #fde2e2; text-decoration-style: wavy; text-decoration-color: #b91c1c; }
+mark.span::after { font-size: .75em; font-weight: 800; vertical-align: super; line-height: 1; margin-inline-start: 1px; }
+mark.span[data-stance="missing"] { background: #fef3c7; text-decoration-style: dotted; text-decoration-color: #92400e; }
+mark.span[data-kind="term"] { background: transparent; text-decoration-thickness: 1px; padding: 0; }
+mark.span[data-stance="supports"]:not([data-kind="term"])::after { content: "✓" / ""; color: #166534; }
+mark.span[data-stance="missing"]::after { content: "?" / ""; color: #92400e; }
+mark.span[data-stance="contradicts"]::after { content: "✗" / ""; color: #b91c1c; }
+.why { margin: 6px 0 0; padding-inline-start: 0; list-style: none; font-size: .88rem; }
+.why li { margin: 2px 0; }
+.why li[data-stance="supports"] .sign { color: #166534; }
+.why li[data-stance="contradicts"] .sign { color: #b91c1c; }
+/* Server reasons may be in the other script: their own direction, aligned with the interface. */
+.why .reason { display: block; color: var(--sanad-muted); text-align: match-parent; }
+.why li[data-stance="missing"] .sign { color: #92400e; }
+.explanation { margin: 0; color: var(--sanad-muted); font-size: .88rem; text-align: match-parent; }
+.ev-cite { display: flex; flex-wrap: wrap; align-items: baseline; gap: 4px 6px; margin: 6px 0 0; }
+.ev-cite .chip { font-size: .82rem; }
+`;
+
+  /** Append text; numbers and Latin runs are isolated when the surrounding text is Arabic. */
+  function appendIsolated(parent, text, arabic) {
+    if (!arabic || isArabic(text)) { appendText(parent, text); return; }
+    let last = 0;
+    for (const m of text.matchAll(LATIN_OR_NUMBER)) {
+      if (m.index > last) parent.append(document.createTextNode(text.slice(last, m.index)));
+      parent.append(el('bdi', {}, m[0]));
+      last = m.index + m[0].length;
+    }
+    if (last < text.length) parent.append(document.createTextNode(text.slice(last)));
+  }
+
+  /**
+   * Append text with spans marked. Spans are {start, end, text, stance, kind, title, whyId} in
+   * code points of `text` (the server's offsets), so they hold past the BMP (emoji) too; a span
+   * whose text does not match (the offsets are stale) or that overlaps an earlier one is left
+   * unmarked: its explanation is still listed in words. A span that starts or ends inside a word
+   * is widened to the whole word: a mark's edge inside an Arabic word would break the joining of
+   * its letters (الأميركية drawn as ال أميركية).
+   */
+  function appendMarked(parent, text, spans) {
+    const cps = codePoints(text);
+    const arabic = isArabic(text);
+    const fits = spans.filter((s) => Number.isInteger(s.start) && Number.isInteger(s.end)
+      && s.start >= 0 && s.start < s.end && s.end <= cps.length
+      && (typeof s.text !== 'string' || cps.slice(s.start, s.end).join('') === s.text))
+      .map((s) => {
+        let { start, end } = s;
+        while (start > 0 && WORD_CHAR.test(cps[start - 1]) && WORD_CHAR.test(cps[start])) start -= 1;
+        while (end < cps.length && WORD_CHAR.test(cps[end - 1]) && WORD_CHAR.test(cps[end])) end += 1;
+        return { ...s, start, end };
+      });
+    // Earlier first; at one start, the stronger signal (a contradiction, a fact, a missing fact,
+    // a shared word), then the longer span.
+    fits.sort((a, b) => a.start - b.start || rank(a) - rank(b) || b.end - a.end);
+    let pos = 0;
+    for (const s of fits) {
+      if (s.start < pos) continue;
+      if (s.start > pos) appendIsolated(parent, cps.slice(pos, s.start).join(''), arabic);
+      const mark = el('mark', { class: 'span', 'data-stance': s.stance, 'data-kind': s.kind,
+        title: s.title, 'aria-describedby': s.whyId });
+      appendIsolated(mark, cps.slice(s.start, s.end).join(''), arabic);
+      parent.append(mark);
+      pos = s.end;
+    }
+    if (pos < cps.length) appendIsolated(parent, cps.slice(pos).join(''), arabic);
+  }
+
+  function rank(span) {
+    if (span.stance === 'contradicts') return 0;
+    if (span.stance === 'supports') return span.kind === 'term' ? 3 : 1;
+    return 2;
+  }
+
+  /** A quoted piece of server text, isolated so its direction does not disturb the sentence. */
+  const quoted = (t, text) => [t.q[0], el('bdi', { lang: langOf(text) }, text), t.q[1]];
+
+  /** Methods of <sanad-chat> for the tabs and the claim view (mixed into its prototype). */
+  const ClaimMode = {
+    /** Public: check a claim as if the reader had pasted it and pressed Enter. */
+    checkClaim(claim) {
+      if (this._claimBusy) return;
+      this._showView('claim', false);
+      this._claimInput.value = claim;
+      this.open();
+      this._claimSubmit();
+    },
+
+    _claimBuild(uid) {
+      this._uid = uid;
+      this._tabChat = el('button', { type: 'button', role: 'tab', class: 'tab', 'data-view': 'chat',
+        id: `sanad-tab-chat-${uid}`, 'aria-controls': `sanad-view-chat-${uid}`, 'aria-selected': 'true', tabindex: '0' });
+      this._tabClaim = el('button', { type: 'button', role: 'tab', class: 'tab', 'data-view': 'claim',
+        id: `sanad-tab-claim-${uid}`, 'aria-controls': `sanad-view-claim-${uid}`, 'aria-selected': 'false', tabindex: '-1' });
+      this._tabs = el('div', { class: 'tabs', role: 'tablist' }, this._tabChat, this._tabClaim);
+      for (const tab of [this._tabChat, this._tabClaim]) {
+        tab.addEventListener('click', () => this._showView(tab.dataset.view, true));
+      }
+      this._tabs.addEventListener('keydown', (e) => this._onTabKey(e));
+      this._chatView.id = `sanad-view-chat-${uid}`;
+      this._chatView.setAttribute('role', 'tabpanel');
+      this._chatView.setAttribute('aria-labelledby', this._tabChat.id);
+      // Filled on first use, so a page that never checks a claim has one question box only.
+      this._claimView = el('div', { class: 'view claim-view', role: 'tabpanel', id: `sanad-view-claim-${uid}`,
+        'aria-labelledby': this._tabClaim.id, hidden: true });
+    },
+
+    /** Arrow keys move between the tabs (mirrored right to left), Home and End to the ends. */
+    _onTabKey(e) {
+      const tabs = [this._tabChat, this._tabClaim];
+      const at = tabs.indexOf(this._shadow.activeElement);
+      if (at < 0) return;
+      const rtl = getComputedStyle(this._tabs).direction === 'rtl';
+      const step = { ArrowRight: rtl ? -1 : 1, ArrowLeft: rtl ? 1 : -1 }[e.key];
+      let next = null;
+      if (step) next = tabs[(at + step + tabs.length) % tabs.length];
+      else if (e.key === 'Home') next = tabs[0];
+      else if (e.key === 'End') next = tabs[tabs.length - 1];
+      if (!next) return;
+      e.preventDefault();
+      this._showView(next.dataset.view, true);
+    },
+
+    _claimEnsure() {
+      if (this._claimInput) return;
+      const uid = this._uid;
+      this._claimIntro = el('p', { class: 'msg note claim-intro' });
+      this._claimOut = el('div', { class: 'claim-out', 'aria-live': 'polite' });
+      this._claimLog = el('div', { class: 'claim-log', tabindex: '0' }, this._claimIntro, this._claimOut);
+      this._claimBody = el('div', { class: 'body' }, this._claimLog);
+      this._claimStatus = el('div', { class: 'claim-status', role: 'status', 'aria-live': 'polite',
+        id: `sanad-claim-status-${uid}` });
+      this._claimLabel = el('label', { for: `sanad-claim-${uid}` });
+      this._claimInput = el('textarea', { id: `sanad-claim-${uid}`, rows: '2', name: 'claim', autocomplete: 'off',
+        dir: 'auto', 'aria-describedby': `sanad-claim-hint-${uid} sanad-claim-status-${uid}`, enterkeyhint: 'done' });
+      this._claimHint = el('p', { class: 'hint', id: `sanad-claim-hint-${uid}` });
+      this._claimSend = el('button', { type: 'submit', class: 'check' });
+      const form = el('form', { class: 'composer claim-form', novalidate: true },
+        this._claimLabel, this._claimInput, this._claimSend, this._claimHint);
+      form.addEventListener('submit', (e) => { e.preventDefault(); this._claimSubmit(); });
+      this._claimInput.addEventListener('keydown', (e) => {
+        if (e.key === 'Enter' && !e.shiftKey && !e.isComposing && e.keyCode !== 229) {
+          e.preventDefault();
+          this._claimSubmit();
+        }
+      });
+      this._claimInput.addEventListener('input', () => {
+        if (this._claimInput.value.trim()) {
+          this._claimInput.removeAttribute('aria-invalid');
+          this._claimStatus.textContent = '';
+        }
+      });
+      this._claimView.append(this._claimBody, this._claimStatus, form);
+      this._claimApplyStrings();
+    },
+
+    /** Show the chat or the claim view; the open citation closes (it belongs to the other). */
+    _showView(view, focusTab) {
+      if (!this._built) return;
+      const claim = view === 'claim';
+      if (claim) this._claimEnsure();
+      const tab = claim ? this._tabClaim : this._tabChat;
+      if (claim === this._chatView.hidden) { if (focusTab) tab.focus(); return; }
+      if (!this._cite.hidden) {
+        this._cite.hidden = true;
+        this._cite.replaceChildren();
+        this._citeData = null;
+        if (this._openChip) this._openChip.setAttribute('aria-expanded', 'false');
+        this._openChip = null;
+      }
+      // One citation view serves both: it covers the body of the view in use.
+      (claim ? this._claimBody : this._chatBody).append(this._cite);
+      this._chatView.hidden = claim;
+      this._claimView.hidden = !claim;
+      for (const t of [this._tabChat, this._tabClaim]) {
+        t.setAttribute('aria-selected', t === tab ? 'true' : 'false');
+        t.setAttribute('tabindex', t === tab ? '0' : '-1');
+      }
+      if (focusTab) tab.focus();
+    },
+
+    _claimApplyStrings() {
+      const t = CLAIM_STRINGS[this.uiLang];
+      this._tabs.setAttribute('aria-label', t.tabs);
+      this._tabChat.textContent = t.tabChat;
+      this._tabClaim.textContent = t.tabClaim;
+      const want = this.getAttribute('view') === 'claim' ? 'claim' : 'chat';
+      if (this._viewAttr !== want) { this._viewAttr = want; this._showView(want, false); }
+      if (!this._claimInput) return;
+      setText(this._claimIntro, t.intro);
+      this._claimIntro.setAttribute('dir', this._t.dir);
+      this._claimLabel.textContent = t.label;
+      this._claimInput.placeholder = t.placeholder;
+      this._claimSend.textContent = t.check;
+      setText(this._claimHint, t.hint);
+      if (this._claimData) this._claimRender();
+    },
+
+    _claimSubmit() {
+      if (this._claimBusy) return;
+      const claim = this._claimInput.value.trim();
+      if (!claim) {
+        this._claimInput.setAttribute('aria-invalid', 'true');
+        this._claimStatus.textContent = CLAIM_STRINGS[this.uiLang].empty;
+        this._claimInput.focus();
+        return;
+      }
+      this._claimInput.removeAttribute('aria-invalid');
+      this._claimStatus.textContent = '';
+      this._claimRequest(claim);
+    },
+
+    async _claimRequest(claim) {
+      const t = CLAIM_STRINGS[this.uiLang];
+      const active = this._shadow.activeElement;
+      const hadFocus = active === this._claimInput || active === this._claimSend;
+      this._claimSetBusy(true);
+      this._claimData = null;
+      this._claimOut.replaceChildren(el('p', { class: 'msg bot loading', dir: this._t.dir, lang: this.uiLang }, t.checking));
+      let failure = null;
+      let retryable = true;
+      let data = null;
+      const abort = new AbortController();
+      const timer = setTimeout(() => abort.abort(), TIMEOUT_MS);
+      try {
+        const res = await fetch(`${this.server}/v1/verify`, {
+          method: 'POST', headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+          body: JSON.stringify({ claim }), signal: abort.signal,
+        });
+        const body = await res.json().catch(() => null);
+        if (!res.ok) {
+          const message = body && body.error && body.error.message ? String(body.error.message) : `HTTP ${res.status}`;
+          failure = `${this._t.serverError}: ${message}`;
+          retryable = !(res.status >= 400 && res.status < 500 && res.status !== 408 && res.status !== 429);
+        } else if (!body || !VERDICTS.includes(body.verdict) || !Array.isArray(body.evidence)) {
+          failure = t.badResponse;
+          retryable = false;
+        } else {
+          data = body;
+        }
+      } catch (err) {
+        failure = err && err.name === 'AbortError' ? this._t.timeout : this._t.networkError;
+      } finally {
+        clearTimeout(timer);
+      }
+      this._claimSetBusy(false);
+      if (failure) this._claimError(failure, retryable ? claim : null);
+      else { this._claimData = data; this._claimRender(); }
+      if (hadFocus) this._claimInput.focus();
+    },
+
+    _claimSetBusy(on) {
+      this._claimBusy = on;
+      this._claimInput.disabled = on;
+      this._claimSend.disabled = on;
+      this._claimLog.setAttribute('aria-busy', on ? 'true' : 'false');
+    },
+
+    _claimError(message, retryClaim) {
+      const text = el('span', { class: 'error-text' });
+      appendText(text, message);
+      const msg = el('div', { class: 'msg error', role: 'alert', dir: this._t.dir, lang: this.uiLang }, text);
+      if (retryClaim !== null) {
+        const retry = el('button', { type: 'button', class: 'retry' }, this._t.retry);
+        retry.addEventListener('click', () => this._claimRequest(retryClaim));
+        msg.append(retry);
+      }
+      this._claimOut.replaceChildren(msg);
+    },
+
+    /** The verdict, the claim with its spans marked, and the evidence (rendered again on a language switch). */
+    _claimRender() {
+      const data = this._claimData;
+      const t = CLAIM_STRINGS[this.uiLang];
+      const uid = Math.random().toString(36).slice(2, 8);
+      const verdict = data.verdict;
+      const claimText = String(data.claim ?? '');
+      const claimSpans = [];
+      const seen = new Set();
+      const list = el('ol', { class: 'evidence', 'aria-labelledby': `sanad-ev-${uid}` });
+      data.evidence.forEach((ev, i) => {
+        const item = this._claimEvidence(ev, i + 1, `${uid}-${i}`, t);
+        list.append(item.node);
+        for (const s of item.claimSpans) {
+          const key = `${s.start}:${s.end}:${s.stance}`;
+          if (!seen.has(key)) { seen.add(key); claimSpans.push(s); }
+        }
+      });
+
+      const result = el('article', { class: 'claim-result', 'data-verdict': verdict, dir: this._t.dir,
+        lang: this.uiLang, 'aria-labelledby': `sanad-verdict-${uid}` });
+      result.append(el('p', { class: `verdict v-${verdict}`, id: `sanad-verdict-${uid}` },
+        el('span', { class: 'sign', 'aria-hidden': 'true' }, SIGN[verdict] || t.unknown),
+        el('span', { class: 'verdict-text' }, t.verdicts[verdict])));
+      if (data.explanation) {
+        const why = String(data.explanation);
+        result.append(el('p', { class: 'explanation', dir: 'auto', lang: langOf(why) }, why));
+      }
+      result.append(el('span', { class: 'label' }, t.claim));
+      const claimNode = el('blockquote', { class: 'claim-text', dir: 'auto', lang: langOf(claimText) });
+      appendMarked(claimNode, claimText, claimSpans);
+      result.append(claimNode, el('span', { class: 'label', id: `sanad-ev-${uid}` }, t.evidence));
+      result.append(data.evidence.length ? list : el('p', { class: 'meta no-evidence' }, t.noEvidence));
+      this._claimOut.replaceChildren(result);
+      this._claimIntro.hidden = true; // the result needs the room; the tab's label says what it is
+      this._claimLog.scrollTop = 0;
+    },
+
+    /** One evidence sentence: stance, sentence and translation with marks, spans in words, citation. */
+    _claimEvidence(ev, n, key, t) {
+      const stance = STANCES.includes(ev.stance) ? ev.stance : 'neutral';
+      const text = String(ev.text ?? '');
+      const translation = typeof ev.translation === 'string' ? ev.translation : '';
+      const node = el('li', { class: 'ev', 'data-passage': ev.id, 'data-stance': stance, 'data-n': n });
+      node.append(el('p', { class: `stance s-${stance}` },
+        el('span', { class: 'sign', 'aria-hidden': 'true' }, SIGN[stance]), ' ', t.stances[stance]));
+
+      const why = el('ul', { class: 'why' });
+      const inSource = [];
+      const inTranslation = [];
+      const claimSpans = [];
+      let k = 0;
+      const place = (mark, c, p) => {
+        if (c) claimSpans.push({ ...mark, start: c.start, end: c.end, text: c.text });
+        if (!p) return;
+        if (p.in === 'translation') inTranslation.push({ ...mark, start: p.start, end: p.end, text: p.text });
+        // Document offsets; the sentence starts at ev.start.
+        else inSource.push({ ...mark, start: p.start - ev.start, end: p.end - ev.start, text: p.text });
+      };
+      const facts = [];
+      const terms = [];
+      for (const stance of ['contradicts', 'supports', 'missing']) {
+        for (const span of Array.isArray(ev[stance]) ? ev[stance] : []) {
+          if (!span || !span.claim) continue;
+          (stance === 'supports' && span.kind === 'term' ? terms : facts).push([stance, span]);
+        }
+      }
+      // Each fact (number, date, ordinal, name, negation, or a contradicting term) on its own line.
+      for (const [stance, span] of facts) {
+        const c = span.claim;
+        const p = span.passage || null;
+        const whyId = `sanad-why-${key}-${k++}`;
+        const item = el('li', { id: whyId, 'data-stance': stance, 'data-kind': span.kind },
+          el('span', { class: 'sign', 'aria-hidden': 'true' }, SIGN[stance] || t.unknown), ' ');
+        const words = el('span', { class: 'why-text' }, `${t.span[stance]} (${t.kinds[span.kind] || span.kind}): `,
+          ...quoted(t, String(c.text ?? '')));
+        if (p) {
+          words.append(` ${stance === 'contradicts' ? t.vs : t.same} `, ...quoted(t, String(p.text ?? '')));
+          if (p.in === 'translation') words.append(` (${t.inTranslation})`);
+        }
+        item.append(words);
+        if (span.reason) {
+          const reason = String(span.reason);
+          item.append(el('span', { class: 'reason', dir: 'auto', lang: langOf(reason) }, reason));
+        }
+        why.append(item);
+        place({ stance, kind: span.kind, title: words.textContent, whyId }, c, p);
+      }
+      // Shared words support the claim only weakly: one line for all, and quieter marks.
+      if (terms.length) {
+        const whyId = `sanad-why-${key}-${k++}`;
+        const words = el('span', { class: 'why-text' }, `${t.sameWords}: `);
+        terms.forEach(([, span], i) => words.append(i ? t.comma : '', ...quoted(t, String(span.claim.text ?? ''))));
+        why.append(el('li', { id: whyId, 'data-stance': 'supports', 'data-kind': 'term' },
+          el('span', { class: 'sign', 'aria-hidden': 'true' }, SIGN.supports), ' ', words));
+        for (const [, span] of terms) {
+          place({ stance: 'supports', kind: 'term', title: words.textContent, whyId }, span.claim, span.passage || null);
+        }
+      }
+      const sentence = el('blockquote', { class: 'ev-text', dir: 'auto', lang: langOf(text) });
+      appendMarked(sentence, text, inSource);
+      node.append(sentence);
+      if (translation) {
+        const tr = el('p', { class: 'ev-translation', lang: 'en', dir: 'ltr' });
+        appendMarked(tr, translation, inTranslation);
+        node.append(el('span', { class: 'label' }, t.translation), tr);
+      }
+      if (why.childElementCount) node.append(why);
+
+      const cite = { n, id: ev.id, doc_id: ev.doc_id, text, translation: translation || null,
+        start: ev.start, end: ev.end, score: ev.score, section: ev.section || null };
+      const chip = el('button', { type: 'button', class: 'chip ev-open', 'data-citation': ev.id, 'aria-expanded': 'false',
+        'aria-label': `${this._t.citation} ${n}: ${t.open}` }, el('span', { class: 'n' }, `[${n}]`), ` ${t.open}`);
+      chip.addEventListener('click', () => this._openCitation(cite, chip));
+      const score = typeof ev.score === 'number' ? ev.score.toFixed(3) : String(ev.score ?? '');
+      node.append(el('p', { class: 'meta ev-cite' }, chip,
+        el('span', {}, `${t.document} `, el('bdi', { class: 'doc' }, String(ev.doc_id ?? ''))),
+        el('span', {}, `${t.passage} `, el('bdi', { class: 'pid' }, String(ev.id ?? ''))),
+        el('span', {}, `${t.offsets} `, el('bdi', { class: 'offsets' }, `${ev.start}–${ev.end}`)),
+        el('span', {}, `${t.score} `, el('bdi', { class: 'score' }, score))));
+      return { node, claimSpans };
+    },
+  };
+
+  Object.assign(SanadChat.prototype, ClaimMode);
 
   if (!customElements.get('sanad-chat')) customElements.define('sanad-chat', SanadChat);
 })();

@@ -1,0 +1,135 @@
+"""Verdict accuracy on a claims set (tests/data/claims.jsonl): confusion, languages, cross-fit.
+
+Each claim is judged once with the real model; the judged passages (scores and comparisons)
+are kept, so the thresholds of verify.py can be refitted without encoding again. *Fitted*
+figures use thresholds chosen on the same split; *cross-fitted* ones use thresholds chosen on
+the other split, which is what to expect on claims nobody tuned on.
+
+The fit maximises ``accuracy - PENALTY * (contradicted judged supported) / n`` over a grid:
+a false claim called supported costs as much as ``PENALTY`` other mistakes. Among equally
+good thresholds the safest wins (the grids are walked from the safe end: lowest relatedness
+for a contradiction, highest score for support, widest margin).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from itertools import product
+from pathlib import Path
+from typing import Any
+
+from .verify import MARGIN, RELATED_AT, SUPPORTED_AT, VERDICTS, Evidence, stance
+
+PENALTY = 3.0
+GRID_RELATED = [round(0.80 + 0.005 * i, 4) for i in range(25)]
+GRID_SUPPORTED = [round(0.88 + 0.0025 * i, 4) for i in range(29)]
+GRID_MARGIN = [0.0, 0.01, 0.02, 0.03, 0.05]
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """The three constants of a verdict."""
+
+    related: float = RELATED_AT
+    supported: float = SUPPORTED_AT
+    margin: float = MARGIN
+
+
+def read_claims(path: Path, split: str | None = None) -> list[dict[str, Any]]:
+    """The claims of a JSONL file (one split, or all)."""
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()
+            if line.strip()]
+    return [r for r in rows if split is None or r.get("split") == split]
+
+
+def rejudge(judged: Sequence[Evidence], t: Thresholds) -> str:
+    """The verdict of already-judged passages under other thresholds (verify.py's rules)."""
+    contra = [e.score for e in judged if stance(e.score, e.comparison, t.related,
+                                                t.supported) == "contradicts"]
+    support = [e.score for e in judged if stance(e.score, e.comparison, t.related,
+                                                 t.supported) == "supports"]
+    if contra and (not support or max(contra) >= max(support) - t.margin):
+        return "contradicted"
+    return "supported" if support else "not_enough_info"
+
+
+def figures(rows: Sequence[dict], verdicts: Sequence[str]) -> dict[str, Any]:
+    """Accuracy, the 3x3 confusion (gold -> judged), contradicted judged supported, per
+    language."""
+    confusion = {g: {j: 0 for j in VERDICTS} for g in VERDICTS}
+    for r, v in zip(rows, verdicts, strict=True):
+        confusion[r["verdict"]][v] += 1
+    right = [r["verdict"] == v for r, v in zip(rows, verdicts, strict=True)]
+    per_lang = {}
+    for lang in ("ar", "en"):
+        hits = [ok for r, ok in zip(rows, right, strict=True) if r["lang"] == lang]
+        per_lang[lang] = {"n": len(hits), "accuracy": round(sum(hits) / len(hits), 3)
+                          if hits else None}
+    return {"n": len(rows), "accuracy": round(sum(right) / len(rows), 3) if rows else None,
+            "contradicted_judged_supported": confusion["contradicted"]["supported"],
+            "confusion": confusion, "languages": per_lang}
+
+
+def fit(judged: Sequence[Sequence[Evidence]], rows: Sequence[dict]) -> Thresholds:
+    """The grid thresholds with the best penalised accuracy on these claims."""
+    best, best_t = -1e9, Thresholds()
+    for rel, sup, margin in product(GRID_RELATED, GRID_SUPPORTED, GRID_MARGIN):
+        t = Thresholds(rel, sup, margin)
+        vs = [rejudge(j, t) for j in judged]
+        right = sum(r["verdict"] == v for r, v in zip(rows, vs, strict=True))
+        c2s = sum(r["verdict"] == "contradicted" and v == "supported"
+                  for r, v in zip(rows, vs, strict=True))
+        obj = (right - PENALTY * c2s) / len(rows)
+        if obj > best + 1e-9:
+            best, best_t = obj, t
+    return best_t
+
+
+def evaluate(rows: Sequence[dict], judge: Callable[[str], list[Evidence]]) -> dict[str, Any]:
+    """Figures per split with the shipped thresholds, and fitted / cross-fitted ones."""
+    judged = [judge(r["claim"]) for r in rows]
+    splits = sorted({r.get("split", "all") for r in rows})
+    out: dict[str, Any] = {"thresholds": Thresholds().__dict__, "splits": {}, "items": []}
+    shipped = [rejudge(j, Thresholds()) for j in judged]
+    for r, v, j in zip(rows, shipped, judged, strict=True):
+        deciding = [e.passage.id for e in j if e.stance in ("supports", "contradicts")]
+        out["items"].append({"claim": r["claim"], "gold": r["verdict"], "judged": v,
+                             "split": r.get("split"), "lang": r["lang"],
+                             "type": r.get("type"), "deciding": deciding})
+    index = {s: [i for i, r in enumerate(rows) if r.get("split", "all") == s] for s in splits}
+    for s, idx in index.items():
+        sub = [rows[i] for i in idx]
+        fig = figures(sub, [shipped[i] for i in idx])
+        t_own = fit([judged[i] for i in idx], sub)
+        fig["fitted"] = {"thresholds": t_own.__dict__,
+                         **figures(sub, [rejudge(judged[i], t_own) for i in idx])}
+        others = [i for i in range(len(rows)) if i not in set(idx)]
+        if others:
+            t_other = fit([judged[i] for i in others], [rows[i] for i in others])
+            fig["cross_fitted"] = {"thresholds": t_other.__dict__,
+                                   **figures(sub, [rejudge(judged[i], t_other) for i in idx])}
+        out["splits"][s] = fig
+    return out
+
+
+def render(report: dict[str, Any]) -> str:
+    """The figures as text."""
+    lines = []
+    for s, f in report["splits"].items():
+        lines.append(f"split {s}: n={f['n']}  accuracy {f['accuracy']:.3f}  contradicted judged "
+                     f"supported {f['contradicted_judged_supported']}  "
+                     + "  ".join(f"{k} {v['accuracy']} (n={v['n']})"
+                                 for k, v in f["languages"].items()))
+        lines.append("  gold \\ judged      " + "  ".join(f"{v[:12]:>12}" for v in VERDICTS))
+        for g in VERDICTS:
+            lines.append(f"  {g:<18}" + "  ".join(f"{f['confusion'][g][v]:>12}"
+                                                  for v in VERDICTS))
+        for name in ("fitted", "cross_fitted"):
+            if name in f:
+                x = f[name]
+                lines.append(f"  {name:<13} accuracy {x['accuracy']:.3f}  c->s "
+                             f"{x['contradicted_judged_supported']}  thresholds "
+                             f"{x['thresholds']}")
+    return "\n".join(lines)

@@ -1,0 +1,306 @@
+"""Comparable facts of a text, with their spans: numbers, dates, ordinals, names, negation.
+
+A claim is checked by comparing *values*, not strings: "8 آلاف", "8,000" and "٨٠٠٠" are the
+number 8000; "كانون الثاني/يناير" and "January" are month 1; "ثالث أكبر" and "third-largest"
+are rank 3 and a bare "largest"/"أكبر" is rank 1; "بايدن" and "President Joe Biden" are the
+person ``biden`` (entities.py). Every fact keeps the code-point span of the text it came from,
+so a verdict can point at the words it compared.
+
+Matching runs on a *folded* copy of the text (normalize.py's spelling, one folded character
+per original character or more) and maps spans back through :func:`fold`'s index, so the
+offsets are always those of the original text.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from .entities import BY_ID, patterns
+from .lexical import tokenize
+from .normalize import _DIACRITICS, _TRANSLATE
+
+KINDS = ("number", "date", "ordinal", "name", "negation")
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One comparable value found in a text."""
+
+    kind: str  # number | date | ordinal | name | negation
+    slot: str  # what is compared with what: count, year, month, rank, an entity type, polarity
+    value: str  # canonical value: "8000", "2022", "1", "biden", "unknown:west point", "not"
+    start: int  # code-point span in the original text
+    end: int
+    text: str
+    unit: frozenset[str] = frozenset()  # a count's noun ("troops", "جندي"), stemmed
+
+
+@dataclass(frozen=True)
+class Word:
+    """A content word with its stems (lexical.py) and span."""
+
+    stems: frozenset[str]
+    start: int
+    end: int
+    text: str
+
+
+def fold(text: str) -> tuple[str, list[int]]:
+    """The matching spelling of ``text`` and, for each folded character, its original index
+    (plus one final entry ``len(text)``)."""
+    out: list[str] = []
+    idx: list[int] = []
+    for i, ch in enumerate(text):
+        f = _DIACRITICS.sub("", unicodedata.normalize("NFKC", ch)).translate(_TRANSLATE).casefold()
+        out.append(f)
+        idx.extend([i] * len(f))
+    idx.append(len(text))
+    return "".join(out), idx
+
+
+def _span(text: str, idx: list[int], a: int, b: int) -> tuple[int, int]:
+    """Original span of folded ``[a, b)``, extended over trailing diacritics."""
+    start, end = idx[a], idx[b - 1] + 1
+    while end < len(text) and _DIACRITICS.match(text[end]):
+        end += 1
+    return start, end
+
+
+_DIGITS = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
+_MULT = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "الاف": 1e3, "الف": 1e3, "الفا": 1e3,
+         "مليون": 1e6, "ملايين": 1e6, "مليار": 1e9, "مليارات": 1e9}
+_WORDS_EN = {w: i for i, w in enumerate(
+    "zero _one two three four five six seven eight nine ten eleven twelve".split())}
+del _WORDS_EN["zero"], _WORDS_EN["_one"]  # "one of the first": not a count to check
+_WORDS_EN.update(twenty=20, thirty=30, forty=40, fifty=50, hundred=100, dozen=12, decade=10)
+_WORDS_AR = {"اثنان": 2, "اثنين": 2, "اثنتان": 2, "اثنتين": 2, "ثلاث": 3,
+             "ثلاثه": 3, "اربع": 4, "اربعه": 4, "خمس": 5, "خمسه": 5, "ست": 6, "سته": 6,
+             "سبع": 7, "سبعه": 7, "ثماني": 8, "ثمانيه": 8, "ثمان": 8, "تسع": 9, "تسعه": 9,
+             "عشر": 10, "عشره": 10, "عشرون": 20, "عشرين": 20, "ثلاثون": 30, "ثلاثين": 30,
+             "اربعون": 40, "اربعين": 40, "خمسون": 50, "خمسين": 50, "مئه": 100, "مائه": 100,
+             "عقد": 10, "عقدين": 20, "عقدان": 20}
+_NUMBER = re.compile(
+    rf"(?:(?<![\w.,])|(?<=\b[وف]))(?P<d>{_DIGITS})(?:\s*(?P<m>{'|'.join(_MULT)}))?(?![^\W\d_s]|\d|s\w)|"
+    rf"(?<!\w)(?:ال)?(?P<w>{'|'.join(sorted(_WORDS_AR, key=len, reverse=True))}|"
+    rf"{'|'.join(sorted(_WORDS_EN, key=len, reverse=True))})"
+    rf"(?:\s+(?P<wm>{'|'.join(_MULT)}))?(?!\w)")
+_ORD_EN = {w: i + 1 for i, w in enumerate(
+    "first second third fourth fifth sixth seventh eighth ninth tenth".split())}
+_ORD_AR = {"اول": 1, "اولى": 1, "ثاني": 2, "ثانيه": 2, "ثالث": 3, "ثالثه": 3, "رابع": 4,
+           "رابعه": 4, "خامس": 5, "خامسه": 5, "سادس": 6, "سادسه": 6, "سابع": 7, "ثامن": 8,
+           "تاسع": 9, "عاشر": 10}
+_SUPER = r"largest|biggest|greatest|اكبر|اضخم"
+_ORDINAL = re.compile(
+    rf"(?<!\w)(?:ال)?(?P<o>{'|'.join(sorted({**_ORD_EN, **_ORD_AR}, key=len, reverse=True))}"
+    rf"|(?P<n>\d+)(?:st|nd|rd|th))(?:[- ](?:ال)?(?P<s>{_SUPER}))?(?!\w)|"
+    rf"(?<!\w)(?:ال)?(?P<sup>{_SUPER})(?!\w)(?!\s+من\b)")
+_MONTHS_EN = ("January February March April May June July August September October November "
+              "December").split()
+_MONTHS_LEV = ["كانون الثاني", "شباط", "اذار", "نيسان", "ايار", "حزيران", "تموز", "اب", "ايلول",
+               "تشرين الاول", "تشرين الثاني", "كانون الاول"]
+_MONTHS_EG = ["يناير", "فبراير", "مارس", "ابريل|نيسان", "مايو", "يونيو|يونيه", "يوليو|يوليه",
+              "اغسطس", "سبتمبر", "اكتوبر", "نوفمبر", "ديسمبر"]
+_MONTH_AR = re.compile("|".join(
+    rf"(?<!\w)(?:[وف]?(?:في|ب)\s*)?(?P<m{i}>(?:{lev})\s*/\s*(?:{eg})|{eg}"
+    + (rf"|{lev}" if lev != "اب" else "") + r")(?!\w)"
+    for i, (lev, eg) in enumerate(zip(_MONTHS_LEV, _MONTHS_EG, strict=True))))
+_MONTH_EN = re.compile(r"\b(?:" + "|".join(m for m in _MONTHS_EN if m != "May")
+                       + r"|May(?=\s+\d)|(?<=in )May)\b")
+_NEGATION = re.compile(
+    r"(?<!\w)(?:not|never|no|none|neither|nor|cannot|without)(?!\w)(?!\.\s*\d)|n['’]t\b|"
+    r"(?<!\w)[وف]?(?:لم|لن|ليس|ليست|ليسوا|لا|غير|عدم|دون)(?!\w)(?!\s+سيما)")
+_CAPITALISED = re.compile(r"\b[A-Z][\w'’-]*(?:\s+(?:of\s+|bin\s+|al-|Al\s+)?[A-Z][\w'’-]*)*")
+#: Capitalised words that are titles or sentence openers, not names.
+_NOT_NAMES = set("""The A An In On At During For From Every Since After Before It Its This That
+These Those According Both Each No Not Yes President King Queen Prince Sheikh Emir Defence
+Defense Secretary Minister Air Base Squadron Royal Military Academy Major Non Also And But Or
+However Today Army Navy Forces Force Joint State Sir Mr Mrs Dr General Commander He She They We
+Was Were Is Are Has Have Had Did Does Do Qatar's There Their His Her""".split())
+_UNIT_SKIP = set("""to and or than more over about around nearly almost some of the a an in
+from up between over under roughly approximately من و او الى بين نحو حوالي قرابه اكثر اقل
+واكثر واقل زهاء ما يزيد على""".split())
+_DECADES = {"decade", "عقد", "عقدين", "عقدان"}
+#: The unit of a decade: it compares with "twenty years", "عشرين عاماً".
+_YEARS = frozenset(tokenize("years year عام عاما اعوام سنه سنوات"))
+_CURRENCY = frozenset(tokenize("dollars pounds euros riyals دولار جنيه يورو ريال"))
+#: A number after these is a designation (No. 12 Squadron, السرب رقم 12), not a quantity.
+_LABEL = re.compile(r"(?:\bno\.?|\bnumber|رقم|#)\s*$")
+_CLAUSE = re.compile(r"[,،;؛:]\s*|\s+[-–—]\s+")
+_WORD = re.compile(r"\w+")
+
+
+def _number_value(m: re.Match) -> tuple[float, bool] | None:
+    if m.group("d"):
+        v = float(m.group("d").replace(",", ""))
+        mult = m.group("m")
+    else:
+        w = m.group("w")
+        v = float(_WORDS_AR.get(w, _WORDS_EN.get(w, 0)))
+        mult = m.group("wm")
+    return v * _MULT.get(mult or "", 1.0), bool(mult)
+
+
+def _canon(v: float) -> str:
+    return str(int(v)) if v == int(v) else str(v)
+
+
+def _unit(folded: str, idx: list[int], end: int, names: list[Fact]) -> frozenset[str]:
+    """The stems of the noun after a number (skipping "more than", "about" and names)."""
+    for m in list(_WORD.finditer(folded, end, min(len(folded), end + 60)))[:3]:
+        a = idx[m.start()]
+        if any(f.start <= a < f.end for f in names):
+            continue
+        if m.group() not in _UNIT_SKIP and not any(c.isdigit() for c in m.group()):
+            return frozenset(tokenize(m.group()))
+    return frozenset()
+
+
+def _numbers(text: str, folded: str, idx: list[int]) -> list[Fact]:
+    out = []
+    names = _names(text, folded, idx)
+    for m in _NUMBER.finditer(folded):
+        value, multiplied = _number_value(m)
+        a, b = _span(text, idx, m.start(), m.end())
+        digits = m.group("d") or ""
+        if digits.isdigit() and len(digits) == 4 and folded[m.end():m.end() + 1] == "s":
+            out.append(Fact("date", "decade", digits, a, b + 1, text[a:b + 1]))
+            continue
+        if digits.isdigit() and not multiplied and len(digits) == 4 and 1800 <= value <= 2100:
+            out.append(Fact("date", "year", digits, a, b, text[a:b]))
+            continue
+        word = m.group("w") or ""
+        unit = _YEARS if word in _DECADES else _unit(folded, idx, m.end(), names)
+        slot = ("label" if _LABEL.search(folded[max(0, m.start() - 8):m.start()]) else
+                "money" if unit & _CURRENCY else "count")
+        out.append(Fact("number", slot, _canon(value), a, b, text[a:b], unit))
+    return out
+
+
+def _ordinals(text: str, folded: str, idx: list[int]) -> list[Fact]:
+    out = []
+    for m in _ORDINAL.finditer(folded):
+        if m.group("sup"):
+            rank = 1
+        elif m.group("n"):
+            rank = int(m.group("n"))
+        else:
+            rank = {**_ORD_EN, **_ORD_AR}[m.group("o")]
+        a, b = _span(text, idx, m.start(), m.end())
+        out.append(Fact("ordinal", "rank", str(rank), a, b, text[a:b]))
+    return out
+
+
+def _months(text: str, folded: str, idx: list[int]) -> list[Fact]:
+    out = []
+    for m in _MONTH_AR.finditer(folded):
+        i = next(int(k[1:]) for k, v in m.groupdict().items() if v)
+        a, b = _span(text, idx, m.start(f"m{i}"), m.end(f"m{i}"))
+        out.append(Fact("date", "month", str(i + 1), a, b, text[a:b]))
+    for m in _MONTH_EN.finditer(text):
+        out.append(Fact("date", "month", str(_MONTHS_EN.index(m.group()) + 1), m.start(),
+                        m.end(), m.group()))
+    return out
+
+
+def mentions(text: str, folded: str | None = None, idx: list[int] | None = None
+             ) -> list[Fact]:
+    """Every spelling of a known entity in ``text``, nested ones included ("Qatar" inside
+    "Emir of Qatar"), as name facts."""
+    if folded is None or idx is None:
+        folded, idx = fold(text)
+    found = []
+    for eid, pattern, script in patterns():
+        for m in pattern.finditer(text if script == "en" else folded):
+            a, b = (m.start(1), m.end(1)) if script == "en" else \
+                _span(text, idx, m.start(1), m.end(1))
+            found.append(Fact("name", BY_ID[eid].type, eid, a, b, text[a:b]))
+    return found
+
+
+def _names(text: str, folded: str, idx: list[int]) -> list[Fact]:
+    found = mentions(text, folded, idx)
+    out: list[Fact] = []
+    for f in sorted(found, key=lambda f: (f.start - f.end, f.start)):  # longest spelling wins
+        if not any(g.start < f.end and f.start < g.end for g in out):
+            out.append(f)
+    for m in _CAPITALISED.finditer(text):
+        words = m.group().split()
+        while words and words[0].rstrip("'’s") in _NOT_NAMES | {"of"}:
+            words.pop(0)
+        while words and words[-1] in _NOT_NAMES | {"of", "bin", "Al"}:
+            words.pop()
+        if not words:
+            continue
+        name = " ".join(words)
+        a = text.find(name, m.start())
+        if a < 0:
+            continue
+        for a2, b2 in _outside(a, a + len(name), [(g.start, g.end) for g in out]):
+            piece = text[a2:b2].strip(" '’-")
+            a2 = text.find(piece, a2)
+            single = " " not in piece
+            if (not piece or piece in _NOT_NAMES or piece[0].islower()
+                    or (single and (a2 == 0 or text[:a2].rstrip().endswith((".", "!", "?"))))):
+                continue  # a sentence's first word is capitalised anyway
+            out.append(Fact("name", "unknown", "unknown:" + piece.casefold(), a2,
+                            a2 + len(piece), piece))
+    return out
+
+
+def _outside(a: int, b: int, taken: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The parts of ``[a, b)`` outside the ``taken`` spans."""
+    parts = [(a, b)]
+    for s, e in taken:
+        parts = [p for x, y in parts for p in ((x, min(y, s)), (max(x, e), y)) if p[0] < p[1]]
+    return parts
+
+
+def _negations(text: str, folded: str, idx: list[int]) -> list[Fact]:
+    out = []
+    for m in _NEGATION.finditer(folded):
+        a, b = _span(text, idx, m.start(), m.end())
+        out.append(Fact("negation", "polarity", "not", a, b, text[a:b]))
+    return out
+
+
+def facts(text: str) -> list[Fact]:
+    """The comparable facts of ``text``, in text order, never overlapping.
+
+    Earlier extractors win an overlap: months ("كانون الثاني" is not the ordinal "second"),
+    names ("F-35" is not the number 35, "Fifth Fleet" not an ordinal), numbers, ordinals.
+    """
+    folded, idx = fold(text)
+    found: list[Fact] = []
+    for extract in (_months, _names, _numbers, _ordinals, _negations):
+        for f in extract(text, folded, idx):
+            if not any(g.start < f.end and f.start < g.end for g in found):
+                found.append(f)
+    return sorted(found, key=lambda f: f.start)
+
+
+def words(text: str, skip: list[Fact] = ()) -> list[Word]:
+    """Content words of ``text`` (stop words dropped) outside the spans in ``skip``."""
+    folded, idx = fold(text)
+    out = []
+    for m in _WORD.finditer(folded):
+        a, b = _span(text, idx, m.start(), m.end())
+        if any(f.start < b and a < f.end for f in skip):
+            continue
+        stems = frozenset(tokenize(m.group()))
+        if stems:
+            out.append(Word(stems, a, b, text[a:b]))
+    return out
+
+
+def clauses(text: str) -> list[tuple[int, int]]:
+    """Spans of the clauses of ``text``: split at commas, semicolons, colons and dashes."""
+    out, start = [], 0
+    for m in _CLAUSE.finditer(text):
+        if text[start:m.start()].strip():
+            out.append((start, m.start()))
+        start = m.end()
+    if text[start:].strip():
+        out.append((start, len(text.rstrip())))
+    return out or [(0, len(text))]
