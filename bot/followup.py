@@ -206,7 +206,9 @@ def resolve(question: str, history: Sequence[Turn] = (),
 
     implied = res.resolved and question_focus(asked).kind == "person" and \
         not _PRONOUN.search(question)
-    if not (_PERSON_PRONOUN.search(question) or implied):
+    # Only an under-specified follow-up takes the name: one with a topic of its own ("Which
+    # academy is he a graduate of?") is pulled back to the quoted sentence by it.
+    if len(res.own_words) > MAX_OWN_WORDS or not (_PERSON_PRONOUN.search(question) or implied):
         return replace(res, cited=cited.id)
     person = referent(cited, asked, passages)
     if not person or all(normalize(w) in {normalize(x) for x in _WORD.findall(question)}
