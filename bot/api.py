@@ -18,7 +18,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -26,15 +26,18 @@ from fastapi import Depends, FastAPI, Header, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
-from fastapi.responses import HTMLResponse, JSONResponse, StreamingResponse
+from fastapi.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from . import __version__
+from .answer import render_sources
+from .embed import MAX_QUERY_TOKENS
 from .errors import InputError, NotFound, SanadError
 from .followup import Turn, resolve
+from .guards import RateLimit, SecurityHeaders
 from .schemas import (
     AssistantMessage,
     ChatCompletion,
@@ -47,7 +50,8 @@ from .schemas import (
     ErrorResponse,
     Health,
     Info,
-    Neighbour,
+    ModelCard,
+    ModelList,
     PassageOut,
     PassageSpan,
     Reloaded,
@@ -57,15 +61,21 @@ from .schemas import (
     VerifyResponse,
 )
 from .service import Sanad
-from .settings import Settings, load_settings
+from .settings import MAX_TOP_K, Settings, load_settings
 
 log = logging.getLogger("sanad")
 
+#: The model name Sanad lists in ``GET /v1/models`` and answers as by default.
+MODEL_NAME = "sanad"
+
 #: Every error response is documented with the one error shape.
-ERRORS = {code: {"model": ErrorResponse} for code in (400, 404, 413, 415, 422, 503)}
+ERRORS = {code: {"model": ErrorResponse} for code in (400, 404, 408, 413, 415, 422, 503)}
+#: ... and the endpoints that run the model may also answer 429 (guards.RateLimit).
+METERED_ERRORS = {**ERRORS, 429: {"model": ErrorResponse}}
 _STATUS_CODES = {400: "bad_request", 401: "unauthorized", 404: "not_found",
-                 405: "method_not_allowed", 413: "body_too_large", 415: "unsupported_media_type",
-                 422: "invalid_input", 503: "not_ready"}
+                 405: "method_not_allowed", 408: "request_timeout", 413: "body_too_large",
+                 415: "unsupported_media_type", 422: "invalid_input", 429: "rate_limited",
+                 503: "not_ready"}
 
 
 class NotReady(SanadError):
@@ -95,15 +105,18 @@ SanadDep = Annotated[Sanad, Depends(get_sanad)]
 # ---------------------------------------------------------------- middleware
 
 class BodyGuard:
-    """Rejects request bodies that are not JSON (415) or larger than the limit (413).
+    """Rejects request bodies that are not JSON (415), larger than the limit (413) or slower
+    to arrive than ``timeout`` seconds (408, and the connection is closed).
 
     The body is read here, at most ``max_bytes + 1`` of it, and replayed to the app, so a
-    client that lies about (or omits) Content-Length cannot push more than the limit.
+    client that lies about (or omits) Content-Length cannot push more than the limit, and
+    one that stalls mid-body holds a connection for ``timeout`` at most.
     """
 
-    def __init__(self, app, max_bytes: int):
+    def __init__(self, app, max_bytes: int, timeout: float = 30.0):
         self.app = app
         self.max_bytes = max_bytes
+        self.timeout = timeout
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http" or scope["method"] not in ("POST", "PUT", "PATCH") \
@@ -122,15 +135,21 @@ class BodyGuard:
         if int(headers.get("content-length", "0") or 0) > self.max_bytes:
             return await too_big(scope, receive, send)
         chunks, size, more = [], 0, True
-        while more:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                return
-            chunks.append(message.get("body", b""))
-            size += len(chunks[-1])
-            more = message.get("more_body", False)
-            if size > self.max_bytes:
-                return await too_big(scope, receive, send)
+        try:
+            async with asyncio.timeout(self.timeout):
+                while more:
+                    message = await receive()
+                    if message["type"] == "http.disconnect":
+                        return
+                    chunks.append(message.get("body", b""))
+                    size += len(chunks[-1])
+                    more = message.get("more_body", False)
+                    if size > self.max_bytes:
+                        return await too_big(scope, receive, send)
+        except TimeoutError:
+            return await error(408, "request_timeout", f"the body did not arrive within "
+                               f"{self.timeout:g} s (SANAD_REQUEST_TIMEOUT): send it at once",
+                               {"Connection": "close"})(scope, receive, send)
         body, sent = b"".join(chunks), False
 
         async def replay():
@@ -164,6 +183,9 @@ def _install_error_handlers(app: FastAPI) -> None:
         message = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
         if exc.status_code == 404 and message == "Not Found":
             message = f"no endpoint {request.url.path}: GET /docs lists them"
+        if exc.status_code == 400 and message == "There was an error parsing the body":
+            code, message = "invalid_json", ("the body could not be parsed (not JSON, or nested "
+                                             "too deeply): send a flat JSON object")
         return error(exc.status_code, code, message, getattr(exc, "headers", None))
 
     @app.exception_handler(SanadError)
@@ -207,9 +229,23 @@ def _install_docs(app: FastAPI) -> None:
     @app.get("/redoc", include_in_schema=False)
     def redoc() -> HTMLResponse:
         return get_redoc_html(openapi_url="/openapi.json", title="Sanad API",
-                              redoc_js_url="/static/docs/redoc.standalone.js",
+                              redoc_js_url="/static/redoc.js",
                               redoc_favicon_url="/static/docs/favicon.png",
                               with_google_fonts=False)
+
+    script: list[bytes] = []
+
+    @app.get("/static/redoc.js", include_in_schema=False)
+    def redoc_js() -> Response:
+        # The bundle fetches its logo from cdn.redoc.ly; serve it with a blank local one.
+        if not script:
+            js = (assets / "redoc.standalone.js").read_bytes()
+            script.append(js.replace(b"https://cdn.redoc.ly/redoc/logo-mini.svg", _BLANK_GIF))
+        return Response(script[0], media_type="text/javascript; charset=utf-8")
+
+
+_BLANK_GIF = (b"data:image/gif;base64,R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIB"
+              b"RAA7")
 
 
 def _on_sighup(loop: asyncio.AbstractEventLoop, sanad: Sanad) -> None:
@@ -222,17 +258,49 @@ def _on_sighup(loop: asyncio.AbstractEventLoop, sanad: Sanad) -> None:
     loop.run_in_executor(None, reload)
 
 
+class StartupGuard:
+    """Makes a start-up failure with a known cause one log line instead of a traceback.
+
+    Starlette reports a failed lifespan to the server with the whole traceback as the
+    message; for a :class:`SanadError` (no corpus, unwritable index, broken model cache...)
+    the message already says what to do, so that is what the server logs.
+    """
+
+    def __init__(self, app, state):
+        self.app = app
+        self.state = state  # the app's state, where the lifespan leaves ``startup_error``
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "lifespan":
+            return await self.app(scope, receive, send)
+
+        async def send_short(message):
+            exc = getattr(self.state, "startup_error", None)
+            if message["type"] == "lifespan.startup.failed" and exc is not None:
+                message = {**message, "message": f"bot: {exc}"}
+            await send(message)
+
+        await self.app(scope, receive, send_short)
+
+
 @asynccontextmanager
 async def _lifespan(app: FastAPI):
     settings: Settings = app.state.settings
     if getattr(app.state, "sanad", None) is None:
-        app.state.sanad = await run_in_threadpool(Sanad.open, settings)
+        try:
+            app.state.sanad = await run_in_threadpool(Sanad.open, settings)
+        except SanadError as exc:
+            app.state.startup_error = exc
+            raise
     loop = asyncio.get_running_loop()
     hup = hasattr(signal, "SIGHUP") and threading.current_thread() is threading.main_thread()
     if hup:  # only the main thread may install signal handlers (not under TestClient)
         loop.add_signal_handler(signal.SIGHUP, _on_sighup, loop, app.state.sanad)
     try:
-        yield
+        async with AsyncExitStack() as stack:
+            if app.state.mcp is not None:  # the MCP session manager's task group, inside ours
+                await stack.enter_async_context(app.state.mcp.run())
+            yield
     finally:
         if hup:
             loop.remove_signal_handler(signal.SIGHUP)
@@ -253,10 +321,18 @@ def chat(body: ChatRequest, sanad: SanadDep) -> dict:
 
 
 def chat_completions(body: ChatCompletionRequest, sanad: SanadDep):
-    """OpenAI-compatible chat: the last user message is the question, earlier ones history."""
+    """OpenAI-compatible chat: the last user message is the question, earlier ones history.
+
+    Messages after it (an assistant's tool call, a ``tool`` result, a user message with no
+    text) are ignored: Sanad has no tools, and the question is still the user's.
+    """
     turns = [m for m in body.messages if m.role in ("user", "assistant")]
-    if not turns or turns[-1].role != "user":
-        raise InputError("messages must end with a user message: the question to answer")
+    last = max((i for i, m in enumerate(turns) if m.role == "user" and m.text().strip()),
+               default=None)
+    if last is None:
+        raise InputError("messages have no user message with text: send the question as a "
+                         "message with role 'user'")
+    turns = turns[:last + 1]
     history = [{"role": m.role, "content": m.text()} for m in turns[:-1]]
     history = history[-sanad.settings.max_history_turns:] if sanad.settings.max_history_turns \
         else []
@@ -268,24 +344,42 @@ def chat_completions(body: ChatCompletionRequest, sanad: SanadDep):
         where = ".".join(str(x) for x in e["loc"])
         raise InputError(f"messages (as {where}): {e['msg']}") from None
     result = chat(request, sanad)
-    completion = _completion(result, body.model or "sanad")
+    inline = sanad.settings.inline_sources if body.sanad_sources is None else body.sanad_sources
+    parts = [result["answer"], *([_sources(result, sanad)] if inline else [])]
+    completion = _completion(result, body.model or MODEL_NAME, "\n\n".join(p for p in parts if p))
     if body.stream:
-        return StreamingResponse(_sse(completion), media_type="text/event-stream")
+        return StreamingResponse(_sse(completion, len(result["answer"])),
+                                 media_type="text/event-stream")
     return completion
 
 
-def _completion(result: dict, model: str) -> ChatCompletion:
-    words = len(result["question"].split()), len(result["answer"].split())
+def _sources(result: dict, sanad: Sanad) -> str:
+    """The cited sources as text in the answer's language (docs/integrations.md)."""
+    def title(doc_id: str) -> str:
+        doc = sanad.docs.get(doc_id)
+        if doc is None:
+            return doc_id
+        return (doc.title_en or doc.title) if result["language"] == "en" else doc.title
+
+    return render_sources(result["language"], result["answerable"], result["citations"], title)
+
+
+def _completion(result: dict, model: str, content: str) -> ChatCompletion:
+    words = len(result["question"].split()), len(content.split())
     return ChatCompletion(
         id=f"chatcmpl-{uuid.uuid4().hex[:24]}", created=int(time.time()), model=model,
-        choices=[Choice(message=AssistantMessage(content=result["answer"]))],
+        choices=[Choice(message=AssistantMessage(content=content))],
         usage=Usage(prompt_tokens=words[0], completion_tokens=words[1], total_tokens=sum(words)),
         citations=result["citations"], answerable=result["answerable"],
         resolved_query=result["resolved_query"])
 
 
-def _sse(c: ChatCompletion) -> Iterator[str]:
-    """The completion as OpenAI ``chat.completion.chunk`` events: role, text pieces, stop."""
+def _sse(c: ChatCompletion, answer_chars: int) -> Iterator[str]:
+    """The completion as OpenAI ``chat.completion.chunk`` events: role, text pieces, stop.
+
+    The first ``answer_chars`` characters (the answer) come in small pieces; the rest (the
+    sources, when inline) as the last content chunk.
+    """
     base = {"id": c.id, "object": "chat.completion.chunk", "created": c.created, "model": c.model}
 
     def event(delta: dict, finish: str | None = None, **extra) -> str:
@@ -295,25 +389,32 @@ def _sse(c: ChatCompletion) -> Iterator[str]:
 
     yield event({"role": "assistant", "content": ""})
     text = c.choices[0].message.content
-    for i in range(0, len(text), 40):
-        yield event({"content": text[i:i + 40]})
+    for i in range(0, answer_chars, 40):
+        yield event({"content": text[i:min(i + 40, answer_chars)]})
+    if text[answer_chars:]:
+        yield event({"content": text[answer_chars:]})
     yield event({}, "stop", citations=[x.model_dump() for x in c.citations],
                 answerable=c.answerable, resolved_query=c.resolved_query)
     yield "data: [DONE]\n\n"
 
 
+def list_models(request: Request) -> ModelList:
+    """The model names Sanad answers as (any name is accepted in chat completions)."""
+    return ModelList(data=[ModelCard(id=MODEL_NAME, created=request.app.state.created,
+                                     owned_by="sanad")])
+
+
+def get_model(model_id: str, request: Request) -> ModelCard:
+    """One model of :func:`list_models`, or 404."""
+    for card in list_models(request).data:
+        if card.id == model_id:
+            return card
+    raise NotFound(f"no model {model_id!r}: GET /v1/models lists them ({MODEL_NAME})")
+
+
 def get_passage(passage_id: str, sanad: SanadDep) -> PassageOut:
     """One passage with its document, section, translation and neighbouring sentences."""
-    doc = sanad.docs.get(passage_id.rsplit(":", 1)[0])
-    p = next((p for p in doc.passages if p.id == passage_id), None) if doc else None
-    if p is None:
-        raise NotFound(f"no passage {passage_id!r}: ids look like '<doc-id>:<n>' "
-                       "(GET /v1/documents lists documents and their passages)")
-    near = {q.n: q for q in doc.passages}
-    return PassageOut(id=p.id, doc_id=doc.id, doc_title=doc.title, doc_title_en=doc.title_en,
-                      n=p.n, start=p.start, end=p.end, text=p.text, section=p.section,
-                      translation=p.translation, previous=Neighbour.of(near.get(p.n - 1)),
-                      next=Neighbour.of(near.get(p.n + 1)))
+    return PassageOut.find(sanad.docs, passage_id)
 
 
 def list_documents(sanad: SanadDep) -> list[DocumentSummary]:
@@ -359,7 +460,11 @@ def info(sanad: SanadDep) -> Info:
     return Info(version=__version__, model=sanad.embedder.model_id, index=sanad.index.manifest,
                 documents=list_documents(sanad),
                 limits={"max_question_chars": s.max_question_chars, "max_history_turns":
-                        s.max_history_turns, "max_body_bytes": s.max_body_bytes, "max_top_k": 20})
+                        s.max_history_turns, "max_body_bytes": s.max_body_bytes,
+                        "max_top_k": MAX_TOP_K, "max_query_tokens": MAX_QUERY_TOKENS,
+                        "rate_limit_per_minute": s.rate_limit,
+                        "request_timeout_seconds": int(s.request_timeout),
+                        "max_connections": s.max_connections})
 
 
 def reload_index(sanad: SanadDep, request: Request,
@@ -378,27 +483,49 @@ def reload_index(sanad: SanadDep, request: Request,
 
 # ---------------------------------------------------------------- the app
 
+def _mount_mcp(app: FastAPI, settings: Settings):
+    """The MCP server at /mcp over the app's Sanad (None when the mcp package is missing)."""
+    try:
+        from .mcp_server import HttpEndpoint
+    except ImportError:
+        log.warning("the mcp package is not installed: /mcp is disabled")
+        return None
+
+    def sanad() -> Sanad:
+        if app.state.sanad is None:
+            raise NotReady("the model and index are still loading: retry in a moment")
+        return app.state.sanad
+
+    endpoint = HttpEndpoint(sanad, settings)
+    app.router.add_route("/mcp", endpoint, include_in_schema=False)
+    return endpoint
+
+
 def create_app(settings: Settings | None = None, sanad: Sanad | None = None) -> FastAPI:
     """The API app. ``sanad`` skips loading (tests); otherwise the lifespan opens it."""
     settings = settings or (sanad.settings if sanad else load_settings())
     app = FastAPI(title="Sanad", version=__version__, lifespan=_lifespan, docs_url=None,
                   redoc_url=None, description="Cited answers from the corpus; see docs/api.md.")
     app.state.settings, app.state.sanad = settings, sanad
+    app.state.created = int(time.time())
     _install_error_handlers(app)
     _install_docs(app)
     add = app.add_api_route
-    add("/v1/chat", chat, methods=["POST"], response_model=ChatResponse, responses=ERRORS,
-        tags=["chat"])
+    add("/v1/chat", chat, methods=["POST"], response_model=ChatResponse,
+        responses=METERED_ERRORS, tags=["chat"])
     add("/v1/chat/completions", chat_completions, methods=["POST"], response_model=ChatCompletion,
-        responses={**ERRORS, 200: {"content": {"text/event-stream": {}}}}, tags=["chat"])
+        responses={**METERED_ERRORS, 200: {"content": {"text/event-stream": {}}}}, tags=["chat"])
+    add("/v1/models", list_models, methods=["GET"], response_model=ModelList, tags=["chat"])
+    add("/v1/models/{model_id}", get_model, methods=["GET"], response_model=ModelCard,
+        responses=ERRORS, tags=["chat"])
     add("/v1/passages/{passage_id}", get_passage, methods=["GET"], response_model=PassageOut,
         responses=ERRORS, tags=["corpus"])
     add("/v1/documents", list_documents, methods=["GET"],
         response_model=list[DocumentSummary], responses=ERRORS, tags=["corpus"])
     add("/v1/documents/{doc_id}", get_document, methods=["GET"], response_model=DocumentOut,
         responses=ERRORS, tags=["corpus"])
-    add("/v1/verify", verify, methods=["POST"], response_model=VerifyResponse, responses=ERRORS,
-        tags=["verify"])
+    add("/v1/verify", verify, methods=["POST"], response_model=VerifyResponse,
+        responses=METERED_ERRORS, tags=["verify"])
     add("/healthz", healthz, methods=["GET"], response_model=Health, tags=["health"])
     add("/readyz", readyz, methods=["GET"], response_model=Health, responses=ERRORS,
         tags=["health"])
@@ -406,14 +533,21 @@ def create_app(settings: Settings | None = None, sanad: Sanad | None = None) -> 
         tags=["health"])
     add("/v1/admin/reload", reload_index, methods=["POST"], response_model=Reloaded,
         responses={**ERRORS, 401: {"model": ErrorResponse}}, tags=["admin"])
+    app.state.mcp = _mount_mcp(app, settings)
     try:
         from .web import router
     except ImportError:
         pass
     else:
         app.include_router(router)
-    app.add_middleware(BodyGuard, max_bytes=settings.max_body_bytes)
+    # The last added runs first: CORS, headers, rate limit, then the body checks.
+    app.add_middleware(BodyGuard, max_bytes=settings.max_body_bytes,
+                       timeout=settings.request_timeout)
+    app.add_middleware(RateLimit, per_minute=settings.rate_limit,
+                       trusted_proxies=settings.trusted_proxies)
+    app.add_middleware(SecurityHeaders)
     if settings.cors_origins:  # outermost, so error responses carry CORS headers too
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins,
                            allow_methods=["GET", "POST"], allow_headers=["Content-Type"])
+    app.add_middleware(StartupGuard, state=app.state)
     return app

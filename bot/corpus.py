@@ -23,6 +23,11 @@ from .segment import Segmentation, segment
 
 _DOC_ID = re.compile(r"^[a-z0-9][a-z0-9._-]{0,80}$")
 _LANGUAGES = ("ar", "en")
+#: What a document id may look like, and the languages a document may be in.
+DOC_ID, LANGUAGES = _DOC_ID, _LANGUAGES
+#: The longest document indexed by default (SANAD_MAX_DOCUMENT_CHARS): segmenting and embedding
+#: cost grows with length, and a reload blocks while a new document is embedded.
+MAX_DOCUMENT_CHARS = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -57,6 +62,20 @@ class Document:
         """The English title, when the metadata gives one."""
         return self.meta.get("title_en")
 
+    @property
+    def date(self) -> str | None:
+        """The publication date the metadata gives (as written there), if any."""
+        return _text(self.meta.get("date"))
+
+    @property
+    def url(self) -> str | None:
+        """The link to the original the metadata gives, if any."""
+        return _text(self.meta.get("url"))
+
+
+def _text(value: object) -> str | None:
+    return None if value is None or value == "" else str(value)
+
 
 def read_text(path: Path) -> str:
     """Read a document exactly: UTF-8, no newline translation."""
@@ -68,8 +87,8 @@ def read_text(path: Path) -> str:
             from exc
 
 
-def load_document(folder: Path) -> Document:
-    """Load and segment one document folder."""
+def load_document(folder: Path, max_chars: int = MAX_DOCUMENT_CHARS) -> Document:
+    """Load and segment one document folder (at most ``max_chars`` characters of text)."""
     meta_path = folder / "meta.json"
     try:
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
@@ -78,6 +97,9 @@ def load_document(folder: Path) -> Document:
                           "(see corpus/README.md)") from exc
     except ValueError as exc:
         raise CorpusError(f"{meta_path} is not valid JSON: {exc}") from exc
+    if not isinstance(meta, dict):
+        raise CorpusError(f"{meta_path} must hold a JSON object ({{\"id\", \"title\", "
+                          f"\"language\", ...}}), not {type(meta).__name__}")
     doc_id = meta.get("id", folder.name)
     if doc_id != folder.name or not _DOC_ID.match(doc_id):
         raise CorpusError(f"{meta_path}: id {doc_id!r} must equal the folder name and use only "
@@ -88,8 +110,22 @@ def load_document(folder: Path) -> Document:
     text_path = folder / "document.txt"
     if not text_path.is_file():
         raise CorpusError(f"{text_path} is missing: put the document's text there")
+    # UTF-8 takes at most 4 bytes a character: refuse a huge file before reading it all.
+    if text_path.stat().st_size > 4 * max_chars:
+        raise CorpusError(f"{text_path} is {text_path.stat().st_size:,} bytes, over the limit of "
+                          f"{max_chars:,} characters (SANAD_MAX_DOCUMENT_CHARS): split it into "
+                          "several documents or raise the limit")
     raw = read_text(text_path)
+    if len(raw) > max_chars:
+        raise CorpusError(f"{text_path} has {len(raw):,} characters, over the limit of "
+                          f"{max_chars:,} (SANAD_MAX_DOCUMENT_CHARS): split it into several "
+                          "documents or raise the limit")
     seg = segment(raw)
+    if not seg.sentences and seg.excluded is not None:
+        first = raw[seg.excluded.start:].splitlines()[0].strip()
+        raise CorpusError(f"{text_path} holds only a reader-comment section (from {first!r}); "
+                          "comments are never indexed: add the article's text above it or "
+                          "remove the document")
     if not seg.sentences:
         raise CorpusError(f"{text_path} has no sentences")
     translation = _load_translation(folder, meta, raw, seg)
@@ -108,9 +144,13 @@ def load_document(folder: Path) -> Document:
 
 
 def _load_translation(folder: Path, meta: dict, raw: str, seg: Segmentation) -> dict[int, str]:
-    entry = meta.get("translations", {}).get("en")
+    translations = meta.get("translations", {})
+    entry = translations.get("en") if isinstance(translations, dict) else None
     if not entry:
         return {}
+    if not isinstance(entry, dict) or not isinstance(entry.get("file"), str):
+        raise CorpusError(f"{folder / 'meta.json'}: translations.en must be "
+                          "{\"file\": \"translation.en.jsonl\", ...}")
     path = folder / entry["file"]
     out: dict[int, str] = {}
     try:
@@ -144,12 +184,15 @@ def document_folders(corpus_dir: Path) -> list[Path]:
     """The document folders of a corpus, in a stable order."""
     if not corpus_dir.is_dir():
         raise CorpusError(f"corpus folder {corpus_dir} does not exist (set SANAD_CORPUS_DIR)")
-    return sorted(p for p in corpus_dir.iterdir() if p.is_dir() and (p / "meta.json").exists())
+    # Hidden folders are documents being written or removed (bot/ingest.py): not yet, or no
+    # longer, part of the corpus.
+    return sorted(p for p in corpus_dir.iterdir()
+                  if p.is_dir() and not p.name.startswith(".") and (p / "meta.json").exists())
 
 
-def load_corpus(corpus_dir: Path) -> list[Document]:
-    """Load every document of a corpus folder."""
-    docs = [load_document(p) for p in document_folders(corpus_dir)]
+def load_corpus(corpus_dir: Path, max_chars: int = MAX_DOCUMENT_CHARS) -> list[Document]:
+    """Load every document of a corpus folder (each at most ``max_chars`` characters)."""
+    docs = [load_document(p, max_chars) for p in document_folders(corpus_dir)]
     if not docs:
         raise CorpusError(f"no documents in {corpus_dir}: add a folder with meta.json and "
                           "document.txt (see corpus/README.md)")

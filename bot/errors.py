@@ -19,7 +19,7 @@ class CorpusError(SanadError):
     code = "corpus_error"
 
 
-class IndexError_(SanadError):
+class IndexUnavailable(SanadError):
     """The on-disk index is missing, stale or unreadable."""
 
     code = "index_error"

@@ -6,7 +6,7 @@ Layout of the index folder::
     builds/<id>/manifest.json
     builds/<id>/passages.jsonl   one passage a line, with its lexical tokens
     builds/<id>/rows.json        which passage each vector row belongs to, and its view
-    builds/<id>/dense.faiss      the vectors
+    builds/<id>/dense.faiss      the vectors (or dense.milvus.json: where in Milvus they are)
     builds/<id>/sparse.npz       learned sparse vectors, one per row (when the model has them)
     builds/<id>/late.npz         per-token vectors, one matrix per row (late.py; when it has them)
 
@@ -22,25 +22,23 @@ import hashlib
 import json
 import logging
 import os
+import re
 import shutil
 import tempfile
+import time
+import zipfile
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 import faiss
 import numpy as np
 
 from .corpus import Document, Passage
-from .embed import (
-    Embedder,
-    SparseEncoder,
-    SparseVector,
-    sparse_encoder,
-    token_encoder,
-    token_fingerprint,
-)
-from .errors import IndexError_
+from .embed import Embedder, SparseVector, token_fingerprint
+from .encoding import Encode, EncodeItem, encode_locally
+from .errors import IndexUnavailable
 from .late import LateIndex
 from .lexical import TOKENIZER_VERSION, tokenize
 from .normalize import dense_text
@@ -50,6 +48,13 @@ from .normalize import dense_text
 #: 4: per-token vectors (``late.npz``) for late-interaction reranking.
 FORMAT_VERSION = 4
 log = logging.getLogger("sanad")
+_BUILD_ID = re.compile(r"[0-9a-f]{16}")
+#: A temporary build folder older than this, or whose builder died, is removed by the next build.
+STALE_TMP_SECONDS = 3600
+#: What reading a damaged index file can raise (truncated npz: EOFError, BadZipFile; a manifest
+#: that is not an object: AttributeError; a missing array: KeyError).
+_READ_ERRORS = (OSError, ValueError, TypeError, RuntimeError, EOFError, KeyError,
+                AttributeError, zipfile.BadZipFile)
 
 
 class VectorIndex:
@@ -99,6 +104,46 @@ class VectorIndex:
     def count(self) -> int:
         """Number of rows."""
         return int(self._index.ntotal)
+
+
+class VectorStore(Protocol):
+    """Where a build's dense vectors live: FAISS in the build folder, or Milvus (milvus_store.py).
+
+    Everything else (passages, rows, sparse and token vectors, manifest) stays in the build
+    folder whatever the store.
+    """
+
+    name: str  # recorded in the manifest ("faiss" adds nothing, so FAISS ids are unchanged)
+    uri: str | None  # where the store is reached, when it is outside the build folder
+
+    def write(self, folder: Path, build_id: str, vectors: np.ndarray) -> None: ...
+
+    def after_swap(self, live: Path, previous: Path | None) -> None: ...
+
+
+class FaissStore:
+    """Dense vectors in ``dense.faiss`` inside the build folder (the default)."""
+
+    name = "faiss"
+    uri = None
+
+    def write(self, folder: Path, build_id: str, vectors: np.ndarray) -> None:
+        """Write the vectors of build ``build_id`` into ``folder``."""
+        VectorIndex.build(vectors).save(folder / "dense.faiss")
+
+    def after_swap(self, live: Path, previous: Path | None) -> None:
+        """Nothing to clean outside the build folders."""
+
+
+def open_vectors(path: Path, manifest: dict, uri: str | None = None):
+    """The dense vectors of the build in ``path``: a :class:`VectorIndex` or, for a build
+    whose manifest names Milvus, a ``MilvusVectors`` (reached at ``uri`` when given, else at
+    the address the build recorded)."""
+    if manifest.get("vectors", "faiss") == "milvus":
+        from .milvus_store import MilvusVectors
+
+        return MilvusVectors.load(path / "dense.milvus.json", uri)
+    return VectorIndex.load(path / "dense.faiss")
 
 
 class SparseIndex:
@@ -207,8 +252,9 @@ def _key(embedder: Embedder, text: str) -> str:
     return hashlib.sha256(f"{embedder.fingerprint}\x00{text}".encode()).hexdigest()[:24]
 
 
-def expected_manifest(docs: list[Document], embedder: Embedder) -> dict:
-    """The manifest a build of ``docs`` with ``embedder`` would have (id included)."""
+def expected_manifest(docs: list[Document], embedder: Embedder, store: str = "faiss") -> dict:
+    """The manifest a build of ``docs`` with ``embedder`` would have (id included); ``store``
+    names the vector store (a Milvus build is another build than a FAISS one)."""
     views = [text for d in docs for p in d.passages for _, text in passage_views(p, d)]
     body = {
         "format_version": FORMAT_VERSION,
@@ -220,50 +266,56 @@ def expected_manifest(docs: list[Document], embedder: Embedder) -> dict:
         "views_sha256": hashlib.sha256("\x00".join(views).encode()).hexdigest(),
         "passage_count": sum(len(d.passages) for d in docs),
         "dim": embedder.dim,
-        "sparse": _sparse_fingerprint(embedder),
+        "sparse": embedder.features.sparse,
         "late": token_fingerprint(embedder),
     }
+    if store != "faiss":
+        body["vectors"] = store
     body["id"] = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:16]
     return body
 
 
-def _sparse_fingerprint(embedder: Embedder) -> str | None:
-    encoder = sparse_encoder(embedder)
-    return encoder.fingerprint if encoder else None
-
-
 def current_path(index_dir: Path) -> Path | None:
-    """The folder of the live build, or None when there is none."""
+    """The folder of the live build, or None when there is none (or ``CURRENT`` is damaged:
+    the next build replaces it)."""
     try:
-        name = (index_dir / "CURRENT").read_text(encoding="utf-8").strip()
-    except FileNotFoundError:
+        name = (index_dir / "CURRENT").read_bytes().decode("ascii").strip()
+    except (OSError, UnicodeDecodeError):
+        return None
+    if not _BUILD_ID.fullmatch(name):
         return None
     path = index_dir / "builds" / name
     return path if path.is_dir() else None
 
 
-def load_index(index_dir: Path) -> LoadedIndex:
-    """Read the live build; raise :class:`IndexError_` when missing or unreadable."""
+def load_index(index_dir: Path, vector_uri: str | None = None) -> LoadedIndex:
+    """Read the live build; raise :class:`IndexUnavailable` when missing or unreadable.
+
+    ``vector_uri`` overrides the address of an outside vector store (Milvus) the build recorded.
+    """
     path = current_path(index_dir)
     if path is None:
-        raise IndexError_(f"no index in {index_dir}: run `bot index build`")
+        raise IndexUnavailable(f"no index in {index_dir}: run `bot index build`")
     try:
         manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
+        if not isinstance(manifest, dict):
+            raise ValueError("manifest.json is not a JSON object")
         records = [json.loads(line) for line in
                    (path / "passages.jsonl").read_text(encoding="utf-8").splitlines()]
         rows = [Row(**r) for r in json.loads((path / "rows.json").read_text(encoding="utf-8"))]
-        vectors = VectorIndex.load(path / "dense.faiss")
+        vectors = open_vectors(path, manifest, vector_uri)
         sparse = SparseIndex.load(path / "sparse.npz") if manifest.get("sparse") else None
         late = LateIndex.load(path / "late.npz") if manifest.get("late") else None
-    except (OSError, ValueError, TypeError, RuntimeError) as exc:
-        raise IndexError_(f"index {path} is unreadable ({exc}): run `bot index build --force`") \
-            from exc
-    tokens = [r.pop("tokens") for r in records]
-    passages = [Passage(**r) for r in records]
+        tokens = [r.pop("tokens") for r in records]
+        passages = [Passage(**r) for r in records]
+    except _READ_ERRORS as exc:
+        why = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise IndexUnavailable(f"index {path} is unreadable ({why}): run "
+                               "`bot index build --force`") from exc
     if (vectors.count != len(rows) or manifest.get("passage_count") != len(passages)
             or (sparse is not None and sparse.count != len(rows))
             or (late is not None and late.count != len(rows))):
-        raise IndexError_(f"index {path} is inconsistent: run `bot index build --force`")
+        raise IndexUnavailable(f"index {path} is inconsistent: run `bot index build --force`")
     return LoadedIndex(manifest, passages, tokens, rows, vectors, path, sparse, late)
 
 
@@ -276,6 +328,8 @@ def staleness(index_dir: Path, expected: dict) -> str | None:
         have = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return "the index manifest is unreadable"
+    if not isinstance(have, dict):
+        return "the index manifest is damaged"
     if have.get("format_version") != expected["format_version"]:
         return f"index format {have.get('format_version')} != {expected['format_version']}"
     if have.get("model") != expected["model"]:
@@ -284,6 +338,9 @@ def staleness(index_dir: Path, expected: dict) -> str | None:
         return f"the sparse encoder changed ({have.get('sparse')} -> {expected['sparse']})"
     if have.get("late") != expected["late"]:
         return f"the token vectors changed ({have.get('late')} -> {expected['late']})"
+    if have.get("vectors", "faiss") != expected.get("vectors", "faiss"):
+        return (f"the vector store changed ({have.get('vectors', 'faiss')} -> "
+                f"{expected.get('vectors', 'faiss')})")
     old = {d["id"]: d["sha256"] for d in have.get("documents", [])}
     new = {d["id"]: d["sha256"] for d in expected["documents"]}
     if old != new:
@@ -295,66 +352,96 @@ def staleness(index_dir: Path, expected: dict) -> str | None:
 
 
 def build_index(index_dir: Path, docs: list[Document], embedder: Embedder, force: bool = False,
-                progress: Callable[[int], object] | None = None) -> tuple[LoadedIndex, int]:
+                progress: Callable[[int], object] | None = None, encode: Encode | None = None,
+                store: VectorStore | None = None) -> tuple[LoadedIndex, int]:
     """Build (or reuse) the index for ``docs``; return it and the number of texts embedded.
 
     Vectors of texts embedded by the previous build with the same model are reused, so only
-    new or changed sentences are encoded.
+    new or changed sentences are encoded. ``encode`` is the encoding step (default: this
+    process, :func:`encode_locally`); ``store`` where the dense vectors go (default: FAISS in
+    the build folder).
     """
-    expected = expected_manifest(docs, embedder)
+    store = store or FaissStore()
+    expected = expected_manifest(docs, embedder, store.name)
     if not force and staleness(index_dir, expected) is None:
-        return load_index(index_dir), 0
+        try:
+            return load_index(index_dir, store.uri), 0
+        except IndexUnavailable as exc:  # damaged files: a rebuild is what anyone would do next
+            log.warning("%s; rebuilding it", str(exc).split(": run")[0])
+            force = True
     passages = [p for d in docs for p in d.passages]
+    views = [passage_views(p, d) for d in docs for p in d.passages]
+    prev = Previous() if force else _previous_vectors(index_dir, expected, store.uri)
+    built, embedded = encode_rows(embedder, passages, views, prev, progress, encode)
+    try:
+        _write_build(index_dir, expected, built, store)
+    except OSError as exc:
+        raise IndexUnavailable(f"cannot write the index in {index_dir} ({exc.strerror or exc}): "
+                               "make the folder writable or set SANAD_INDEX_DIR to one that is"
+                               ) from exc
+    return load_index(index_dir, store.uri), embedded
+
+
+@dataclass
+class Built:
+    """Everything a build encodes, before it is written (or used in memory)."""
+
+    passages: list[Passage]
+    rows: list[Row]
+    vectors: np.ndarray
+    sparse: SparseIndex | None
+    late: LateIndex | None
+
+    def loaded(self, manifest: dict, path: Path = Path(".")) -> LoadedIndex:
+        """The build as an index in memory (``bot eval --squad``), as load_index reads it."""
+        return LoadedIndex(manifest, self.passages, [passage_tokens(p) for p in self.passages],
+                           self.rows, VectorIndex.build(self.vectors), path, self.sparse,
+                           self.late)
+
+
+def passage_tokens(p: Passage) -> list[str]:
+    """The lexical tokens stored for a passage: its sentence and its translation."""
+    return tokenize(p.text) + (tokenize(p.translation) if p.translation else [])
+
+
+def encode_rows(embedder: Embedder, passages: list[Passage], views: list[list[tuple[str, str]]],
+                prev: Previous | None = None, progress: Callable[[int], object] | None = None,
+                encode: Encode | None = None) -> tuple[Built, int]:
+    """Encode every view of every passage (one model pass gives a text's dense and sparse
+    vectors) and the token vectors of each sentence, reusing what ``prev`` holds; return
+    the build and the number of texts embedded. ``encode`` is the encoding step (default:
+    this process, :func:`encode_locally`; or a Ray cluster, ray_build.py)."""
+    prev = prev or Previous()
     rows: list[Row] = []
     texts: list[str] = []
-    i = 0
-    for d in docs:
-        for p in d.passages:
-            for view, text in passage_views(p, d):
-                rows.append(Row(i, view, _key(embedder, text)))
-                texts.append(text)
-            i += 1
-    prev = Previous() if force else _previous_vectors(index_dir, expected)
-    reuse, reuse_sparse = prev.dense, prev.sparse
-    todo = [j for j, r in enumerate(rows) if r.key not in reuse]
+    for i, passage_views_ in enumerate(views):
+        for view, text in passage_views_:
+            rows.append(Row(i, view, _key(embedder, text)))
+            texts.append(text)
+    has_sparse = embedder.features.sparse is not None
+    has_tokens = embedder.features.tokens is not None
+    items = [EncodeItem(texts[j], token_text(passages[r.passage], r.view),
+                        r.key not in prev.dense, has_sparse and r.key not in prev.sparse,
+                        has_tokens and r.key not in prev.late) for j, r in enumerate(rows)]
+    need = [j for j, it in enumerate(items) if it.dense or it.sparse or it.tokens]
+    fresh = (encode or encode_locally(embedder))([items[j] for j in need], progress)
+    at = {j: n for n, j in enumerate(need)}
+
+    def pick(j: int, r: Row, new: list, old: dict, asked: bool):
+        return new[at[j]] if asked else old[r.key]
+
     vectors = np.zeros((len(rows), embedder.dim), np.float32)
     for j, r in enumerate(rows):
-        if r.key in reuse:
-            vectors[j] = reuse[r.key]
-    batch = 64
-    for s in range(0, len(todo), batch):
-        chunk = todo[s : s + batch]
-        vectors[chunk] = embedder.encode_passages([texts[j] for j in chunk])
-        if progress:
-            progress(len(chunk))
-    encoder = sparse_encoder(embedder)
-    sparse = _sparse_rows(encoder, rows, texts, reuse_sparse) if encoder else None
-    late = _late_rows(embedder, rows, passages, prev.late) if token_encoder(embedder) else None
-    _write_build(index_dir, expected, passages, rows, vectors, sparse, late)
-    return load_index(index_dir), len(todo)
-
-
-def _sparse_rows(encoder: SparseEncoder, rows: list[Row], texts: list[str],
-                 reuse: dict[str, SparseVector]) -> SparseIndex:
-    todo = [j for j, r in enumerate(rows) if r.key not in reuse]
-    fresh = dict(zip(todo, encoder.encode([texts[j] for j in todo]), strict=True))
-    return SparseIndex.build(encoder.dim, [fresh[j] if j in fresh else reuse[r.key]
-                                           for j, r in enumerate(rows)])
-
-
-def _late_rows(embedder: Embedder, rows: list[Row], passages: list[Passage],
-               reuse: dict[str, np.ndarray]) -> LateIndex:
-    encoder = token_encoder(embedder)
-    assert encoder is not None
-    todo = [j for j, r in enumerate(rows) if r.key not in reuse]
-    fresh: dict[int, np.ndarray] = {}
-    batch = 64
-    for s in range(0, len(todo), batch):
-        chunk = todo[s : s + batch]
-        texts = [token_text(passages[rows[j].passage], rows[j].view) for j in chunk]
-        fresh.update(zip(chunk, encoder.encode_passage_tokens(texts), strict=True))
-    return LateIndex.build([fresh[j] if j in fresh else reuse[r.key] for j, r in enumerate(rows)],
-                           embedder.dim)
+        vectors[j] = pick(j, r, fresh.dense, prev.dense, items[j].dense)
+    sparse = late = None
+    if has_sparse:
+        sparse = SparseIndex.build(embedder.features.sparse_dim,  # type: ignore[arg-type]
+                                   [pick(j, r, fresh.sparse, prev.sparse, items[j].sparse)
+                                    for j, r in enumerate(rows)])
+    if has_tokens:
+        late = LateIndex.build([pick(j, r, fresh.tokens, prev.late, items[j].tokens)
+                                for j, r in enumerate(rows)], embedder.dim)
+    return Built(passages, rows, vectors, sparse, late), sum(it.dense or it.sparse for it in items)
 
 
 @dataclass
@@ -366,12 +453,13 @@ class Previous:
     late: dict[str, np.ndarray] = field(default_factory=dict)
 
 
-def _previous_vectors(index_dir: Path, expected: dict) -> Previous:
+def _previous_vectors(index_dir: Path, expected: dict, vector_uri: str | None = None
+                      ) -> Previous:
     """Vectors of the live build by row key; sparse and token vectors only when they were
     made by the same encoder as ``expected`` says."""
     try:
-        old = load_index(index_dir)
-    except IndexError_:
+        old = load_index(index_dir, vector_uri)
+    except IndexUnavailable:
         return Previous()
     vecs = old.vectors.vectors()
     prev = Previous(dense={r.key: vecs[j] for j, r in enumerate(old.rows)})
@@ -382,26 +470,30 @@ def _previous_vectors(index_dir: Path, expected: dict) -> Previous:
     return prev
 
 
-def _write_build(index_dir: Path, manifest: dict, passages: list[Passage], rows: list[Row],
-                 vectors: np.ndarray, sparse: SparseIndex | None = None,
-                 late: LateIndex | None = None) -> None:
+def _write_build(index_dir: Path, manifest: dict, built: Built,
+                 store: VectorStore | None = None) -> None:
+    store = store or FaissStore()
+    previous = current_path(index_dir)
     builds = index_dir / "builds"
     builds.mkdir(parents=True, exist_ok=True)
+    remove_stale_tmp(builds)
     tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=builds))
     try:
+        (tmp / OWNER).write_text(str(os.getpid()), encoding="ascii")
         with (tmp / "passages.jsonl").open("w", encoding="utf-8") as f:
-            for p in passages:
+            for p in built.passages:
                 rec = asdict(p)
-                rec["tokens"] = tokenize(p.text) + (tokenize(p.translation) if p.translation
-                                                    else [])
+                rec["tokens"] = passage_tokens(p)
                 f.write(json.dumps(rec, ensure_ascii=False) + "\n")
-        (tmp / "rows.json").write_text(json.dumps([asdict(r) for r in rows]), encoding="utf-8")
-        VectorIndex.build(vectors).save(tmp / "dense.faiss")
-        if sparse is not None:
-            sparse.save(tmp / "sparse.npz")
-        if late is not None:
-            late.save(tmp / "late.npz")
+        (tmp / "rows.json").write_text(json.dumps([asdict(r) for r in built.rows]),
+                                       encoding="utf-8")
+        store.write(tmp, manifest["id"], built.vectors)
+        if built.sparse is not None:
+            built.sparse.save(tmp / "sparse.npz")
+        if built.late is not None:
+            built.late.save(tmp / "late.npz")
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=1), encoding="utf-8")
+        (tmp / OWNER).unlink()
         final = builds / manifest["id"]
         if final.exists():
             shutil.rmtree(final)
@@ -412,6 +504,46 @@ def _write_build(index_dir: Path, manifest: dict, passages: list[Passage], rows:
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
+    store.after_swap(builds / manifest["id"], previous)
     for old in builds.iterdir():  # keep only the live build
         if old.name != manifest["id"] and not old.name.startswith(".tmp-"):
             shutil.rmtree(old, ignore_errors=True)
+
+
+#: Inside a temporary build folder: the process id of the build writing it.
+OWNER = "owner.pid"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, owned by someone else
+        return True
+    return True
+
+
+def remove_stale_tmp(builds: Path, max_age: float = STALE_TMP_SECONDS) -> list[str]:
+    """Remove ``.tmp-*`` folders that killed builds left behind; return their names.
+
+    A folder is stale when the process named in its ``owner.pid`` is gone, or (no readable
+    owner, e.g. from an older version) when it has not changed for ``max_age`` seconds; a
+    build in progress elsewhere keeps its folder.
+    """
+    removed = []
+    for tmp in builds.glob(".tmp-*"):
+        try:
+            pid = int((tmp / OWNER).read_text(encoding="ascii"))
+        except (OSError, ValueError):
+            pid = None
+        try:
+            stale = (not _alive(pid)) if pid else time.time() - tmp.stat().st_mtime > max_age
+        except OSError:
+            continue
+        if stale:
+            shutil.rmtree(tmp, ignore_errors=True)
+            removed.append(tmp.name)
+    if removed:
+        log.info("removed %d temporary folder(s) left by interrupted builds", len(removed))
+    return removed

@@ -72,8 +72,13 @@ def light_stem(word: str) -> str:
 
 def tokenize(text: str) -> list[str]:
     """Normalised, stemmed content tokens of ``text`` (numbers kept as they are)."""
+    return tokenize_normalized(normalize(text))
+
+
+def tokenize_normalized(text: str) -> list[str]:
+    """:func:`tokenize` of a text already through :func:`normalize`."""
     out: list[str] = []
-    for tok in _TOKEN.findall(normalize(text)):
+    for tok in _TOKEN.findall(text):
         if tok in _STOP_AR or tok in _STOP_EN:
             continue
         if tok.isdigit():
@@ -114,7 +119,7 @@ class BM25:
         self.idf = {w: math.log(1 + (self.n - len(p) + 0.5) / (len(p) + 0.5))
                     for w, p in postings.items()}
 
-    def scores(self, query: list[str]) -> np.ndarray:
+    def scores(self, query: list[str] | tuple[str, ...]) -> np.ndarray:
         """BM25 score of every document for the query tokens."""
         out = np.zeros(self.n, np.float32)
         for w in set(query):
@@ -125,7 +130,8 @@ class BM25:
             out[docs] += self.idf[w] * tf * (self.k1 + 1) / (tf + self._norm[docs])
         return out
 
-    def coverage(self, query: list[str]) -> float:
-        """Share of the query's distinct tokens that occur somewhere in the collection."""
+    def share(self, query: list[str] | tuple[str, ...]) -> float:
+        """Lexical share: the part of the query's distinct tokens that occur somewhere in the
+        collection (not answerability's IDF-weighted coverage)."""
         q = set(query)
         return sum(1 for w in q if w in self.idf) / len(q) if q else 0.0

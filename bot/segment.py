@@ -27,11 +27,12 @@ _END = re.compile(r"[.!?؟…۔]+[\"'»”’)\]]*(?=\s|$)")
 _INITIALISM = re.compile(r"(?:^|[\s(])(?:[A-Za-z]\.)*[A-Za-z]$")
 _ABBREVIATIONS = frozenset(
     "mr mrs ms dr prof st jr sr gen col lt sgt capt gov sen rep vs etc no inc ltd co jan feb "
-    "mar apr jun jul aug sep sept oct nov dec".split()
+    "mar apr jun jul aug sep sept oct nov dec approx vol fig al".split()
 )
 _CLOSING = tuple(".!?؟…۔:؛،;,\"'»”’)]")
 _HEADING_MAX_WORDS = 12
 _MARKER_MAX_WORDS = 12
+_FIRST_MARKER_MAX_WORDS = 3
 # What comment sections and reply buttons say, matched on the normalised line (see normalize.py:
 # أ/إ/آ are folded to ا and ة to ه). A marker must also be short and carry no closing punctuation.
 _COMMENT_MARKER = re.compile(
@@ -96,6 +97,13 @@ def _is_abbreviation(raw: str, line_start: int, dot: int) -> bool:
     return bool(_INITIALISM.search(before)) or word.lower().rstrip(".") in _ABBREVIATIONS
 
 
+def _continues(text: str, end: int) -> bool:
+    """True when the next word starts in lower case: the sentence goes on (English
+    ``"...?" rather than``, an ellipsis mid-sentence). Arabic letters have no case."""
+    rest = text[end:].lstrip()
+    return bool(rest) and rest[0].islower()
+
+
 def split_line(raw: str, line: Span) -> list[Span]:
     """Split one line into sentence spans."""
     out = []
@@ -104,6 +112,8 @@ def split_line(raw: str, line: Span) -> list[Span]:
     for m in _END.finditer(text):
         end = line.start + m.end()
         if m.group() == "." and _is_abbreviation(raw, line.start, line.start + m.start()):
+            continue
+        if _continues(text, m.end()):
             continue
         s, e = _strip(raw, start, end)
         if s < e:
@@ -144,7 +154,10 @@ def segment(raw: str) -> Segmentation:
     lines = _lines(raw)
     excluded = None
     for i, line in enumerate(lines):
-        if i > 0 and is_comment_marker(raw[line.start : line.end]):
+        text = raw[line.start : line.end]
+        # The first line is usually a title, which may well contain "comments"; only a bare
+        # marker there ("Comments", "التعليقات") opens a document that is all comments.
+        if is_comment_marker(text) and (i > 0 or _words(text) <= _FIRST_MARKER_MAX_WORDS):
             excluded = Span(line.start, len(raw))
             lines = lines[:i]
             break

@@ -8,7 +8,8 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
 from typing import Any
 
 from .answer import Citation, citations, quoted, render
@@ -18,10 +19,12 @@ from .embed import Embedder, load_embedder
 from .errors import InputError
 from .followup import Quotable
 from .index import LoadedIndex, build_index, expected_manifest, staleness
-from .lexical import tokenize
-from .normalize import question_language
-from .retrieve import Retriever
-from .settings import Settings
+from .batching import BatchingEmbedder
+from .lru import LRU
+from .normalize import normalize, question_language
+from .query import Query
+from .retrieve import Ranking, Retriever
+from .settings import MAX_TOP_K, Settings
 from .verify import ClaimReport, QuoteRef, Verifier, as_quote
 
 log = logging.getLogger("sanad")
@@ -50,12 +53,25 @@ class Answer:
         return d
 
 
-def check_question(question: str, limit: int) -> str:
-    """The question stripped, or :class:`InputError` saying what is wrong with it."""
+def calibration_path(settings: Settings) -> Path:
+    """Where ``bot calibrate --save`` writes: beside the index, outside the installed package."""
+    return settings.index_dir / "calibration.json"
+
+
+def check_question(question: str, limit: int, what: str = "question") -> str:
+    """The question stripped, or :class:`InputError` saying what is wrong with it.
+
+    ``what`` names the text in the message ("question", "claim"). A text with no letter or
+    digit once normalised (only invisible characters, diacritics, tatweel, punctuation) is
+    refused: retrieval would otherwise rank passages for nothing and answer confidently.
+    """
     if not isinstance(question, str) or not question.strip():
-        raise InputError("the question is empty: ask something about the article")
+        raise InputError(f"the {what} is empty: ask something about the article")
     if len(question) > limit:
-        raise InputError(f"the question has {len(question)} characters; the limit is {limit}")
+        raise InputError(f"the {what} has {len(question)} characters; the limit is {limit}")
+    if not any(c.isalnum() for c in normalize(question)):
+        raise InputError(f"the {what} has no letters or digits (only spaces, punctuation, "
+                         "diacritics, tatweel or invisible characters): write it in words")
     return question.strip()
 
 
@@ -69,9 +85,7 @@ def check_claim(claim: str, limit: int) -> str:
     """The claim stripped, or :class:`InputError` saying what is wrong with it."""
     if not isinstance(claim, str) or not claim.strip():
         raise InputError("the claim is empty: state something about the article to check")
-    if len(claim) > limit:
-        raise InputError(f"the claim has {len(claim)} characters; the limit is {limit}")
-    return claim.strip()
+    return check_question(claim, limit, "claim")
 
 
 def check_verify_limits(claim: str, cite: Sequence[str], quotes: Sequence[Any],
@@ -95,18 +109,23 @@ def check_options(lang: str | None, top_k: int | None) -> None:
     """Raise :class:`InputError` for an unknown language or an out-of-range ``top_k``."""
     if lang is not None and lang not in ("ar", "en"):
         raise InputError(f"lang must be 'ar' or 'en', not {lang!r}")
-    if top_k is not None and not 1 <= top_k <= 20:
-        raise InputError(f"top_k must be between 1 and 20, not {top_k}")
+    if top_k is not None and not 1 <= top_k <= MAX_TOP_K:
+        raise InputError(f"top_k must be between 1 and {MAX_TOP_K}, not {top_k}")
 
 
 def open_index(settings: Settings, docs: list[Document], embedder: Embedder,
-               force: bool = False, progress=None) -> tuple[LoadedIndex, int]:
-    """Load the index, rebuilding it first (with a log line saying why) when it is stale."""
+               force: bool = False, progress=None, encode=None) -> tuple[LoadedIndex, int]:
+    """Load the index, rebuilding it first (with a log line saying why) when it is stale;
+    ``encode`` is the build's encoding step (default: this process; ray_build.py)."""
+    from .milvus_store import vector_store
+
+    store = vector_store(settings.vector_store, settings.milvus_uri)
     reason = "forced" if force else staleness(settings.index_dir,
-                                              expected_manifest(docs, embedder))
+                                              expected_manifest(docs, embedder, store.name))
     if reason:
         log.info("building the index in %s: %s", settings.index_dir, reason)
-    return build_index(settings.index_dir, docs, embedder, force=force, progress=progress)
+    return build_index(settings.index_dir, docs, embedder, force=force, progress=progress,
+                       encode=encode, store=store)
 
 
 class Sanad:
@@ -117,24 +136,37 @@ class Sanad:
         self.settings = settings
         self.docs = {d.id: d for d in docs}
         self.embedder = embedder
+        # Questions asked at the same time (API threads) share forward passes.
+        self._batching = BatchingEmbedder(embedder)
         self._lock = threading.Lock()
+        self._answers: LRU[tuple, Answer] = LRU(settings.answer_cache)
         self._rule = self.rule
         self._set_index(index)
 
     @classmethod
     def open(cls, settings: Settings, embedder: Embedder | None = None) -> Sanad:
         """Load corpus and model, make sure the index is current, and return a ready Sanad."""
-        docs = load_corpus(settings.corpus_dir)
+        docs = load_corpus(settings.corpus_dir, settings.max_document_chars)
         embedder = embedder or load_embedder(settings)
         index, _ = open_index(settings, docs, embedder)
         return cls(settings, docs, embedder, index)
 
     def _set_index(self, index: LoadedIndex) -> None:
-        retriever = Retriever(index, self.embedder, self.settings.retriever)
+        retriever = Retriever(index, self._batching, self.settings.retriever)
         # One assignment swaps both, so a request sees either the old or the new pair.
         self._state = (index, retriever)
+        self._answers.clear()
         # The verifier holds its own index and documents: it is swapped whole as well.
         self.verifier = Verifier(index, self.embedder, self.docs)
+
+    def encode_query(self, text: str) -> Query:
+        """``text`` (a question or claim) encoded once against the index in use: the vectors
+        and lexical tokens that :meth:`rank` and verification read."""
+        return self._state[1].encode_query(text)
+
+    def rank(self, query: Query, k: int) -> Ranking:
+        """The ``k`` best passages for an encoded question, with every passage's scores."""
+        return self._state[1].rank(query, k)
 
     @property
     def index(self) -> LoadedIndex:
@@ -148,23 +180,28 @@ class Sanad:
 
     @property
     def rule(self) -> Rule:
-        """The abstention rule in use: calibrated for the model, threshold overridable."""
-        rule = load_rule(self.embedder.model_id) or Rule(0.0, 0.0, UNCALIBRATED_THRESHOLD)
+        """The abstention rule in use: calibrated for the model (``bot calibrate --save``
+        beside the index first, then the calibration shipped in the package), threshold
+        overridable."""
+        model = self.embedder.model_id
+        rule = (load_rule(model, calibration_path(self.settings)) or load_rule(model)
+                or Rule(0.0, 0.0, UNCALIBRATED_THRESHOLD))
         t = self.settings.abstain_threshold
         return rule if t is None else Rule(rule.w_peak, rule.w_coverage, t)
 
     def reload(self) -> str:
         """Re-read corpus and index (rebuilding if stale) and swap them in; return the id."""
         with self._lock:
-            docs = load_corpus(self.settings.corpus_dir)
+            docs = load_corpus(self.settings.corpus_dir,
+                               self.settings.max_document_chars)
             index, _ = open_index(self.settings, docs, self.embedder)
             self.docs = {d.id: d for d in docs}
             self._set_index(index)
             return index.id
 
-    def check_question(self, question: str) -> str:
+    def check_question(self, question: str, what: str = "question") -> str:
         """The question stripped, or :class:`InputError` saying what is wrong with it."""
-        return check_question(question, self.settings.max_question_chars)
+        return check_question(question, self.settings.max_question_chars, what)
 
     def ask(self, question: str, lang: str | None = None, top_k: int | None = None,
             retrieval_query: str | None = None) -> Answer:
@@ -179,17 +216,25 @@ class Sanad:
         language = lang or question_language(question)
         index, retriever = self._state
         query = retrieval_query or question
-        qvec, qtokens = retriever.encode(query)
-        hits = retriever.search(query, k, query_vec=qvec, query_tokens=qtokens)
-        ev = evidence(retriever.dense_scores(qvec), tokenize(query), retriever.bm25.idf)
+        text = retriever.query_text(query)  # capped: no work below grows with the question
+        key = (normalize(text), language, k, index.id)
+        cached = self._answers.get(key)
+        if cached is not None:
+            return replace(cached, question=question)
+        ranking = retriever.rank(retriever.encode_query(text, capped=True), k)
+        hits = ranking.hits
+        ev = evidence(ranking.dense, list(ranking.query.lexical), ranking.idf)
         if hits:  # what the question asks for, against what the best passage offers
             best = hits[0].passage
-            ev = with_focus(ev, question, best.text, best.translation, retriever.bm25.idf)
+            # The retrieval text, not the question: answers are cached by it.
+            ev = with_focus(ev, text, best.text, best.translation, ranking.idf)
         answerable = bool(hits) and self._rule.answerable(ev)
-        cites = citations(hits)
+        cites = citations(hits, self.docs)
         text = render(language, answerable, quoted(cites, -1.0) if answerable else [])
-        return Answer(question, language, text, answerable, cites, self.embedder.model_id,
-                      index.id, ev)
+        answer = Answer(question, language, text, answerable, cites, self.embedder.model_id,
+                        index.id, ev)
+        self._answers.put(key, answer)
+        return answer
 
     def verify(self, claim: str, cite: Sequence[str] = (),
                quotes: Sequence[QuoteRef | Mapping[str, Any]] = (), top_k: int = 3

@@ -22,11 +22,9 @@ from pathlib import Path
 import numpy as np
 
 from .corpus import Passage
-from .embed import Embedder, sparse_encoder, token_encoder, token_fingerprint
+from .embed import Embedder, token_fingerprint
 from .errors import InputError
-from .index import LoadedIndex, Row, SparseIndex, VectorIndex
-from .late import LateIndex
-from .lexical import tokenize
+from .index import LoadedIndex, encode_rows
 from .normalize import dense_text
 from .retrieve import DEFAULT_WEIGHTS, Retriever, Weights
 
@@ -134,27 +132,15 @@ def passage_text(pool: Pool, i: int) -> str:
     return dense_text(f"{title}: {text}" if title else text)
 
 
-def build_index(pool: Pool, embedder: Embedder, batch: int = 64) -> LoadedIndex:
-    """A throw-away in-memory index over every sentence of the pool."""
-    texts = [passage_text(pool, i) for i in range(len(pool.passages))]
-    vectors = np.zeros((len(texts), embedder.dim), np.float32)
-    for s in range(0, len(texts), batch):
-        vectors[s : s + batch] = embedder.encode_passages(texts[s : s + batch])
-    rows = [Row(i, "source", "") for i in range(len(texts))]
-    encoder = sparse_encoder(embedder)
-    sparse = SparseIndex.build(encoder.dim, encoder.encode(texts)) if encoder else None
-    late = None
-    tokens = token_encoder(embedder)
-    if tokens:  # the sentence alone, as index.token_text does
-        sentences = [dense_text(p.text) for p in pool.passages]
-        late = LateIndex.build([t for s in range(0, len(sentences), batch)
-                                for t in tokens.encode_passage_tokens(sentences[s : s + batch])],
-                               embedder.dim)
-    manifest = {"id": f"squad-{pool.source[:12]}", "passage_count": len(texts),
-                "sparse": encoder.fingerprint if encoder else None,
-                "late": token_fingerprint(embedder)}
-    return LoadedIndex(manifest, pool.passages, [tokenize(p.text) for p in pool.passages],
-                       rows, VectorIndex.build(vectors), Path("."), sparse, late)
+def build_index(pool: Pool, embedder: Embedder) -> LoadedIndex:
+    """A throw-away in-memory index over every sentence of the pool, encoded by the
+    product's own index code (index.encode_rows): one view per sentence, its article title
+    as context, the sentence alone for its token vectors."""
+    views = [[("source", passage_text(pool, i))] for i in range(len(pool.passages))]
+    built, _ = encode_rows(embedder, pool.passages, views)
+    manifest = {"id": f"squad-{pool.source[:12]}", "passage_count": len(pool.passages),
+                "sparse": embedder.features.sparse, "late": token_fingerprint(embedder)}
+    return built.loaded(manifest)
 
 
 def metrics(ranks: list[int | None]) -> dict:
@@ -180,38 +166,29 @@ def evaluate(index: LoadedIndex, questions: list[Question], embedder: Embedder,
     """Rank every question with every variant; the ``--json`` report of ``bot eval --squad``.
 
     ``ms_per_query`` is the ranking time plus, for variants using the model, the question's
-    share of the (batched) query encoding, and of the sparse encoding for those using it.
+    share of the (batched) query encoding.
     """
     variants = variants or VARIANTS
     n = max(len(questions), 1)
     t0 = clock()
-    texts = [dense_text(q.text) for q in questions]
-    tokens = token_encoder(embedder) if index.late is not None else None
-    if tokens:  # one forward pass gives the dense and the token vectors
-        qvecs, qtokens = tokens.encode_queries_with_tokens(texts)
-    else:
-        qvecs, qtokens = embedder.encode_queries(texts), [None] * len(questions)
+    # One model pass per batch of questions gives every variant its dense, token and sparse
+    # vectors (Retriever.encode_queries, as the product encodes a question).
+    encoder = Retriever(index, embedder)
+    queries = [q for s in range(0, len(questions), 32)
+               for q in encoder.encode_queries([x.text for x in questions[s : s + 32]])]
     encode_ms = (clock() - t0) * 1000 / n
-    encoder = sparse_encoder(embedder) if index.sparse is not None else None
-    t0 = clock()
-    qsparse = (encoder.encode([dense_text(q.text) for q in questions]) if encoder
-               else [None] * len(questions))
-    sparse_ms = (clock() - t0) * 1000 / n
     position = {p.id: i for i, p in enumerate(index.passages)}
     out = {}
     for name, (mode, weights) in variants.items():
         retriever = Retriever(index, embedder, mode, weights)
         ranks = []
         t0 = clock()
-        uses_sparse = mode == "hybrid" and weights.sparse > 0 and encoder is not None
-        for q, vec, sv, tv in zip(questions, qvecs, qsparse, qtokens, strict=True):
-            hits = retriever.search(q.text, DEPTH, query_vec=None if mode == "lexical" else vec,
-                                    query_sparse=sv, query_tokens=tv)
+        for q, query in zip(questions, queries, strict=True):
+            hits = retriever.rank(query, DEPTH).hits
             ranks.append(gold_rank([position[h.passage.id] for h in hits], q.gold))
         ms = (clock() - t0) * 1000 / n
         row = metrics(ranks)
-        row["ms_per_query"] = round(ms + (0.0 if mode == "lexical" else encode_ms)
-                                    + (sparse_ms if uses_sparse else 0.0), 2)
+        row["ms_per_query"] = round(ms + (0.0 if mode == "lexical" else encode_ms), 2)
         out[name] = row
     return {"default": DEFAULT_VARIANT, "retrievers": out}
 

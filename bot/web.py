@@ -18,9 +18,9 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from .corpus import Document
 from .segment import Span
-from .settings import ROOT
+from .settings import shipped
 
-WEB_DIR = ROOT / "web"
+WEB_DIR = shipped("web")
 # The segmenter's notion of a line, so headings and the comment section match its spans.
 _LINE = re.compile(r"[^\r\n\u2028\u2029]+")
 

@@ -1,10 +1,20 @@
-"""Benchmark: p50 latency of POST /v1/chat on a live server vs the bare model encode.
+"""Benchmark of the question path, every figure a ratio to the raw torch fp32 forward.
 
-Starts `bot serve` on a free port (index in a temp folder unless SANAD_INDEX_DIR is set),
-sends each dev-set question N times, then times `embedder.encode_queries([q])` for the same
-questions in this process, and prints both medians and their ratio.
+In one run:
 
-    SANAD_CACHE_DIR=... .venv/bin/python scripts/bench_api.py [--rounds 3] [--json]
+1. the **raw forward**: the provisioned model as a plain transformers ``BertModel``, float32,
+   one question (``query: `` + text) at a time, tokenising included; its median is the unit;
+2. each backend's **bare forward** (bot/engine.py: the same pass plus the sparse head and the
+   pooling of the dense, token and sparse vectors), one question at a time, and batched 16 at
+   a time (questions/s: the "bare batched encoder" throughput);
+3. a live ``bot serve`` (default backend unless SANAD_BACKEND is set): ``POST /v1/chat`` p50
+   and p95 from one client (each question asked once, so none is cached), a repeated question
+   (answer cache), 1,000-character hostile questions (U+FDFA, emoji, "a b a b ..."), and
+   questions/s at 1, 4 and 16 clients (distinct XQuAD-R questions, none cached) with p50/p95,
+   errors and the server's RSS.
+
+    PYTHONPATH=. .venv/bin/python scripts/bench_api.py [--backends torch,onnx,onnx-int8]
+        [--json out.json]
 """
 
 from __future__ import annotations
@@ -17,6 +27,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -24,6 +35,7 @@ import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+XQUAD = Path(os.environ.get("SANAD_XQUAD", "/work/shared/bench-data/xquad-r"))
 
 
 def free_port() -> int:
@@ -32,41 +44,162 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def questions() -> list[str]:
-    rows = (ROOT / "tests" / "data" / "dev.jsonl").read_text(encoding="utf-8").splitlines()
-    return [json.loads(r)["question"] for r in rows if r.strip()]
+def seed_questions() -> list[str]:
+    out = []
+    for name in ("dev", "heldout"):
+        rows = (ROOT / "tests" / "data" / f"{name}.jsonl").read_text(encoding="utf-8")
+        out += [json.loads(r)["question"] for r in rows.splitlines() if r.strip()]
+    return out
+
+
+def many_questions(n: int) -> list[str]:
+    """Distinct questions for the throughput runs (XQuAD-R, else the seed ones numbered)."""
+    out: list[str] = []
+    for lang in ("en", "ar", "de", "es"):
+        path = XQUAD / f"{lang}.json"
+        if path.exists():
+            data = json.loads(path.read_text(encoding="utf-8"))
+            out += [qa["question"] for a in data["data"] for p in a["paragraphs"]
+                    for qa in p["qas"]]
+    if len(set(out)) < n:
+        out = [f"{q} ({i})" for i in range(n) for q in seed_questions()]
+    return list(dict.fromkeys(out))[:n]
+
+
+def hostile(kind: str, i: int) -> str:
+    """A 1,000-character hostile question; ``i`` makes each one distinct (no cache): it
+    comes first, since everything past the token cap is the same question."""
+    head = f"{i} "
+    body = {"fdfa": "\ufdfa" * 1000, "emoji": "\U0001f600" * 1000, "ab": "a b " * 250}[kind]
+    return head + body[: 1000 - len(head)]
+
+
+def pct(xs: list[float], p: float) -> float:
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, int(round(p * (len(xs) - 1))))]
+
+
+def ms(x: float) -> float:
+    return round(x * 1000, 2)
+
+
+def raw_forward(questions: list[str]) -> list[float]:
+    """Seconds per question of the plain transformers model (tokenising included)."""
+    import torch
+    from transformers import AutoModel, AutoTokenizer
+
+    from bot.normalize import dense_text
+    from bot.provision import provision
+
+    folder = provision(Path(os.environ.get("SANAD_CACHE_DIR", "") or
+                            Path.home() / ".cache" / "sanad"))
+    tok = AutoTokenizer.from_pretrained(str(folder))
+    model = AutoModel.from_pretrained(str(folder)).eval()
+    out = []
+    with torch.inference_mode():
+        for q in questions[:3] + questions:
+            t = time.perf_counter()
+            x = tok(["query: " + dense_text(q)], return_tensors="pt")
+            h = model(**x).last_hidden_state
+            (h * x["attention_mask"][..., None]).sum(1) / x["attention_mask"].sum()
+            out.append(time.perf_counter() - t)
+    return out[3:]
+
+
+def bare(backend: str, questions: list[str], batch_questions: list[str]) -> dict:
+    """One backend's forward, one at a time and batched by 16 (questions/s)."""
+    from bot.embed import load_embedder
+    from bot.normalize import dense_text
+    from bot.settings import load_settings
+
+    emb = load_embedder(load_settings(backend=backend))
+    emb.encode([dense_text(q) for q in questions[:3]], "query")  # warm up
+    one = []
+    for q in questions:
+        t = time.perf_counter()
+        emb.encode([emb.cap(dense_text(q))], "query")
+        one.append(time.perf_counter() - t)
+    texts = [emb.cap(dense_text(q)) for q in batch_questions]
+    t = time.perf_counter()
+    for s in range(0, len(texts), 16):
+        emb.encode(texts[s : s + 16], "query")
+    qps = len(texts) / (time.perf_counter() - t)
+    return {"p50": statistics.median(one), "qps16": qps}
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return 0.0
+
+
+def clients(url: str, questions: list[str], n: int) -> dict:
+    """``questions`` split over ``n`` concurrent clients; questions/s, p50/p95, errors."""
+    lat: list[float] = []
+    errors = 0
+    lock = threading.Lock()
+    share = [questions[i::n] for i in range(n)]
+
+    def run(qs: list[str]) -> None:
+        nonlocal errors
+        with httpx.Client(timeout=120) as http:
+            for q in qs:
+                t = time.perf_counter()
+                try:
+                    ok = http.post(f"{url}/v1/chat", json={"question": q}).status_code == 200
+                except httpx.HTTPError:
+                    ok = False
+                with lock:
+                    lat.append(time.perf_counter() - t)
+                    errors += not ok
+
+    threads = [threading.Thread(target=run, args=(s,)) for s in share]
+    t = time.perf_counter()
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    wall = time.perf_counter() - t
+    return {"clients": n, "qps": round(len(questions) / wall, 1), "p50": pct(lat, 0.5),
+            "p95": pct(lat, 0.95), "errors": errors}
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--rounds", type=int, default=3)
-    ap.add_argument("--json", action="store_true")
+    ap.add_argument("--backends", default="torch,onnx,onnx-int8")
+    ap.add_argument("--json", help="also write the figures to this file")
+    ap.add_argument("--per-client", type=int, default=8, help="questions per client")
+    ap.add_argument("--questions", type=int, default=0,
+                    help="use only this many seed questions (0: all; for loaded machines)")
     args = ap.parse_args()
-    qs = questions()
+    from bot.settings import load_settings
+
+    served = load_settings().backend  # what `bot serve` runs (SANAD_BACKEND or the default)
+    backends = list(dict.fromkeys(args.backends.split(",") + [served]))
+    qs = seed_questions()
+    if args.questions:
+        qs = qs[:: max(1, len(qs) // args.questions)][: args.questions]
+    load_before = os.getloadavg()
+    raw = raw_forward(qs)
+    ref = statistics.median(raw)
+    result: dict = {"questions": len(qs), "raw_forward_ms": ms(ref), "backends": {},
+                    "loadavg_before": [round(x, 1) for x in load_before]}
+    batch_qs = many_questions(160)
+    for backend in backends:
+        b = bare(backend, qs, batch_qs)
+        result["backends"][backend] = {"p50_ms": ms(b["p50"]), "ratio": round(b["p50"] / ref, 2),
+                                       "batched16_qps": round(b["qps16"], 1)}
     tmp = tempfile.mkdtemp(prefix="sanad-bench-")
     env = {**os.environ}
     env.setdefault("SANAD_INDEX_DIR", str(Path(tmp) / "index"))
-    os.environ.update({k: v for k, v in env.items() if k.startswith("SANAD_")})
-    # The bare encode first, in this process, before the server competes for the CPU.
-    from bot.embed import load_embedder
-    from bot.retrieve import dense_text
-    from bot.settings import load_settings
-
-    embedder = load_embedder(load_settings())
-    embedder.encode_queries([qs[0]])  # warm-up
-    enc = []
-    for _ in range(args.rounds):
-        for q in qs:
-            t = time.perf_counter()
-            embedder.encode_queries([dense_text(q)])
-            enc.append(time.perf_counter() - t)
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     proc = subprocess.Popen([sys.executable, "-m", "bot", "serve", "--port", str(port)], env=env,
                             cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        with httpx.Client(timeout=60) as http:
-            for _ in range(600):
+        with httpx.Client(timeout=120) as http:
+            for _ in range(2000):
                 try:
                     if http.get(f"{url}/readyz").status_code == 200:
                         break
@@ -75,28 +208,47 @@ def main() -> int:
                 time.sleep(0.3)
             else:
                 raise SystemExit("bot serve did not become ready")
-            http.post(f"{url}/v1/chat", json={"question": qs[0]})  # warm-up
-            api = []
-            for _ in range(args.rounds):
-                for q in qs:
-                    t = time.perf_counter()
-                    r = http.post(f"{url}/v1/chat", json={"question": q})
-                    api.append(time.perf_counter() - t)
-                    r.raise_for_status()
+            info = http.get(f"{url}/v1/info").json()
+            for q in ["warm-up question one", "سؤال للتسخين"]:
+                http.post(f"{url}/v1/chat", json={"question": q})
+
+            def timed(q: str) -> float:
+                t = time.perf_counter()
+                http.post(f"{url}/v1/chat", json={"question": q}).raise_for_status()
+                return time.perf_counter() - t
+
+            one = [timed(q) for q in qs]
+            repeat = [timed(qs[0]) for _ in range(40)]
+            hostile_ms = {k: statistics.median([timed(hostile(k, i)) for i in range(5)])
+                          for k in ("fdfa", "emoji", "ab")}
+        p50 = statistics.median(one)
+        result["server"] = {
+            "backend": served, "index": info["index"]["id"],
+            "chat_p50_ms": ms(p50), "chat_p95_ms": ms(pct(one, 0.95)),
+            "chat_p50_ratio": round(p50 / ref, 2), "chat_p95_ratio": round(pct(one, 0.95) / ref, 2),
+            "repeat_p50_ms": ms(statistics.median(repeat)),
+            "repeat_ratio": round(statistics.median(repeat) / ref, 3),
+            "hostile": {k: {"ms": ms(v), "x_typical": round(v / p50, 2)}
+                        for k, v in hostile_ms.items()},
+        }
+        pool = many_questions(args.per_client * (1 + 4 + 16) + 200)[200:]
+        levels, start = [], 0
+        for n in (1, 4, 16):
+            chunk = pool[start : start + args.per_client * n]
+            start += len(chunk)
+            r = clients(url, chunk, n)
+            r.update(p50_ms=ms(r.pop("p50")), p95_ms=ms(r.pop("p95")), rss_mb=rss_mb(proc.pid))
+            levels.append(r)
+        result["throughput"] = levels
     finally:
         proc.terminate()
         proc.wait(timeout=30)
-
-    result = {"questions": len(qs), "rounds": args.rounds,
-              "api_p50_ms": round(statistics.median(api) * 1000, 2),
-              "encode_p50_ms": round(statistics.median(enc) * 1000, 2)}
-    result["ratio"] = round(result["api_p50_ms"] / result["encode_p50_ms"], 2)
+    bare16 = result["backends"][served]["batched16_qps"]
+    result["throughput_16_vs_bare_batched"] = round(levels[-1]["qps"] / bare16, 2)
+    result["loadavg_after"] = [round(x, 1) for x in os.getloadavg()]
+    print(json.dumps(result, indent=1, ensure_ascii=False))
     if args.json:
-        print(json.dumps(result))
-    else:
-        print(f"POST /v1/chat p50 {result['api_p50_ms']} ms; bare encode p50 "
-              f"{result['encode_p50_ms']} ms; ratio {result['ratio']} "
-              f"({len(qs)} questions x {args.rounds} rounds)")
+        Path(args.json).write_text(json.dumps(result, indent=1), encoding="utf-8")
     return 0
 
 

@@ -7,15 +7,19 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
 import httpx
 import pytest
+import uvicorn
 from fastapi.testclient import TestClient
 
+from fakes import HashEmbedder
+
 from bot.api import create_app
-from bot.embed import HashEmbedder
+from bot.server import uvicorn_options
 from bot.service import Sanad
 from bot.settings import ROOT, Settings
 
@@ -24,7 +28,9 @@ ADMIN_TOKEN = "test-admin-token"
 
 
 def api_settings(tmp: Path, **kw) -> Settings:
-    """Settings on the real corpus with the index in ``tmp``."""
+    """Settings on the real corpus with the index in ``tmp`` (rate limit off unless given:
+    test_hostile.py tests it)."""
+    kw.setdefault("rate_limit", 0)
     return Settings(corpus_dir=ROOT / "corpus", index_dir=tmp / "index",
                     cache_dir=Path(os.environ.get("SANAD_CACHE_DIR", Settings().cache_dir)), **kw)
 
@@ -70,12 +76,13 @@ def live_server(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("live")
     port = free_port()
     env = {**os.environ, "SANAD_INDEX_DIR": str(tmp / "index"), "SANAD_ADMIN_TOKEN": ADMIN_TOKEN,
-           "SANAD_CORPUS_DIR": str(ROOT / "corpus")}
+           "SANAD_CORPUS_DIR": str(ROOT / "corpus"), "SANAD_RATE_LIMIT": "0"}
     log = (tmp / "server.log").open("w")
     proc = subprocess.Popen([sys.executable, "-m", "bot", "serve", "--port", str(port)],
                             env=env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 180
+    # the first start builds the index; a loaded machine may need more (as in test_browser)
+    deadline = time.monotonic() + float(os.environ.get("SANAD_TEST_START_TIMEOUT", "180"))
     ready = False
     while time.monotonic() < deadline and proc.poll() is None:
         try:
@@ -94,3 +101,41 @@ def live_server(tmp_path_factory):
         proc.wait(timeout=20)
     except subprocess.TimeoutExpired:
         proc.kill()
+
+
+class ThreadServer:
+    """The app under uvicorn (with ``bot serve``'s connection options) in a thread."""
+
+    def __init__(self, sanad, **settings):
+        s = sanad.settings.model_copy(update=settings)
+        self.port = free_port()
+        config = uvicorn.Config(create_app(settings=s, sanad=sanad), host="127.0.0.1",
+                                port=self.port, log_level="warning", **uvicorn_options(s))
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> ThreadServer:
+        self.thread.start()
+        deadline = time.monotonic() + 30
+        while not self.server.started and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert self.server.started
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=15)
+
+    def connect(self) -> socket.socket:
+        s = socket.create_connection(("127.0.0.1", self.port), timeout=10)
+        return s
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+
+@pytest.fixture(scope="session")
+def thread_server():
+    """:class:`ThreadServer`, for tests that start the app under uvicorn with their settings."""
+    return ThreadServer

@@ -7,8 +7,8 @@ import shutil
 from pathlib import Path
 
 import pytest
+from fakes import HashEmbedder
 
-from bot.embed import HashEmbedder
 from bot.settings import ROOT, Settings
 
 SEED = ROOT / "corpus" / "qatar-defense-partnerships" / "document.txt"

@@ -144,23 +144,102 @@ def test_chat_completions_answers_with_citations(client, hash_sanad):
                      {"role": "user", "content": "Al Udeid Air Base"}]})
     body = r.json()
     expected = hash_sanad.ask("Al Udeid Air Base").to_dict()
-    assert body["object"] == "chat.completion"
-    assert body["choices"][0]["message"] == {"role": "assistant", "content": expected["answer"]}
+    assert body["object"] == "chat.completion" and body["model"] == "sanad"
+    assert body["choices"][0]["message"]["role"] == "assistant"
+    assert body["choices"][0]["message"]["content"].startswith(expected["answer"] + "\n\n")
     assert body["citations"] == expected["citations"]
 
 
+def test_chat_completions_lists_the_sources_in_the_text(client, hash_sanad):
+    body = client.post("/v1/chat/completions", json={
+        "messages": [{"role": "user", "content": "Al Udeid Air Base"}]}).json()
+    expected = hash_sanad.ask("Al Udeid Air Base")
+    sources = body["choices"][0]["message"]["content"][len(expected.answer) + 2:]
+    lines = sources.split("\n")
+    assert lines[0] == ("Sources:" if expected.answerable else "Closest passages:")
+    assert len(lines) == 1 + len(expected.citations)
+    title = hash_sanad.docs[DOC_ID].title_en
+    for line, c in zip(lines[1:], expected.citations, strict=True):
+        # the title once: every citation here is from the one document
+        assert line.startswith(f"- [{c.n}] {title}: «{c.text}»" if c.n == 1 else
+                               f"- [{c.n}] «{c.text}»")
+        assert f"({c.translation})" not in line and f'("{c.translation}")' in line
+        assert line.endswith(f"({c.id}, characters {c.start}–{c.end})")
+        assert RAW[c.start:c.end] == c.text
+
+
+def test_chat_completions_sources_follow_the_answer_language(client, hash_sanad):
+    body = client.post("/v1/chat/completions", json={
+        "messages": [{"role": "user", "content": "قاعدة العديد الجوية"}]}).json()
+    content = body["choices"][0]["message"]["content"]
+    answer = hash_sanad.ask("قاعدة العديد الجوية")
+    c = answer.citations[0]
+    assert answer.language == "ar"
+    assert ("\nالمصادر:\n" if answer.answerable else "\nأقرب المقاطع:\n") in content
+    assert f"- [1] {hash_sanad.docs[DOC_ID].title}: «{c.text}» ({c.id}، المحارف " \
+        f"{c.start}–{c.end})" in content
+    assert "characters" not in content and (c.translation or "@") not in content
+
+
+@pytest.mark.parametrize("flag", [False, None])
+def test_chat_completions_sources_can_be_turned_off(hash_sanad, monkeypatch, flag):
+    # off by the request field (setting on), or by the setting (field absent)
+    settings = hash_sanad.settings.model_copy(update={"inline_sources": flag is not None})
+    monkeypatch.setattr(hash_sanad, "settings", settings)
+    app = create_app(sanad=hash_sanad)
+    body = {"messages": [{"role": "user", "content": "Al Udeid Air Base"}]}
+    if flag is not None:
+        body["sanad_sources"] = flag
+    with TestClient(app) as c:
+        done = c.post("/v1/chat/completions", json=body).json()
+        streamed = c.post("/v1/chat/completions", json={**body, "stream": True}).text
+    expected = hash_sanad.ask("Al Udeid Air Base").answer
+    assert done["choices"][0]["message"]["content"] == expected
+    assert done["citations"] and "Sources" not in streamed and "Closest" not in streamed
+
+
+def test_chat_completions_request_can_turn_sources_on(hash_sanad, monkeypatch):
+    settings = hash_sanad.settings.model_copy(update={"inline_sources": False})
+    monkeypatch.setattr(hash_sanad, "settings", settings)
+    with TestClient(create_app(sanad=hash_sanad)) as c:
+        done = c.post("/v1/chat/completions", json={
+            "sanad_sources": True, "messages": [{"role": "user", "content": "Al Udeid"}]}).json()
+    assert f"({DOC_ID}:" in done["choices"][0]["message"]["content"]
+
+
 def test_chat_completions_stream_is_sse_with_citations_at_the_end(client, hash_sanad):
-    r = client.post("/v1/chat/completions", json={
-        "stream": True, "messages": [{"role": "user", "content": "Al Udeid Air Base"}]})
+    import json
+
+    body = {"messages": [{"role": "user", "content": "Al Udeid Air Base"}]}
+    r = client.post("/v1/chat/completions", json={**body, "stream": True})
     assert r.headers["content-type"].startswith("text/event-stream")
     events = [line[6:] for line in r.text.split("\n\n") if line.startswith("data: ")]
     assert events[-1] == "[DONE]"
-    import json
     chunks = [json.loads(e) for e in events[:-1]]
-    text = "".join(c["choices"][0]["delta"].get("content", "") for c in chunks)
-    assert text == hash_sanad.ask("Al Udeid Air Base").answer
+    pieces = [c["choices"][0]["delta"].get("content", "") for c in chunks]
+    done = client.post("/v1/chat/completions", json=body).json()
+    assert "".join(pieces) == done["choices"][0]["message"]["content"]
+    answer = hash_sanad.ask("Al Udeid Air Base").answer
+    assert "".join(pieces[:-2]) == answer  # the answer in pieces, then the sources in one
+    assert pieces[-2].startswith("\n\n") and f"({DOC_ID}:" in pieces[-2]
     assert chunks[-1]["choices"][0]["finish_reason"] == "stop"
     assert chunks[-1]["citations"][0]["doc_id"] == DOC_ID
+
+
+def test_models_lists_sanad_in_the_openai_shape(client):
+    body = client.get("/v1/models").json()
+    assert body["object"] == "list" and [m["id"] for m in body["data"]] == ["sanad"]
+    card = body["data"][0]
+    assert card["object"] == "model" and card["owned_by"] == "sanad"
+    assert isinstance(card["created"], int) and card["created"] > 1_600_000_000
+    assert client.get("/v1/models/sanad").json() == card
+
+
+def test_unknown_model_is_404_but_any_model_is_answered(client):
+    assert_error(client.get("/v1/models/gpt-4o"), 404, "not_found", "gpt-4o", "/v1/models")
+    r = client.post("/v1/chat/completions", json={
+        "model": "gpt-4o", "messages": [{"role": "user", "content": "Al Udeid"}]})
+    assert r.status_code == 200 and r.json()["model"] == "gpt-4o"
 
 
 def test_chat_completions_needs_a_final_user_message(client):

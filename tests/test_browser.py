@@ -131,6 +131,7 @@ def serve_env(tmp_path_factory, host_site) -> dict[str, str]:
     env["SANAD_INDEX_DIR"] = str(tmp_path_factory.mktemp("index"))
     env["PYTHONUNBUFFERED"] = "1"
     env["SANAD_CORS_ORIGINS"] = json.dumps([host_site.url])  # for the embedding test
+    env["SANAD_RATE_LIMIT"] = "0"  # one browser asks many questions quickly
     return env
 
 
@@ -546,6 +547,33 @@ def test_embedded_on_another_site_with_one_script_tag(browser, server, host_site
     page.locator("sanad-chat .cite mark").wait_for()
     assert watch.problems == [] and watch.dialogs == []
     context.close()
+
+
+@pytest.mark.parametrize("url, linked", [("https://news.example.org/a?b=1", True),
+                                         ("javascript:alert(1)", False)])
+def test_the_citation_names_its_document_with_a_link_and_date(en_page, url, linked):
+    """The server's real answer, with a link and date added to its first citation as an
+    ingested web page would have them; only http(s) links become links."""
+    page, _ = en_page
+
+    def with_source(route):
+        response = route.fetch()
+        data = response.json()
+        data["citations"][0].update(url=url, date="2024-03-12")
+        route.fulfill(response=response, json=data)
+
+    page.route("**/v1/chat", with_source)
+    answer = ask(page, EN_QUESTION)
+    answer.locator("[data-citation]").first.click()
+    title = page.locator("sanad-chat .cite .doc-title")
+    title.wait_for()
+    assert title.text_content().startswith("شراكات قطر الدفاعية")
+    assert title.locator("time").text_content() == "2024-03-12"
+    links = title.locator("a")
+    assert links.count() == (1 if linked else 0)
+    if linked:
+        assert links.get_attribute("href") == url
+        assert links.get_attribute("rel") == "noopener noreferrer"
 
 
 # ------------------------------------------------------------------------- claim mode

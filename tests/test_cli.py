@@ -39,7 +39,8 @@ def test_ask_json_schema(index_dir):
     assert len(data["citations"]) == 4
     first = data["citations"][0]
     assert set(first) == {"n", "id", "doc_id", "text", "translation", "start", "end", "score",
-                          "section"}
+                          "section", "title", "date", "url", "language"}
+    assert first["title"].startswith("شراكات قطر") and first["language"] == "ar"
     assert first["n"] == 1 and first["id"] == "qatar-defense-partnerships:7"
     raw = (ROOT / "corpus/qatar-defense-partnerships/document.txt").read_text(encoding="utf-8")
     for c in data["citations"]:
@@ -90,3 +91,33 @@ def test_bad_setting_names_the_variable(tmp_path):
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2 and "SANAD_TOP_K" in proc.stderr and "99" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def corpus_cmd(*args, corpus):
+    env = {**os.environ, "SANAD_CORPUS_DIR": str(corpus)}
+    return subprocess.run([sys.executable, "-m", "bot", "corpus", *args], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_corpus_add_list_remove_through_the_command(tmp_path):
+    pages = ROOT / "tests" / "data" / "pages"
+    corpus = tmp_path / "corpus"
+    out = corpus_cmd("add", str(pages), corpus=corpus)
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert "added     en-news  Gulf states expand early-warning network for dust storms " \
+           "(en, 6 sentences)" in lines
+    assert any(line.startswith("skipped") and "expected.json" in line for line in lines)
+    assert lines[-2] == f"1 skipped, 4 added in {corpus}" and "bot index build" in lines[-1]
+    again = corpus_cmd("add", str(pages), corpus=corpus)
+    assert "unchanged en-news" in again.stdout and "4 unchanged" in again.stdout
+    listed = json.loads(corpus_cmd("list", "--json", corpus=corpus).stdout)
+    assert [d["id"] for d in listed] == ["ar-blog", "ar-news", "en-blog", "en-news"]
+    news = listed[-1]
+    assert (news["language"], news["date"], news["source"]) == (
+        "en", "2022-06-18", str(pages.resolve() / "en-news.html"))
+    assert corpus_cmd("remove", "en-news", corpus=corpus).stdout == "removed   en-news\n"
+    gone = corpus_cmd("remove", "en-news", corpus=corpus)
+    assert gone.returncode == 2 and gone.stderr.startswith("bot: no document 'en-news'")
+    assert "Traceback" not in gone.stderr
+    assert "3 documents in" in corpus_cmd("list", corpus=corpus).stdout

@@ -7,10 +7,10 @@ import logging
 import numpy as np
 import pytest
 from conftest import DOC_ID, make_settings
+from fakes import HashEmbedder, HashSparse
 
 import bot.index as index_mod
 from bot.corpus import load_corpus
-from bot.embed import HashEmbedder, HashSparse
 from bot.index import (
     SparseIndex,
     VectorIndex,
@@ -37,9 +37,7 @@ def test_vector_index_searches_by_cosine():
 
 
 def with_sparse(sparse=None) -> HashEmbedder:
-    emb = HashEmbedder()
-    emb.sparse = sparse or HashSparse()
-    return emb
+    return HashEmbedder(sparse=sparse or HashSparse())
 
 
 def test_sparse_index_scores_by_dot_product_and_round_trips(tmp_path):
@@ -117,8 +115,10 @@ def test_sparse_encoder_change_makes_the_index_stale(tmp_path, corpus_copy, fake
     assert load_index(tmp_path).sparse is None
     assert "sparse encoder changed (None -> hash-words-v1)" in \
         staleness(tmp_path, expected_manifest(docs, with_sparse()))
-    index, embedded = build_index(tmp_path, docs, with_sparse())
-    assert embedded == 0 and index.sparse.count == 36  # dense vectors reused, sparse added
+    emb = with_sparse()
+    index, embedded = build_index(tmp_path, docs, emb)
+    # One pass gives a text's dense and sparse vectors, so each text is encoded again once.
+    assert embedded == 36 and emb.calls == 36 and index.sparse.count == 36
 
 
 def test_model_change_makes_the_index_stale(tmp_path, corpus_copy, fake_embedder):
@@ -167,9 +167,9 @@ def test_sanad_rebuilds_a_stale_index_and_says_why(tmp_path, corpus_copy, fake_e
 def test_unreadable_index_says_what_to_run(tmp_path, corpus_copy, fake_embedder):
     build_index(tmp_path, load_corpus(corpus_copy), fake_embedder)
     (load_index(tmp_path).path / "rows.json").write_text("garbage")
-    from bot.errors import IndexError_
+    from bot.errors import IndexUnavailable
 
-    with pytest.raises(IndexError_, match="bot index build --force"):
+    with pytest.raises(IndexUnavailable, match="bot index build --force"):
         load_index(tmp_path)
 
 
@@ -180,14 +180,16 @@ def test_token_vectors_are_persisted_and_reused(tmp_path, corpus_copy):
     assert built.late is not None and built.late.count == len(built.rows) == 36
     # The stored tokens are the sentence's own words, without the title and section context.
     first = built.passages[0]
-    assert len(built.late.row(0)) == len(emb.encode_passage_tokens([first.text])[0])
+    assert len(built.late.row(0)) == len(emb.encode([first.text], "passage").tokens[0])
     assert np.array_equal(load_index(tmp_path).late.row(7), built.late.row(7))
     calls = []
-    original = emb.encode_passage_tokens
-    emb.encode_passage_tokens = lambda texts: calls.extend(texts) or original(texts)
+    original = emb.encode
+    emb.encode = lambda texts, kind: calls.extend(texts) or original(texts, kind)
     add_two_sentence_document(corpus_copy)
     index, _ = build_index(tmp_path, load_corpus(corpus_copy), emb)
-    assert calls == ["One new sentence.", "And another."]  # only the new sentences
+    # Only the new sentences: their views (title and context) for the dense pass, then the
+    # sentences alone for their token vectors.
+    assert calls[-2:] == ["One new sentence.", "And another."] and len(calls) == 4
     assert index.late.count == 38
 
 

@@ -42,19 +42,19 @@ def test_round_trip(tmp_path):
 @pytest.mark.model
 def test_real_token_vectors_come_from_the_same_pass_and_cover_only_the_text(real_embedder):
     texts = ["ما هي أكبر منشأة عسكرية أميركية في الشرق الأوسط؟", "Where is Al Udeid Air Base?"]
-    vecs, tokens = real_embedder.encode_queries_with_tokens(texts)
+    enc = real_embedder.encode(texts, "query")
+    tokens = enc.tokens
     plain = real_embedder.encode_queries(texts)
-    assert np.all(np.sum(vecs * plain, axis=1) > 0.9999)  # the same dense vectors
-    tokenizer = real_embedder.model.tokenizer
+    assert np.all(np.sum(enc.dense * plain, axis=1) > 0.9999)  # the same dense vectors
     for text, tok in zip(texts, tokens, strict=True):
         # Start token, prompt and end token are dropped: one vector per piece of the text.
-        assert len(tok) == len(tokenizer(text, add_special_tokens=False)["input_ids"])
+        assert len(tok) == len(real_embedder.tokenizer.encode(text, add_special_tokens=False).ids)
         assert np.allclose(np.linalg.norm(tok.astype(np.float32), axis=1), 1.0, atol=1e-2)
     # The question's own words are what matches: its tokens find themselves in a sentence
     # that uses them better than in an unrelated one.
-    [near, far] = real_embedder.encode_passage_tokens(
+    [near, far] = real_embedder.encode(
         ["قاعدة العديد الجوية هي أكبر منشأة عسكرية أميركية في الشرق الأوسط.",
-         "استضافت قطر كأس العالم لكرة القدم."])
+         "استضافت قطر كأس العالم لكرة القدم."], "passage").tokens
     index = LateIndex.build([near, far], real_embedder.dim)
     near_score, far_score = index.scores(tokens[1].astype(np.float32), np.array([0, 1]))
     assert near_score > far_score + 0.05

@@ -53,9 +53,9 @@ def test_bm25_rare_words_weigh_more():
 
 def test_bm25_coverage():
     bm = BM25([tokenize("قاعدة العديد")])
-    assert bm.coverage(tokenize("قاعدة العديد")) == 1.0
-    assert bm.coverage(tokenize("Where is Al Udeid?")) == 0.0
-    assert bm.coverage([]) == 0.0
+    assert bm.share(tokenize("قاعدة العديد")) == 1.0
+    assert bm.share(tokenize("Where is Al Udeid?")) == 0.0
+    assert bm.share([]) == 0.0
 
 
 def test_bm25_empty_collection():

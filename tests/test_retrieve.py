@@ -1,13 +1,16 @@
 """Ranking: fusion edge cases, sentence context, the learned sparse signal, and hybrid against
 dense on a fake index."""
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from bot.corpus import Passage
-from bot.embed import HashEmbedder, HashSparse, token_fingerprint
+from fakes import HashEmbedder, HashSparse
+
+from bot.embed import token_fingerprint
 from bot.index import LoadedIndex, Row, SparseIndex, VectorIndex
 from bot.late import LateIndex
 from bot.lexical import tokenize
@@ -188,7 +191,7 @@ def test_sparse_signal_decides_when_dense_and_lexical_are_silent():
     index = make_index(embedder=BlindEmbedder(), sparse=sparse)
     only_sparse = Weights(lexical=0.0, context=0.0, sparse=0.05)
     r = Retriever(index, BlindEmbedder(sparse), "hybrid", only_sparse)
-    assert r.sparse_encoder is sparse
+    assert r.uses_sparse
     assert ids(r.search("ملعب لوسيل", 1)) == ["cup:2"]
     # Without the sparse signal every score ties and the first passage wins.
     off = Retriever(index, BlindEmbedder(sparse), "hybrid", Weights(lexical=0.0, context=0.0,
@@ -202,8 +205,9 @@ def test_caller_given_sparse_vector_is_used_as_is():
                   "hybrid",
                   Weights(lexical=0.0, context=0.0))
     [vec] = sparse.encode(["جندي"])
+    query = r.encode_query("ملعب لوسيل")
     calls = sparse.calls
-    assert ids(r.search("ملعب لوسيل", 1, query_sparse=vec)) == ["base:3"]
+    assert ids(r.rank(replace(query, sparse=vec), 1).hits) == ["base:3"]
     assert sparse.calls == calls  # nothing encoded again
 
 
@@ -224,10 +228,9 @@ def test_index_from_another_sparse_encoder_is_ranked_without_it():
     other = HashSparse(dim=1024)
     other.fingerprint = "hash-words-1024"
     r = Retriever(index, BlindEmbedder(other), "hybrid")
-    assert r.sparse_encoder is None
+    assert not r.uses_sparse
     assert len(r.search("ملعب لوسيل", 3)) == 3
-    assert other.calls == 0
-    assert Retriever(index, HashEmbedder(), "hybrid").sparse_encoder is None
+    assert not Retriever(index, HashEmbedder(), "hybrid").uses_sparse
 
 
 def with_late(index: LoadedIndex, embedder: HashEmbedder) -> LoadedIndex:
@@ -249,7 +252,7 @@ def test_late_interaction_reranks_the_head_when_lexical_matching_is_blind():
     assert r.reranks
     token_of = lambda i: np.eye(1, emb.dim, i, dtype=np.float32)  # noqa: E731
     # "zzz" matches no word of the corpus (coverage 0): the late term has its full weight.
-    hits = r.search("zzz", 2, query_tokens=token_of(3))
+    hits = r.rank(replace(r.encode_query("zzz"), tokens=token_of(3)), 2).hits
     assert ids(hits) == ["base:4", "base:1"] and hits[0].late == 1.0 and hits[1].late == 0.0
     assert hits[0].score == pytest.approx(hits[1].score + 1.0)
 
@@ -261,9 +264,10 @@ def test_late_interaction_leaves_passages_below_the_head_alone(monkeypatch):
     monkeypatch.setattr("bot.retrieve.RERANK_DEPTH", 2)
     n = len(r.index.passages)
     # Passage 3 would win, but the tie-ordered head is passages 0 and 1: it is not reranked.
-    hits = r.search("zzz", n, query_tokens=np.eye(1, emb.dim, 3, dtype=np.float32))
+    query = r.encode_query("zzz")
+    hits = r.rank(replace(query, tokens=np.eye(1, emb.dim, 3, dtype=np.float32)), n).hits
     assert ids(hits)[:4] == ["base:1", "base:2", "base:3", "base:4"]
-    hits = r.search("zzz", n, query_tokens=np.eye(1, emb.dim, 1, dtype=np.float32))
+    hits = r.rank(replace(query, tokens=np.eye(1, emb.dim, 1, dtype=np.float32)), n).hits
     assert ids(hits)[:3] == ["base:2", "base:1", "base:3"]
 
 
@@ -271,8 +275,9 @@ def test_late_interaction_is_silent_when_the_words_already_matched():
     emb = BlindEmbedder()
     emb.token_recipe = "one-hot"
     r = Retriever(with_late(make_index(embedder=emb), emb), emb, "hybrid", ONLY_LATE)
-    hits = r.search("ملعب لوسيل", 3, query_tokens=np.eye(1, emb.dim, 3, dtype=np.float32))
-    assert r.bm25.coverage(tokenize("ملعب لوسيل")) == 1.0
+    query = replace(r.encode_query("ملعب لوسيل"), tokens=np.eye(1, emb.dim, 3, dtype=np.float32))
+    hits = r.rank(query, 3).hits
+    assert r.bm25.share(tokenize("ملعب لوسيل")) == 1.0
     assert all(h.late == 0.0 for h in hits) and ids(hits)[0] == "base:1"  # ties, in order
 
 
@@ -286,6 +291,6 @@ def test_late_interaction_needs_this_models_token_vectors():
     assert not Retriever(with_late(make_index(embedder=emb), emb), emb, "dense").reranks
     r = Retriever(with_late(make_index(embedder=emb), emb), emb, "hybrid")
     assert r.reranks
-    vec, tokens = r.encode("ملعب لوسيل")
-    assert vec.shape == (emb.dim,) and tokens.shape == (2, emb.dim)
+    query = r.encode_query("ملعب لوسيل")
+    assert query.dense.shape == (emb.dim,) and query.tokens.shape == (2, emb.dim)
     assert len(r.search("Lusail stadium", 3)) == 3  # encodes its own token vectors

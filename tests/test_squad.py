@@ -4,8 +4,8 @@ import json
 from pathlib import Path
 
 import pytest
+from fakes import HashEmbedder, HashSparse
 
-from bot.embed import HashEmbedder, HashSparse
 from bot.errors import InputError
 from bot.squad import (
     build_index,
@@ -160,7 +160,7 @@ def test_token_vectors_are_built_from_the_sentences_alone(files):
     assert index.late is not None and index.late.count == len(pool.passages)
     assert index.manifest["late"] == "hash-trigrams-v1+hash-words-v1"
     first = pool.passages[0].text  # no article title in the token vectors
-    assert len(index.late.row(0)) == len(emb.encode_passage_tokens([first])[0])
+    assert len(index.late.row(0)) == len(emb.encode([first], "passage").tokens[0])
     report = evaluate(index, pool.questions, emb)
     assert report["retrievers"]["hybrid"]["R@5"] == 1.0
     assert build_index(pool, HashEmbedder()).late is None

@@ -6,8 +6,10 @@ import time
 
 import pytest
 
-from tests.api_fixtures import DOC_ID, client, hash_sanad, real_client  # noqa: F401
-from tests.test_api import assert_error
+from test_api import assert_error
+
+pytest_plugins = ["api_fixtures"]
+DOC_ID = "qatar-defense-partnerships"
 
 SPAN_KEYS = {"kind", "claim", "passage", "reason"}
 

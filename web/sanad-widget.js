@@ -577,8 +577,16 @@ textarea:disabled { background: #f3f4f6; color: #4b5563; }
       cite.setAttribute('aria-label', `${t.citation} ${c.n}`);
       cite.append(el('div', { class: 'cite-head' }, heading, closeBtn));
 
-      const docLang = doc && doc.language ? doc.language : langOf(c.text);
-      if (doc && doc.title) cite.append(el('p', { class: 'doc-title', dir: 'auto', lang: docLang }, doc.title));
+      const docLang = c.language || (doc && doc.language) || langOf(c.text);
+      const title = c.title || (doc && doc.title);
+      if (title) { // the cited document: its title (a link when it has one, http(s) only) and date
+        const url = String(c.url || (doc && doc.url) || '');
+        const date = c.date || (doc && doc.date);
+        const p = el('p', { class: 'doc-title', dir: 'auto', lang: docLang },
+          /^https?:\/\//i.test(url) ? el('a', { href: url, target: '_blank', rel: 'noopener noreferrer' }, String(title)) : String(title));
+        if (date) p.append(' · ', el('time', { class: 'doc-date', datetime: String(date) }, String(date)));
+        cite.append(p);
+      }
       const section = c.section || (doc ? this._sectionOf(doc, c.start) : null);
       if (section) {
         const p = el('p', { class: 'section' }, el('span', { class: 'label' }, `${t.section}: `));

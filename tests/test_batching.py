@@ -1,0 +1,77 @@
+"""Micro-batching: concurrent questions share forward passes, and each gets its own result."""
+
+from __future__ import annotations
+
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pytest
+from fakes import HashEmbedder
+
+from bot.batching import BatchingEmbedder
+
+
+class SlowEmbedder(HashEmbedder):
+    """A fake whose every pass takes a while, recording the batch sizes it saw."""
+
+    def __init__(self, fail_on: str | None = None):
+        super().__init__(tokens=True)
+        self.batches: list[int] = []
+        self.fail_on = fail_on
+        self.inside = 0
+        self.most_inside = 0
+        self._count = threading.Lock()
+
+    def encode(self, texts, kind):
+        with self._count:
+            self.inside += 1
+            self.most_inside = max(self.most_inside, self.inside)
+        try:
+            time.sleep(0.05)
+            self.batches.append(len(texts))
+            if self.fail_on in texts:
+                raise RuntimeError("model failed")
+            return super().encode(texts, kind)
+        finally:
+            with self._count:
+                self.inside -= 1
+
+
+def test_concurrent_questions_share_passes_and_get_their_own_vectors():
+    inner = SlowEmbedder()
+    emb = BatchingEmbedder(inner)
+    questions = [f"question number {i}" for i in range(24)]
+    with ThreadPoolExecutor(24) as pool:
+        results = list(pool.map(lambda q: emb.encode([q], "query"), questions))
+    for q, enc in zip(questions, results, strict=True):
+        want = HashEmbedder(tokens=True).encode([q], "query")
+        assert np.array_equal(enc.dense, want.dense)
+        assert np.array_equal(enc.tokens[0], want.tokens[0])
+    assert sum(inner.batches) == 24
+    assert len(inner.batches) < 24 and max(inner.batches) <= 16  # shared, within the cap
+    assert inner.most_inside == 1  # one pass at a time
+
+
+def test_a_lone_question_is_encoded_at_once_and_passages_bypass_the_batcher():
+    inner = SlowEmbedder()
+    emb = BatchingEmbedder(inner)
+    t = time.perf_counter()
+    emb.encode(["alone"], "query")
+    assert time.perf_counter() - t < 0.5 and inner.batches == [1]
+    emb.encode(["a", "b"], "passage")
+    assert inner.batches == [1, 2] and emb.passes == 1
+    assert emb.dim == inner.dim and emb.features == inner.features
+
+
+def test_an_error_reaches_every_question_of_the_pass_and_the_batcher_recovers():
+    inner = SlowEmbedder(fail_on="bad")
+    emb = BatchingEmbedder(inner)
+    with ThreadPoolExecutor(8) as pool:
+        futures = [pool.submit(emb.encode, [q], "query") for q in ["bad"] + ["ok"] * 7]
+        errors = sum(1 for f in futures if f.exception() is not None)
+    assert errors >= 1
+    with pytest.raises(RuntimeError):
+        futures[0].result()
+    assert emb.encode(["fine"], "query").dense.shape == (1, inner.dim)
