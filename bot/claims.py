@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .entities import BY_ID, patterns
 from .lexical import tokenize
@@ -47,13 +48,20 @@ class Word:
     text: str
 
 
+#: Each character's folded spelling, memoised (texts reuse few characters).
+_FOLDED: dict[str, str] = {}
+
+
 def fold(text: str) -> tuple[str, list[int]]:
     """The matching spelling of ``text`` and, for each folded character, its original index
     (plus one final entry ``len(text)``)."""
     out: list[str] = []
     idx: list[int] = []
     for i, ch in enumerate(text):
-        f = _DIACRITICS.sub("", unicodedata.normalize("NFKC", ch)).translate(_TRANSLATE).casefold()
+        f = _FOLDED.get(ch)
+        if f is None:
+            f = _FOLDED[ch] = _DIACRITICS.sub("", unicodedata.normalize("NFKC", ch)).translate(
+                _TRANSLATE).casefold()
         out.append(f)
         idx.extend([i] * len(f))
     idx.append(len(text))
@@ -158,9 +166,8 @@ def _unit(folded: str, idx: list[int], end: int, names: list[Fact]) -> frozenset
     return frozenset()
 
 
-def _numbers(text: str, folded: str, idx: list[int]) -> list[Fact]:
+def _numbers(text: str, folded: str, idx: list[int], names: list[Fact]) -> list[Fact]:
     out = []
-    names = _names(text, folded, idx)
     for m in _NUMBER.finditer(folded):
         value, multiplied = _number_value(m)
         a, b = _span(text, idx, m.start(), m.end())
@@ -209,15 +216,20 @@ def mentions(text: str, folded: str | None = None, idx: list[int] | None = None
              ) -> list[Fact]:
     """Every spelling of a known entity in ``text``, nested ones included ("Qatar" inside
     "Emir of Qatar"), as name facts."""
-    if folded is None or idx is None:
-        folded, idx = fold(text)
+    return list(_mentions(text))
+
+
+@lru_cache(maxsize=256)
+def _mentions(text: str) -> tuple[Fact, ...]:
+    # Cached: a claim's names are needed for its facts and for its mentions.
+    folded, idx = fold(text)
     found = []
     for eid, pattern, script in patterns():
         for m in pattern.finditer(text if script == "en" else folded):
             a, b = (m.start(1), m.end(1)) if script == "en" else \
                 _span(text, idx, m.start(1), m.end(1))
             found.append(Fact("name", BY_ID[eid].type, eid, a, b, text[a:b]))
-    return found
+    return tuple(found)
 
 
 def _names(text: str, folded: str, idx: list[int]) -> list[Fact]:
@@ -273,9 +285,11 @@ def facts(text: str) -> list[Fact]:
     names ("F-35" is not the number 35, "Fifth Fleet" not an ordinal), numbers, ordinals.
     """
     folded, idx = fold(text)
+    names = _names(text, folded, idx)
     found: list[Fact] = []
-    for extract in (_months, _names, _numbers, _ordinals, _negations):
-        for f in extract(text, folded, idx):
+    for extracted in (_months(text, folded, idx), names, _numbers(text, folded, idx, names),
+                      _ordinals(text, folded, idx), _negations(text, folded, idx)):
+        for f in extracted:
             if not any(g.start < f.end and f.start < g.end for g in found):
                 found.append(f)
     return sorted(found, key=lambda f: f.start)

@@ -107,13 +107,21 @@ def _share(claim: Text, span: tuple[int, int], view: View, clause: tuple[int, in
             + sum(1 for f in t.facts if _inside(f, clause) and (f.kind, f.value) in values))
 
 
-def best_clause(claim: Text, view: View, near: Fact | None = None) -> tuple[int, int]:
+def best_clause(claim: Text, view: View, near: Fact | None = None,
+                memo: dict | None = None) -> tuple[int, int]:
     """The clause of ``view`` sharing most with the claim clause around ``near`` (ties and
-    no overlap: most with the whole claim)."""
+    no overlap: most with the whole claim). ``memo`` caches it per claim clause and view:
+    a long claim has many facts in few clauses."""
     whole = (0, len(claim.text))
     part = next((c for c in claim.clauses if near and _inside(near, c)), whole)
-    return max(view.text.clauses, key=lambda c: (_share(claim, part, view, c),
-                                                 _share(claim, whole, view, c)))
+    key = (id(view), part)
+    if memo is None or key not in memo:
+        best = max(view.text.clauses, key=lambda c: (_share(claim, part, view, c),
+                                                     _share(claim, whole, view, c)))
+        if memo is None:
+            return best
+        memo[key] = best
+    return memo[key]
 
 
 def _comparable(f: Fact, g: Fact) -> bool:
@@ -122,10 +130,10 @@ def _comparable(f: Fact, g: Fact) -> bool:
         bool(f.unit & g.unit)
 
 
-def _value_match(claim: Text, f: Fact, views: list[View]) -> Match | Fact:
+def _value_match(claim: Text, f: Fact, views: list[View], memo: dict) -> Match | Fact:
     cs = _cspan(claim, f.start, f.end)
     for v in views:  # the view in the claim's language first
-        clause = best_clause(claim, v, f)
+        clause = best_clause(claim, v, f, memo)
         there = [g for g in v.text.facts if g.kind == f.kind and g.slot == f.slot
                  and _inside(g, clause) and _comparable(f, g)]
         same = [g for g in there if g.value == f.value]
@@ -162,10 +170,10 @@ def _name_match(claim: Text, f: Fact, views: list[View], context: frozenset[str]
     return f
 
 
-def _negation(claim: Text, views: list[View]) -> Match | None:
+def _negation(claim: Text, views: list[View], memo: dict) -> Match | None:
     cneg = [f for f in claim.facts if f.kind == "negation"]
     view = views[0]
-    span = best_clause(claim, view, cneg[0] if cneg else None)
+    span = best_clause(claim, view, cneg[0] if cneg else None, memo)
     pneg = [g for g in view.text.facts if g.kind == "negation" and _inside(g, span)]
     if cneg and pneg:
         return Match("negation", _cspan(claim, cneg[0].start, cneg[0].end),
@@ -198,6 +206,7 @@ def compare(claim: Text, views: list[View], context: frozenset[str] = frozenset(
     when the passage has a view in it). ``context``: entity ids named in the sentences just
     before the passage, which it may refer back to ("the base", "its graduates")."""
     views = sorted(views, key=lambda v: v.text.lang != claim.lang)
+    memo: dict = {}
     supports: list[Match] = []
     contradicts: list[Match] = []
     missing: list[Fact] = []
@@ -205,7 +214,7 @@ def compare(claim: Text, views: list[View], context: frozenset[str] = frozenset(
         if f.kind == "negation":
             continue
         m = _name_match(claim, f, views, context) if f.kind == "name" else \
-            _value_match(claim, f, views)
+            _value_match(claim, f, views, memo)
         if m is None:
             continue
         if isinstance(m, Fact):
@@ -214,7 +223,7 @@ def compare(claim: Text, views: list[View], context: frozenset[str] = frozenset(
             supports.append(m)
         else:
             contradicts.append(m)
-    neg = _negation(claim, views)
+    neg = _negation(claim, views, memo)
     if neg is not None:
         (supports if neg.reason == "both negative" else contradicts).append(neg)
     terms, coverage = _terms(claim, views[0])

@@ -79,6 +79,8 @@ def check_question(question: str, limit: int, what: str = "question") -> str:
 #: MAX_QUOTE_CHARS characters) and each cited or quoted passage is compared with the claim.
 MAX_CITES = 20
 MAX_QUOTES = 20
+#: All quotes of one request together (relocating a quote costs about its length squared).
+MAX_QUOTES_CHARS = 4000
 
 
 def check_claim(claim: str, limit: int) -> str:
@@ -97,10 +99,15 @@ def check_verify_limits(claim: str, cite: Sequence[str], quotes: Sequence[Any],
         raise InputError(f"{len(cite)} citations; at most {MAX_CITES} per claim")
     if len(quotes) > MAX_QUOTES:
         raise InputError(f"{len(quotes)} quotes; at most {MAX_QUOTES} per claim")
+    total = 0
     for q in quotes:
         text = q.quote if isinstance(q, QuoteRef) else q["quote"]
         if len(text) > MAX_QUOTE_CHARS:
             raise InputError(f"a quote has {len(text)} characters; at most {MAX_QUOTE_CHARS}")
+        total += len(text)
+    if total > MAX_QUOTES_CHARS:
+        raise InputError(f"the quotes have {total} characters together; at most "
+                         f"{MAX_QUOTES_CHARS} per request: send fewer or shorter quotes")
     if not 1 <= top_k <= 20:
         raise InputError(f"top_k must be between 1 and 20, not {top_k}")
 

@@ -129,3 +129,31 @@ def test_rejudge_follows_the_verdict_rules():
     judged = [_ev("supports", 0.95), _ev("contradicts", 0.94)]
     for margin in (0.0, 0.02):
         assert rejudge(judged, Thresholds(0.9, 0.9, margin)) == verdict_of(judged, margin)
+
+
+def test_locate_with_an_inserted_word_starts_at_the_quote():
+    where = locate(DOC.raw, P9.text.replace("صنف", "صنف فعلا"))
+    assert where == ("approximate", P9.start, P9.end)
+
+
+@pytest.mark.parametrize("quote", [
+    DOC.raw[500:1480][::-1],  # the right characters in the wrong order
+    " ".join(DOC.raw[500:1500].split()[::-1])[:1000],  # the right words in the wrong order
+])
+def test_locate_is_bounded_on_hard_quotes(quote):
+    import time
+
+    t0 = time.perf_counter()
+    assert locate(DOC.raw, quote) is None
+    assert time.perf_counter() - t0 < 3.0  # ~0.1-0.3 s on a loaded 2-core machine
+
+
+@pytest.mark.parametrize("quote", [
+    DOC.passages[-1].text + " " + DOC.passages[-1].text,  # runs past the document's end
+    DOC.passages[-1].text.replace("كل عام", "كل سنة") + " وكلمات كثيرة أخرى بعد النهاية هنا",
+    "كلمة " + DOC.raw[:40],  # starts before the document
+    DOC.passages[0].text.replace("قطر", "قطرr") + " " + DOC.passages[0].text,  # anchor < 0
+])
+def test_locate_near_the_document_edges(quote):
+    where = locate(DOC.raw, quote)
+    assert where is None or 0 <= where[1] < where[2] <= len(DOC.raw)

@@ -94,6 +94,8 @@ def test_verify_reports_and_relocates_quotes(client):
     ({"claim": "x", "quotes": [{"doc_id": DOC_ID, "start": 0, "end": 3, "quote": "x" * 1001}]},
      ["1001", "1000"]),
     ({"claim": "x" * 1001}, ["1001", "1000"]),
+    ({"claim": "x", "quotes": [{"doc_id": DOC_ID, "start": 0, "end": 3, "quote": "x" * 900}] * 5},
+     ["4500", "4000"]),
 ])
 def test_verify_rejects_bad_input(client, payload, words):
     r = client.post("/v1/verify", json=payload)
@@ -135,7 +137,7 @@ def test_real_model_claim_is_encoded_once(real_sanad, monkeypatch):
     monkeypatch.setattr(real_sanad.embedder, "encode_queries",
                         lambda texts: calls.append(len(texts)) or encode(texts))
     p = real_sanad.index.passages[8]
-    quotes = [{"doc_id": DOC_ID, "start": 0, "end": 10, "quote": p.text}] * 20
+    quotes = [{"doc_id": DOC_ID, "start": 0, "end": 10, "quote": p.text[:150]}] * 20  # 3,000
     real_sanad.verify("President Biden designated Qatar a major non-NATO ally.",
                       [p.id] * 20, quotes)
     assert calls == [1]
@@ -151,7 +153,8 @@ def test_real_model_worst_request_stays_within_a_few_plain_ones(real_sanad):
     long_claim = (claim + " ") * 13
     p = real_sanad.index.passages[8]
     quotes = [{"doc_id": DOC_ID, "start": 0, "end": 10,
-               "quote": p.text.replace("ثالث", "ثاني")[:1000]}] * 20
+               "quote": (q.text.replace("قطر", "قطرr") + " " + q.text)[:1000]}
+              for q in real_sanad.index.passages[:4]]  # 4,000 characters: the bound
     t0 = time.perf_counter()
     real_sanad.verify(long_claim[:1000], [q.id for q in real_sanad.index.passages][:20], quotes)
     worst = time.perf_counter() - t0
