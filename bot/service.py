@@ -164,7 +164,7 @@ class Sanad:
         self._state = (index, retriever)
         self._answers.clear()
         # The verifier holds its own index and documents: it is swapped whole as well.
-        self.verifier = Verifier(index, self.embedder, self.docs)
+        self.verifier = Verifier(retriever, self.docs)
 
     def encode_query(self, text: str) -> Query:
         """``text`` (a question or claim) encoded once against the index in use: the vectors

@@ -29,11 +29,10 @@ import numpy as np
 
 from .compare import Comparison, Match, Text, View, compare
 from .corpus import Document, Passage
-from .embed import Embedder
 from .index import LoadedIndex
 from .lexical import tokenize
 from .quotes import QuoteCheck, check_quote
-from .retrieve import dense_text
+from .retrieve import Retriever
 
 COVERAGE_WEIGHT = 0.08
 RELATED_AT = 0.885
@@ -168,24 +167,20 @@ def explain(verdict: str, evidence: Sequence[Evidence]) -> str:
 class Verifier:
     """Judges claims against the passages of a loaded index (built once per index)."""
 
-    def __init__(self, index: LoadedIndex, embedder: Embedder,
-                 docs: Mapping[str, Document] | None = None):
+    def __init__(self, retriever: Retriever, docs: Mapping[str, Document] | None = None):
+        index = retriever.index
         self.index = index
-        self.embedder = embedder
+        self.retriever = retriever
         self.docs = dict(docs or {})
         self.position = {p.id: i for i, p in enumerate(index.passages)}
-        self._row_passage = np.array([r.passage for r in index.rows], np.int64)
         self._tokens = [set(t) for t in index.tokens]
         self._views: dict[int, list[View]] = {}
         self._context: dict[int, frozenset[str]] = {}
 
     def dense(self, claim: str) -> np.ndarray:
         """Per-passage cosine of the claim (one encoding): the best over each passage's views."""
-        vec = self.embedder.encode_queries([dense_text(claim)])[0]
-        scores, rows = self.index.vectors.search(vec.reshape(1, -1), self.index.vectors.count)
-        out = np.full(len(self.index.passages), -1.0, np.float32)
-        np.maximum.at(out, self._row_passage[rows[0]], scores[0])
-        return out
+        # The question path's seam: the same token cap, model pass and index scan as a question.
+        return self.retriever.dense_scores(self.retriever.encode_query(claim).dense)
 
     def views(self, i: int) -> list[View]:
         """The analysed source sentence and translation of passage ``i`` (cached)."""
