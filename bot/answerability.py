@@ -15,10 +15,14 @@ score reaches ``threshold``. The weights and threshold are fitted by :func:`fit`
 set with answerable and unanswerable questions (``bot calibrate``) and stored per model in
 ``calibration.json`` beside this file.
 
-On top of the score, an **answer-type check**: a question that asks for a number ("how many",
-"كم") or a date ("when", "متى", "في أي عام") is only answerable if the best passage contains
-one (digits, number words, month names). This catches near misses that share the question's
-topic but not the fact asked for ("When was Sandhurst founded?").
+On top of the score, a **focus check** (bot/focus.py) on the best passage: what the question
+asks for (a date, a count, a measure with its unit, a person, a place) and about what. When
+the passage holds no answer of that kind (no year or month for "when", no number for "how
+many", no unit for "how tall"), the question is refused whatever the score (``type_ok``);
+the IDF-weighted share of the question's topic words that the passage contains is a fourth
+evidence, ``focus``, weighed by ``w_focus`` in the score ("how many *British* troops" against
+the sentence about US troops). This catches near misses that share the question's topic but
+not the fact asked for ("When was Sandhurst founded?").
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -91,7 +95,8 @@ class Evidence:
     top: float
     peak: float
     coverage: float
-    type_ok: bool = True  # False when the question asks for a number/date the passage lacks
+    type_ok: bool = True  # False when the best passage holds no answer of the asked kind
+    focus: float = 1.0  # share of the question's topic words in the best passage (bot/focus.py)
 
 
 @dataclass(frozen=True)
@@ -101,10 +106,12 @@ class Rule:
     w_peak: float
     w_coverage: float
     threshold: float
+    w_focus: float = 0.0
 
     def score(self, e: Evidence) -> float:
         """The answerability score of the evidence."""
-        return e.top + self.w_peak * e.peak + self.w_coverage * e.coverage
+        return e.top + self.w_peak * e.peak + self.w_coverage * e.coverage + \
+            self.w_focus * e.focus
 
     def answerable(self, e: Evidence) -> bool:
         """True when the answer type fits and the score reaches the threshold."""
@@ -128,6 +135,30 @@ def evidence(dense: np.ndarray, query_tokens: list[str], idf: dict[str, float]) 
     return Evidence(round(top, 5), round(peak, 5), round(coverage, 5))
 
 
+def with_focus(ev: Evidence, question: str, text: str, translation: str | None,
+               idf: dict[str, float]) -> Evidence:
+    """``ev`` with the focus check of ``question`` against the best passage filled in.
+
+    ``focus`` is the IDF-weighted share of the question's topic words the passage holds (a
+    word the corpus never uses weighs as much as its rarest word), 1.0 for a question of no
+    recognised kind; ``type_ok`` is False when the passage holds no answer of the asked kind.
+    """
+    from .focus import check_focus, question_focus
+    from .lexical import tokenize
+
+    f = question_focus(question)
+    check = check_focus(f, text, translation)
+    unseen = max(idf.values(), default=1.0)
+
+    def weight(word: str) -> float:
+        return max((idf.get(t, unseen) for t in tokenize(word)), default=0.0)
+
+    total = sum(weight(w) for w in f.about)
+    share = 1.0 - sum(weight(w) for w in check.missing) / total if total else 1.0
+    offered = check.ok or check.reason == "missing words"
+    return replace(ev, type_ok=ev.type_ok and offered, focus=round(share, 5))
+
+
 def fit(samples: Iterable[tuple[Evidence, bool]]) -> tuple[Rule, dict]:
     """Fit weights and threshold on (evidence, is_unanswerable) pairs.
 
@@ -136,24 +167,32 @@ def fit(samples: Iterable[tuple[Evidence, bool]]) -> tuple[Rule, dict]:
     between the two scores it separates.
     """
     data = list(samples)
+    feats = np.array([(e.top, e.peak, e.coverage, e.focus) for e, _ in data], dtype=np.float64)
+    typed = np.array([e.type_ok for e, _ in data])
+    unans = np.array([u for _, u in data])
     best: tuple | None = None
     for w_peak in np.arange(0.0, 0.0801, 0.005):
         for w_cov in np.arange(0.0, 0.3001, 0.01):
-            rule = Rule(float(w_peak), float(w_cov), 0.0)
-            # A failed answer-type check abstains whatever the score: rank it lowest.
-            scores = sorted((rule.score(e) if e.type_ok else -1.0, u) for e, u in data)
-            for i in range(len(scores) + 1):
-                if i > 0 and scores[i - 1][0] < 0:
-                    continue  # a threshold below the type-check failures means nothing
-                lo = scores[i - 1][0] if i > 0 else scores[0][0] - 0.01
-                hi = scores[i][0] if i < len(scores) else scores[-1][0] + 0.01
-                t = (lo + hi) / 2
-                wrong_abstain = sum(1 for s, u in scores if not u and s < t)
-                wrong_answer = sum(1 for s, u in scores if u and s >= t)
-                key = (wrong_abstain + wrong_answer, wrong_abstain, -(hi - lo))
-                if best is None or key < best[0]:
-                    best = (key, Rule(round(float(w_peak), 4), round(float(w_cov), 4),
-                                      round(float(t), 5)), wrong_abstain, wrong_answer)
+            for w_focus in np.arange(0.0, 0.3001, 0.02):
+                # A failed focus-kind check abstains whatever the score: rank it lowest.
+                raw = feats @ np.array([1.0, w_peak, w_cov, w_focus])
+                scores = np.where(typed, raw, -1.0)
+                order = np.argsort(scores, kind="stable")
+                s, u = scores[order], unans[order]
+                # Threshold between s[i-1] and s[i]: everything below it is abstained on.
+                ans_below = np.concatenate([[0], np.cumsum(~u)])  # answerable below i
+                unans_above = np.concatenate([np.cumsum(u[::-1])[::-1], [0]])
+                lo = np.concatenate([[s[0] - 0.01], s])
+                hi = np.concatenate([s, [s[-1] + 0.01]])
+                valid = (lo >= 0) | (np.arange(len(lo)) == 0)
+                valid &= hi > lo  # equal scores cannot be split
+                for i in np.flatnonzero(valid):
+                    wa, wu = int(ans_below[i]), int(unans_above[i])
+                    key = (wa + wu, wa, -(hi[i] - lo[i]))
+                    if best is None or key < best[0]:
+                        t = (lo[i] + hi[i]) / 2
+                        best = (key, Rule(round(float(w_peak), 4), round(float(w_cov), 4),
+                                          round(float(t), 5), round(float(w_focus), 4)), wa, wu)
     assert best is not None
     _, rule, wa, wu = best
     return rule, {"wrongly_abstained": wa, "answered_unanswerable": wu, "n": len(data)}

@@ -315,7 +315,7 @@ def chat(body: ChatRequest, sanad: SanadDep) -> dict:
         raise InputError(f"history has {len(body.history)} turns; the limit is {limit} "
                          "(SANAD_MAX_HISTORY_TURNS): send only the latest turns")
     question = sanad.check_question(body.question)
-    res = resolve(question, [Turn(t.role, t.content) for t in body.history])
+    res = resolve(question, [Turn(t.role, t.content) for t in body.history], sanad.quotables)
     answer = sanad.ask(question, lang=body.lang, top_k=body.top_k, retrieval_query=res.query)
     return {**answer.to_dict(), "resolved_query": res.query}
 

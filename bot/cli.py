@@ -200,7 +200,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         return run_cli(args.squad, args.queries, args.json, _settings())
     from .evaluate import evaluate, format_report, read_items
 
-    items = read_items(Path(args.file))
+    items = read_items(Path(args.file), args.split)
     sanad = _open(_settings())
     report = evaluate(items, lambda q: _ask_with_evidence(sanad, q))
     if args.json:
@@ -230,7 +230,8 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     from .service import calibration_path
     from .evaluate import read_items
 
-    items = [item for f in args.file for item in read_items(Path(f))]
+    # A split set gives only its --split items; a set without splits gives all of them.
+    items = [item for f in args.file for item in read_items(Path(f), args.split)]
     if not any(i.unanswerable for i in items) or all(i.unanswerable for i in items):
         print("bot: calibration needs both answerable and unanswerable questions",
               file=sys.stderr)
@@ -239,7 +240,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     samples = [(sanad.ask(i.question).evidence, i.unanswerable) for i in items]
     rule, info = fit(samples)
     print(f"rule for {sanad.embedder.model_id}: score = top + {rule.w_peak} * peak + "
-          f"{rule.w_coverage} * coverage >= {rule.threshold}")
+          f"{rule.w_coverage} * coverage + {rule.w_focus} * focus >= {rule.threshold}")
     print(f"on {', '.join(args.file)}: wrongly abstained {info['wrongly_abstained']} of "
           f"{sum(1 for i in items if not i.unanswerable)}, answered "
           f"{info['answered_unanswerable']} of {sum(1 for i in items if i.unanswerable)} "
@@ -248,7 +249,8 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         path = calibration_path(sanad.settings)
         path.parent.mkdir(parents=True, exist_ok=True)
         save_rule(sanad.embedder.model_id, rule,
-                  {**info, "fitted_on": [Path(f).name for f in args.file]}, path)
+                  {**info, "fitted_on": [Path(f).name for f in args.file],
+                   "split": args.split}, path)
         print(f"saved to {path} (used before the calibration shipped in the package)")
     return 0
 
@@ -352,10 +354,10 @@ def cmd_eval_followups(args: argparse.Namespace) -> int:
     """R@1 of follow-up questions with and without resolution from earlier turns."""
     from .followup import evaluate_followups, read_conversations
 
-    items = read_conversations(Path(args.file))
+    items = read_conversations(Path(args.file), args.split)
     sanad = _open(_settings())
     report = evaluate_followups(
-        items, lambda q, rq: sanad.ask(q, retrieval_query=rq).citations[0].id)
+        items, lambda q, rq: sanad.ask(q, retrieval_query=rq).citations[0].id, sanad.quotables)
     if args.json:
         print(json.dumps(report, ensure_ascii=False, indent=1))
         return 0
@@ -416,12 +418,16 @@ def build_parser() -> argparse.ArgumentParser:
                     "sentence_breaks (XQuAD-R): rank all its sentences with every retriever")
     ev.add_argument("--queries", metavar="FILE", help="with --squad: ask this file's questions "
                     "(same ids), e.g. English questions against the Arabic pool")
+    ev.add_argument("--split", choices=["tune", "heldout"], help="only this split's questions "
+                    "(items without a split are always kept)")
     ev.add_argument("--json", action="store_true")
     ev.set_defaults(func=cmd_eval)
 
     cal = sub.add_parser("calibrate", help="fit the abstention rule on JSONL question sets")
     cal.add_argument("file", nargs="+")
     cal.add_argument("--save", action="store_true", help="write it to calibration.json beside the index (SANAD_INDEX_DIR)")
+    cal.add_argument("--split", choices=["tune", "heldout"], help="fit on this split of split "
+                     "sets only (sets without splits are used whole)")
     cal.set_defaults(func=cmd_calibrate)
 
     model = sub.add_parser("model", help="manage the embedding model")
@@ -460,6 +466,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     efu = sub.add_parser("eval-followups", help="follow-up R@1 with and without resolution")
     efu.add_argument("file")
+    efu.add_argument("--split", choices=["tune", "heldout"], help="only this split")
     efu.add_argument("--json", action="store_true")
     efu.set_defaults(func=cmd_eval_followups)
     return p

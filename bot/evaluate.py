@@ -28,6 +28,7 @@ class Item:
     gold_ids: tuple[str, ...] = ()
     gold_quotes: tuple[str, ...] = ()
     unanswerable: bool = False
+    split: str | None = None  # "tune" or "heldout" when the set is split
 
     def is_hit(self, citation: dict) -> bool:
         """Does this citation answer the question?"""
@@ -36,8 +37,8 @@ class Item:
         return any(q in citation["text"] for q in self.gold_quotes)
 
 
-def read_items(path: Path) -> list[Item]:
-    """Parse an evaluation file; errors name the line and what is wrong."""
+def read_items(path: Path, split: str | None = None) -> list[Item]:
+    """Parse an evaluation file (only the ``split`` items when given); errors name the line."""
     items = []
     try:
         lines = Path(path).read_text(encoding="utf-8").splitlines()
@@ -53,13 +54,15 @@ def read_items(path: Path) -> list[Item]:
         if not isinstance(row, dict) or not isinstance(row.get("question"), str):
             raise InputError(f"{path}:{n}: each line needs a \"question\" string")
         item = Item(row["question"], tuple(row.get("gold_ids", ())),
-                    tuple(row.get("gold_quotes", ())), bool(row.get("unanswerable", False)))
+                    tuple(row.get("gold_quotes", ())), bool(row.get("unanswerable", False)),
+                    row.get("split"))
         if not (item.gold_ids or item.gold_quotes or item.unanswerable):
             raise InputError(f"{path}:{n}: give \"gold_ids\", \"gold_quotes\" or "
                              "\"unanswerable\": true")
-        items.append(item)
+        if split is None or item.split in (None, split):
+            items.append(item)
     if not items:
-        raise InputError(f"{path} holds no questions")
+        raise InputError(f"{path} holds no questions" + (f" in split {split!r}" if split else ""))
     return items
 
 

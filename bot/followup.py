@@ -13,15 +13,26 @@ words of its own to retrieve with. The rule, with no language model:
 * any other question stands on its own: it has its own topic, and carrying the previous one
   would drag retrieval back to the previous answer.
 
+* the previous **answer** counts too: Sanad's answers quote the cited sentence verbatim, so
+  the sentence is found again among the corpus passages (given by the caller). A follow-up
+  that refers to a person with "he/him/his" ("Where did he study?"), or an Arabic follow-up
+  with an implied subject after a "who" question ("ومن أين تخرج؟"), is about the person that
+  sentence named in answer: its titled names (capitalised spans of the aligned English
+  translation with King, Sheikh, Secretary…) less the words the previous question used
+  ("British Defence Secretary John Healey" -> "John Healey"). The query becomes the question
+  and that name, without the previous topic words, which would pull retrieval back to the
+  previous answer. Carrying the names of things ("it" -> "Al Udeid Air Base") was tried and
+  lost more than it gained (docs/quality.md).
+
 Only the retrieval query changes; the question, and so the answer language, stay the user's.
-On tests/data/followups.jsonl the rule lifts R@1 from 0.54 to 0.58 (see docs/api.md).
+Figures: docs/quality.md.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .normalize import normalize
 
@@ -61,6 +72,17 @@ class Resolution:
     resolved: bool  # True when context from earlier turns was added
     own_words: tuple[str, ...]  # the question's content words
     context: tuple[str, ...] = ()  # the words carried over from the previous turn
+    cited: str | None = None  # id of the passage the previous answer quoted, when found
+    names: tuple[str, ...] = ()  # the names carried over from that passage
+
+
+@dataclass(frozen=True)
+class Quotable:
+    """A corpus passage as the resolver needs it: id, text and aligned translation."""
+
+    id: str
+    text: str
+    translation: str | None = None
 
 
 def _is_function_word(word: str) -> bool:
@@ -83,13 +105,117 @@ def content_words(text: str) -> tuple[str, ...]:
     return tuple(out)
 
 
-def resolve(question: str, history: Sequence[Turn] = ()) -> Resolution:
-    """The retrieval query for ``question`` asked after ``history`` (oldest turn first)."""
+_PRONOUN = re.compile(r"\b(?:he|him|his|himself|she|her|it|its|they|them|their|there)\b", re.I)
+_PERSON_PRONOUN = re.compile(r"\b(?:he|him|his|himself|she|her|herself)\b", re.I)
+_AR_PRONOUN = re.compile(r"(?:^|\s)(?:و|ف)?(?:هو|هي|هم|هناك|فيها|منها|فيه|منه|له|لها|به|بها|"
+                         r"عنه|عنها|اليه|اليها|عليه|عليها)(?!\w)")
+# A capitalised run, with the lower-case links names use ("Tamim bin Hamad", "Emir of Qatar").
+_NAME = re.compile(r"(?:No\. \d+ )?[A-Z][\w'-]*(?:(?: (?:bin|of|al|al-|the))* [A-Z][\w'-]*|"
+                   r" (?:III|II|\d+))*")
+_TITLES = frozenset("king president sheikh emir secretary minister prince general "
+                    "ambassador".split())
+_IDENTITY = re.compile(r"\s*(?:who is|who's|who was|(?:و)?(?:من|مين) (?:هو|هي|كان))(?!\w)")
+#: A name found in more than this share of the passages is everywhere, and says nothing.
+COMMON_NAME_SHARE = 0.25
+
+
+def cited_passage(answer: str, passages: Sequence[Quotable]) -> Quotable | None:
+    """The passage an earlier answer quotes verbatim (its text or translation), if any."""
+    best = None
+    for p in passages:
+        for quote in (p.text, p.translation):
+            if quote and len(quote) > 20 and quote in answer:
+                if best is None or answer.index(quote) < answer.index(best[1]):
+                    best = (p, quote)
+    return best[0] if best else None
+
+
+def passage_names(p: Quotable, passages: Sequence[Quotable], person: bool | None = None
+                  ) -> tuple[str, ...]:
+    """The distinctive names of a passage (from its English translation), in order.
+
+    ``person`` True keeps names with a title (King, Sheikh, Secretary…) or that continue a
+    titled one; False keeps the others; None keeps all.
+    """
+    text = p.translation or ""
+    names: list[str] = []
+    for m in _NAME.finditer(text):
+        words = [w.removesuffix("'s") for w in m.group(0).split()]
+        if m.start() == 0 and words[0] != "No.":  # "During the Gulf War", "Every year"
+            words = words[1:]
+        if not words:
+            continue
+        span = " ".join(words)
+        titled = any(normalize(w) in _TITLES for w in words)
+        if person is not None and titled != person:
+            continue
+        share = sum(1 for q in passages if q.translation and span in q.translation)
+        if passages and share / len(passages) > COMMON_NAME_SHARE:
+            continue
+        if span not in names:
+            names.append(span)
+    return tuple(names)
+
+
+def referent(p: Quotable, asked: str, passages: Sequence[Quotable]) -> str | None:
+    """The person an earlier answer (quoting ``p``) gave for the question ``asked``.
+
+    Of the passage's titled names, the words the question already used are dropped ("Who is
+    the British defence secretary?" + "British Defence Secretary John Healey" -> "John
+    Healey"); after "who is …?" a name in apposition wins ("Who is the Emir of Qatar?" ->
+    "the Emir of Qatar, Sheikh Tamim bin Hamad Al Thani"), else the first name the question
+    did not use ("Who invited the Emir?" -> "King Charles III").
+    """
+    used = {normalize(w) for w in _WORD.findall(asked)}
+    names = passage_names(p, passages, person=True)
+    rests = [" ".join(w for w in n.split() if normalize(w) not in used) for n in names]
+    text = p.translation or ""
+    identity = bool(_IDENTITY.match(normalize(asked)))
+    for prev, (name, rest) in zip(names, list(zip(names, rests))[1:], strict=False):
+        if identity and f"{prev}, {name}" in text and rest:
+            return rest  # apposition: the name the question asked about, then who it is
+    if identity:  # "Who is Sheikh Tamim …?": "he" is the person the question named
+        named = [n for n, r in zip(names, rests, strict=True) if not r]
+        if named:
+            return named[-1]
+    return next((r for r in rests if r), None)
+
+
+def resolve(question: str, history: Sequence[Turn] = (),
+            passages: Sequence[Quotable] = ()) -> Resolution:
+    """The retrieval query for ``question`` asked after ``history`` (oldest turn first).
+
+    ``passages`` (the corpus) lets the previous answer's quoted sentence be found; without
+    them only the earlier user turns are used.
+    """
     topic: tuple[str, ...] = ()
+    cited: Quotable | None = None
+    asked = ""
     for turn in history:  # replay the user turns so a chain of follow-ups keeps its topic
         if turn.role == "user" and turn.content.strip():
             topic = _step(turn.content, topic).context_words
-    return _step(question, topic).resolution
+            cited, asked = None, turn.content
+        elif turn.role == "assistant" and passages:
+            cited = cited_passage(turn.content, passages) or cited
+    res = _step(question, topic).resolution
+    if cited is None:
+        return res
+    # "he"/"him" (or an Arabic follow-up of one topic word after a "who" question, whose
+    # subject is implied: "ومن أين تخرج؟") stands for the person the previous answer named.
+    from .focus import question_focus
+
+    implied = res.resolved and question_focus(asked).kind == "person" and \
+        not _PRONOUN.search(question)
+    # Only an under-specified follow-up takes the name: one with a topic of its own ("Which
+    # academy is he a graduate of?") is pulled back to the quoted sentence by it.
+    if len(res.own_words) > MAX_OWN_WORDS or not (_PERSON_PRONOUN.search(question) or implied):
+        return replace(res, cited=cited.id)
+    person = referent(cited, asked, passages)
+    if not person or all(normalize(w) in {normalize(x) for x in _WORD.findall(question)}
+                         for w in person.split()):
+        return replace(res, cited=cited.id)
+    return Resolution(f"{question.strip()} {person}", True, res.own_words, (), cited.id,
+                      (person,))
 
 
 @dataclass(frozen=True)
@@ -117,14 +243,16 @@ class Conversation:
     history: tuple[Turn, ...]
     question: str
     gold_ids: tuple[str, ...]
+    split: str | None = None
 
 
 def evaluate_followups(items: Iterable[Conversation],
-                       top_id: Callable[[str, str], str]) -> dict:
+                       top_id: Callable[[str, str], str],
+                       passages: Sequence[Quotable] = ()) -> dict:
     """R@1 without and with resolution; ``top_id(question, retrieval_query)`` retrieves."""
     rows = []
     for item in items:
-        res = resolve(item.question, item.history)
+        res = resolve(item.question, item.history, passages)
         plain = top_id(item.question, item.question)
         resolved = top_id(item.question, res.query)
         rows.append({"question": item.question, "resolved_query": res.query,
@@ -142,8 +270,8 @@ def evaluate_followups(items: Iterable[Conversation],
     }
 
 
-def read_conversations(path) -> list[Conversation]:
-    """Parse a follow-up set: JSONL of ``{"history", "question", "gold_ids"}``."""
+def read_conversations(path, split: str | None = None) -> list[Conversation]:
+    """Parse a follow-up set: JSONL of ``{"history", "question", "gold_ids", "split"?}``."""
     import json
     from pathlib import Path
 
@@ -160,10 +288,13 @@ def read_conversations(path) -> list[Conversation]:
         try:
             row = json.loads(line)
             history = tuple(Turn(t["role"], t["content"]) for t in row.get("history", []))
-            items.append(Conversation(history, row["question"], tuple(row["gold_ids"])))
+            item = Conversation(history, row["question"], tuple(row["gold_ids"]),
+                                row.get("split"))
         except (ValueError, KeyError, TypeError) as exc:
             raise InputError(f"{path}:{n}: expected {{\"history\": [{{\"role\", \"content\"}}], "
                              "\"question\", \"gold_ids\"}") from exc
+        if split is None or item.split in (None, split):
+            items.append(item)
     if not items:
         raise InputError(f"{path} holds no conversations")
     return items

