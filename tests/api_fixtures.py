@@ -51,8 +51,10 @@ def client(hash_sanad):
 
 @pytest.fixture(scope="session")
 def real_client(real_sanad):
-    """The real app over the real model (shared by the model tests)."""
-    with TestClient(create_app(sanad=real_sanad)) as c:
+    """The real app over the real model (shared by the model tests; one client address sends
+    them all, so no rate limit)."""
+    settings = real_sanad.settings.model_copy(update={"rate_limit": 0})
+    with TestClient(create_app(settings, sanad=real_sanad)) as c:
         yield c
 
 

@@ -308,8 +308,7 @@ def median_seconds(client, path: str, key: str, make, n: int = 3) -> float:
 @pytest.mark.model
 @pytest.mark.parametrize("path, key", [
     ("/v1/chat", "question"),
-    pytest.param("/v1/verify", "claim", marks=pytest.mark.xfail(
-        reason="the claim is not capped like a question yet: 1,000 x U+FDFA costs ~10x")),
+    ("/v1/verify", "claim"),
 ])
 def test_no_question_costs_much_more_than_a_normal_one(real_client, path, key):
     """Bounded cost: each expensive-looking text within the limits costs at most a few normal

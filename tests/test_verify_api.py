@@ -133,9 +133,9 @@ def test_real_model_verdicts(real_client, real_sanad, claim, verdict, evidence, 
 @pytest.mark.model
 def test_real_model_claim_is_encoded_once(real_sanad, monkeypatch):
     calls = []
-    encode = real_sanad.embedder.encode_queries
-    monkeypatch.setattr(real_sanad.embedder, "encode_queries",
-                        lambda texts: calls.append(len(texts)) or encode(texts))
+    encode = real_sanad.embedder.encode
+    monkeypatch.setattr(real_sanad.embedder, "encode",
+                        lambda texts, kind: calls.append(len(texts)) or encode(texts, kind))
     p = real_sanad.index.passages[8]
     quotes = [{"doc_id": DOC_ID, "start": 0, "end": 10, "quote": p.text[:150]}] * 20  # 3,000
     real_sanad.verify("President Biden designated Qatar a major non-NATO ally.",
