@@ -25,5 +25,6 @@ screenshots: setup-test  ## regenerate docs/screenshots/ (the browser tests, sav
 bench: setup
 	.venv/bin/python scripts/bench.py
 
-lint:
+lint: setup-test       ## ruff check and ruff format --check (CI runs it)
 	.venv/bin/ruff check bot tests scripts
+	.venv/bin/ruff format --check bot tests scripts

@@ -60,8 +60,20 @@ def citations(hits: list[Hit], docs: Mapping[str, Document] | None = None) -> li
         p = h.passage
         d = (docs or {}).get(p.doc_id)
         about = (d.title, d.date, d.url, d.language) if d else ()
-        out.append(Citation(n, p.id, p.doc_id, p.text, p.translation, p.start, p.end,
-                            round(h.score, 4), p.section, *about))
+        out.append(
+            Citation(
+                n,
+                p.id,
+                p.doc_id,
+                p.text,
+                p.translation,
+                p.start,
+                p.end,
+                round(h.score, 4),
+                p.section,
+                *about,
+            )
+        )
     return out
 
 
@@ -88,8 +100,12 @@ def render(language: str, answerable: bool, quotes: list[Citation]) -> str:
     return html.unescape(render_html(language, answerable, quotes))
 
 
-def render_sources(language: str, answerable: bool, cites: Sequence[Citation | Mapping],
-                   title: Callable[[str], str]) -> str:
+def render_sources(
+    language: str,
+    answerable: bool,
+    cites: Sequence[Citation | Mapping],
+    title: Callable[[str], str],
+) -> str:
     """The citations as a plain-text list for clients that show only the message text.
 
     ``title`` gives a document's title in ``language`` from its id. Each line has the number,
@@ -101,9 +117,17 @@ def render_sources(language: str, answerable: bool, cites: Sequence[Citation | M
     rows = [c if isinstance(c, Mapping) else asdict(c) for c in cites]
     # the title once for consecutive sources of one document, to keep the list short
     docs = [c["doc_id"] for c in rows]
-    sources = [{"n": c["n"], "text": c["text"], "id": c["id"], "start": c["start"],
-                "end": c["end"], "translation": c["translation"] if language == "en" else None,
-                "title": title(d) if i == 0 or docs[i - 1] != d else None}
-               for i, (c, d) in enumerate(zip(rows, docs, strict=True))]
+    sources = [
+        {
+            "n": c["n"],
+            "text": c["text"],
+            "id": c["id"],
+            "start": c["start"],
+            "end": c["end"],
+            "translation": c["translation"] if language == "en" else None,
+            "title": title(d) if i == 0 or docs[i - 1] != d else None,
+        }
+        for i, (c, d) in enumerate(zip(rows, docs, strict=True))
+    ]
     template = _ENV.get_template(f"sources.{language}.j2")
     return html.unescape(template.render(answerable=answerable, sources=sources))

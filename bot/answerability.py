@@ -41,10 +41,12 @@ CALIBRATION_FILE = Path(__file__).with_name("calibration.json")
 _ASKS_DATE = re.compile(
     r"\b(?:when|what year|which year|in what year|what month|which month|what date|since when)\b"
     r"|(?:^|\s)(?:متي|امتي|ايمتي|وقتاش|في اي (?:عام|سنه|شهر|تاريخ)|باي (?:عام|سنه)|"
-    r"ما (?:تاريخ|سنه)|منذ متي)(?!\w)")
+    r"ما (?:تاريخ|سنه)|منذ متي)(?!\w)"
+)
 _ASKS_NUMBER = re.compile(
     r"\b(?:how many|how much|how old|what number|what percentage|what share)\b"
-    r"|(?:^|\s)(?:كم|بكم|كام|ما عدد|ما هو عدد|شكثر|قديش|ما حجم|ما قيمه|ما نسبه)(?!\w)")
+    r"|(?:^|\s)(?:كم|بكم|كام|ما عدد|ما هو عدد|شكثر|قديش|ما حجم|ما قيمه|ما نسبه)(?!\w)"
+)
 _MONTHS = (
     "january february march april may june july august september october november december "
     "يناير فبراير مارس ابريل مايو يونيو يوليو اغسطس سبتمبر اكتوبر نوفمبر ديسمبر "
@@ -81,10 +83,13 @@ def offers_type(text: str, kind: str) -> bool:
     if _DIGIT.search(norm):
         return True
     words = set(_WORD.findall(norm))
+
     # Arabic words carry clitics (وفي, بالاف): match on the word or its last letters.
     def has(vocab: list[str]) -> bool:
-        return any(w in words or any(x.endswith(w) and len(x) - len(w) <= 3 for x in words)
-                   for w in vocab)
+        return any(
+            w in words or any(x.endswith(w) and len(x) - len(w) <= 3 for x in words) for w in vocab
+        )
+
     return has(_MONTHS) if kind == "date" else has(_NUMBER_WORDS)
 
 
@@ -110,8 +115,7 @@ class Rule:
 
     def score(self, e: Evidence) -> float:
         """The answerability score of the evidence."""
-        return e.top + self.w_peak * e.peak + self.w_coverage * e.coverage + \
-            self.w_focus * e.focus
+        return e.top + self.w_peak * e.peak + self.w_coverage * e.coverage + self.w_focus * e.focus
 
     def answerable(self, e: Evidence) -> bool:
         """True when the answer type fits and the score reaches the threshold."""
@@ -131,12 +135,14 @@ def evidence(dense: np.ndarray, query_tokens: list[str], idf: dict[str, float]) 
         unseen = max(idf.values(), default=1.0)
         weights = [idf.get(t, unseen) for t in query_tokens]
         coverage = sum(w for t, w in zip(query_tokens, weights, strict=True) if t in idf) / sum(
-            weights)
+            weights
+        )
     return Evidence(round(top, 5), round(peak, 5), round(coverage, 5))
 
 
-def with_focus(ev: Evidence, question: str, text: str, translation: str | None,
-               idf: dict[str, float]) -> Evidence:
+def with_focus(
+    ev: Evidence, question: str, text: str, translation: str | None, idf: dict[str, float]
+) -> Evidence:
     """``ev`` with the focus check of ``question`` against the best passage filled in.
 
     ``focus`` is the IDF-weighted share of the question's topic words the passage holds (a
@@ -191,8 +197,17 @@ def fit(samples: Iterable[tuple[Evidence, bool]]) -> tuple[Rule, dict]:
                     key = (wa + wu, wa, -(hi[i] - lo[i]))
                     if best is None or key < best[0]:
                         t = (lo[i] + hi[i]) / 2
-                        best = (key, Rule(round(float(w_peak), 4), round(float(w_cov), 4),
-                                          round(float(t), 5), round(float(w_focus), 4)), wa, wu)
+                        best = (
+                            key,
+                            Rule(
+                                round(float(w_peak), 4),
+                                round(float(w_cov), 4),
+                                round(float(t), 5),
+                                round(float(w_focus), 4),
+                            ),
+                            wa,
+                            wu,
+                        )
     assert best is not None
     _, rule, wa, wu = best
     return rule, {"wrongly_abstained": wa, "answered_unanswerable": wu, "n": len(data)}

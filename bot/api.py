@@ -72,10 +72,18 @@ MODEL_NAME = "sanad"
 ERRORS = {code: {"model": ErrorResponse} for code in (400, 404, 408, 413, 415, 422, 503)}
 #: ... and the endpoints that run the model may also answer 429 (guards.RateLimit).
 METERED_ERRORS = {**ERRORS, 429: {"model": ErrorResponse}}
-_STATUS_CODES = {400: "bad_request", 401: "unauthorized", 404: "not_found",
-                 405: "method_not_allowed", 408: "request_timeout", 413: "body_too_large",
-                 415: "unsupported_media_type", 422: "invalid_input", 429: "rate_limited",
-                 503: "not_ready"}
+_STATUS_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    404: "not_found",
+    405: "method_not_allowed",
+    408: "request_timeout",
+    413: "body_too_large",
+    415: "unsupported_media_type",
+    422: "invalid_input",
+    429: "rate_limited",
+    503: "not_ready",
+}
 
 
 class NotReady(SanadError):
@@ -91,6 +99,7 @@ def error(status: int, code: str, message: str, headers: dict | None = None) -> 
 
 # ---------------------------------------------------------------- dependencies
 
+
 def get_sanad(request: Request) -> Sanad:
     """The loaded Sanad (503 until the lifespan has loaded it)."""
     sanad = getattr(request.app.state, "sanad", None)
@@ -103,6 +112,7 @@ SanadDep = Annotated[Sanad, Depends(get_sanad)]
 
 
 # ---------------------------------------------------------------- middleware
+
 
 class BodyGuard:
     """Rejects request bodies that are not JSON (415), larger than the limit (413) or slower
@@ -119,19 +129,29 @@ class BodyGuard:
         self.timeout = timeout
 
     async def __call__(self, scope, receive, send):
-        if scope["type"] != "http" or scope["method"] not in ("POST", "PUT", "PATCH") \
-                or not scope["path"].startswith("/v1/"):
+        if (
+            scope["type"] != "http"
+            or scope["method"] not in ("POST", "PUT", "PATCH")
+            or not scope["path"].startswith("/v1/")
+        ):
             return await self.app(scope, receive, send)
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         if headers.get("content-length", "") in ("", "0") and "transfer-encoding" not in headers:
             return await self.app(scope, receive, send)  # no body: nothing to check
         ctype = headers.get("content-type", "").split(";")[0].strip().lower()
         if not (ctype == "application/json" or ctype.endswith("+json")):
-            return await error(415, "unsupported_media_type", f"send the body as JSON with "
-                               f"Content-Type: application/json (got {ctype or 'none'!r})"
-                               )(scope, receive, send)
-        too_big = error(413, "body_too_large", f"the body is larger than {self.max_bytes} bytes "
-                        "(SANAD_MAX_BODY_BYTES): send a shorter question or history")
+            return await error(
+                415,
+                "unsupported_media_type",
+                f"send the body as JSON with "
+                f"Content-Type: application/json (got {ctype or 'none'!r})",
+            )(scope, receive, send)
+        too_big = error(
+            413,
+            "body_too_large",
+            f"the body is larger than {self.max_bytes} bytes "
+            "(SANAD_MAX_BODY_BYTES): send a shorter question or history",
+        )
         if int(headers.get("content-length", "0") or 0) > self.max_bytes:
             return await too_big(scope, receive, send)
         chunks, size, more = [], 0, True
@@ -147,9 +167,13 @@ class BodyGuard:
                     if size > self.max_bytes:
                         return await too_big(scope, receive, send)
         except TimeoutError:
-            return await error(408, "request_timeout", f"the body did not arrive within "
-                               f"{self.timeout:g} s (SANAD_REQUEST_TIMEOUT): send it at once",
-                               {"Connection": "close"})(scope, receive, send)
+            return await error(
+                408,
+                "request_timeout",
+                f"the body did not arrive within "
+                f"{self.timeout:g} s (SANAD_REQUEST_TIMEOUT): send it at once",
+                {"Connection": "close"},
+            )(scope, receive, send)
         body, sent = b"".join(chunks), False
 
         async def replay():
@@ -169,8 +193,12 @@ def _install_error_handlers(app: FastAPI) -> None:
         if any(e.get("type") == "json_invalid" for e in errors):
             detail = next(e for e in errors if e.get("type") == "json_invalid")
             where = detail.get("loc", ["", ""])[-1]
-            return error(400, "invalid_json", f"the body is not valid JSON (at position {where}"
-                         f"): {detail.get('ctx', {}).get('error', 'syntax error')}")
+            return error(
+                400,
+                "invalid_json",
+                f"the body is not valid JSON (at position {where}"
+                f"): {detail.get('ctx', {}).get('error', 'syntax error')}",
+            )
         parts = []
         for e in errors[:5]:
             loc = ".".join(str(x) for x in e.get("loc", ())[1:]) or "body"
@@ -184,8 +212,13 @@ def _install_error_handlers(app: FastAPI) -> None:
         if exc.status_code == 404 and message == "Not Found":
             message = f"no endpoint {request.url.path}: GET /docs lists them"
         if exc.status_code == 400 and message == "There was an error parsing the body":
-            code, message = "invalid_json", ("the body could not be parsed (not JSON, or nested "
-                                             "too deeply): send a flat JSON object")
+            code, message = (
+                "invalid_json",
+                (
+                    "the body could not be parsed (not JSON, or nested "
+                    "too deeply): send a flat JSON object"
+                ),
+            )
         return error(exc.status_code, code, message, getattr(exc, "headers", None))
 
     @app.exception_handler(SanadError)
@@ -196,11 +229,13 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def crash(request: Request, exc: Exception):
         log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return error(500, "internal_error", "Sanad failed on this request; the server log has "
-                     "the details")
+        return error(
+            500, "internal_error", "Sanad failed on this request; the server log has the details"
+        )
 
 
 # ---------------------------------------------------------------- lifespan and docs
+
 
 def _docs_assets() -> Path | None:
     try:
@@ -221,17 +256,22 @@ def _install_docs(app: FastAPI) -> None:
     @app.get("/docs", include_in_schema=False)
     def swagger() -> HTMLResponse:
         return get_swagger_ui_html(
-            openapi_url="/openapi.json", title="Sanad API",
+            openapi_url="/openapi.json",
+            title="Sanad API",
             swagger_js_url="/static/docs/swagger-ui-bundle.js",
             swagger_css_url="/static/docs/swagger-ui.css",
-            swagger_favicon_url="/static/docs/favicon.png")
+            swagger_favicon_url="/static/docs/favicon.png",
+        )
 
     @app.get("/redoc", include_in_schema=False)
     def redoc() -> HTMLResponse:
-        return get_redoc_html(openapi_url="/openapi.json", title="Sanad API",
-                              redoc_js_url="/static/redoc.js",
-                              redoc_favicon_url="/static/docs/favicon.png",
-                              with_google_fonts=False)
+        return get_redoc_html(
+            openapi_url="/openapi.json",
+            title="Sanad API",
+            redoc_js_url="/static/redoc.js",
+            redoc_favicon_url="/static/docs/favicon.png",
+            with_google_fonts=False,
+        )
 
     script: list[bytes] = []
 
@@ -244,8 +284,7 @@ def _install_docs(app: FastAPI) -> None:
         return Response(script[0], media_type="text/javascript; charset=utf-8")
 
 
-_BLANK_GIF = (b"data:image/gif;base64,R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIB"
-              b"RAA7")
+_BLANK_GIF = b"data:image/gif;base64,R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7"
 
 
 def _on_sighup(loop: asyncio.AbstractEventLoop, sanad: Sanad) -> None:
@@ -308,12 +347,15 @@ async def _lifespan(app: FastAPI):
 
 # ---------------------------------------------------------------- handlers
 
+
 def chat(body: ChatRequest, sanad: SanadDep) -> dict:
     """Answer a question, resolving short follow-ups from the earlier user turns."""
     limit = sanad.settings.max_history_turns
     if len(body.history) > limit:
-        raise InputError(f"history has {len(body.history)} turns; the limit is {limit} "
-                         "(SANAD_MAX_HISTORY_TURNS): send only the latest turns")
+        raise InputError(
+            f"history has {len(body.history)} turns; the limit is {limit} "
+            "(SANAD_MAX_HISTORY_TURNS): send only the latest turns"
+        )
     question = sanad.check_question(body.question)
     res = resolve(question, [Turn(t.role, t.content) for t in body.history], sanad.quotables)
     answer = sanad.ask(question, lang=body.lang, top_k=body.top_k, retrieval_query=res.query)
@@ -327,18 +369,28 @@ def chat_completions(body: ChatCompletionRequest, sanad: SanadDep):
     text) are ignored: Sanad has no tools, and the question is still the user's.
     """
     turns = [m for m in body.messages if m.role in ("user", "assistant")]
-    last = max((i for i, m in enumerate(turns) if m.role == "user" and m.text().strip()),
-               default=None)
+    last = max(
+        (i for i, m in enumerate(turns) if m.role == "user" and m.text().strip()), default=None
+    )
     if last is None:
-        raise InputError("messages have no user message with text: send the question as a "
-                         "message with role 'user'")
-    turns = turns[:last + 1]
+        raise InputError(
+            "messages have no user message with text: send the question as a "
+            "message with role 'user'"
+        )
+    turns = turns[: last + 1]
     history = [{"role": m.role, "content": m.text()} for m in turns[:-1]]
-    history = history[-sanad.settings.max_history_turns:] if sanad.settings.max_history_turns \
-        else []
+    history = (
+        history[-sanad.settings.max_history_turns :] if sanad.settings.max_history_turns else []
+    )
     try:
-        request = ChatRequest.model_validate({"question": turns[-1].text(), "lang": body.lang,
-                                              "top_k": body.top_k, "history": history})
+        request = ChatRequest.model_validate(
+            {
+                "question": turns[-1].text(),
+                "lang": body.lang,
+                "top_k": body.top_k,
+                "history": history,
+            }
+        )
     except ValidationError as exc:
         e = exc.errors()[0]
         where = ".".join(str(x) for x in e["loc"])
@@ -348,13 +400,15 @@ def chat_completions(body: ChatCompletionRequest, sanad: SanadDep):
     parts = [result["answer"], *([_sources(result, sanad)] if inline else [])]
     completion = _completion(result, body.model or MODEL_NAME, "\n\n".join(p for p in parts if p))
     if body.stream:
-        return StreamingResponse(_sse(completion, len(result["answer"])),
-                                 media_type="text/event-stream")
+        return StreamingResponse(
+            _sse(completion, len(result["answer"])), media_type="text/event-stream"
+        )
     return completion
 
 
 def _sources(result: dict, sanad: Sanad) -> str:
     """The cited sources as text in the answer's language (docs/integrations.md)."""
+
     def title(doc_id: str) -> str:
         doc = sanad.docs.get(doc_id)
         if doc is None:
@@ -367,11 +421,15 @@ def _sources(result: dict, sanad: Sanad) -> str:
 def _completion(result: dict, model: str, content: str) -> ChatCompletion:
     words = len(result["question"].split()), len(content.split())
     return ChatCompletion(
-        id=f"chatcmpl-{uuid.uuid4().hex[:24]}", created=int(time.time()), model=model,
+        id=f"chatcmpl-{uuid.uuid4().hex[:24]}",
+        created=int(time.time()),
+        model=model,
         choices=[Choice(message=AssistantMessage(content=content))],
         usage=Usage(prompt_tokens=words[0], completion_tokens=words[1], total_tokens=sum(words)),
-        citations=result["citations"], answerable=result["answerable"],
-        resolved_query=result["resolved_query"])
+        citations=result["citations"],
+        answerable=result["answerable"],
+        resolved_query=result["resolved_query"],
+    )
 
 
 def _sse(c: ChatCompletion, answer_chars: int) -> Iterator[str]:
@@ -383,25 +441,34 @@ def _sse(c: ChatCompletion, answer_chars: int) -> Iterator[str]:
     base = {"id": c.id, "object": "chat.completion.chunk", "created": c.created, "model": c.model}
 
     def event(delta: dict, finish: str | None = None, **extra) -> str:
-        chunk = {**base, "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
-                 **extra}
+        chunk = {
+            **base,
+            "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+            **extra,
+        }
         return f"data: {json.dumps(chunk, ensure_ascii=False)}\n\n"
 
     yield event({"role": "assistant", "content": ""})
     text = c.choices[0].message.content
     for i in range(0, answer_chars, 40):
-        yield event({"content": text[i:min(i + 40, answer_chars)]})
+        yield event({"content": text[i : min(i + 40, answer_chars)]})
     if text[answer_chars:]:
         yield event({"content": text[answer_chars:]})
-    yield event({}, "stop", citations=[x.model_dump() for x in c.citations],
-                answerable=c.answerable, resolved_query=c.resolved_query)
+    yield event(
+        {},
+        "stop",
+        citations=[x.model_dump() for x in c.citations],
+        answerable=c.answerable,
+        resolved_query=c.resolved_query,
+    )
     yield "data: [DONE]\n\n"
 
 
 def list_models(request: Request) -> ModelList:
     """The model names Sanad answers as (any name is accepted in chat completions)."""
-    return ModelList(data=[ModelCard(id=MODEL_NAME, created=request.app.state.created,
-                                     owned_by="sanad")])
+    return ModelList(
+        data=[ModelCard(id=MODEL_NAME, created=request.app.state.created, owned_by="sanad")]
+    )
 
 
 def get_model(model_id: str, request: Request) -> ModelCard:
@@ -426,14 +493,22 @@ def get_document(doc_id: str, sanad: SanadDep) -> DocumentOut:
     """A document's raw text with its passages' spans, headings and excluded comment span."""
     d = sanad.docs.get(doc_id)
     if d is None:
-        raise NotFound(f"no document {doc_id!r}: GET /v1/documents lists the ids "
-                       f"({', '.join(sorted(sanad.docs))})")
+        raise NotFound(
+            f"no document {doc_id!r}: GET /v1/documents lists the ids "
+            f"({', '.join(sorted(sanad.docs))})"
+        )
     seg = d.segmentation
-    return DocumentOut(**DocumentSummary.of(d).model_dump(), raw=d.raw, meta=d.meta,
-                       passage_spans=[PassageSpan(id=p.id, n=p.n, start=p.start, end=p.end,
-                                                  section=p.section) for p in d.passages],
-                       headings=[TextSpan.of(d.raw, h) for h in seg.headings],
-                       excluded=TextSpan.of(d.raw, seg.excluded))
+    return DocumentOut(
+        **DocumentSummary.of(d).model_dump(),
+        raw=d.raw,
+        meta=d.meta,
+        passage_spans=[
+            PassageSpan(id=p.id, n=p.n, start=p.start, end=p.end, section=p.section)
+            for p in d.passages
+        ],
+        headings=[TextSpan.of(d.raw, h) for h in seg.headings],
+        excluded=TextSpan.of(d.raw, seg.excluded),
+    )
 
 
 def verify(body: VerifyRequest, sanad: SanadDep) -> VerifyResponse:
@@ -457,31 +532,44 @@ def readyz(sanad: SanadDep) -> Health:
 def info(sanad: SanadDep) -> Info:
     """Model, index manifest, corpus documents, version and limits."""
     s = sanad.settings
-    return Info(version=__version__, model=sanad.embedder.model_id, index=sanad.index.manifest,
-                documents=list_documents(sanad),
-                limits={"max_question_chars": s.max_question_chars, "max_history_turns":
-                        s.max_history_turns, "max_body_bytes": s.max_body_bytes,
-                        "max_top_k": MAX_TOP_K, "max_query_tokens": MAX_QUERY_TOKENS,
-                        "rate_limit_per_minute": s.rate_limit,
-                        "request_timeout_seconds": int(s.request_timeout),
-                        "max_connections": s.max_connections})
+    return Info(
+        version=__version__,
+        model=sanad.embedder.model_id,
+        index=sanad.index.manifest,
+        documents=list_documents(sanad),
+        limits={
+            "max_question_chars": s.max_question_chars,
+            "max_history_turns": s.max_history_turns,
+            "max_body_bytes": s.max_body_bytes,
+            "max_top_k": MAX_TOP_K,
+            "max_query_tokens": MAX_QUERY_TOKENS,
+            "rate_limit_per_minute": s.rate_limit,
+            "request_timeout_seconds": int(s.request_timeout),
+            "max_connections": s.max_connections,
+        },
+    )
 
 
-def reload_index(sanad: SanadDep, request: Request,
-                 authorization: Annotated[str | None, Header()] = None) -> Reloaded:
+def reload_index(
+    sanad: SanadDep, request: Request, authorization: Annotated[str | None, Header()] = None
+) -> Reloaded:
     """Re-read corpus and index and swap them in; requests in flight finish on the old one."""
     token = request.app.state.settings.admin_token
     if not token:
         raise StarletteHTTPException(404, "admin endpoints are disabled: set SANAD_ADMIN_TOKEN")
     given = (authorization or "").removeprefix("Bearer ").strip()
     if not hmac.compare_digest(given.encode(), token.encode()):
-        raise StarletteHTTPException(401, "send Authorization: Bearer <SANAD_ADMIN_TOKEN>",
-                                     headers={"WWW-Authenticate": "Bearer"})
+        raise StarletteHTTPException(
+            401,
+            "send Authorization: Bearer <SANAD_ADMIN_TOKEN>",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
     previous = sanad.index.id
     return Reloaded(index=sanad.reload(), previous=previous)
 
 
 # ---------------------------------------------------------------- the app
+
 
 def _mount_mcp(app: FastAPI, settings: Settings):
     """The MCP server at /mcp over the app's Sanad (None when the mcp package is missing)."""
@@ -504,35 +592,89 @@ def _mount_mcp(app: FastAPI, settings: Settings):
 def create_app(settings: Settings | None = None, sanad: Sanad | None = None) -> FastAPI:
     """The API app. ``sanad`` skips loading (tests); otherwise the lifespan opens it."""
     settings = settings or (sanad.settings if sanad else load_settings())
-    app = FastAPI(title="Sanad", version=__version__, lifespan=_lifespan, docs_url=None,
-                  redoc_url=None, description="Cited answers from the corpus; see docs/api.md.")
+    app = FastAPI(
+        title="Sanad",
+        version=__version__,
+        lifespan=_lifespan,
+        docs_url=None,
+        redoc_url=None,
+        description="Cited answers from the corpus; see docs/api.md.",
+    )
     app.state.settings, app.state.sanad = settings, sanad
     app.state.created = int(time.time())
     _install_error_handlers(app)
     _install_docs(app)
     add = app.add_api_route
-    add("/v1/chat", chat, methods=["POST"], response_model=ChatResponse,
-        responses=METERED_ERRORS, tags=["chat"])
-    add("/v1/chat/completions", chat_completions, methods=["POST"], response_model=ChatCompletion,
-        responses={**METERED_ERRORS, 200: {"content": {"text/event-stream": {}}}}, tags=["chat"])
+    add(
+        "/v1/chat",
+        chat,
+        methods=["POST"],
+        response_model=ChatResponse,
+        responses=METERED_ERRORS,
+        tags=["chat"],
+    )
+    add(
+        "/v1/chat/completions",
+        chat_completions,
+        methods=["POST"],
+        response_model=ChatCompletion,
+        responses={**METERED_ERRORS, 200: {"content": {"text/event-stream": {}}}},
+        tags=["chat"],
+    )
     add("/v1/models", list_models, methods=["GET"], response_model=ModelList, tags=["chat"])
-    add("/v1/models/{model_id}", get_model, methods=["GET"], response_model=ModelCard,
-        responses=ERRORS, tags=["chat"])
-    add("/v1/passages/{passage_id}", get_passage, methods=["GET"], response_model=PassageOut,
-        responses=ERRORS, tags=["corpus"])
-    add("/v1/documents", list_documents, methods=["GET"],
-        response_model=list[DocumentSummary], responses=ERRORS, tags=["corpus"])
-    add("/v1/documents/{doc_id}", get_document, methods=["GET"], response_model=DocumentOut,
-        responses=ERRORS, tags=["corpus"])
-    add("/v1/verify", verify, methods=["POST"], response_model=VerifyResponse,
-        responses=METERED_ERRORS, tags=["verify"])
+    add(
+        "/v1/models/{model_id}",
+        get_model,
+        methods=["GET"],
+        response_model=ModelCard,
+        responses=ERRORS,
+        tags=["chat"],
+    )
+    add(
+        "/v1/passages/{passage_id}",
+        get_passage,
+        methods=["GET"],
+        response_model=PassageOut,
+        responses=ERRORS,
+        tags=["corpus"],
+    )
+    add(
+        "/v1/documents",
+        list_documents,
+        methods=["GET"],
+        response_model=list[DocumentSummary],
+        responses=ERRORS,
+        tags=["corpus"],
+    )
+    add(
+        "/v1/documents/{doc_id}",
+        get_document,
+        methods=["GET"],
+        response_model=DocumentOut,
+        responses=ERRORS,
+        tags=["corpus"],
+    )
+    add(
+        "/v1/verify",
+        verify,
+        methods=["POST"],
+        response_model=VerifyResponse,
+        responses=METERED_ERRORS,
+        tags=["verify"],
+    )
     add("/healthz", healthz, methods=["GET"], response_model=Health, tags=["health"])
-    add("/readyz", readyz, methods=["GET"], response_model=Health, responses=ERRORS,
-        tags=["health"])
-    add("/v1/info", info, methods=["GET"], response_model=Info, responses=ERRORS,
-        tags=["health"])
-    add("/v1/admin/reload", reload_index, methods=["POST"], response_model=Reloaded,
-        responses={**ERRORS, 401: {"model": ErrorResponse}}, tags=["admin"])
+    add(
+        "/readyz", readyz, methods=["GET"], response_model=Health, responses=ERRORS, tags=["health"]
+    )
+    add("/v1/info", info, methods=["GET"], response_model=Info, responses=ERRORS, tags=["health"])
+    add(
+        "/v1/admin/reload",
+        reload_index,
+        methods=["POST"],
+        response_model=Reloaded,
+        responses={**ERRORS, 401: {"model": ErrorResponse}},
+        tags=["admin"],
+    )
     app.state.mcp = _mount_mcp(app, settings)
     try:
         from .web import router
@@ -541,13 +683,19 @@ def create_app(settings: Settings | None = None, sanad: Sanad | None = None) -> 
     else:
         app.include_router(router)
     # The last added runs first: CORS, headers, rate limit, then the body checks.
-    app.add_middleware(BodyGuard, max_bytes=settings.max_body_bytes,
-                       timeout=settings.request_timeout)
-    app.add_middleware(RateLimit, per_minute=settings.rate_limit,
-                       trusted_proxies=settings.trusted_proxies)
+    app.add_middleware(
+        BodyGuard, max_bytes=settings.max_body_bytes, timeout=settings.request_timeout
+    )
+    app.add_middleware(
+        RateLimit, per_minute=settings.rate_limit, trusted_proxies=settings.trusted_proxies
+    )
     app.add_middleware(SecurityHeaders)
     if settings.cors_origins:  # outermost, so error responses carry CORS headers too
-        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins,
-                           allow_methods=["GET", "POST"], allow_headers=["Content-Type"])
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=["Content-Type"],
+        )
     app.add_middleware(StartupGuard, state=app.state)
     return app

@@ -85,7 +85,8 @@ class BatchingEmbedder:
                     s.result = Encoding(
                         enc.dense[i : i + 1],
                         None if enc.tokens is None else [enc.tokens[i]],
-                        None if enc.sparse is None else [enc.sparse[i]])
+                        None if enc.sparse is None else [enc.sparse[i]],
+                    )
             except BaseException as exc:  # every waiter gets the error, none hangs
                 for s in batch:
                     s.error = exc

@@ -39,17 +39,24 @@ class Thresholds:
 
 def read_claims(path: Path, split: str | None = None) -> list[dict[str, Any]]:
     """The claims of a JSONL file (one split, or all)."""
-    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()
-            if line.strip()]
+    rows = [
+        json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()
+    ]
     return [r for r in rows if split is None or r.get("split") == split]
 
 
 def rejudge(judged: Sequence[Evidence], t: Thresholds) -> str:
     """The verdict of already-judged passages under other thresholds (verify.py's rules)."""
-    contra = [e.score for e in judged if stance(e.score, e.comparison, t.related,
-                                                t.supported) == "contradicts"]
-    support = [e.score for e in judged if stance(e.score, e.comparison, t.related,
-                                                 t.supported) == "supports"]
+    contra = [
+        e.score
+        for e in judged
+        if stance(e.score, e.comparison, t.related, t.supported) == "contradicts"
+    ]
+    support = [
+        e.score
+        for e in judged
+        if stance(e.score, e.comparison, t.related, t.supported) == "supports"
+    ]
     if contra and (not support or max(contra) >= max(support) - t.margin):
         return "contradicted"
     return "supported" if support else "not_enough_info"
@@ -65,11 +72,17 @@ def figures(rows: Sequence[dict], verdicts: Sequence[str]) -> dict[str, Any]:
     per_lang = {}
     for lang in ("ar", "en"):
         hits = [ok for r, ok in zip(rows, right, strict=True) if r["lang"] == lang]
-        per_lang[lang] = {"n": len(hits), "accuracy": round(sum(hits) / len(hits), 3)
-                          if hits else None}
-    return {"n": len(rows), "accuracy": round(sum(right) / len(rows), 3) if rows else None,
-            "contradicted_judged_supported": confusion["contradicted"]["supported"],
-            "confusion": confusion, "languages": per_lang}
+        per_lang[lang] = {
+            "n": len(hits),
+            "accuracy": round(sum(hits) / len(hits), 3) if hits else None,
+        }
+    return {
+        "n": len(rows),
+        "accuracy": round(sum(right) / len(rows), 3) if rows else None,
+        "contradicted_judged_supported": confusion["contradicted"]["supported"],
+        "confusion": confusion,
+        "languages": per_lang,
+    }
 
 
 def fit(judged: Sequence[Sequence[Evidence]], rows: Sequence[dict]) -> Thresholds:
@@ -79,8 +92,10 @@ def fit(judged: Sequence[Sequence[Evidence]], rows: Sequence[dict]) -> Threshold
         t = Thresholds(rel, sup, margin)
         vs = [rejudge(j, t) for j in judged]
         right = sum(r["verdict"] == v for r, v in zip(rows, vs, strict=True))
-        c2s = sum(r["verdict"] == "contradicted" and v == "supported"
-                  for r, v in zip(rows, vs, strict=True))
+        c2s = sum(
+            r["verdict"] == "contradicted" and v == "supported"
+            for r, v in zip(rows, vs, strict=True)
+        )
         obj = (right - PENALTY * c2s) / len(rows)
         if obj > best + 1e-9:
             best, best_t = obj, t
@@ -95,21 +110,33 @@ def evaluate(rows: Sequence[dict], judge: Callable[[str], list[Evidence]]) -> di
     shipped = [rejudge(j, Thresholds()) for j in judged]
     for r, v, j in zip(rows, shipped, judged, strict=True):
         deciding = [e.passage.id for e in j if e.stance in ("supports", "contradicts")]
-        out["items"].append({"claim": r["claim"], "gold": r["verdict"], "judged": v,
-                             "split": r.get("split"), "lang": r["lang"],
-                             "type": r.get("type"), "deciding": deciding})
+        out["items"].append(
+            {
+                "claim": r["claim"],
+                "gold": r["verdict"],
+                "judged": v,
+                "split": r.get("split"),
+                "lang": r["lang"],
+                "type": r.get("type"),
+                "deciding": deciding,
+            }
+        )
     index = {s: [i for i, r in enumerate(rows) if r.get("split", "all") == s] for s in splits}
     for s, idx in index.items():
         sub = [rows[i] for i in idx]
         fig = figures(sub, [shipped[i] for i in idx])
         t_own = fit([judged[i] for i in idx], sub)
-        fig["fitted"] = {"thresholds": t_own.__dict__,
-                         **figures(sub, [rejudge(judged[i], t_own) for i in idx])}
+        fig["fitted"] = {
+            "thresholds": t_own.__dict__,
+            **figures(sub, [rejudge(judged[i], t_own) for i in idx]),
+        }
         others = [i for i in range(len(rows)) if i not in set(idx)]
         if others:
             t_other = fit([judged[i] for i in others], [rows[i] for i in others])
-            fig["cross_fitted"] = {"thresholds": t_other.__dict__,
-                                   **figures(sub, [rejudge(judged[i], t_other) for i in idx])}
+            fig["cross_fitted"] = {
+                "thresholds": t_other.__dict__,
+                **figures(sub, [rejudge(judged[i], t_other) for i in idx]),
+            }
         out["splits"][s] = fig
     return out
 
@@ -118,18 +145,20 @@ def render(report: dict[str, Any]) -> str:
     """The figures as text."""
     lines = []
     for s, f in report["splits"].items():
-        lines.append(f"split {s}: n={f['n']}  accuracy {f['accuracy']:.3f}  contradicted judged "
-                     f"supported {f['contradicted_judged_supported']}  "
-                     + "  ".join(f"{k} {v['accuracy']} (n={v['n']})"
-                                 for k, v in f["languages"].items()))
+        lines.append(
+            f"split {s}: n={f['n']}  accuracy {f['accuracy']:.3f}  contradicted judged "
+            f"supported {f['contradicted_judged_supported']}  "
+            + "  ".join(f"{k} {v['accuracy']} (n={v['n']})" for k, v in f["languages"].items())
+        )
         lines.append("  gold \\ judged      " + "  ".join(f"{v[:12]:>12}" for v in VERDICTS))
         for g in VERDICTS:
-            lines.append(f"  {g:<18}" + "  ".join(f"{f['confusion'][g][v]:>12}"
-                                                  for v in VERDICTS))
+            lines.append(f"  {g:<18}" + "  ".join(f"{f['confusion'][g][v]:>12}" for v in VERDICTS))
         for name in ("fitted", "cross_fitted"):
             if name in f:
                 x = f[name]
-                lines.append(f"  {name:<13} accuracy {x['accuracy']:.3f}  c->s "
-                             f"{x['contradicted_judged_supported']}  thresholds "
-                             f"{x['thresholds']}")
+                lines.append(
+                    f"  {name:<13} accuracy {x['accuracy']:.3f}  c->s "
+                    f"{x['contradicted_judged_supported']}  thresholds "
+                    f"{x['thresholds']}"
+                )
     return "\n".join(lines)

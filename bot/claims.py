@@ -60,8 +60,11 @@ def fold(text: str) -> tuple[str, list[int]]:
     for i, ch in enumerate(text):
         f = _FOLDED.get(ch)
         if f is None:
-            f = _FOLDED[ch] = _DIACRITICS.sub("", unicodedata.normalize("NFKC", ch)).translate(
-                _TRANSLATE).casefold()
+            f = _FOLDED[ch] = (
+                _DIACRITICS.sub("", unicodedata.normalize("NFKC", ch))
+                .translate(_TRANSLATE)
+                .casefold()
+            )
         out.append(f)
         idx.extend([i] * len(f))
     idx.append(len(text))
@@ -77,59 +80,159 @@ def _span(text: str, idx: list[int], a: int, b: int) -> tuple[int, int]:
 
 
 _DIGITS = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
-_MULT = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "الاف": 1e3, "الف": 1e3, "الفا": 1e3,
-         "مليون": 1e6, "ملايين": 1e6, "مليار": 1e9, "مليارات": 1e9}
-_WORDS_EN = {w: i for i, w in enumerate(
-    "zero _one two three four five six seven eight nine ten eleven twelve".split())}
+_MULT = {
+    "thousand": 1e3,
+    "million": 1e6,
+    "billion": 1e9,
+    "الاف": 1e3,
+    "الف": 1e3,
+    "الفا": 1e3,
+    "مليون": 1e6,
+    "ملايين": 1e6,
+    "مليار": 1e9,
+    "مليارات": 1e9,
+}
+_WORDS_EN = {
+    w: i
+    for i, w in enumerate(
+        "zero _one two three four five six seven eight nine ten eleven twelve".split()
+    )
+}
 del _WORDS_EN["zero"], _WORDS_EN["_one"]  # "one of the first": not a count to check
 _WORDS_EN.update(twenty=20, thirty=30, forty=40, fifty=50, hundred=100, dozen=12, decade=10)
-_WORDS_AR = {"اثنان": 2, "اثنين": 2, "اثنتان": 2, "اثنتين": 2, "ثلاث": 3,
-             "ثلاثه": 3, "اربع": 4, "اربعه": 4, "خمس": 5, "خمسه": 5, "ست": 6, "سته": 6,
-             "سبع": 7, "سبعه": 7, "ثماني": 8, "ثمانيه": 8, "ثمان": 8, "تسع": 9, "تسعه": 9,
-             "عشر": 10, "عشره": 10, "عشرون": 20, "عشرين": 20, "ثلاثون": 30, "ثلاثين": 30,
-             "اربعون": 40, "اربعين": 40, "خمسون": 50, "خمسين": 50, "مئه": 100, "مائه": 100,
-             "عقد": 10, "عقدين": 20, "عقدان": 20}
+_WORDS_AR = {
+    "اثنان": 2,
+    "اثنين": 2,
+    "اثنتان": 2,
+    "اثنتين": 2,
+    "ثلاث": 3,
+    "ثلاثه": 3,
+    "اربع": 4,
+    "اربعه": 4,
+    "خمس": 5,
+    "خمسه": 5,
+    "ست": 6,
+    "سته": 6,
+    "سبع": 7,
+    "سبعه": 7,
+    "ثماني": 8,
+    "ثمانيه": 8,
+    "ثمان": 8,
+    "تسع": 9,
+    "تسعه": 9,
+    "عشر": 10,
+    "عشره": 10,
+    "عشرون": 20,
+    "عشرين": 20,
+    "ثلاثون": 30,
+    "ثلاثين": 30,
+    "اربعون": 40,
+    "اربعين": 40,
+    "خمسون": 50,
+    "خمسين": 50,
+    "مئه": 100,
+    "مائه": 100,
+    "عقد": 10,
+    "عقدين": 20,
+    "عقدان": 20,
+}
 _NUMBER = re.compile(
     rf"(?:(?<![\w.,])|(?<=\b[وف]))(?P<d>{_DIGITS})(?:\s*(?P<m>{'|'.join(_MULT)}))?"
     r"(?![^\W\d_s]|\d|s\w)|"
     rf"(?<!\w)(?:ال)?(?P<w>{'|'.join(sorted(_WORDS_AR, key=len, reverse=True))}|"
     rf"{'|'.join(sorted(_WORDS_EN, key=len, reverse=True))})"
-    rf"(?:\s+(?P<wm>{'|'.join(_MULT)}))?(?!\w)")
-_ORD_EN = {w: i + 1 for i, w in enumerate(
-    "first second third fourth fifth sixth seventh eighth ninth tenth".split())}
-_ORD_AR = {"اول": 1, "اولى": 1, "ثاني": 2, "ثانيه": 2, "ثالث": 3, "ثالثه": 3, "رابع": 4,
-           "رابعه": 4, "خامس": 5, "خامسه": 5, "سادس": 6, "سادسه": 6, "سابع": 7, "ثامن": 8,
-           "تاسع": 9, "عاشر": 10}
+    rf"(?:\s+(?P<wm>{'|'.join(_MULT)}))?(?!\w)"
+)
+_ORD_EN = {
+    w: i + 1
+    for i, w in enumerate(
+        "first second third fourth fifth sixth seventh eighth ninth tenth".split()
+    )
+}
+_ORD_AR = {
+    "اول": 1,
+    "اولى": 1,
+    "ثاني": 2,
+    "ثانيه": 2,
+    "ثالث": 3,
+    "ثالثه": 3,
+    "رابع": 4,
+    "رابعه": 4,
+    "خامس": 5,
+    "خامسه": 5,
+    "سادس": 6,
+    "سادسه": 6,
+    "سابع": 7,
+    "ثامن": 8,
+    "تاسع": 9,
+    "عاشر": 10,
+}
 _SUPER = r"largest|biggest|greatest|اكبر|اضخم"
 _ORDINAL = re.compile(
     rf"(?<!\w)(?:ال)?(?P<o>{'|'.join(sorted({**_ORD_EN, **_ORD_AR}, key=len, reverse=True))}"
     rf"|(?P<n>\d+)(?:st|nd|rd|th))(?:[- ](?:ال)?(?P<s>{_SUPER}))?(?!\w)|"
-    rf"(?<!\w)(?:ال)?(?P<sup>{_SUPER})(?!\w)(?!\s+من\b)")
-_MONTHS_EN = ("January February March April May June July August September October November "
-              "December").split()
-_MONTHS_LEV = ["كانون الثاني", "شباط", "اذار", "نيسان", "ايار", "حزيران", "تموز", "اب", "ايلول",
-               "تشرين الاول", "تشرين الثاني", "كانون الاول"]
-_MONTHS_EG = ["يناير", "فبراير", "مارس", "ابريل|نيسان", "مايو", "يونيو|يونيه", "يوليو|يوليه",
-              "اغسطس", "سبتمبر", "اكتوبر", "نوفمبر", "ديسمبر"]
-_MONTH_AR = re.compile("|".join(
-    rf"(?<!\w)(?:[وف]?(?:في|ب)\s*)?(?P<m{i}>(?:{lev})\s*/\s*(?:{eg})|{eg}"
-    + (rf"|{lev}" if lev != "اب" else "") + r")(?!\w)"
-    for i, (lev, eg) in enumerate(zip(_MONTHS_LEV, _MONTHS_EG, strict=True))))
-_MONTH_EN = re.compile(r"\b(?:" + "|".join(m for m in _MONTHS_EN if m != "May")
-                       + r"|May(?=\s+\d)|(?<=in )May)\b")
+    rf"(?<!\w)(?:ال)?(?P<sup>{_SUPER})(?!\w)(?!\s+من\b)"
+)
+_MONTHS_EN = (
+    "January February March April May June July August September October November December"
+).split()
+_MONTHS_LEV = [
+    "كانون الثاني",
+    "شباط",
+    "اذار",
+    "نيسان",
+    "ايار",
+    "حزيران",
+    "تموز",
+    "اب",
+    "ايلول",
+    "تشرين الاول",
+    "تشرين الثاني",
+    "كانون الاول",
+]
+_MONTHS_EG = [
+    "يناير",
+    "فبراير",
+    "مارس",
+    "ابريل|نيسان",
+    "مايو",
+    "يونيو|يونيه",
+    "يوليو|يوليه",
+    "اغسطس",
+    "سبتمبر",
+    "اكتوبر",
+    "نوفمبر",
+    "ديسمبر",
+]
+_MONTH_AR = re.compile(
+    "|".join(
+        rf"(?<!\w)(?:[وف]?(?:في|ب)\s*)?(?P<m{i}>(?:{lev})\s*/\s*(?:{eg})|{eg}"
+        + (rf"|{lev}" if lev != "اب" else "")
+        + r")(?!\w)"
+        for i, (lev, eg) in enumerate(zip(_MONTHS_LEV, _MONTHS_EG, strict=True))
+    )
+)
+_MONTH_EN = re.compile(
+    r"\b(?:" + "|".join(m for m in _MONTHS_EN if m != "May") + r"|May(?=\s+\d)|(?<=in )May)\b"
+)
 _NEGATION = re.compile(
     r"(?<!\w)(?:not|never|no|none|neither|nor|cannot|without)(?!\w)(?!\.\s*\d)|n['’]t\b|"
-    r"(?<!\w)[وف]?(?:لم|لن|ليس|ليست|ليسوا|لا|غير|عدم|دون)(?!\w)(?!\s+سيما)")
+    r"(?<!\w)[وف]?(?:لم|لن|ليس|ليست|ليسوا|لا|غير|عدم|دون)(?!\w)(?!\s+سيما)"
+)
 _CAPITALISED = re.compile(r"\b[A-Z][\w'’-]*(?:\s+(?:of\s+|bin\s+|al-|Al\s+)?[A-Z][\w'’-]*)*")
 #: Capitalised words that are titles or sentence openers, not names.
-_NOT_NAMES = set("""The A An In On At During For From Every Since After Before It Its This That
+_NOT_NAMES = set(
+    """The A An In On At During For From Every Since After Before It Its This That
 These Those According Both Each No Not Yes President King Queen Prince Sheikh Emir Defence
 Defense Secretary Minister Air Base Squadron Royal Military Academy Major Non Also And But Or
 However Today Army Navy Forces Force Joint State Sir Mr Mrs Dr General Commander He She They We
-Was Were Is Are Has Have Had Did Does Do Qatar's There Their His Her""".split())
-_UNIT_SKIP = set("""to and or than more over about around nearly almost some of the a an in
+Was Were Is Are Has Have Had Did Does Do Qatar's There Their His Her""".split()
+)
+_UNIT_SKIP = set(
+    """to and or than more over about around nearly almost some of the a an in
 from up between over under roughly approximately من و او الى بين نحو حوالي قرابه اكثر اقل
-واكثر واقل زهاء ما يزيد على""".split())
+واكثر واقل زهاء ما يزيد على""".split()
+)
 _DECADES = {"decade", "عقد", "عقدين", "عقدان"}
 #: The unit of a decade: it compares with "twenty years", "عشرين عاماً".
 _YEARS = frozenset(tokenize("years year عام عاما اعوام سنه سنوات"))
@@ -172,16 +275,21 @@ def _numbers(text: str, folded: str, idx: list[int], names: list[Fact]) -> list[
         value, multiplied = _number_value(m)
         a, b = _span(text, idx, m.start(), m.end())
         digits = m.group("d") or ""
-        if digits.isdigit() and len(digits) == 4 and folded[m.end():m.end() + 1] == "s":
-            out.append(Fact("date", "decade", digits, a, b + 1, text[a:b + 1]))
+        if digits.isdigit() and len(digits) == 4 and folded[m.end() : m.end() + 1] == "s":
+            out.append(Fact("date", "decade", digits, a, b + 1, text[a : b + 1]))
             continue
         if digits.isdigit() and not multiplied and len(digits) == 4 and 1800 <= value <= 2100:
             out.append(Fact("date", "year", digits, a, b, text[a:b]))
             continue
         word = m.group("w") or ""
         unit = _YEARS if word in _DECADES else _unit(folded, idx, m.end(), names)
-        slot = ("label" if _LABEL.search(folded[max(0, m.start() - 8):m.start()]) else
-                "money" if unit & _CURRENCY else "count")
+        slot = (
+            "label"
+            if _LABEL.search(folded[max(0, m.start() - 8) : m.start()])
+            else "money"
+            if unit & _CURRENCY
+            else "count"
+        )
         out.append(Fact("number", slot, _canon(value), a, b, text[a:b], unit))
     return out
 
@@ -207,13 +315,15 @@ def _months(text: str, folded: str, idx: list[int]) -> list[Fact]:
         a, b = _span(text, idx, m.start(f"m{i}"), m.end(f"m{i}"))
         out.append(Fact("date", "month", str(i + 1), a, b, text[a:b]))
     for m in _MONTH_EN.finditer(text):
-        out.append(Fact("date", "month", str(_MONTHS_EN.index(m.group()) + 1), m.start(),
-                        m.end(), m.group()))
+        out.append(
+            Fact(
+                "date", "month", str(_MONTHS_EN.index(m.group()) + 1), m.start(), m.end(), m.group()
+            )
+        )
     return out
 
 
-def mentions(text: str, folded: str | None = None, idx: list[int] | None = None
-             ) -> list[Fact]:
+def mentions(text: str, folded: str | None = None, idx: list[int] | None = None) -> list[Fact]:
     """Every spelling of a known entity in ``text``, nested ones included ("Qatar" inside
     "Emir of Qatar"), as name facts."""
     return list(_mentions(text))
@@ -226,8 +336,9 @@ def _mentions(text: str) -> tuple[Fact, ...]:
     found = []
     for eid, pattern, script in patterns():
         for m in pattern.finditer(text if script == "en" else folded):
-            a, b = (m.start(1), m.end(1)) if script == "en" else \
-                _span(text, idx, m.start(1), m.end(1))
+            a, b = (
+                (m.start(1), m.end(1)) if script == "en" else _span(text, idx, m.start(1), m.end(1))
+            )
             found.append(Fact("name", BY_ID[eid].type, eid, a, b, text[a:b]))
     return tuple(found)
 
@@ -254,11 +365,16 @@ def _names(text: str, folded: str, idx: list[int]) -> list[Fact]:
             piece = text[a2:b2].strip(" '’-")
             a2 = text.find(piece, a2)
             single = " " not in piece
-            if (not piece or piece in _NOT_NAMES or piece[0].islower()
-                    or (single and (a2 == 0 or text[:a2].rstrip().endswith((".", "!", "?"))))):
+            if (
+                not piece
+                or piece in _NOT_NAMES
+                or piece[0].islower()
+                or (single and (a2 == 0 or text[:a2].rstrip().endswith((".", "!", "?"))))
+            ):
                 continue  # a sentence's first word is capitalised anyway
-            out.append(Fact("name", "unknown", "unknown:" + piece.casefold(), a2,
-                            a2 + len(piece), piece))
+            out.append(
+                Fact("name", "unknown", "unknown:" + piece.casefold(), a2, a2 + len(piece), piece)
+            )
     return out
 
 
@@ -287,8 +403,13 @@ def facts(text: str) -> list[Fact]:
     folded, idx = fold(text)
     names = _names(text, folded, idx)
     found: list[Fact] = []
-    for extracted in (_months(text, folded, idx), names, _numbers(text, folded, idx, names),
-                      _ordinals(text, folded, idx), _negations(text, folded, idx)):
+    for extracted in (
+        _months(text, folded, idx),
+        names,
+        _numbers(text, folded, idx, names),
+        _ordinals(text, folded, idx),
+        _negations(text, folded, idx),
+    ):
         for f in extracted:
             if not any(g.start < f.end and f.start < g.end for g in found):
                 found.append(f)
@@ -313,7 +434,7 @@ def clauses(text: str) -> list[tuple[int, int]]:
     """Spans of the clauses of ``text``: split at commas, semicolons, colons and dashes."""
     out, start = [], 0
     for m in _CLAUSE.finditer(text):
-        if text[start:m.start()].strip():
+        if text[start : m.start()].strip():
             out.append((start, m.start()))
         start = m.end()
     if text[start:].strip():

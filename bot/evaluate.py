@@ -52,13 +52,16 @@ def read_items(path: Path, split: str | None = None) -> list[Item]:
         except ValueError as exc:
             raise InputError(f"{path}:{n}: not valid JSON ({exc.msg})") from exc
         if not isinstance(row, dict) or not isinstance(row.get("question"), str):
-            raise InputError(f"{path}:{n}: each line needs a \"question\" string")
-        item = Item(row["question"], tuple(row.get("gold_ids", ())),
-                    tuple(row.get("gold_quotes", ())), bool(row.get("unanswerable", False)),
-                    row.get("split"))
+            raise InputError(f'{path}:{n}: each line needs a "question" string')
+        item = Item(
+            row["question"],
+            tuple(row.get("gold_ids", ())),
+            tuple(row.get("gold_quotes", ())),
+            bool(row.get("unanswerable", False)),
+            row.get("split"),
+        )
         if not (item.gold_ids or item.gold_quotes or item.unanswerable):
-            raise InputError(f"{path}:{n}: give \"gold_ids\", \"gold_quotes\" or "
-                             "\"unanswerable\": true")
+            raise InputError(f'{path}:{n}: give "gold_ids", "gold_quotes" or "unanswerable": true')
         if split is None or item.split in (None, split):
             items.append(item)
     if not items:
@@ -73,8 +76,9 @@ def _summary(rows: list[dict]) -> dict:
     n = len(answerable)
 
     def recall(k: int) -> float | None:
-        return round(sum(1 for r in answerable if r["rank"] and r["rank"] <= k) / n, 4) if n \
-            else None
+        return (
+            round(sum(1 for r in answerable if r["rank"] and r["rank"] <= k) / n, 4) if n else None
+        )
 
     return {
         "n": n,
@@ -87,7 +91,8 @@ def _summary(rows: list[dict]) -> dict:
         # Of the questions Sanad answered, the share whose first citation is right; and the
         # share of all questions it answered at all.
         "precision": round(sum(1 for r in answered if r["rank"] == 1) / len(answered), 4)
-        if answered else None,
+        if answered
+        else None,
         "coverage": round(len(answered) / len(rows), 4) if rows else None,
     }
 
@@ -97,14 +102,19 @@ def evaluate(items: Iterable[Item], ask: Callable[[str], dict]) -> dict:
     rows = []
     for item in items:
         result = ask(item.question)
-        rank = next((i for i, c in enumerate(result["citations"][:RANK_DEPTH], 1)
-                     if item.is_hit(c)), None)
-        rows.append({
-            "question": item.question, "language": question_language(item.question),
-            "rank": None if item.unanswerable else rank, "answerable": result["answerable"],
-            "unanswerable": item.unanswerable,
-            "citations": [c["id"] for c in result["citations"]],
-        })
+        rank = next(
+            (i for i, c in enumerate(result["citations"][:RANK_DEPTH], 1) if item.is_hit(c)), None
+        )
+        rows.append(
+            {
+                "question": item.question,
+                "language": question_language(item.question),
+                "rank": None if item.unanswerable else rank,
+                "answerable": result["answerable"],
+                "unanswerable": item.unanswerable,
+                "citations": [c["id"] for c in result["citations"]],
+            }
+        )
     by_lang = {lang: _summary([r for r in rows if r["language"] == lang]) for lang in ("ar", "en")}
     return {"overall": _summary(rows), "by_language": by_lang, "questions": rows}
 
@@ -114,15 +124,23 @@ def format_report(report: dict) -> str:
     head = f"{'':8} {'n':>4} {'R@1':>6} {'R@3':>6} {'MRR':>6} {'unans':>6} {'abst':>5} {'wrong':>6}"
     lines = [head]
     for name, s in [("overall", report["overall"]), *report["by_language"].items()]:
+
         def f(v):
             return "  -   " if v is None else f"{v:6.3f}"
-        lines.append(f"{name:8} {s['n']:4d} {f(s['R@1'])} {f(s['R@3'])} {f(s['MRR'])} "
-                     f"{s['unanswerable']:6d} {s['abstained_unanswerable']:5d} "
-                     f"{s['wrongly_abstained']:6d}")
+
+        lines.append(
+            f"{name:8} {s['n']:4d} {f(s['R@1'])} {f(s['R@3'])} {f(s['MRR'])} "
+            f"{s['unanswerable']:6d} {s['abstained_unanswerable']:5d} "
+            f"{s['wrongly_abstained']:6d}"
+        )
     o = report["overall"]
-    lines.append("unans = unanswerable questions; abst = of those, abstained; "
-                 "wrong = answerable questions wrongly abstained")
+    lines.append(
+        "unans = unanswerable questions; abst = of those, abstained; "
+        "wrong = answerable questions wrongly abstained"
+    )
     if o["precision"] is not None:
-        lines.append(f"answered {o['coverage']:.1%} of questions; of those, "
-                     f"{o['precision']:.1%} cite the right sentence first")
+        lines.append(
+            f"answered {o['coverage']:.1%} of questions; of those, "
+            f"{o['precision']:.1%} cite the right sentence first"
+        )
     return "\n".join(lines)

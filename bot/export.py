@@ -46,21 +46,26 @@ def export_onnx(model_folder: Path, sae: SaeHead, int8: bool = False, log=print)
         if int8:
             from onnxruntime.quantization import QuantType, quantize_dynamic
 
-            quantize_dynamic(str(tmp / "model.onnx"), str(tmp / "model-int8.onnx"),
-                             weight_type=QuantType.QInt8)
+            quantize_dynamic(
+                str(tmp / "model.onnx"), str(tmp / "model-int8.onnx"), weight_type=QuantType.QInt8
+            )
         if folder.exists():  # keep what an earlier export made (fp32 beside a new int8)
             for p in folder.iterdir():
                 if not (tmp / p.name).exists():
                     shutil.copy2(p, tmp / p.name)
             shutil.rmtree(folder)
-        (tmp / "export.json").write_text(json.dumps({"export_version": EXPORT_VERSION,
-                                                     "opset": _OPSET,
-                                                     "source": str(model_folder)}),
-                                         encoding="utf-8")
+        (tmp / "export.json").write_text(
+            json.dumps(
+                {"export_version": EXPORT_VERSION, "opset": _OPSET, "source": str(model_folder)}
+            ),
+            encoding="utf-8",
+        )
         os.replace(tmp, folder)
     except Exception as exc:
-        raise ModelUnavailable(f"cannot export the model to ONNX ({exc}): use "
-                               "SANAD_BACKEND=torch, or reinstall onnx and onnxruntime") from exc
+        raise ModelUnavailable(
+            f"cannot export the model to ONNX ({exc}): use "
+            "SANAD_BACKEND=torch, or reinstall onnx and onnxruntime"
+        ) from exc
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
@@ -75,12 +80,20 @@ def _export_fp32(model_folder: Path, sae: SaeHead, out: Path) -> None:
     mask = torch.ones_like(ids)
     batch, seq = "batch", "tokens"
     with torch.inference_mode():
-        torch.onnx.export(module, (ids, mask), str(out), input_names=["input_ids",
-                                                                      "attention_mask"],
-                          output_names=["hidden", "sae_values", "sae_ids"],
-                          dynamic_axes={"input_ids": {0: batch, 1: seq},
-                                        "attention_mask": {0: batch, 1: seq},
-                                        "hidden": {0: batch, 1: seq},
-                                        "sae_values": {0: batch, 1: seq},
-                                        "sae_ids": {0: batch, 1: seq}},
-                          opset_version=_OPSET, dynamo=False, external_data=False)
+        torch.onnx.export(
+            module,
+            (ids, mask),
+            str(out),
+            input_names=["input_ids", "attention_mask"],
+            output_names=["hidden", "sae_values", "sae_ids"],
+            dynamic_axes={
+                "input_ids": {0: batch, 1: seq},
+                "attention_mask": {0: batch, 1: seq},
+                "hidden": {0: batch, 1: seq},
+                "sae_values": {0: batch, 1: seq},
+                "sae_ids": {0: batch, 1: seq},
+            },
+            opset_version=_OPSET,
+            dynamo=False,
+            external_data=False,
+        )

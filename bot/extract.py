@@ -24,8 +24,14 @@ from pathlib import Path
 from .errors import CorpusError
 
 #: File suffixes Sanad reads, and the format each one means.
-FORMATS = {".txt": "text", ".md": "markdown", ".markdown": "markdown", ".html": "html",
-           ".htm": "html", ".jsonl": "jsonl"}
+FORMATS = {
+    ".txt": "text",
+    ".md": "markdown",
+    ".markdown": "markdown",
+    ".html": "html",
+    ".htm": "html",
+    ".jsonl": "jsonl",
+}
 
 _ARABIC = re.compile("[\u0620-\u064a\u0671-\u06d3\u06fa-\u06ff\ufb50-\ufdff\ufe70-\ufefc]")
 _LATIN = re.compile("[A-Za-z\u00c0-\u024f]")
@@ -96,7 +102,7 @@ def read_markdown(data: bytes) -> Extracted:
     m = _FRONT_MATTER.match(source)
     if m:
         front = _front_matter(m.group(1))
-        source = source[m.end():]
+        source = source[m.end() :]
     tokens = MarkdownIt("commonmark").enable("table").parse(source)
     blocks: list[str] = []
     title = None
@@ -109,13 +115,21 @@ def read_markdown(data: bytes) -> Extracted:
         if not text:
             continue
         blocks.append(text)
-        if title is None and i > 0 and tokens[i - 1].type == "heading_open" \
-                and tokens[i - 1].tag == "h1":
+        if (
+            title is None
+            and i > 0
+            and tokens[i - 1].type == "heading_open"
+            and tokens[i - 1].tag == "h1"
+        ):
             title = text
     text = "\n\n".join(blocks) + ("\n" if blocks else "")
-    return Extracted(text, title=_str(front.get("title")) or title or first_line_title(text),
-                     language=_str(front.get("lang") or front.get("language")),
-                     date=_str(front.get("date")), url=_str(front.get("url")))
+    return Extracted(
+        text,
+        title=_str(front.get("title")) or title or first_line_title(text),
+        language=_str(front.get("lang") or front.get("language")),
+        date=_str(front.get("date")),
+        url=_str(front.get("url")),
+    )
 
 
 def _inline_text(children: list) -> str:
@@ -153,14 +167,17 @@ def read_html(data: bytes) -> Extracted:
     """
     import trafilatura
 
-    doc = trafilatura.bare_extraction(data, with_metadata=True, include_comments=False,
-                                      include_tables=True, include_images=False)
+    doc = trafilatura.bare_extraction(
+        data, with_metadata=True, include_comments=False, include_tables=True, include_images=False
+    )
     text = (doc.text or "") if doc is not None else ""
     if not any(len(line.split()) >= _ARTICLE_MIN_WORDS for line in text.splitlines()):
-        raise CorpusError("no article text found in the page (only menus, labels or "
-                          "nothing at all)")
-    return Extracted(text + "\n", title=doc.title or first_line_title(text), date=doc.date,
-                     url=doc.url)
+        raise CorpusError(
+            "no article text found in the page (only menus, labels or nothing at all)"
+        )
+    return Extracted(
+        text + "\n", title=doc.title or first_line_title(text), date=doc.date, url=doc.url
+    )
 
 
 @dataclass(frozen=True)
@@ -183,16 +200,22 @@ def read_jsonl(data: bytes) -> Iterator[Extracted | BadLine]:
             yield BadLine(lineno, f"not valid JSON ({exc.msg})")
             continue
         if not isinstance(row, dict) or not isinstance(row.get("text"), str):
-            yield BadLine(lineno, "each line needs a \"text\" string")
+            yield BadLine(lineno, 'each line needs a "text" string')
             continue
         fields = {k: row.get(k) for k in ("id", "title", "url", "date", "lang")}
         bad = [k for k, v in fields.items() if v is not None and not isinstance(v, str)]
         if bad:
             yield BadLine(lineno, f"{', '.join(bad)} must be strings")
             continue
-        yield Extracted(row["text"], title=fields["title"] or first_line_title(row["text"]),
-                        language=fields["lang"], date=fields["date"], url=fields["url"],
-                        id=fields["id"], line=lineno)
+        yield Extracted(
+            row["text"],
+            title=fields["title"] or first_line_title(row["text"]),
+            language=fields["lang"],
+            date=fields["date"],
+            url=fields["url"],
+            id=fields["id"],
+            line=lineno,
+        )
 
 
 READERS = {"text": read_text, "markdown": read_markdown, "html": read_html}

@@ -40,7 +40,9 @@ from .normalize import normalize
 MAX_OWN_WORDS = 1
 
 _WORD = re.compile(r"\w+")
-_FUNCTION_WORDS = frozenset(normalize(w) for w in """
+_FUNCTION_WORDS = frozenset(
+    normalize(w)
+    for w in """
 what which who whom whose when where why how whats who's many much
 is are was were be been being am do does did done has have had can could will would should may
 the a an of in on at to for from by with about into as and or but so then else also too
@@ -51,7 +53,8 @@ their themselves one ones other another s
 في على الى إلى عن مع منذ عند بين ثم او أو ام أم بل قد لقد كان كانت يكون تكون ليس لا لم لن ان أن
 إن اذا إذا كل بعض غير اخر آخر أخرى اخرى ايضا أيضا بالنسبة نسبه له لها لهم به بها بهم منه منها
 منهم فيه فيها فيهم عنه عنها عليه عليها ذلك اليه إليه اليها إليها
-""".split())
+""".split()
+)
 # Arabic proclitics written onto the next word: "و" and, "ف" so, "ب" with, "ل" for.
 _PROCLITIC = re.compile("^[وفبل]{1,2}(?=..)")
 
@@ -107,13 +110,18 @@ def content_words(text: str) -> tuple[str, ...]:
 
 _PRONOUN = re.compile(r"\b(?:he|him|his|himself|she|her|it|its|they|them|their|there)\b", re.I)
 _PERSON_PRONOUN = re.compile(r"\b(?:he|him|his|himself|she|her|herself)\b", re.I)
-_AR_PRONOUN = re.compile(r"(?:^|\s)(?:و|ف)?(?:هو|هي|هم|هناك|فيها|منها|فيه|منه|له|لها|به|بها|"
-                         r"عنه|عنها|اليه|اليها|عليه|عليها)(?!\w)")
+_AR_PRONOUN = re.compile(
+    r"(?:^|\s)(?:و|ف)?(?:هو|هي|هم|هناك|فيها|منها|فيه|منه|له|لها|به|بها|"
+    r"عنه|عنها|اليه|اليها|عليه|عليها)(?!\w)"
+)
 # A capitalised run, with the lower-case links names use ("Tamim bin Hamad", "Emir of Qatar").
-_NAME = re.compile(r"(?:No\. \d+ )?[A-Z][\w'-]*(?:(?: (?:bin|of|al|al-|the))* [A-Z][\w'-]*|"
-                   r" (?:III|II|\d+))*")
-_TITLES = frozenset("king president sheikh emir secretary minister prince general "
-                    "ambassador".split())
+_NAME = re.compile(
+    r"(?:No\. \d+ )?[A-Z][\w'-]*(?:(?: (?:bin|of|al|al-|the))* [A-Z][\w'-]*|"
+    r" (?:III|II|\d+))*"
+)
+_TITLES = frozenset(
+    "king president sheikh emir secretary minister prince general ambassador".split()
+)
 _IDENTITY = re.compile(r"\s*(?:who is|who's|who was|(?:و)?(?:من|مين) (?:هو|هي|كان))(?!\w)")
 #: A name found in more than this share of the passages is everywhere, and says nothing.
 COMMON_NAME_SHARE = 0.25
@@ -130,8 +138,9 @@ def cited_passage(answer: str, passages: Sequence[Quotable]) -> Quotable | None:
     return best[0] if best else None
 
 
-def passage_names(p: Quotable, passages: Sequence[Quotable], person: bool | None = None
-                  ) -> tuple[str, ...]:
+def passage_names(
+    p: Quotable, passages: Sequence[Quotable], person: bool | None = None
+) -> tuple[str, ...]:
     """The distinctive names of a passage (from its English translation), in order.
 
     ``person`` True keeps names with a title (King, Sheikh, Secretary…) or that continue a
@@ -171,7 +180,7 @@ def referent(p: Quotable, asked: str, passages: Sequence[Quotable]) -> str | Non
     rests = [" ".join(w for w in n.split() if normalize(w) not in used) for n in names]
     text = p.translation or ""
     identity = bool(_IDENTITY.match(normalize(asked)))
-    for prev, (name, rest) in zip(names, list(zip(names, rests))[1:], strict=False):
+    for prev, (name, rest) in zip(names, list(zip(names, rests, strict=True))[1:], strict=False):
         if identity and f"{prev}, {name}" in text and rest:
             return rest  # apposition: the name the question asked about, then who it is
     if identity:  # "Who is Sheikh Tamim …?": "he" is the person the question named
@@ -181,8 +190,9 @@ def referent(p: Quotable, asked: str, passages: Sequence[Quotable]) -> str | Non
     return next((r for r in rests if r), None)
 
 
-def resolve(question: str, history: Sequence[Turn] = (),
-            passages: Sequence[Quotable] = ()) -> Resolution:
+def resolve(
+    question: str, history: Sequence[Turn] = (), passages: Sequence[Quotable] = ()
+) -> Resolution:
     """The retrieval query for ``question`` asked after ``history`` (oldest turn first).
 
     ``passages`` (the corpus) lets the previous answer's quoted sentence be found; without
@@ -204,18 +214,19 @@ def resolve(question: str, history: Sequence[Turn] = (),
     # subject is implied: "ومن أين تخرج؟") stands for the person the previous answer named.
     from .focus import question_focus
 
-    implied = res.resolved and question_focus(asked).kind == "person" and \
-        not _PRONOUN.search(question)
+    implied = (
+        res.resolved and question_focus(asked).kind == "person" and not _PRONOUN.search(question)
+    )
     # Only an under-specified follow-up takes the name: one with a topic of its own ("Which
     # academy is he a graduate of?") is pulled back to the quoted sentence by it.
     if len(res.own_words) > MAX_OWN_WORDS or not (_PERSON_PRONOUN.search(question) or implied):
         return replace(res, cited=cited.id)
     person = referent(cited, asked, passages)
-    if not person or all(normalize(w) in {normalize(x) for x in _WORD.findall(question)}
-                         for w in person.split()):
+    if not person or all(
+        normalize(w) in {normalize(x) for x in _WORD.findall(question)} for w in person.split()
+    ):
         return replace(res, cited=cited.id)
-    return Resolution(f"{question.strip()} {person}", True, res.own_words, (), cited.id,
-                      (person,))
+    return Resolution(f"{question.strip()} {person}", True, res.own_words, (), cited.id, (person,))
 
 
 @dataclass(frozen=True)
@@ -246,20 +257,29 @@ class Conversation:
     split: str | None = None
 
 
-def evaluate_followups(items: Iterable[Conversation],
-                       top_id: Callable[[str, str], str],
-                       passages: Sequence[Quotable] = ()) -> dict:
+def evaluate_followups(
+    items: Iterable[Conversation],
+    top_id: Callable[[str, str], str],
+    passages: Sequence[Quotable] = (),
+) -> dict:
     """R@1 without and with resolution; ``top_id(question, retrieval_query)`` retrieves."""
     rows = []
     for item in items:
         res = resolve(item.question, item.history, passages)
         plain = top_id(item.question, item.question)
         resolved = top_id(item.question, res.query)
-        rows.append({"question": item.question, "resolved_query": res.query,
-                     "resolved": res.resolved, "gold_ids": list(item.gold_ids),
-                     "plain_top": plain, "resolved_top": resolved,
-                     "plain_hit": plain in item.gold_ids,
-                     "resolved_hit": resolved in item.gold_ids})
+        rows.append(
+            {
+                "question": item.question,
+                "resolved_query": res.query,
+                "resolved": res.resolved,
+                "gold_ids": list(item.gold_ids),
+                "plain_top": plain,
+                "resolved_top": resolved,
+                "plain_hit": plain in item.gold_ids,
+                "resolved_hit": resolved in item.gold_ids,
+            }
+        )
     n = len(rows)
     return {
         "n": n,
@@ -288,11 +308,12 @@ def read_conversations(path, split: str | None = None) -> list[Conversation]:
         try:
             row = json.loads(line)
             history = tuple(Turn(t["role"], t["content"]) for t in row.get("history", []))
-            item = Conversation(history, row["question"], tuple(row["gold_ids"]),
-                                row.get("split"))
+            item = Conversation(history, row["question"], tuple(row["gold_ids"]), row.get("split"))
         except (ValueError, KeyError, TypeError) as exc:
-            raise InputError(f"{path}:{n}: expected {{\"history\": [{{\"role\", \"content\"}}], "
-                             "\"question\", \"gold_ids\"}") from exc
+            raise InputError(
+                f'{path}:{n}: expected {{"history": [{{"role", "content"}}], '
+                '"question", "gold_ids"}'
+            ) from exc
         if split is None or item.split in (None, split):
             items.append(item)
     if not items:

@@ -27,8 +27,13 @@ class RateLimiter:
     Buckets that have refilled are forgotten, so memory stays bounded by recent clients.
     """
 
-    def __init__(self, per_minute: int, burst: int | None = None,
-                 clock: Callable[[], float] = time.monotonic, max_clients: int = 10_000):
+    def __init__(
+        self,
+        per_minute: int,
+        burst: int | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        max_clients: int = 10_000,
+    ):
         self.rate = per_minute / 60.0
         self.burst = float(burst if burst is not None else max(1, per_minute // 6))
         self.clock = clock
@@ -51,8 +56,9 @@ class RateLimiter:
             return (1 - tokens) / self.rate
 
     def _forget_full(self, now: float) -> None:
-        full = [k for k, (t, at) in self._buckets.items()
-                if t + (now - at) * self.rate >= self.burst]
+        full = [
+            k for k, (t, at) in self._buckets.items() if t + (now - at) * self.rate >= self.burst
+        ]
         for k in full:
             del self._buckets[k]
 
@@ -80,8 +86,9 @@ def client_address(scope: dict, trusted: list[_Network]) -> str:
     peer = (scope.get("client") or ("unknown", 0))[0]
     if not trusted or not _trusted(peer, trusted):
         return peer
-    forwarded = [v.decode("latin-1") for k, v in scope.get("headers", ())
-                 if k.lower() == b"x-forwarded-for"]
+    forwarded = [
+        v.decode("latin-1") for k, v in scope.get("headers", ()) if k.lower() == b"x-forwarded-for"
+    ]
     hops = [h.strip() for line in forwarded for h in line.split(",") if h.strip()]
     for hop in reversed(hops):
         if not _trusted(hop, trusted):
@@ -92,28 +99,54 @@ def client_address(scope: dict, trusted: list[_Network]) -> str:
 class RateLimit:
     """Answers 429 with ``Retry-After`` when a client exceeds its rate on a metered endpoint."""
 
-    def __init__(self, app, per_minute: int, trusted_proxies: Iterable[str] = (),
-                 paths: tuple[str, ...] = METERED):
+    def __init__(
+        self,
+        app,
+        per_minute: int,
+        trusted_proxies: Iterable[str] = (),
+        paths: tuple[str, ...] = METERED,
+    ):
         self.app = app
         self.limiter = RateLimiter(per_minute) if per_minute > 0 else None
         self.trusted = parse_networks(trusted_proxies)
         self.paths = paths
 
     async def __call__(self, scope, receive, send):
-        if (self.limiter is None or scope["type"] != "http" or scope["method"] != "POST"
-                or scope["path"].rstrip("/") not in self.paths):
+        if (
+            self.limiter is None
+            or scope["type"] != "http"
+            or scope["method"] != "POST"
+            or scope["path"].rstrip("/") not in self.paths
+        ):
             return await self.app(scope, receive, send)
         wait = self.limiter.take(client_address(scope, self.trusted))
         if not wait:
             return await self.app(scope, receive, send)
         retry = max(1, math.ceil(wait))
         per_minute = round(self.limiter.rate * 60)
-        body = json.dumps({"error": {"code": "rate_limited", "message": (
-            f"too many requests from your address (limit {per_minute} a minute, "
-            f"SANAD_RATE_LIMIT): retry in {retry} s")}}).encode()
-        await send({"type": "http.response.start", "status": 429, "headers": [
-            (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
-            (b"retry-after", str(retry).encode()), (b"x-content-type-options", b"nosniff")]})
+        body = json.dumps(
+            {
+                "error": {
+                    "code": "rate_limited",
+                    "message": (
+                        f"too many requests from your address (limit {per_minute} a minute, "
+                        f"SANAD_RATE_LIMIT): retry in {retry} s"
+                    ),
+                }
+            }
+        ).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 429,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(body)).encode()),
+                    (b"retry-after", str(retry).encode()),
+                    (b"x-content-type-options", b"nosniff"),
+                ],
+            }
+        )
         await send({"type": "http.response.body", "body": body})
 
 

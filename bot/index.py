@@ -53,8 +53,16 @@ _BUILD_ID = re.compile(r"[0-9a-f]{16}")
 STALE_TMP_SECONDS = 3600
 #: What reading a damaged index file can raise (truncated npz: EOFError, BadZipFile; a manifest
 #: that is not an object: AttributeError; a missing array: KeyError).
-_READ_ERRORS = (OSError, ValueError, TypeError, RuntimeError, EOFError, KeyError,
-                AttributeError, zipfile.BadZipFile)
+_READ_ERRORS = (
+    OSError,
+    ValueError,
+    TypeError,
+    RuntimeError,
+    EOFError,
+    KeyError,
+    AttributeError,
+    zipfile.BadZipFile,
+)
 
 
 class VectorIndex:
@@ -178,14 +186,20 @@ class SparseIndex:
         """Dot product of ``query`` with every row."""
         q = np.zeros(self.dim, np.float32)
         q[query[0]] = query[1]
-        return np.bincount(self._row_of, weights=q[self.indices] * self.values,
-                           minlength=self.count).astype(np.float32)
+        return np.bincount(
+            self._row_of, weights=q[self.indices] * self.values, minlength=self.count
+        ).astype(np.float32)
 
     def save(self, path: Path) -> None:
         """Write to ``path`` (an ``.npz``)."""
         with path.open("wb") as f:
-            np.savez(f, dim=np.int64(self.dim), indptr=self.indptr, indices=self.indices,
-                     values=self.values)
+            np.savez(
+                f,
+                dim=np.int64(self.dim),
+                indptr=self.indptr,
+                indices=self.indices,
+                values=self.values,
+            )
 
     @classmethod
     def load(cls, path: Path) -> SparseIndex:
@@ -234,8 +248,12 @@ def passage_views(p: Passage, doc: Document) -> list[tuple[str, str]]:
     views = [("source", dense_text(f"{context}: {p.text}" if context else p.text))]
     if p.translation:
         title_en = doc.title_en or ""
-        views.append(("translation.en", dense_text(f"{title_en}: {p.translation}" if title_en
-                                                   else p.translation)))
+        views.append(
+            (
+                "translation.en",
+                dense_text(f"{title_en}: {p.translation}" if title_en else p.translation),
+            )
+        )
     return views
 
 
@@ -259,10 +277,20 @@ def expected_manifest(docs: list[Document], embedder: Embedder, store: str = "fa
     body = {
         "format_version": FORMAT_VERSION,
         "tokenizer": TOKENIZER_VERSION,  # persisted tokens go stale when tokenize() changes
-        "model": {"id": embedder.model_id, "fingerprint": embedder.fingerprint,
-                  "dim": embedder.dim},
-        "documents": [{"id": d.id, "sha256": d.sha256, "passages": len(d.passages),
-                       "translations": sorted(d.meta.get("translations", {}))} for d in docs],
+        "model": {
+            "id": embedder.model_id,
+            "fingerprint": embedder.fingerprint,
+            "dim": embedder.dim,
+        },
+        "documents": [
+            {
+                "id": d.id,
+                "sha256": d.sha256,
+                "passages": len(d.passages),
+                "translations": sorted(d.meta.get("translations", {})),
+            }
+            for d in docs
+        ],
         "views_sha256": hashlib.sha256("\x00".join(views).encode()).hexdigest(),
         "passage_count": sum(len(d.passages) for d in docs),
         "dim": embedder.dim,
@@ -300,8 +328,10 @@ def load_index(index_dir: Path, vector_uri: str | None = None) -> LoadedIndex:
         manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
         if not isinstance(manifest, dict):
             raise ValueError("manifest.json is not a JSON object")
-        records = [json.loads(line) for line in
-                   (path / "passages.jsonl").read_text(encoding="utf-8").splitlines()]
+        records = [
+            json.loads(line)
+            for line in (path / "passages.jsonl").read_text(encoding="utf-8").splitlines()
+        ]
         rows = [Row(**r) for r in json.loads((path / "rows.json").read_text(encoding="utf-8"))]
         vectors = open_vectors(path, manifest, vector_uri)
         sparse = SparseIndex.load(path / "sparse.npz") if manifest.get("sparse") else None
@@ -310,11 +340,15 @@ def load_index(index_dir: Path, vector_uri: str | None = None) -> LoadedIndex:
         passages = [Passage(**r) for r in records]
     except _READ_ERRORS as exc:
         why = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise IndexUnavailable(f"index {path} is unreadable ({why}): run "
-                               "`bot index build --force`") from exc
-    if (vectors.count != len(rows) or manifest.get("passage_count") != len(passages)
-            or (sparse is not None and sparse.count != len(rows))
-            or (late is not None and late.count != len(rows))):
+        raise IndexUnavailable(
+            f"index {path} is unreadable ({why}): run `bot index build --force`"
+        ) from exc
+    if (
+        vectors.count != len(rows)
+        or manifest.get("passage_count") != len(passages)
+        or (sparse is not None and sparse.count != len(rows))
+        or (late is not None and late.count != len(rows))
+    ):
         raise IndexUnavailable(f"index {path} is inconsistent: run `bot index build --force`")
     return LoadedIndex(manifest, passages, tokens, rows, vectors, path, sparse, late)
 
@@ -339,8 +373,10 @@ def staleness(index_dir: Path, expected: dict) -> str | None:
     if have.get("late") != expected["late"]:
         return f"the token vectors changed ({have.get('late')} -> {expected['late']})"
     if have.get("vectors", "faiss") != expected.get("vectors", "faiss"):
-        return (f"the vector store changed ({have.get('vectors', 'faiss')} -> "
-                f"{expected.get('vectors', 'faiss')})")
+        return (
+            f"the vector store changed ({have.get('vectors', 'faiss')} -> "
+            f"{expected.get('vectors', 'faiss')})"
+        )
     old = {d["id"]: d["sha256"] for d in have.get("documents", [])}
     new = {d["id"]: d["sha256"] for d in expected["documents"]}
     if old != new:
@@ -351,9 +387,15 @@ def staleness(index_dir: Path, expected: dict) -> str | None:
     return None
 
 
-def build_index(index_dir: Path, docs: list[Document], embedder: Embedder, force: bool = False,
-                progress: Callable[[int], object] | None = None, encode: Encode | None = None,
-                store: VectorStore | None = None) -> tuple[LoadedIndex, int]:
+def build_index(
+    index_dir: Path,
+    docs: list[Document],
+    embedder: Embedder,
+    force: bool = False,
+    progress: Callable[[int], object] | None = None,
+    encode: Encode | None = None,
+    store: VectorStore | None = None,
+) -> tuple[LoadedIndex, int]:
     """Build (or reuse) the index for ``docs``; return it and the number of texts embedded.
 
     Vectors of texts embedded by the previous build with the same model are reused, so only
@@ -376,9 +418,10 @@ def build_index(index_dir: Path, docs: list[Document], embedder: Embedder, force
     try:
         _write_build(index_dir, expected, built, store)
     except OSError as exc:
-        raise IndexUnavailable(f"cannot write the index in {index_dir} ({exc.strerror or exc}): "
-                               "make the folder writable or set SANAD_INDEX_DIR to one that is"
-                               ) from exc
+        raise IndexUnavailable(
+            f"cannot write the index in {index_dir} ({exc.strerror or exc}): "
+            "make the folder writable or set SANAD_INDEX_DIR to one that is"
+        ) from exc
     return load_index(index_dir, store.uri), embedded
 
 
@@ -394,9 +437,16 @@ class Built:
 
     def loaded(self, manifest: dict, path: Path = Path(".")) -> LoadedIndex:
         """The build as an index in memory (``bot eval --squad``), as load_index reads it."""
-        return LoadedIndex(manifest, self.passages, [passage_tokens(p) for p in self.passages],
-                           self.rows, VectorIndex.build(self.vectors), path, self.sparse,
-                           self.late)
+        return LoadedIndex(
+            manifest,
+            self.passages,
+            [passage_tokens(p) for p in self.passages],
+            self.rows,
+            VectorIndex.build(self.vectors),
+            path,
+            self.sparse,
+            self.late,
+        )
 
 
 def passage_tokens(p: Passage) -> list[str]:
@@ -404,9 +454,14 @@ def passage_tokens(p: Passage) -> list[str]:
     return tokenize(p.text) + (tokenize(p.translation) if p.translation else [])
 
 
-def encode_rows(embedder: Embedder, passages: list[Passage], views: list[list[tuple[str, str]]],
-                prev: Previous | None = None, progress: Callable[[int], object] | None = None,
-                encode: Encode | None = None) -> tuple[Built, int]:
+def encode_rows(
+    embedder: Embedder,
+    passages: list[Passage],
+    views: list[list[tuple[str, str]]],
+    prev: Previous | None = None,
+    progress: Callable[[int], object] | None = None,
+    encode: Encode | None = None,
+) -> tuple[Built, int]:
     """Encode every view of every passage (one model pass gives a text's dense and sparse
     vectors) and the token vectors of each sentence, reusing what ``prev`` holds; return
     the build and the number of texts embedded. ``encode`` is the encoding step (default:
@@ -420,9 +475,16 @@ def encode_rows(embedder: Embedder, passages: list[Passage], views: list[list[tu
             texts.append(text)
     has_sparse = embedder.features.sparse is not None
     has_tokens = embedder.features.tokens is not None
-    items = [EncodeItem(texts[j], token_text(passages[r.passage], r.view),
-                        r.key not in prev.dense, has_sparse and r.key not in prev.sparse,
-                        has_tokens and r.key not in prev.late) for j, r in enumerate(rows)]
+    items = [
+        EncodeItem(
+            texts[j],
+            token_text(passages[r.passage], r.view),
+            r.key not in prev.dense,
+            has_sparse and r.key not in prev.sparse,
+            has_tokens and r.key not in prev.late,
+        )
+        for j, r in enumerate(rows)
+    ]
     need = [j for j, it in enumerate(items) if it.dense or it.sparse or it.tokens]
     fresh = (encode or encode_locally(embedder))([items[j] for j in need], progress)
     at = {j: n for n, j in enumerate(need)}
@@ -435,12 +497,15 @@ def encode_rows(embedder: Embedder, passages: list[Passage], views: list[list[tu
         vectors[j] = pick(j, r, fresh.dense, prev.dense, items[j].dense)
     sparse = late = None
     if has_sparse:
-        sparse = SparseIndex.build(embedder.features.sparse_dim,  # type: ignore[arg-type]
-                                   [pick(j, r, fresh.sparse, prev.sparse, items[j].sparse)
-                                    for j, r in enumerate(rows)])
+        sparse = SparseIndex.build(
+            embedder.features.sparse_dim,  # type: ignore[arg-type]
+            [pick(j, r, fresh.sparse, prev.sparse, items[j].sparse) for j, r in enumerate(rows)],
+        )
     if has_tokens:
-        late = LateIndex.build([pick(j, r, fresh.tokens, prev.late, items[j].tokens)
-                                for j, r in enumerate(rows)], embedder.dim)
+        late = LateIndex.build(
+            [pick(j, r, fresh.tokens, prev.late, items[j].tokens) for j, r in enumerate(rows)],
+            embedder.dim,
+        )
     return Built(passages, rows, vectors, sparse, late), sum(it.dense or it.sparse for it in items)
 
 
@@ -453,8 +518,7 @@ class Previous:
     late: dict[str, np.ndarray] = field(default_factory=dict)
 
 
-def _previous_vectors(index_dir: Path, expected: dict, vector_uri: str | None = None
-                      ) -> Previous:
+def _previous_vectors(index_dir: Path, expected: dict, vector_uri: str | None = None) -> Previous:
     """Vectors of the live build by row key; sparse and token vectors only when they were
     made by the same encoder as ``expected`` says."""
     try:
@@ -470,8 +534,9 @@ def _previous_vectors(index_dir: Path, expected: dict, vector_uri: str | None = 
     return prev
 
 
-def _write_build(index_dir: Path, manifest: dict, built: Built,
-                 store: VectorStore | None = None) -> None:
+def _write_build(
+    index_dir: Path, manifest: dict, built: Built, store: VectorStore | None = None
+) -> None:
     store = store or FaissStore()
     previous = current_path(index_dir)
     builds = index_dir / "builds"
@@ -485,8 +550,9 @@ def _write_build(index_dir: Path, manifest: dict, built: Built,
                 rec = asdict(p)
                 rec["tokens"] = passage_tokens(p)
                 f.write(json.dumps(rec, ensure_ascii=False) + "\n")
-        (tmp / "rows.json").write_text(json.dumps([asdict(r) for r in built.rows]),
-                                       encoding="utf-8")
+        (tmp / "rows.json").write_text(
+            json.dumps([asdict(r) for r in built.rows]), encoding="utf-8"
+        )
         store.write(tmp, manifest["id"], built.vectors)
         if built.sparse is not None:
             built.sparse.save(tmp / "sparse.npz")

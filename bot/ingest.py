@@ -94,8 +94,9 @@ def collect(paths: Iterable[Path]) -> tuple[list[tuple[Path, str]], list[Outcome
 
 
 def _unsupported(path: Path) -> str:
-    return (f"{path.suffix or 'no suffix'}: not a format Sanad reads "
-            "(.txt, .md, .html, .htm, .jsonl)")
+    return (
+        f"{path.suffix or 'no suffix'}: not a format Sanad reads (.txt, .md, .html, .htm, .jsonl)"
+    )
 
 
 class Corpus:
@@ -123,8 +124,12 @@ class Corpus:
         src = str(path)
         size = path.stat().st_size
         if fmt != "jsonl" and size > self.max_chars * BYTES_PER_CHAR:
-            yield Outcome("skipped", src, detail=f"{size:,} bytes is over the limit for one "
-                          f"file (SANAD_MAX_DOCUMENT_CHARS={self.max_chars:,} characters)")
+            yield Outcome(
+                "skipped",
+                src,
+                detail=f"{size:,} bytes is over the limit for one "
+                f"file (SANAD_MAX_DOCUMENT_CHARS={self.max_chars:,} characters)",
+            )
             return
         data = path.read_bytes()
         if not data.strip():
@@ -162,8 +167,12 @@ class Corpus:
                 continue
             where = f"{src}:{rec.line}"
             if rec.id is not None and not DOC_ID.match(rec.id):
-                yield Outcome("skipped", where, detail=f"id {rec.id!r} is not a valid document "
-                              "id: use lower-case letters, digits, '.', '_' and '-'")
+                yield Outcome(
+                    "skipped",
+                    where,
+                    detail=f"id {rec.id!r} is not a valid document "
+                    "id: use lower-case letters, digits, '.', '_' and '-'",
+                )
                 continue
             doc_id = rec.id or f"{base}-{rec.line}"
             fields = {k: v for k, v in asdict(rec).items() if k != "line"}
@@ -174,22 +183,35 @@ class Corpus:
                 continue
             yield self._store(doc_id, rec, where, "jsonl", digest, title=doc_id)
 
-    def _store(self, doc_id: str, ext: Extracted, src: str, fmt: str, digest: str,
-               title: str) -> Outcome:
+    def _store(
+        self, doc_id: str, ext: Extracted, src: str, fmt: str, digest: str, title: str
+    ) -> Outcome:
         """Check one extracted document and write it; say what happened."""
         text = ext.text
         if doc_id in self.seen:
-            return Outcome("skipped", src, doc_id, f"id {doc_id} is already used by another "
-                           "file of this run: rename one of them")
+            return Outcome(
+                "skipped",
+                src,
+                doc_id,
+                f"id {doc_id} is already used by another file of this run: rename one of them",
+            )
         if not text.strip():
             return Outcome("skipped", src, doc_id, "no text")
         if len(text) > self.max_chars:
-            return Outcome("skipped", src, doc_id, f"{len(text):,} characters is over the "
-                           f"limit (SANAD_MAX_DOCUMENT_CHARS={self.max_chars:,})")
+            return Outcome(
+                "skipped",
+                src,
+                doc_id,
+                f"{len(text):,} characters is over the "
+                f"limit (SANAD_MAX_DOCUMENT_CHARS={self.max_chars:,})",
+            )
         language = ext.language or detect_language(text)
         if language not in LANGUAGES:
-            why = (f"language {language!r} is not supported" if ext.language else
-                   "the text is in neither Arabic nor Latin script")
+            why = (
+                f"language {language!r} is not supported"
+                if ext.language
+                else "the text is in neither Arabic nor Latin script"
+            )
             return Outcome("skipped", src, doc_id, f"{why}: Sanad reads {', '.join(LANGUAGES)}")
         sentences = len(segment(text).sentences)
         if not sentences:
@@ -199,8 +221,14 @@ class Corpus:
         if twin is not None and twin != doc_id:
             return Outcome("skipped", src, doc_id, f"same text as document {twin}")
         path, _, line = src.rpartition(":") if ext.line else (src, "", "")
-        meta = {"id": doc_id, "title": ext.title or title, "language": language,
-                "source": str(Path(path).resolve()), "format": fmt, "source_sha256": digest}
+        meta = {
+            "id": doc_id,
+            "title": ext.title or title,
+            "language": language,
+            "source": str(Path(path).resolve()),
+            "format": fmt,
+            "source_sha256": digest,
+        }
         if line:
             meta["source_line"] = int(line)
         meta.update({k: v for k, v in (("date", ext.date), ("url", ext.url)) if v})
@@ -221,8 +249,12 @@ def _extractor() -> str:
     return f"trafilatura {version('trafilatura')}"
 
 
-def add(corpus_dir: Path, paths: Iterable[Path], max_chars: int,
-        progress: Callable[[int], object] | None = None) -> Iterator[Outcome]:
+def add(
+    corpus_dir: Path,
+    paths: Iterable[Path],
+    max_chars: int,
+    progress: Callable[[int], object] | None = None,
+) -> Iterator[Outcome]:
     """Add files and folders to the corpus; yield what happened to each document."""
     files, skipped = collect(paths)
     yield from skipped
@@ -231,8 +263,12 @@ def add(corpus_dir: Path, paths: Iterable[Path], max_chars: int,
     inside = corpus_dir.resolve()
     for path, rel in files:
         if path.resolve().is_relative_to(inside):
-            yield Outcome("skipped", str(path), detail="it is inside the corpus folder "
-                          "(SANAD_CORPUS_DIR) already: add the original files instead")
+            yield Outcome(
+                "skipped",
+                str(path),
+                detail="it is inside the corpus folder "
+                "(SANAD_CORPUS_DIR) already: add the original files instead",
+            )
             continue
         try:
             yield from corpus.add_file(path, rel)
@@ -253,8 +289,9 @@ def write_document(corpus_dir: Path, doc_id: str, text: str, meta: dict) -> None
     try:
         tmp.chmod(0o755)
         (tmp / "document.txt").write_bytes(text.encode("utf-8"))  # exactly, no newline mapping
-        (tmp / "meta.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1) + "\n",
-                                       encoding="utf-8")
+        (tmp / "meta.json").write_text(
+            json.dumps(meta, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
+        )
         final = corpus_dir / doc_id
         if final.exists():
             old = corpus_dir / f".old-{doc_id}-{uuid.uuid4().hex[:8]}"
@@ -272,8 +309,9 @@ def remove(corpus_dir: Path, doc_id: str) -> None:
     """Delete one document folder, or raise :class:`CorpusError` naming the known ids."""
     folder = corpus_dir / doc_id
     if not DOC_ID.match(doc_id) or not (folder / "meta.json").is_file():
-        raise CorpusError(f"no document {doc_id!r} in {corpus_dir}: `bot corpus list` shows "
-                          "the ids")
+        raise CorpusError(
+            f"no document {doc_id!r} in {corpus_dir}: `bot corpus list` shows the ids"
+        )
     trash = corpus_dir / f".rm-{doc_id}-{uuid.uuid4().hex[:8]}"
     os.replace(folder, trash)
     shutil.rmtree(trash, ignore_errors=True)

@@ -37,8 +37,11 @@ class LateIndex:
         """An index holding one token matrix per row (a row may have no tokens)."""
         offsets = np.zeros(len(rows) + 1, np.int64)
         offsets[1:] = np.cumsum([len(r) for r in rows])
-        vectors = (np.concatenate(rows).astype(np.float16) if offsets[-1]
-                   else np.zeros((0, dim), np.float16))
+        vectors = (
+            np.concatenate(rows).astype(np.float16)
+            if offsets[-1]
+            else np.zeros((0, dim), np.float16)
+        )
         return cls(vectors, offsets)
 
     @property

@@ -26,18 +26,23 @@ TOKENIZER_VERSION = 3
 
 _TOKEN = re.compile(r"\w+")
 _ARABIC = re.compile("[\u0600-\u06ff]")
-_STOP_AR = frozenset(normalize(w) for w in """
+_STOP_AR = frozenset(
+    normalize(w)
+    for w in """
 في من الى إلى على عن مع هذا هذه ذلك تلك التي الذي الذين ما ماذا من متى اين أين كيف كم لماذا هل
 و او أو ثم ان أن إن كان كانت يكون قد لقد لا لم لن ليس هو هي هم هن انا نحن انت بين كل بعض اي أي
 عند عندما حتى اذا إذا لكن بل ايضا أيضا وهو وهي وقد وفي ومن وعلى به بها له لها فيه فيها منه منها
 ايش إيش شو وين فين ليش ليه امتى إمتى كام اللي إللي مين منو شنو هاد هادا ده دي دا عشان علشان
-""".split())
-_STOP_EN = frozenset("""
+""".split()
+)
+_STOP_EN = frozenset(
+    """
 a an the of to in on at by for from with and or but is are was were be been being do does did
 what which who whom whose when where why how that this these those it its as into than then there
 their they them he she his her we our you your i me my not no yes can could would should will
 about after before over under between through during there here has have had
-""".split())
+""".split()
+)
 # Normalised spellings (ة is already ه, أ/إ already ا). Longest first, so وال wins over و.
 _PREFIXES = ("وال", "بال", "كال", "فال", "لل", "ال", "و", "ب", "ف", "ل", "ك")
 _SUFFIXES = ("ها", "ان", "ات", "ون", "ين", "يه", "هم", "هن", "نا", "كم", "ه", "ي")
@@ -62,7 +67,7 @@ def light_stem(word: str) -> str:
     for p in _PREFIXES:
         # A one-letter prefix needs a longer rest: كتاب is a word, not ك + تاب.
         if word.startswith(p) and len(word) - len(p) >= _MIN_STEM + (len(p) == 1):
-            word = word[len(p):]
+            word = word[len(p) :]
             break
     for s in _SUFFIXES:
         if word.endswith(s) and len(word) - len(s) >= _MIN_STEM:
@@ -113,11 +118,13 @@ class BM25:
         for i, d in enumerate(docs):
             for w, tf in Counter(d).items():
                 postings[w].append((i, tf))
-        self._postings = {w: (np.array([i for i, _ in p], np.int64),
-                              np.array([tf for _, tf in p], np.float32))
-                          for w, p in postings.items()}
-        self.idf = {w: math.log(1 + (self.n - len(p) + 0.5) / (len(p) + 0.5))
-                    for w, p in postings.items()}
+        self._postings = {
+            w: (np.array([i for i, _ in p], np.int64), np.array([tf for _, tf in p], np.float32))
+            for w, p in postings.items()
+        }
+        self.idf = {
+            w: math.log(1 + (self.n - len(p) + 0.5) / (len(p) + 0.5)) for w, p in postings.items()
+        }
 
     def scores(self, query: list[str] | tuple[str, ...]) -> np.ndarray:
         """BM25 score of every document for the query tokens."""

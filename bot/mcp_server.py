@@ -43,10 +43,12 @@ INSTRUCTIONS = (
     "statement against the corpus. Citations give the passage id ('<doc-id>:<n>') and the "
     "code-point offsets [start, end) of the quoted sentence in its document. When `ask` "
     "returns answerable=false the corpus does not answer the question: say so rather than "
-    "answering from the closest passages.")
+    "answering from the closest passages."
+)
 
-_READ_ONLY = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True,
-                             open_world_hint=False)
+_READ_ONLY = ToolAnnotations(
+    read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=False
+)
 
 
 class AskResult(BaseModel):
@@ -54,10 +56,14 @@ class AskResult(BaseModel):
 
     question: str
     language: Literal["ar", "en"]
-    answer: str = Field(description="The answer: quoted corpus sentences with [n] markers "
-                        "pointing at the citations.")
-    answerable: bool = Field(description="False when the corpus does not answer the "
-                             "question; the citations are then only the closest passages.")
+    answer: str = Field(
+        description="The answer: quoted corpus sentences with [n] markers "
+        "pointing at the citations."
+    )
+    answerable: bool = Field(
+        description="False when the corpus does not answer the "
+        "question; the citations are then only the closest passages."
+    )
     citations: list[CitationOut]
     model: str = Field(description="The embedding model that ranked the passages.")
     index: str = Field(description="The id of the index searched.")
@@ -72,9 +78,11 @@ class SearchResult(BaseModel):
 
 def _error(code: str, message: str) -> CallToolResult:
     """A tool error in the API's error shape."""
-    return CallToolResult(content=[TextContent(type="text", text=f"{code}: {message}")],
-                          structured_content={"error": {"code": code, "message": message}},
-                          is_error=True)
+    return CallToolResult(
+        content=[TextContent(type="text", text=f"{code}: {message}")],
+        structured_content={"error": {"code": code, "message": message}},
+        is_error=True,
+    )
 
 
 def _result(fn: Callable[[], dict[str, Any]]) -> CallToolResult:
@@ -97,22 +105,34 @@ class _Server(MCPServer):
             if not isinstance(exc.__cause__, ValidationError):
                 raise
             errors = exc.__cause__.errors()[:5]
-            return _error("invalid_input", "; ".join(
-                f"{'.'.join(str(x) for x in e['loc']) or 'arguments'}: {e['msg']}"
-                for e in errors))
+            return _error(
+                "invalid_input",
+                "; ".join(
+                    f"{'.'.join(str(x) for x in e['loc']) or 'arguments'}: {e['msg']}"
+                    for e in errors
+                ),
+            )
 
 
 def build_server(get_sanad: Callable[[], Sanad]) -> MCPServer:
     """The MCP server; each tool call gets the loaded Sanad from ``get_sanad``."""
-    server = _Server("sanad", title="Sanad: cited answers", version=__version__,
-                     instructions=INSTRUCTIONS, log_level="WARNING")
+    server = _Server(
+        "sanad",
+        title="Sanad: cited answers",
+        version=__version__,
+        instructions=INSTRUCTIONS,
+        log_level="WARNING",
+    )
 
     def ask(
         question: Annotated[str, Field(description="The question, in Arabic or English.")],
-        language: Annotated[Literal["ar", "en"] | None, Field(
-            description="Answer language; default: the question's script.")] = None,
-        top_k: Annotated[int | None, Field(ge=1, le=20, description="How many citations "
-                                           "(1-20; default 3).")] = None,
+        language: Annotated[
+            Literal["ar", "en"] | None,
+            Field(description="Answer language; default: the question's script."),
+        ] = None,
+        top_k: Annotated[
+            int | None, Field(ge=1, le=20, description="How many citations (1-20; default 3).")
+        ] = None,
     ) -> Annotated[CallToolResult, AskResult]:
         """Answer a question from the corpus with verbatim, numbered citations.
 
@@ -131,6 +151,7 @@ def build_server(get_sanad: Callable[[], Sanad]) -> MCPServer:
         Returns the best passages with id, text, translation, offsets and score; it does not
         judge whether they answer anything (use `ask` for that).
         """
+
         def run() -> dict[str, Any]:
             answer = get_sanad().ask(query, top_k=top_k)
             return {"query": answer.question, "passages": answer.to_dict()["citations"]}
@@ -146,30 +167,44 @@ def build_server(get_sanad: Callable[[], Sanad]) -> MCPServer:
 
     def verify_claim(
         claim: Annotated[str, Field(description="A statement to check against the corpus.")],
-        cite: Annotated[list[str], Field(max_length=20, description="Passage ids offered as "
-                                         "its sources (optional); each is judged besides "
-                                         "the closest passages.")] = [],  # noqa: B006
-        top_k: Annotated[int, Field(ge=1, le=20, description="How many passages of evidence "
-                                    "to show at least (1-20).")] = 3,
+        cite: Annotated[
+            list[str],
+            Field(
+                max_length=20,
+                description="Passage ids offered as "
+                "its sources (optional); each is judged besides "
+                "the closest passages.",
+            ),
+        ] = [],  # noqa: B006
+        top_k: Annotated[
+            int,
+            Field(
+                ge=1, le=20, description="How many passages of evidence to show at least (1-20)."
+            ),
+        ] = 3,
     ) -> Annotated[CallToolResult, VerifyResponse]:
         """Check a claim against the corpus: verdict supported, contradicted or
         not_enough_info, a one-sentence explanation, and the evidence passages (verbatim,
         with offsets) with the facts each one supports or contradicts."""
+
         def run() -> dict[str, Any]:
             report = get_sanad().verify(claim, cite, (), top_k)
             # through the API's model, so the JSON is the API's (field aliases included)
-            return VerifyResponse.model_validate(report.to_dict()).model_dump(mode="json",
-                                                                             by_alias=True)
+            return VerifyResponse.model_validate(report.to_dict()).model_dump(
+                mode="json", by_alias=True
+            )
 
         return _result(run)
 
     for tool in (ask, search, get_passage, verify_claim):  # descriptions without indentation
-        server.add_tool(tool, description=inspect.cleandoc(tool.__doc__ or ""),
-                        annotations=_READ_ONLY)
+        server.add_tool(
+            tool, description=inspect.cleandoc(tool.__doc__ or ""), annotations=_READ_ONLY
+        )
     return server
 
 
 # ---------------------------------------------------------------- transports
+
 
 class HttpEndpoint:
     """The ASGI endpoint at ``/mcp``: stateless streamable HTTP with JSON responses.
@@ -189,8 +224,7 @@ class HttpEndpoint:
     async def run(self):
         """Serve MCP requests while the context is open."""
         server = build_server(self.get_sanad)
-        server.streamable_http_app(stateless_http=True, json_response=True,
-                                   host=self.settings.host)
+        server.streamable_http_app(stateless_http=True, json_response=True, host=self.settings.host)
         async with server.session_manager.run():
             self._app = StreamableHTTPASGIApp(server.session_manager)
             try:
@@ -200,9 +234,10 @@ class HttpEndpoint:
 
     async def __call__(self, scope, receive, send):
         if self._app is None:
-            return await JSONResponse({"error": {"code": "not_ready", "message": "the MCP "
-                                                 "endpoint is not running yet"}}, 503)(
-                scope, receive, send)
+            return await JSONResponse(
+                {"error": {"code": "not_ready", "message": "the MCP endpoint is not running yet"}},
+                503,
+            )(scope, receive, send)
         await self._app(scope, receive, send)
 
 

@@ -44,8 +44,9 @@ def connect(uri: str):
     try:
         from pymilvus import MilvusClient
     except ImportError as exc:  # an optional dependency: `pip install 'sanad[dist]'`
-        raise IndexUnavailable("SANAD_VECTOR_STORE=milvus needs pymilvus and milvus-lite: "
-                          "pip install 'sanad[dist]'") from exc
+        raise IndexUnavailable(
+            "SANAD_VECTOR_STORE=milvus needs pymilvus and milvus-lite: pip install 'sanad[dist]'"
+        ) from exc
     if uri.endswith(".db"):
         Path(uri).expanduser().parent.mkdir(parents=True, exist_ok=True)
         # Milvus Lite serves pymilvus in this process and logs a traceback for every call its
@@ -54,9 +55,14 @@ def connect(uri: str):
     try:
         return MilvusClient(uri)
     except Exception as exc:  # pymilvus raises its own types for "cannot connect"
-        hint = ("Milvus Lite opens a .db file in one process at a time: stop the other one "
-                "(a running `bot serve`?) or use a Milvus server") if uri.endswith(".db") else \
-            "check SANAD_MILVUS_URI"
+        hint = (
+            (
+                "Milvus Lite opens a .db file in one process at a time: stop the other one "
+                "(a running `bot serve`?) or use a Milvus server"
+            )
+            if uri.endswith(".db")
+            else "check SANAD_MILVUS_URI"
+        )
         raise IndexUnavailable(f"cannot open Milvus at {uri} ({exc}): {hint}") from exc
 
 
@@ -94,9 +100,13 @@ class MilvusVectors:
         start = self.count
         vecs = np.asarray(vectors, dtype=np.float32)
         for s in range(0, len(vecs), _INSERT_BATCH):
-            self.client.insert(self.collection, [
-                {"row": start + s + j, "vec": v.tolist()}
-                for j, v in enumerate(vecs[s : s + _INSERT_BATCH])])
+            self.client.insert(
+                self.collection,
+                [
+                    {"row": start + s + j, "vec": v.tolist()}
+                    for j, v in enumerate(vecs[s : s + _INSERT_BATCH])
+                ],
+            )
         self.client.flush(self.collection)
         self._count = start + len(vecs)
         self.client.load_collection(self.collection)
@@ -107,9 +117,14 @@ class MilvusVectors:
         k = min(k, self.count, MAX_TOP_K)
         if k <= 0:
             return np.zeros((len(queries), 0), np.float32), np.zeros((len(queries), 0), np.int64)
-        found = self.client.search(self.collection, data=np.asarray(queries, np.float32).tolist(),
-                                   limit=k, anns_field="vec", output_fields=["row"],
-                                   search_params={"metric_type": "IP"})
+        found = self.client.search(
+            self.collection,
+            data=np.asarray(queries, np.float32).tolist(),
+            limit=k,
+            anns_field="vec",
+            output_fields=["row"],
+            search_params={"metric_type": "IP"},
+        )
         scores = np.array([[h["distance"] for h in hits] for hits in found], np.float32)
         rows = np.array([[h["row"] for h in hits] for hits in found], np.int64)
         return scores.reshape(len(queries), -1), rows.reshape(len(queries), -1)
@@ -118,15 +133,27 @@ class MilvusVectors:
         """All stored rows, in order (for an incremental build to reuse)."""
         out = np.zeros((self.count, self.dim), np.float32)
         for s in range(0, self.count, MAX_TOP_K):
-            for r in self.client.query(self.collection, filter=f"row >= {s} and row < "
-                                       f"{s + MAX_TOP_K}", output_fields=["row", "vec"]):
+            for r in self.client.query(
+                self.collection,
+                filter=f"row >= {s} and row < {s + MAX_TOP_K}",
+                output_fields=["row", "vec"],
+            ):
                 out[r["row"]] = r["vec"]
         return out
 
     def save(self, path: Path) -> None:
         """Write the pointer file ``path``: where the vectors are."""
-        path.write_text(json.dumps({"uri": self.uri, "collection": self.collection,
-                                    "dim": self.dim, "count": self.count}), encoding="utf-8")
+        path.write_text(
+            json.dumps(
+                {
+                    "uri": self.uri,
+                    "collection": self.collection,
+                    "dim": self.dim,
+                    "count": self.count,
+                }
+            ),
+            encoding="utf-8",
+        )
 
     @classmethod
     def load(cls, path: Path, uri: str | None = None) -> MilvusVectors:
@@ -168,7 +195,7 @@ class MilvusStore:
         self._written: str | None = None
 
     def write(self, folder: Path, build_id: str, vectors: np.ndarray) -> None:
-        """Write ``vectors`` to collection ``sanad_<build_id>_<attempt>``; point ``folder`` at it."""
+        """Write ``vectors`` to collection ``sanad_<build_id>_<attempt>``; ``folder`` names it."""
         # The live build, read before the swap replaces it (its folder may be the same name).
         self._previous = recorded_collection(current_path(folder.parent.parent))
         name = f"{PREFIX}{build_id}_{secrets.token_hex(3)}"

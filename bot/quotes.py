@@ -5,7 +5,8 @@ The quote is compared with the document at the given offsets, first exactly, the
 Arabic normalisation (normalize.py: diacritics, tatweel, letter variants, digits). When it is
 not there, Sanad looks for it in the whole document: exactly, then after normalisation,
 then tolerant of small edits (a changed word or number: at least ``FUZZY_AT`` of the words
-match, difflib's ratio over the folded words). The client's input is never corrected: the check reports
+match, difflib's ratio over the folded words). The client's input is never corrected: the
+check reports
 where the quote really is (``found_start``/``found_end``) and what differs.
 """
 
@@ -49,8 +50,11 @@ class QuoteCheck:
 
 def _differences(quote: str, found: str) -> tuple[str, ...]:
     sm = difflib.SequenceMatcher(None, quote, found, autojunk=False)
-    return tuple(f"{quote[i1:i2]!r} -> {found[j1:j2]!r}"
-                 for op, i1, i2, j1, j2 in sm.get_opcodes() if op != "equal")[:10]
+    return tuple(
+        f"{quote[i1:i2]!r} -> {found[j1:j2]!r}"
+        for op, i1, i2, j1, j2 in sm.get_opcodes()
+        if op != "equal"
+    )[:10]
 
 
 @lru_cache(maxsize=8)
@@ -82,7 +86,8 @@ def locate(raw: str, quote: str) -> tuple[str, int, int] | None:
     if not qwords or not words:
         return None
     block = difflib.SequenceMatcher(None, words, qwords, autojunk=False).find_longest_match(
-        0, len(words), 0, len(qwords))
+        0, len(words), 0, len(qwords)
+    )
     if block.size == 0:
         return None
     anchor = block.a - block.b  # where the quote would start if the run is in place
@@ -100,8 +105,14 @@ def locate(raw: str, quote: str) -> tuple[str, int, int] | None:
     n = len(qwords)
     lo = min(max(0, anchor - slack), len(words) - 1)
     starts = range(lo, max(lo, min(len(words) - 1, anchor + slack)) + 1)
-    s = max(starts, key=lambda a: (ratio(a, min(len(words), a + n + slack)),
-                                   words[a] == qwords[0], -abs(a - anchor)))
+    s = max(
+        starts,
+        key=lambda a: (
+            ratio(a, min(len(words), a + n + slack)),
+            words[a] == qwords[0],
+            -abs(a - anchor),
+        ),
+    )
     lo = min(max(s + 1, s + n - slack), len(words))
     ends = range(lo, max(lo, min(len(words), s + n + slack)) + 1)
     e = max(ends, key=lambda b: (ratio(s, b), words[b - 1] == qwords[-1], -abs(b - s - n)))
@@ -111,39 +122,103 @@ def locate(raw: str, quote: str) -> tuple[str, int, int] | None:
     return "approximate", idx[spans[s][0]], idx[spans[e - 1][1] - 1] + 1
 
 
-def check_quote(doc: Document | None, doc_id: str, start: int, end: int,
-                quote: str) -> QuoteCheck:
+def check_quote(doc: Document | None, doc_id: str, start: int, end: int, quote: str) -> QuoteCheck:
     """Compare ``quote`` with ``doc.raw[start:end]``; when it differs, find where it is."""
     if doc is None:
-        return QuoteCheck(doc_id, start, end, quote, False, False, False, None,
-                          f"no document {doc_id!r}: GET /v1/documents lists the ids")
+        return QuoteCheck(
+            doc_id,
+            start,
+            end,
+            quote,
+            False,
+            False,
+            False,
+            None,
+            f"no document {doc_id!r}: GET /v1/documents lists the ids",
+        )
     inside = 0 <= start < end <= len(doc.raw)
     source = doc.raw[start:end] if inside else None
     if source == quote:
-        return QuoteCheck(doc_id, start, end, quote, True, True, True, source,
-                          "the quote matches the source exactly", "at_offsets", start, end,
-                          source)
+        return QuoteCheck(
+            doc_id,
+            start,
+            end,
+            quote,
+            True,
+            True,
+            True,
+            source,
+            "the quote matches the source exactly",
+            "at_offsets",
+            start,
+            end,
+            source,
+        )
     if source is not None and normalize(source) == normalize(quote):
-        return QuoteCheck(doc_id, start, end, quote, True, False, True, source,
-                          "the quote matches only after normalisation (diacritics, letter "
-                          "variants or digits differ); source_text is the exact text",
-                          "at_offsets", start, end, source,
-                          _differences(quote, source))
-    where = "" if inside else (f"offsets [{start}, {end}) are outside document {doc_id!r} "
-                               f"(0 to {len(doc.raw)}, start < end); ")
+        return QuoteCheck(
+            doc_id,
+            start,
+            end,
+            quote,
+            True,
+            False,
+            True,
+            source,
+            "the quote matches only after normalisation (diacritics, letter "
+            "variants or digits differ); source_text is the exact text",
+            "at_offsets",
+            start,
+            end,
+            source,
+            _differences(quote, source),
+        )
+    where = (
+        ""
+        if inside
+        else (
+            f"offsets [{start}, {end}) are outside document {doc_id!r} "
+            f"(0 to {len(doc.raw)}, start < end); "
+        )
+    )
     at = "" if not inside else "the quote is not at these offsets; "
     loc = locate(doc.raw, quote)
     if loc is None:
-        return QuoteCheck(doc_id, start, end, quote, inside, False, False, source,
-                          f"{where}{at}the quote is nowhere in the document, not even with "
-                          "small edits")
+        return QuoteCheck(
+            doc_id,
+            start,
+            end,
+            quote,
+            inside,
+            False,
+            False,
+            source,
+            f"{where}{at}the quote is nowhere in the document, not even with small edits",
+        )
     how, fs, fe = loc
     text = doc.raw[fs:fe]
-    found = {"exact": "elsewhere", "normalized": "elsewhere_normalized",
-             "approximate": "approximate"}[how]
-    said = {"exact": f"it is at [{fs}, {fe})",
-            "normalized": f"it is at [{fs}, {fe}) after normalisation",
-            "approximate": f"the closest text, with small differences, is at [{fs}, {fe})"}[how]
-    return QuoteCheck(doc_id, start, end, quote, inside, False, False, source,
-                      f"{where}{at}{said}", found, fs, fe, text,
-                      () if how == "exact" else _differences(quote, text))
+    found = {
+        "exact": "elsewhere",
+        "normalized": "elsewhere_normalized",
+        "approximate": "approximate",
+    }[how]
+    said = {
+        "exact": f"it is at [{fs}, {fe})",
+        "normalized": f"it is at [{fs}, {fe}) after normalisation",
+        "approximate": f"the closest text, with small differences, is at [{fs}, {fe})",
+    }[how]
+    return QuoteCheck(
+        doc_id,
+        start,
+        end,
+        quote,
+        inside,
+        False,
+        False,
+        source,
+        f"{where}{at}{said}",
+        found,
+        fs,
+        fe,
+        text,
+        () if how == "exact" else _differences(quote, text),
+    )

@@ -46,21 +46,37 @@ def start(address: str | None = None, num_cpus: int = 2) -> int:
         raise RayUnavailable("--ray needs Ray: pip install 'sanad[dist]'") from exc
     if not ray.is_initialized():
         package = str(Path(__file__).resolve().parent)
-        quiet = {"include_dashboard": False, "log_to_driver": False,
-                 "logging_level": logging.WARNING, "configure_logging": True}
+        quiet = {
+            "include_dashboard": False,
+            "log_to_driver": False,
+            "logging_level": logging.WARNING,
+            "configure_logging": True,
+        }
         try:
             if address:
                 # The cluster gets this checkout of the package; its dependencies (the model
                 # libraries) must be installed there, as here.
-                ray.init(address=address, runtime_env={"py_modules": [package]},
-                         logging_level=logging.WARNING, log_to_driver=False)
+                ray.init(
+                    address=address,
+                    runtime_env={"py_modules": [package]},
+                    logging_level=logging.WARNING,
+                    log_to_driver=False,
+                )
             else:
                 # Local workers import what this process imports (the package and, in tests,
                 # their helpers), from the same paths.
                 paths = [p for p in sys.path if p and Path(p).is_dir()]
-                ray.init(num_cpus=num_cpus, runtime_env={"env_vars": {
-                    "PYTHONPATH": os.pathsep.join(paths), "HF_HUB_OFFLINE": "1",
-                    "TOKENIZERS_PARALLELISM": "false"}}, **quiet)
+                ray.init(
+                    num_cpus=num_cpus,
+                    runtime_env={
+                        "env_vars": {
+                            "PYTHONPATH": os.pathsep.join(paths),
+                            "HF_HUB_OFFLINE": "1",
+                            "TOKENIZERS_PARALLELISM": "false",
+                        }
+                    },
+                    **quiet,
+                )
         except Exception as exc:  # ray raises ConnectionError, RuntimeError, ...
             where = address or "a local cluster"
             raise RayUnavailable(f"cannot start or join Ray at {where}: {exc}") from exc
@@ -82,15 +98,25 @@ class EncodeWorker:
         self.embedder = make_embedder()
         # Vectors of another model would be silently wrong: refuse them.
         if self.embedder.fingerprint != fingerprint:
-            raise RuntimeError(f"worker model {self.embedder.fingerprint} != driver model "
-                               f"{fingerprint}: install the same model on every node")
+            raise RuntimeError(
+                f"worker model {self.embedder.fingerprint} != driver model "
+                f"{fingerprint}: install the same model on every node"
+            )
         self.encode = encode_locally(self.embedder)
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         """Vectors of one batch, packed as columns Arrow can carry."""
-        items = [EncodeItem(str(t), str(tt), bool(d), bool(s), bool(k)) for t, tt, d, s, k in
-                 zip(batch["text"], batch["token_text"], batch["dense"], batch["sparse"],
-                     batch["tokens"], strict=True)]
+        items = [
+            EncodeItem(str(t), str(tt), bool(d), bool(s), bool(k))
+            for t, tt, d, s, k in zip(
+                batch["text"],
+                batch["token_text"],
+                batch["dense"],
+                batch["sparse"],
+                batch["tokens"],
+                strict=True,
+            )
+        ]
         out = self.encode(items, None)
         dim = self.embedder.dim
         empty = np.zeros(0, np.int32)
@@ -98,8 +124,9 @@ class EncodeWorker:
         tokens = [v if v is not None else np.zeros((0, dim), np.float16) for v in out.tokens]
         return {
             "i": batch["i"],
-            "dense": np.stack([v if v is not None else np.zeros(dim, np.float32)
-                               for v in out.dense]).astype(np.float32),
+            "dense": np.stack(
+                [v if v is not None else np.zeros(dim, np.float32) for v in out.dense]
+            ).astype(np.float32),
             "sparse_ix": _bytes([np.asarray(ix, np.int32) for ix, _ in sparse]),
             "sparse_w": _bytes([np.asarray(w, np.float32) for _, w in sparse]),
             "tok": _bytes([np.asarray(t, np.float16) for t in tokens]),
@@ -112,8 +139,12 @@ def _bytes(arrays: list[np.ndarray]) -> np.ndarray:
     return out
 
 
-def encode_on_ray(make_embedder: Callable[[], Embedder], embedder: Embedder,
-                  workers: int | None = None, batch_size: int = BATCH) -> Encode:
+def encode_on_ray(
+    make_embedder: Callable[[], Embedder],
+    embedder: Embedder,
+    workers: int | None = None,
+    batch_size: int = BATCH,
+) -> Encode:
     """The encoding step of a build, run by ``workers`` actors (default: one per cluster CPU)
     that each build their model with ``make_embedder`` (a picklable callable)."""
 
@@ -130,18 +161,33 @@ def encode_on_ray(make_embedder: Callable[[], Embedder], embedder: Embedder,
         size = min(workers or max(1, int(ray.cluster_resources().get("CPU", 1))), len(items))
         # Small jobs are split so that every worker gets a share.
         batch = max(1, min(batch_size, -(-len(items) // size)))
-        ds = ray.data.from_items([{"i": j, "text": it.text, "token_text": it.token_text,
-                                   "dense": it.dense, "sparse": it.sparse, "tokens": it.tokens}
-                                  for j, it in enumerate(items)],
-                                 override_num_blocks=-(-len(items) // batch))
+        ds = ray.data.from_items(
+            [
+                {
+                    "i": j,
+                    "text": it.text,
+                    "token_text": it.token_text,
+                    "dense": it.dense,
+                    "sparse": it.sparse,
+                    "tokens": it.tokens,
+                }
+                for j, it in enumerate(items)
+            ],
+            override_num_blocks=-(-len(items) // batch),
+        )
         with warnings.catch_warnings():
             # Ray 2.60 deprecates passing actor options this way but has no other for them.
             warnings.simplefilter("ignore", DeprecationWarning)
             done = ds.map_batches(
-                EncodeWorker, fn_constructor_args=(make_embedder, embedder.fingerprint),
-                batch_size=batch, batch_format="numpy", num_cpus=1,
+                EncodeWorker,
+                fn_constructor_args=(make_embedder, embedder.fingerprint),
+                batch_size=batch,
+                batch_format="numpy",
+                num_cpus=1,
                 compute=ray.data.ActorPoolStrategy(size=size),
-                max_restarts=MAX_RESTARTS, max_task_retries=MAX_TASK_RETRIES)
+                max_restarts=MAX_RESTARTS,
+                max_task_retries=MAX_TASK_RETRIES,
+            )
         dim = embedder.dim
         for batch in done.iter_batches(batch_size=None, batch_format="numpy"):
             for n, j in enumerate(batch["i"].tolist()):
@@ -149,8 +195,10 @@ def encode_on_ray(make_embedder: Callable[[], Embedder], embedder: Embedder,
                 if it.dense:
                     out.dense[j] = np.asarray(batch["dense"][n], np.float32)
                 if it.sparse:
-                    out.sparse[j] = (np.frombuffer(batch["sparse_ix"][n], np.int32),
-                                     np.frombuffer(batch["sparse_w"][n], np.float32))
+                    out.sparse[j] = (
+                        np.frombuffer(batch["sparse_ix"][n], np.int32),
+                        np.frombuffer(batch["sparse_w"][n], np.float32),
+                    )
                 if it.tokens:
                     out.tokens[j] = np.frombuffer(batch["tok"][n], np.float16).reshape(-1, dim)
             if progress:

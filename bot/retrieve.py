@@ -15,7 +15,8 @@ its group. BM25 scores are scaled to [0, 1] per query and weighted by ``share``,
 share*: the part of the query's tokens the collection contains (an English question over
 Arabic sentences matches almost nothing), so lexical noise cannot outvote the dense side.
 ``learned_sparse`` is the dot product of the model's sparse "latent terms" vectors
-(engine.py), scaled to [0, 1] per query; its features come from the multilingual model, so it matches across scripts
+(engine.py), scaled to [0, 1] per query; its features come from the multilingual model, so
+it matches across scripts
 where BM25 cannot, and needs no share guard.
 
 The head of that ranking (the best ``RERANK_DEPTH`` passages) is then reranked with late
@@ -43,8 +44,17 @@ from .lexical import BM25, tokenize_normalized
 from .normalize import dense_text, normalize
 from .query import Query
 
-__all__ = ["DEFAULT_WEIGHTS", "Hit", "Query", "Ranking", "Retriever", "Weights", "dense_text",
-           "fuse", "rrf"]
+__all__ = [
+    "DEFAULT_WEIGHTS",
+    "Hit",
+    "Query",
+    "Ranking",
+    "Retriever",
+    "Weights",
+    "dense_text",
+    "fuse",
+    "rrf",
+]
 
 MODES = ("hybrid", "dense", "lexical", "rrf")
 
@@ -93,9 +103,15 @@ def group_max(scores: np.ndarray, groups: np.ndarray, n_groups: int) -> np.ndarr
     return best[groups]
 
 
-def fuse(dense: np.ndarray, lexical: np.ndarray, share: float, context: np.ndarray | None = None,
-         group_lexical: np.ndarray | None = None, weights: Weights = DEFAULT_WEIGHTS,
-         sparse: np.ndarray | None = None) -> np.ndarray:
+def fuse(
+    dense: np.ndarray,
+    lexical: np.ndarray,
+    share: float,
+    context: np.ndarray | None = None,
+    group_lexical: np.ndarray | None = None,
+    weights: Weights = DEFAULT_WEIGHTS,
+    sparse: np.ndarray | None = None,
+) -> np.ndarray:
     """The hybrid score (module docstring) from per-passage arrays; BM25 and sparse are raw."""
     fused = dense.astype(np.float32, copy=True)
     if sparse is not None and weights.sparse:
@@ -147,8 +163,13 @@ class Ranking:
 class Retriever:
     """Ranks the passages of a loaded index for a question."""
 
-    def __init__(self, index: LoadedIndex, embedder: Embedder, mode: str = "hybrid",
-                 weights: Weights = DEFAULT_WEIGHTS):
+    def __init__(
+        self,
+        index: LoadedIndex,
+        embedder: Embedder,
+        mode: str = "hybrid",
+        weights: Weights = DEFAULT_WEIGHTS,
+    ):
         if mode not in MODES:
             raise ValueError(f"unknown retriever {mode!r}: use {', '.join(MODES)}")
         self.index = index
@@ -159,10 +180,16 @@ class Retriever:
         # The sparse signal needs the same encoder on both sides: an index built by another
         # one (or without one) is ranked without it. Likewise token vectors: only those of
         # this model are comparable with its questions.
-        self.uses_sparse = (index.sparse is not None and features.sparse is not None
-                            and index.manifest.get("sparse") == features.sparse)
-        self.uses_tokens = (index.late is not None and features.tokens is not None
-                            and index.manifest.get("late") == token_fingerprint(embedder))
+        self.uses_sparse = (
+            index.sparse is not None
+            and features.sparse is not None
+            and index.manifest.get("sparse") == features.sparse
+        )
+        self.uses_tokens = (
+            index.late is not None
+            and features.tokens is not None
+            and index.manifest.get("late") == token_fingerprint(embedder)
+        )
         self.bm25 = BM25(index.tokens)
         self.groups = passage_groups(index.passages)
         self.n_groups = int(self.groups.max()) + 1 if len(self.groups) else 0
@@ -173,9 +200,11 @@ class Retriever:
         self._row_passage = np.array([r.passage for r in index.rows], np.int64)
         # Vectors held in this process (FAISS) are scored here in one pass; an outside store
         # (Milvus) is searched where it lives.
-        self._dense_rows = (index.vectors.vectors()
-                            if isinstance(index.vectors, VectorIndex) and index.vectors.count
-                            else None)
+        self._dense_rows = (
+            index.vectors.vectors()
+            if isinstance(index.vectors, VectorIndex) and index.vectors.count
+            else None
+        )
 
     def dense_scores(self, query_vec: np.ndarray) -> np.ndarray:
         """Per-passage cosine: the best over the passage's views (source, translation)."""
@@ -226,9 +255,17 @@ class Retriever:
         for j, text in enumerate(texts):
             norm = normalize(text)
             lexical = tuple(tokenize_normalized(norm))
-            out.append(Query(text, norm, lexical, self.bm25.share(lexical), enc.dense[j],
-                             enc.tokens[j] if enc.tokens is not None else None,
-                             enc.sparse[j] if enc.sparse is not None else None))
+            out.append(
+                Query(
+                    text,
+                    norm,
+                    lexical,
+                    self.bm25.share(lexical),
+                    enc.dense[j],
+                    enc.tokens[j] if enc.tokens is not None else None,
+                    enc.sparse[j] if enc.sparse is not None else None,
+                )
+            )
         return out
 
     def encode_query(self, question: str, capped: bool = False) -> Query:
@@ -253,8 +290,9 @@ class Retriever:
         n = len(self.index.passages)
         if n == 0:
             return Ranking(query, [], np.zeros(0, np.float32), self.bm25.idf)
-        dense = (self.dense_scores(query.dense) if query.dense is not None
-                 else np.zeros(n, np.float32))
+        dense = (
+            self.dense_scores(query.dense) if query.dense is not None else np.zeros(n, np.float32)
+        )
         qtok = query.lexical
         share = query.lexical_share
         lexical = self.bm25.scores(qtok)
@@ -274,8 +312,15 @@ class Retriever:
             sparse = None
             if self.uses_sparse and weights.sparse and query.sparse is not None:
                 sparse = self.sparse_scores(query.sparse)
-            fused = fuse(dense, lexical, share, context,
-                         self.group_bm25.scores(qtok)[self.groups], weights, sparse)
+            fused = fuse(
+                dense,
+                lexical,
+                share,
+                context,
+                self.group_bm25.scores(qtok)[self.groups],
+                weights,
+                sparse,
+            )
         order = np.argsort(-fused, kind="stable")
         late = np.zeros(n, np.float32)
         weight = self.weights.late * (1.0 - share)
@@ -286,6 +331,15 @@ class Retriever:
             head = head[np.argsort(-fused[head], kind="stable")]
             order = np.concatenate([head, order[RERANK_DEPTH:]])
         lex_unit = unit(lexical)
-        hits = [Hit(self.index.passages[i], float(fused[i]), float(dense[i]), float(lex_unit[i]),
-                    float(context[i]), float(late[i])) for i in order[:k]]
+        hits = [
+            Hit(
+                self.index.passages[i],
+                float(fused[i]),
+                float(dense[i]),
+                float(lex_unit[i]),
+                float(context[i]),
+                float(late[i]),
+            )
+            for i in order[:k]
+        ]
         return Ranking(query, hits, dense, self.bm25.idf)

@@ -23,8 +23,10 @@ def _encodable(text: str) -> str:
     try:
         text.encode("utf-8")
     except UnicodeEncodeError as exc:
-        raise ValueError(f"invalid Unicode at character {exc.start} (a lone surrogate): "
-                         "send well-formed UTF-8 text") from None
+        raise ValueError(
+            f"invalid Unicode at character {exc.start} (a lone surrogate): "
+            "send well-formed UTF-8 text"
+        ) from None
     return text
 
 
@@ -81,13 +83,18 @@ class HistoryTurn(_Request):
 class ChatRequest(_Request):
     """A question, optionally with the conversation so far."""
 
-    question: Text = Field(min_length=1, description="At least one letter or digit; at most "
-                          "SANAD_MAX_QUESTION_CHARS characters (default 1,000).",
-                          json_schema_extra=HAS_WORDS)
+    question: Text = Field(
+        min_length=1,
+        description="At least one letter or digit; at most "
+        "SANAD_MAX_QUESTION_CHARS characters (default 1,000).",
+        json_schema_extra=HAS_WORDS,
+    )
     lang: Lang | None = Field(None, description="Answer language; default: the question's script.")
     top_k: TopK | None = Field(None, description=f"Number of citations (1-{MAX_TOP_K}).")
-    history: list[HistoryTurn] = Field(default_factory=list, description="Earlier turns, oldest "
-                                       "first; at most SANAD_MAX_HISTORY_TURNS (default 20).")
+    history: list[HistoryTurn] = Field(
+        default_factory=list,
+        description="Earlier turns, oldest first; at most SANAD_MAX_HISTORY_TURNS (default 20).",
+    )
 
 
 class CitationOut(BaseModel):
@@ -120,8 +127,10 @@ class ChatResponse(BaseModel):
     citations: list[CitationOut]
     model: str
     index: str
-    resolved_query: str = Field(description="The query used for retrieval: the question, plus "
-                                "the earlier topic when the question is a short follow-up.")
+    resolved_query: str = Field(
+        description="The query used for retrieval: the question, plus "
+        "the earlier topic when the question is a short follow-up."
+    )
 
 
 class ChatMessage(BaseModel):
@@ -135,8 +144,7 @@ class ChatMessage(BaseModel):
     def text(self) -> str:
         """The message's text (text parts joined)."""
         if isinstance(self.content, list):
-            return " ".join(str(p.get("text", "")) for p in self.content
-                            if p.get("type") == "text")
+            return " ".join(str(p.get("text", "")) for p in self.content if p.get("type") == "text")
         return self.content or ""
 
 
@@ -147,18 +155,30 @@ class ChatCompletionRequest(BaseModel):
 
     model: Text | None = None
     messages: list[ChatMessage] = Field(
-        min_length=1, description="The last message with role 'user' and some text is the "
+        min_length=1,
+        description="The last message with role 'user' and some text is the "
         "question; earlier user and assistant messages are the history.",
-        json_schema_extra={"contains": {"type": "object", "required": ["role", "content"],
-                                        "properties": {"role": {"const": "user"},
-                                                       "content": {"type": "string",
-                                                                   **HAS_WORDS}}}})
+        json_schema_extra={
+            "contains": {
+                "type": "object",
+                "required": ["role", "content"],
+                "properties": {
+                    "role": {"const": "user"},
+                    "content": {"type": "string", **HAS_WORDS},
+                },
+            }
+        },
+    )
     stream: bool = Field(False, strict=True)
     lang: Lang | None = None
     top_k: TopK | None = None
-    sanad_sources: bool | None = Field(None, strict=True, description="Append the cited sources to the "
-                                       "message text (default: SANAD_INLINE_SOURCES, on); "
-                                       "false for clients that read `citations`.")
+    sanad_sources: bool | None = Field(
+        None,
+        strict=True,
+        description="Append the cited sources to the "
+        "message text (default: SANAD_INLINE_SOURCES, on); "
+        "false for clients that read `citations`.",
+    )
 
 
 class AssistantMessage(BaseModel):
@@ -226,8 +246,11 @@ class Neighbour(BaseModel):
     @classmethod
     def of(cls, p: Passage | None) -> Neighbour | None:
         """From a core passage (None stays None)."""
-        return None if p is None else cls(id=p.id, text=p.text, start=p.start, end=p.end,
-                                          translation=p.translation)
+        return (
+            None
+            if p is None
+            else cls(id=p.id, text=p.text, start=p.start, end=p.end, translation=p.translation)
+        )
 
 
 class PassageOut(BaseModel):
@@ -252,13 +275,25 @@ class PassageOut(BaseModel):
         doc = docs.get(passage_id.rsplit(":", 1)[0])
         p = next((p for p in doc.passages if p.id == passage_id), None) if doc else None
         if p is None:
-            raise NotFound(f"no passage {passage_id!r}: ids look like '<doc-id>:<n>' "
-                           "(GET /v1/documents lists documents and their passages)")
+            raise NotFound(
+                f"no passage {passage_id!r}: ids look like '<doc-id>:<n>' "
+                "(GET /v1/documents lists documents and their passages)"
+            )
         near = {q.n: q for q in doc.passages}
-        return cls(id=p.id, doc_id=doc.id, doc_title=doc.title, doc_title_en=doc.title_en,
-                   n=p.n, start=p.start, end=p.end, text=p.text, section=p.section,
-                   translation=p.translation, previous=Neighbour.of(near.get(p.n - 1)),
-                   next=Neighbour.of(near.get(p.n + 1)))
+        return cls(
+            id=p.id,
+            doc_id=doc.id,
+            doc_title=doc.title,
+            doc_title_en=doc.title_en,
+            n=p.n,
+            start=p.start,
+            end=p.end,
+            text=p.text,
+            section=p.section,
+            translation=p.translation,
+            previous=Neighbour.of(near.get(p.n - 1)),
+            next=Neighbour.of(near.get(p.n + 1)),
+        )
 
 
 class DocumentSummary(BaseModel):
@@ -278,9 +313,18 @@ class DocumentSummary(BaseModel):
     @classmethod
     def of(cls, d: Document) -> DocumentSummary:
         """From a core document."""
-        return cls(id=d.id, title=d.title, title_en=d.title_en, language=d.language,
-                   source=d.meta.get("source"), sha256=d.sha256, characters=len(d.raw),
-                   passages=len(d.passages), date=d.date, url=d.url)
+        return cls(
+            id=d.id,
+            title=d.title,
+            title_en=d.title_en,
+            language=d.language,
+            source=d.meta.get("source"),
+            sha256=d.sha256,
+            characters=len(d.raw),
+            passages=len(d.passages),
+            date=d.date,
+            url=d.url,
+        )
 
 
 class PassageSpan(BaseModel):
@@ -303,7 +347,7 @@ class TextSpan(BaseModel):
     @classmethod
     def of(cls, raw: str, s: Span | None) -> TextSpan | None:
         """From a core span."""
-        return None if s is None else cls(start=s.start, end=s.end, text=raw[s.start:s.end])
+        return None if s is None else cls(start=s.start, end=s.end, text=raw[s.start : s.end])
 
 
 class DocumentOut(DocumentSummary):
@@ -313,8 +357,9 @@ class DocumentOut(DocumentSummary):
     meta: dict[str, Any]
     passage_spans: list[PassageSpan]
     headings: list[TextSpan]
-    excluded: TextSpan | None = Field(description="The trailing reader-comment section, "
-                                      "never indexed or cited.")
+    excluded: TextSpan | None = Field(
+        description="The trailing reader-comment section, never indexed or cited."
+    )
 
 
 class Quote(_Request):
@@ -329,17 +374,32 @@ class Quote(_Request):
 class VerifyRequest(_Request):
     """A claim, and optionally the passage ids or quotes offered for it."""
 
-    claim: Text = Field(min_length=1, description="At least one letter or digit; at most "
-                       "SANAD_MAX_QUESTION_CHARS characters (default 1,000).",
-                       json_schema_extra=HAS_WORDS)
-    citations: list[Text] = Field(default_factory=list, max_length=20,
-                                  description="Passage ids offered as evidence.")
-    cite: list[Text] = Field(default_factory=list, max_length=20,
-                             description="Same as citations (the CLI's name); the two are merged.")
-    quotes: list[Quote] = Field(default_factory=list, max_length=20,
-                                description="At most 20, each at most 1,000 characters.")
-    top_k: Int = Field(3, ge=1, le=MAX_TOP_K, description="How many passages of evidence to "
-                       "show at least (the deciding ones are always shown).")
+    claim: Text = Field(
+        min_length=1,
+        description="At least one letter or digit; at most "
+        "SANAD_MAX_QUESTION_CHARS characters (default 1,000).",
+        json_schema_extra=HAS_WORDS,
+    )
+    citations: list[Text] = Field(
+        default_factory=list, max_length=20, description="Passage ids offered as evidence."
+    )
+    cite: list[Text] = Field(
+        default_factory=list,
+        max_length=20,
+        description="Same as citations (the CLI's name); the two are merged.",
+    )
+    quotes: list[Quote] = Field(
+        default_factory=list,
+        max_length=20,
+        description="At most 20, each at most 1,000 characters.",
+    )
+    top_k: Int = Field(
+        3,
+        ge=1,
+        le=MAX_TOP_K,
+        description="How many passages of evidence to "
+        "show at least (the deciding ones are always shown).",
+    )
 
 
 class ClaimSpan(BaseModel):
@@ -418,13 +478,14 @@ class QuoteResult(BaseModel):
     normalized: bool
     source_text: str | None = Field(description="What the document says at [start, end).")
     message: str
-    found: Literal["at_offsets", "elsewhere", "elsewhere_normalized", "approximate",
-                   "not_found"]
+    found: Literal["at_offsets", "elsewhere", "elsewhere_normalized", "approximate", "not_found"]
     found_start: int | None
     found_end: int | None
     found_text: str | None
-    differences: list[str] = Field(description="quote stretch -> document stretch, per "
-                                   "difference between the quote and the found text.")
+    differences: list[str] = Field(
+        description="quote stretch -> document stretch, per "
+        "difference between the quote and the found text."
+    )
     passages: list[str] = Field(description="Ids of the passages at the found (or given) place.")
 
 

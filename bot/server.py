@@ -69,8 +69,9 @@ class GuardedH11Protocol(H11Protocol):
 
 def uvicorn_options(settings: Settings) -> dict[str, Any]:
     """The uvicorn options that bound connections (shared by ``serve`` and the tests)."""
-    protocol = type("GuardedH11", (GuardedH11Protocol,),
-                    {"header_timeout": settings.request_timeout})
+    protocol = type(
+        "GuardedH11", (GuardedH11Protocol,), {"header_timeout": settings.request_timeout}
+    )
     return {
         "http": protocol,
         "timeout_keep_alive": min(KEEP_ALIVE_SECONDS, settings.request_timeout),
@@ -83,8 +84,13 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
     }
 
 
-def serve(settings: Settings, host: str | None = None, port: int | None = None,
-          workers: int | None = None, log_level: str = "info") -> None:
+def serve(
+    settings: Settings,
+    host: str | None = None,
+    port: int | None = None,
+    workers: int | None = None,
+    log_level: str = "info",
+) -> None:
     """Run the API until interrupted; arguments override the settings."""
     import uvicorn
 
@@ -101,5 +107,12 @@ def serve(settings: Settings, host: str | None = None, port: int | None = None,
     else:  # worker processes import the factory and read the same SANAD_* settings
         os.environ["SANAD_HOST"], os.environ["SANAD_PORT"] = host, str(port)
         options["http"] = GuardedH11Protocol  # importable by the workers (reads the setting)
-        uvicorn.run("bot.api:create_app", factory=True, host=host, port=port, workers=workers,
-                    log_level=log_level, **options)
+        uvicorn.run(
+            "bot.api:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level=log_level,
+            **options,
+        )

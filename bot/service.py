@@ -14,12 +14,12 @@ from typing import Any
 
 from .answer import Citation, citations, quoted, render
 from .answerability import Evidence, Rule, evidence, load_rule, with_focus
+from .batching import BatchingEmbedder
 from .corpus import Document, load_corpus
 from .embed import Embedder, load_embedder
 from .errors import InputError
 from .followup import Quotable
 from .index import LoadedIndex, build_index, expected_manifest, staleness
-from .batching import BatchingEmbedder
 from .lru import LRU
 from .normalize import normalize, question_language
 from .query import Query
@@ -70,8 +70,10 @@ def check_question(question: str, limit: int, what: str = "question") -> str:
     if len(question) > limit:
         raise InputError(f"the {what} has {len(question)} characters; the limit is {limit}")
     if not any(c.isalnum() for c in normalize(question)):
-        raise InputError(f"the {what} has no letters or digits (only spaces, punctuation, "
-                         "diacritics, tatweel or invisible characters): write it in words")
+        raise InputError(
+            f"the {what} has no letters or digits (only spaces, punctuation, "
+            "diacritics, tatweel or invisible characters): write it in words"
+        )
     return question.strip()
 
 
@@ -90,8 +92,7 @@ def check_claim(claim: str, limit: int) -> str:
     return check_question(claim, limit, "claim")
 
 
-def check_verify_limits(claim: str, cite: Sequence[str], quotes: Sequence[Any],
-                        top_k: int) -> None:
+def check_verify_limits(claim: str, cite: Sequence[str], quotes: Sequence[Any], top_k: int) -> None:
     """Raise :class:`InputError` when a verify request is beyond the documented bounds."""
     from .quotes import MAX_QUOTE_CHARS
 
@@ -106,8 +107,10 @@ def check_verify_limits(claim: str, cite: Sequence[str], quotes: Sequence[Any],
             raise InputError(f"a quote has {len(text)} characters; at most {MAX_QUOTE_CHARS}")
         total += len(text)
     if total > MAX_QUOTES_CHARS:
-        raise InputError(f"the quotes have {total} characters together; at most "
-                         f"{MAX_QUOTES_CHARS} per request: send fewer or shorter quotes")
+        raise InputError(
+            f"the quotes have {total} characters together; at most "
+            f"{MAX_QUOTES_CHARS} per request: send fewer or shorter quotes"
+        )
     if not 1 <= top_k <= 20:
         raise InputError(f"top_k must be between 1 and 20, not {top_k}")
 
@@ -120,26 +123,43 @@ def check_options(lang: str | None, top_k: int | None) -> None:
         raise InputError(f"top_k must be between 1 and {MAX_TOP_K}, not {top_k}")
 
 
-def open_index(settings: Settings, docs: list[Document], embedder: Embedder,
-               force: bool = False, progress=None, encode=None) -> tuple[LoadedIndex, int]:
+def open_index(
+    settings: Settings,
+    docs: list[Document],
+    embedder: Embedder,
+    force: bool = False,
+    progress=None,
+    encode=None,
+) -> tuple[LoadedIndex, int]:
     """Load the index, rebuilding it first (with a log line saying why) when it is stale;
     ``encode`` is the build's encoding step (default: this process; ray_build.py)."""
     from .milvus_store import vector_store
 
     store = vector_store(settings.vector_store, settings.milvus_uri)
-    reason = "forced" if force else staleness(settings.index_dir,
-                                              expected_manifest(docs, embedder, store.name))
+    reason = (
+        "forced"
+        if force
+        else staleness(settings.index_dir, expected_manifest(docs, embedder, store.name))
+    )
     if reason:
         log.info("building the index in %s: %s", settings.index_dir, reason)
-    return build_index(settings.index_dir, docs, embedder, force=force, progress=progress,
-                       encode=encode, store=store)
+    return build_index(
+        settings.index_dir,
+        docs,
+        embedder,
+        force=force,
+        progress=progress,
+        encode=encode,
+        store=store,
+    )
 
 
 class Sanad:
     """The question-answering core with everything it needs already loaded."""
 
-    def __init__(self, settings: Settings, docs: list[Document], embedder: Embedder,
-                 index: LoadedIndex):
+    def __init__(
+        self, settings: Settings, docs: list[Document], embedder: Embedder, index: LoadedIndex
+    ):
         self.settings = settings
         self.docs = {d.id: d for d in docs}
         self.embedder = embedder
@@ -191,16 +211,18 @@ class Sanad:
         beside the index first, then the calibration shipped in the package), threshold
         overridable."""
         model = self.embedder.model_id
-        rule = (load_rule(model, calibration_path(self.settings)) or load_rule(model)
-                or Rule(0.0, 0.0, UNCALIBRATED_THRESHOLD))
+        rule = (
+            load_rule(model, calibration_path(self.settings))
+            or load_rule(model)
+            or Rule(0.0, 0.0, UNCALIBRATED_THRESHOLD)
+        )
         t = self.settings.abstain_threshold
         return rule if t is None else Rule(rule.w_peak, rule.w_coverage, t)
 
     def reload(self) -> str:
         """Re-read corpus and index (rebuilding if stale) and swap them in; return the id."""
         with self._lock:
-            docs = load_corpus(self.settings.corpus_dir,
-                               self.settings.max_document_chars)
+            docs = load_corpus(self.settings.corpus_dir, self.settings.max_document_chars)
             index, _ = open_index(self.settings, docs, self.embedder)
             self.docs = {d.id: d for d in docs}
             self._set_index(index)
@@ -210,8 +232,13 @@ class Sanad:
         """The question stripped, or :class:`InputError` saying what is wrong with it."""
         return check_question(question, self.settings.max_question_chars, what)
 
-    def ask(self, question: str, lang: str | None = None, top_k: int | None = None,
-            retrieval_query: str | None = None) -> Answer:
+    def ask(
+        self,
+        question: str,
+        lang: str | None = None,
+        top_k: int | None = None,
+        retrieval_query: str | None = None,
+    ) -> Answer:
         """Answer ``question`` with cited passages.
 
         ``retrieval_query`` (from follow-up resolution) replaces the question for retrieval
@@ -238,14 +265,19 @@ class Sanad:
         answerable = bool(hits) and self._rule.answerable(ev)
         cites = citations(hits, self.docs)
         text = render(language, answerable, quoted(cites, -1.0) if answerable else [])
-        answer = Answer(question, language, text, answerable, cites, self.embedder.model_id,
-                        index.id, ev)
+        answer = Answer(
+            question, language, text, answerable, cites, self.embedder.model_id, index.id, ev
+        )
         self._answers.put(key, answer)
         return answer
 
-    def verify(self, claim: str, cite: Sequence[str] = (),
-               quotes: Sequence[QuoteRef | Mapping[str, Any]] = (), top_k: int = 3
-               ) -> ClaimReport:
+    def verify(
+        self,
+        claim: str,
+        cite: Sequence[str] = (),
+        quotes: Sequence[QuoteRef | Mapping[str, Any]] = (),
+        top_k: int = 3,
+    ) -> ClaimReport:
         """Judge ``claim`` against the corpus: ``supported``, ``contradicted`` or
         ``not_enough_info``, with the deciding passages and the checks of the passage ids
         (``cite``) and quotes the client offered. The claim is encoded once."""

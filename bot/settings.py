@@ -22,6 +22,7 @@ def shipped(name: str) -> Path:
     here = ROOT / name
     return here if here.is_dir() or not (PACKAGE_DATA / name).is_dir() else PACKAGE_DATA / name
 
+
 #: The most citations (``top_k``) one answer may carry, everywhere (API, CLI, settings).
 MAX_TOP_K = 20
 
@@ -48,10 +49,12 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="SANAD_", extra="ignore")
 
-    corpus_dir: Path = Field(default_factory=lambda: shipped("corpus"),
-                             description="Folder of corpus documents.")
-    index_dir: Path = Field(default_factory=_default_index,
-                            description="Where the built index is stored.")
+    corpus_dir: Path = Field(
+        default_factory=lambda: shipped("corpus"), description="Folder of corpus documents."
+    )
+    index_dir: Path = Field(
+        default_factory=_default_index, description="Where the built index is stored."
+    )
     cache_dir: Path = Field(default_factory=_default_cache, description="Provisioned models.")
     model: str = Field(
         DEFAULT_MODEL,
@@ -59,9 +62,11 @@ class Settings(BaseSettings):
         "sentence-transformers model name or local path.",
     )
     backend: Literal["torch", "onnx", "onnx-int8"] = Field(
-        "onnx", description="How the default model runs: ONNX Runtime float32 (default: the "
+        "onnx",
+        description="How the default model runs: ONNX Runtime float32 (default: the "
         "same vectors as PyTorch, faster), PyTorch float32, or ONNX with int8 weights "
-        "(faster still, but loses retrieval quality; docs/quality.md compares them).")
+        "(faster still, but loses retrieval quality; docs/quality.md compares them).",
+    )
     query_prompt: str = "query: "
     passage_prompt: str = "passage: "
     retriever: Literal["hybrid", "dense", "lexical"] = "hybrid"
@@ -73,40 +78,59 @@ class Settings(BaseSettings):
     port: int = Field(8000, ge=1, le=65535)
     workers: int = Field(1, ge=1, le=16)
     cors_origins: Annotated[list[str], NoDecode] = Field(
-        default_factory=list, description="Origins allowed cross-origin access: a JSON list or "
-        "comma-separated.")
+        default_factory=list,
+        description="Origins allowed cross-origin access: a JSON list or comma-separated.",
+    )
     max_question_chars: int = Field(1000, ge=10)
-    answer_cache: int = Field(1024, ge=0, description="Answers kept for repeated questions "
-                              "(per index, emptied on reload); 0 turns the cache off.")
+    answer_cache: int = Field(
+        1024,
+        ge=0,
+        description="Answers kept for repeated questions "
+        "(per index, emptied on reload); 0 turns the cache off.",
+    )
     max_history_turns: int = Field(20, ge=0)
     max_body_bytes: int = Field(64 * 1024, ge=1024)
     max_document_chars: int = Field(
-        1_000_000, ge=1000, description="Longest corpus document (characters) that is indexed.")
+        1_000_000, ge=1000, description="Longest corpus document (characters) that is indexed."
+    )
     rate_limit: int = Field(
-        120, ge=0, description="Question requests per minute per client address; 0 turns the "
-        "limit off.")
+        120,
+        ge=0,
+        description="Question requests per minute per client address; 0 turns the limit off.",
+    )
     trusted_proxies: Annotated[list[str], NoDecode] = Field(
-        default_factory=list, description="Addresses or CIDRs of reverse proxies whose "
-        "X-Forwarded-For names the client (JSON list or comma-separated).")
+        default_factory=list,
+        description="Addresses or CIDRs of reverse proxies whose "
+        "X-Forwarded-For names the client (JSON list or comma-separated).",
+    )
     request_timeout: float = Field(
-        30.0, gt=0, le=3600, description="Seconds a client may take to send its request body; "
-        "also how long an idle keep-alive connection stays open.")
+        30.0,
+        gt=0,
+        le=3600,
+        description="Seconds a client may take to send its request body; "
+        "also how long an idle keep-alive connection stays open.",
+    )
     max_connections: int = Field(
-        200, ge=1, description="Concurrent connections served; more get 503 at once.")
+        200, ge=1, description="Concurrent connections served; more get 503 at once."
+    )
     inline_sources: bool = Field(
-        True, description="/v1/chat/completions appends the cited sources to the message text "
-        "(for clients that ignore the `citations` field); a request's `sanad_sources` overrides."
+        True,
+        description="/v1/chat/completions appends the cited sources to the message text "
+        "(for clients that ignore the `citations` field); a request's `sanad_sources` overrides.",
     )
     admin_token: str | None = Field(
         None, description="Bearer token for POST /v1/admin/reload; unset disables the endpoint."
     )
     vector_store: Literal["faiss", "milvus"] = Field(
-        "faiss", description="Where the dense vectors live: 'faiss' (in the index folder) or "
-        "'milvus' (SANAD_MILVUS_URI; docs/deploy.md)."
+        "faiss",
+        description="Where the dense vectors live: 'faiss' (in the index folder) or "
+        "'milvus' (SANAD_MILVUS_URI; docs/deploy.md).",
     )
     milvus_uri: str | None = Field(
-        None, validate_default=True, description="Milvus address: a path ending in .db (Milvus Lite, one process) or "
-        "http://host:19530 (a Milvus server or cluster)."
+        None,
+        validate_default=True,
+        description="Milvus address: a path ending in .db (Milvus Lite, one process) or "
+        "http://host:19530 (a Milvus server or cluster).",
     )
 
     @field_validator("cors_origins", "trusted_proxies", mode="before")
@@ -120,8 +144,9 @@ class Settings(BaseSettings):
             try:
                 return json.loads(text)
             except ValueError:
-                raise ValueError("not a valid JSON list: write it as '[\"a\", \"b\"]' or "
-                                 "as comma-separated values") from None
+                raise ValueError(
+                    'not a valid JSON list: write it as \'["a", "b"]\' or as comma-separated values'
+                ) from None
         return [x.strip() for x in text.split(",") if x.strip()]
 
     @field_validator("trusted_proxies")
@@ -131,28 +156,33 @@ class Settings(BaseSettings):
             try:
                 ipaddress.ip_network(item, strict=False)
             except ValueError:
-                raise ValueError(f"{item!r} is not an IP address or CIDR (e.g. 10.0.0.0/8)") \
-                    from None
+                raise ValueError(
+                    f"{item!r} is not an IP address or CIDR (e.g. 10.0.0.0/8)"
+                ) from None
         return v
 
     @field_validator("model")
     @classmethod
     def _model_not_blank(cls, v: str) -> str:
         if not v.strip():
-            raise ValueError("SANAD_MODEL is empty: give a sentence-transformers model name "
-                             "or path")
+            raise ValueError(
+                "SANAD_MODEL is empty: give a sentence-transformers model name or path"
+            )
         return v.strip()
 
     @field_validator("milvus_uri")
     @classmethod
     def _milvus_uri(cls, uri: str | None, info: ValidationInfo) -> str | None:
         if info.data.get("vector_store") == "milvus" and not uri:
-            raise ValueError("SANAD_VECTOR_STORE=milvus needs it: a path ending in .db (Milvus "
-                             "Lite) or http://host:19530 (a Milvus server)")
-        if uri and not (uri.endswith(".db") or uri.startswith(("http://", "https://",
-                                                                 "tcp://"))):
-            raise ValueError("give a Milvus Lite file (a path ending in .db) or a server "
-                             "address (http://host:19530)")
+            raise ValueError(
+                "SANAD_VECTOR_STORE=milvus needs it: a path ending in .db (Milvus "
+                "Lite) or http://host:19530 (a Milvus server)"
+            )
+        if uri and not (uri.endswith(".db") or uri.startswith(("http://", "https://", "tcp://"))):
+            raise ValueError(
+                "give a Milvus Lite file (a path ending in .db) or a server "
+                "address (http://host:19530)"
+            )
         return uri
 
 

@@ -19,8 +19,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
 from .corpus import Passage
 from .embed import Embedder, token_fingerprint
 from .errors import InputError
@@ -70,7 +68,7 @@ def _read(path: Path) -> dict:
     except ValueError as exc:
         raise InputError(f"{path} is not valid JSON: {exc}") from exc
     if not isinstance(data, dict) or not isinstance(data.get("data"), list):
-        raise InputError(f"{path} is not SQuAD format: expected {{\"data\": [...]}}")
+        raise InputError(f'{path} is not SQuAD format: expected {{"data": [...]}}')
     return data
 
 
@@ -85,20 +83,24 @@ def load_pool(path: Path) -> Pool:
         title = str(article.get("title", "")).replace("_", " ")
         for para in article.get("paragraphs", []):
             if "sentences" not in para or "sentence_breaks" not in para:
-                raise InputError(f"{path}: paragraph {k} has no sentences/sentence_breaks "
-                                 "(use XQuAD-R-style data)")
+                raise InputError(
+                    f"{path}: paragraph {k} has no sentences/sentence_breaks "
+                    "(use XQuAD-R-style data)"
+                )
             doc = f"p{k}"
             breaks = para["sentence_breaks"]
-            for n, (text, (start, end)) in enumerate(zip(para["sentences"], breaks,
-                                                         strict=True), 1):
+            for n, (text, (start, end)) in enumerate(
+                zip(para["sentences"], breaks, strict=True), 1
+            ):
                 passages.append(Passage(f"{doc}:{n}", doc, n, start, end, text))
                 titles.append(title)
             for qa in para.get("qas", []):
                 at = qa["answers"][0]["answer_start"]
                 j = next((j for j, (s, e) in enumerate(breaks) if s <= at < e), None)
                 if j is None:
-                    raise InputError(f"{path}: answer of question {qa['id']} is outside "
-                                     "every sentence")
+                    raise InputError(
+                        f"{path}: answer of question {qa['id']} is outside every sentence"
+                    )
                 gold_text.append((qa["id"], qa["question"], para["sentences"][j]))
             k += 1
     if not gold_text:
@@ -138,8 +140,12 @@ def build_index(pool: Pool, embedder: Embedder) -> LoadedIndex:
     as context, the sentence alone for its token vectors."""
     views = [[("source", passage_text(pool, i))] for i in range(len(pool.passages))]
     built, _ = encode_rows(embedder, pool.passages, views)
-    manifest = {"id": f"squad-{pool.source[:12]}", "passage_count": len(pool.passages),
-                "sparse": embedder.features.sparse, "late": token_fingerprint(embedder)}
+    manifest = {
+        "id": f"squad-{pool.source[:12]}",
+        "passage_count": len(pool.passages),
+        "sparse": embedder.features.sparse,
+        "late": token_fingerprint(embedder),
+    }
     return built.loaded(manifest)
 
 
@@ -151,8 +157,7 @@ def metrics(ranks: list[int | None]) -> dict:
         return round(sum(1 for r in ranks if r is not None and r <= k) / n, 4) if n else 0.0
 
     mrr = sum(1 / r for r in ranks if r is not None and r <= DEPTH) / n if n else 0.0
-    return {"R@1": recall(1), "R@5": recall(5), "R@10": recall(10), "MRR@10": round(mrr, 4),
-            "n": n}
+    return {"R@1": recall(1), "R@5": recall(5), "R@10": recall(10), "MRR@10": round(mrr, 4), "n": n}
 
 
 def gold_rank(hit_positions: list[int], gold: frozenset[int]) -> int | None:
@@ -160,9 +165,13 @@ def gold_rank(hit_positions: list[int], gold: frozenset[int]) -> int | None:
     return next((r for r, i in enumerate(hit_positions, 1) if i in gold), None)
 
 
-def evaluate(index: LoadedIndex, questions: list[Question], embedder: Embedder,
-             variants: dict[str, tuple[str, Weights]] | None = None,
-             clock: Callable[[], float] = time.perf_counter) -> dict:
+def evaluate(
+    index: LoadedIndex,
+    questions: list[Question],
+    embedder: Embedder,
+    variants: dict[str, tuple[str, Weights]] | None = None,
+    clock: Callable[[], float] = time.perf_counter,
+) -> dict:
     """Rank every question with every variant; the ``--json`` report of ``bot eval --squad``.
 
     ``ms_per_query`` is the ranking time plus, for variants using the model, the question's
@@ -174,8 +183,11 @@ def evaluate(index: LoadedIndex, questions: list[Question], embedder: Embedder,
     # One model pass per batch of questions gives every variant its dense, token and sparse
     # vectors (Retriever.encode_queries, as the product encodes a question).
     encoder = Retriever(index, embedder)
-    queries = [q for s in range(0, len(questions), 32)
-               for q in encoder.encode_queries([x.text for x in questions[s : s + 32]])]
+    queries = [
+        q
+        for s in range(0, len(questions), 32)
+        for q in encoder.encode_queries([x.text for x in questions[s : s + 32]])
+    ]
     encode_ms = (clock() - t0) * 1000 / n
     position = {p.id: i for i, p in enumerate(index.passages)}
     out = {}
@@ -196,12 +208,15 @@ def evaluate(index: LoadedIndex, questions: list[Question], embedder: Embedder,
 def format_report(report: dict, title: str = "") -> str:
     """A plain-text table of a report from :func:`evaluate`."""
     lines = [title] if title else []
-    lines.append(f"{'retriever':16} {'n':>5} {'R@1':>6} {'R@5':>6} {'R@10':>6} {'MRR@10':>7} "
-                 f"{'ms/q':>7}")
+    lines.append(
+        f"{'retriever':16} {'n':>5} {'R@1':>6} {'R@5':>6} {'R@10':>6} {'MRR@10':>7} {'ms/q':>7}"
+    )
     for name, r in report["retrievers"].items():
         mark = " *" if name == report["default"] else ""
-        lines.append(f"{name:16} {r['n']:5d} {r['R@1']:6.3f} {r['R@5']:6.3f} {r['R@10']:6.3f} "
-                     f"{r['MRR@10']:7.3f} {r['ms_per_query']:7.2f}{mark}")
+        lines.append(
+            f"{name:16} {r['n']:5d} {r['R@1']:6.3f} {r['R@5']:6.3f} {r['R@10']:6.3f} "
+            f"{r['MRR@10']:7.3f} {r['ms_per_query']:7.2f}{mark}"
+        )
     lines.append("* default retriever. Data: XQuAD-R (CC BY-SA 4.0) when run on it.")
     return "\n".join(lines)
 

@@ -29,7 +29,6 @@ import numpy as np
 
 from .compare import Comparison, Match, Text, View, compare
 from .corpus import Document, Passage
-from .index import LoadedIndex
 from .lexical import tokenize
 from .quotes import QuoteCheck, check_quote
 from .retrieve import Retriever
@@ -71,14 +70,25 @@ class Evidence:
     def to_dict(self) -> dict[str, Any]:
         """The public evidence object."""
         p, c = self.passage, self.comparison
-        return {"id": p.id, "doc_id": p.doc_id, "text": p.text, "translation": p.translation,
-                "start": p.start, "end": p.end, "stance": self.stance,
-                "supports": [m.to_dict() for m in c.supports],
-                "contradicts": [m.to_dict() for m in c.contradicts],
-                "missing": [{"kind": f.kind, "claim": {"start": f.start, "end": f.end,
-                                                       "text": f.text}} for f in c.missing],
-                "score": round(self.score, 4), "dense": round(self.dense, 4),
-                "coverage": round(self.coverage, 4), "cited": self.cited}
+        return {
+            "id": p.id,
+            "doc_id": p.doc_id,
+            "text": p.text,
+            "translation": p.translation,
+            "start": p.start,
+            "end": p.end,
+            "stance": self.stance,
+            "supports": [m.to_dict() for m in c.supports],
+            "contradicts": [m.to_dict() for m in c.contradicts],
+            "missing": [
+                {"kind": f.kind, "claim": {"start": f.start, "end": f.end, "text": f.text}}
+                for f in c.missing
+            ],
+            "score": round(self.score, 4),
+            "dense": round(self.dense, 4),
+            "coverage": round(self.coverage, 4),
+            "cited": self.cited,
+        }
 
 
 @dataclass(frozen=True)
@@ -101,12 +111,23 @@ class QuoteResult:
     def to_dict(self) -> dict[str, Any]:
         """The public quote object."""
         q = self.check
-        return {"doc_id": q.doc_id, "start": q.start, "end": q.end, "quote": q.quote,
-                "exists": q.exists, "exact": q.exact, "normalized": q.normalized,
-                "source_text": q.source_text, "message": q.message, "found": q.found,
-                "found_start": q.found_start, "found_end": q.found_end,
-                "found_text": q.found_text, "differences": list(q.differences),
-                "passages": list(self.passages)}
+        return {
+            "doc_id": q.doc_id,
+            "start": q.start,
+            "end": q.end,
+            "quote": q.quote,
+            "exists": q.exists,
+            "exact": q.exact,
+            "normalized": q.normalized,
+            "source_text": q.source_text,
+            "message": q.message,
+            "found": q.found,
+            "found_start": q.found_start,
+            "found_end": q.found_end,
+            "found_text": q.found_text,
+            "differences": list(q.differences),
+            "passages": list(self.passages),
+        }
 
 
 @dataclass(frozen=True)
@@ -123,15 +144,23 @@ class ClaimReport:
 
     def to_dict(self) -> dict[str, Any]:
         """The public JSON object."""
-        return {"claim": self.claim, "verdict": self.verdict, "explanation": self.explanation,
-                "evidence": [e.to_dict() for e in self.evidence],
-                "citations": [c.__dict__ for c in self.citations],
-                "quotes": [q.to_dict() for q in self.quotes],
-                "thresholds": dict(self.thresholds)}
+        return {
+            "claim": self.claim,
+            "verdict": self.verdict,
+            "explanation": self.explanation,
+            "evidence": [e.to_dict() for e in self.evidence],
+            "citations": [c.__dict__ for c in self.citations],
+            "quotes": [q.to_dict() for q in self.quotes],
+            "thresholds": dict(self.thresholds),
+        }
 
 
-def stance(score: float, comparison: Comparison, related_at: float = RELATED_AT,
-           supported_at: float = SUPPORTED_AT) -> str:
+def stance(
+    score: float,
+    comparison: Comparison,
+    related_at: float = RELATED_AT,
+    supported_at: float = SUPPORTED_AT,
+) -> str:
     """A passage's stance on the claim from its score and its comparison."""
     if comparison.contradicts and score >= related_at:
         return "contradicts"
@@ -159,8 +188,10 @@ def explain(verdict: str, evidence: Sequence[Evidence]) -> str:
         return f"{e.passage.id} states the claim"
     if evidence and evidence[0].comparison.missing:
         f = evidence[0].comparison.missing[0]
-        return (f"no passage states or contradicts the claim's {f.kind} {f.text!r}; the closest "
-                f"is {evidence[0].passage.id}")
+        return (
+            f"no passage states or contradicts the claim's {f.kind} {f.text!r}; the closest "
+            f"is {evidence[0].passage.id}"
+        )
     return "no passage is close enough to the claim to support or contradict it"
 
 
@@ -203,67 +234,106 @@ class Verifier:
                 q = self.index.passages[j]
                 if q.doc_id == p.doc_id and q.section == p.section:
                     # People are left out: "he" may be anyone, a base or academy is not.
-                    names |= {f.value for v in self.views(j) for f in v.text.mentions
-                              if f.slot != "person"}
+                    names |= {
+                        f.value
+                        for v in self.views(j)
+                        for f in v.text.mentions
+                        if f.slot != "person"
+                    }
             self._context[i] = frozenset(names)
         return self._context[i]
 
-    def judge(self, claim: Text, claim_tokens: set[str], i: int, dense: float,
-              cited: bool = False) -> Evidence:
+    def judge(
+        self, claim: Text, claim_tokens: set[str], i: int, dense: float, cited: bool = False
+    ) -> Evidence:
         """Passage ``i``'s evidence on the claim."""
         cov = len(claim_tokens & self._tokens[i]) / len(claim_tokens) if claim_tokens else 0.0
         score = dense + COVERAGE_WEIGHT * cov
         comparison = compare(claim, self.views(i), self.context(i))
-        return Evidence(self.index.passages[i], stance(score, comparison), score, dense, cov,
-                        comparison, cited)
+        return Evidence(
+            self.index.passages[i], stance(score, comparison), score, dense, cov, comparison, cited
+        )
 
-    def candidates(self, claim: str, cited: Sequence[int] = (), k: int = CANDIDATES
-                   ) -> list[Evidence]:
+    def candidates(
+        self, claim: str, cited: Sequence[int] = (), k: int = CANDIDATES
+    ) -> list[Evidence]:
         """The cited passages and the ``k`` closest ones, judged, most related first."""
         dense = self.dense(claim)
         text, tokens = Text.of(claim), set(tokenize(claim))
         score = dense + COVERAGE_WEIGHT * np.array(
-            [len(tokens & t) / len(tokens) if tokens else 0.0 for t in self._tokens])
+            [len(tokens & t) / len(tokens) if tokens else 0.0 for t in self._tokens]
+        )
         closest = [int(i) for i in np.argsort(-score, kind="stable")[:k]]
         order = list(dict.fromkeys(list(cited) + closest))
         judged = [self.judge(text, tokens, i, float(dense[i]), i in cited) for i in order]
         return sorted(judged, key=lambda e: -e.score)
 
-    def verify(self, claim: str, cite: Sequence[str] = (), quotes: Sequence[QuoteRef] = (),
-               top_k: int = 3) -> ClaimReport:
+    def verify(
+        self, claim: str, cite: Sequence[str] = (), quotes: Sequence[QuoteRef] = (), top_k: int = 3
+    ) -> ClaimReport:
         """The verdict on ``claim``, its evidence, and the checks of the cites and quotes."""
         cited = [self.position[c] for c in cite if c in self.position]
         qresults = []
         for q in quotes:
             check = check_quote(self.docs.get(q.doc_id), q.doc_id, q.start, q.end, q.quote)
-            s, e = (check.found_start, check.found_end) if check.found_start is not None else \
-                (q.start, q.end)
-            ids = tuple(p.id for p in self.index.passages
-                        if p.doc_id == q.doc_id and p.start < e and s < p.end)
+            s, e = (
+                (check.found_start, check.found_end)
+                if check.found_start is not None
+                else (q.start, q.end)
+            )
+            ids = tuple(
+                p.id
+                for p in self.index.passages
+                if p.doc_id == q.doc_id and p.start < e and s < p.end
+            )
             qresults.append(QuoteResult(check, ids))
             cited += [self.position[i] for i in ids]
         judged = self.candidates(claim, cited, max(CANDIDATES, top_k))
         verdict = verdict_of(judged)
         deciding = {"contradicted": "contradicts", "supported": "supports"}.get(verdict)
         shown = [e for e in judged if e.stance == deciding or e.cited]
-        shown += [e for e in judged if e not in shown][:max(0, top_k - len(shown))]
+        shown += [e for e in judged if e not in shown][: max(0, top_k - len(shown))]
         shown.sort(key=lambda e: (e.stance != deciding, -e.score))
         by_id = {e.passage.id: e for e in judged}
-        cites = tuple(CitationResult(c, True, by_id[c].stance, "passage found")
-                      if c in by_id else
-                      CitationResult(c, False, None, f"no passage {c!r}: ids look like "
-                                     "<doc-id>:<n>, see GET /v1/documents/{doc_id}")
-                      for c in cite)
-        return ClaimReport(claim, verdict, explain(verdict, judged), tuple(shown), cites,
-                           tuple(qresults), {"related": RELATED_AT, "supported": SUPPORTED_AT,
-                                             "margin": MARGIN})
+        cites = tuple(
+            CitationResult(c, True, by_id[c].stance, "passage found")
+            if c in by_id
+            else CitationResult(
+                c,
+                False,
+                None,
+                f"no passage {c!r}: ids look like <doc-id>:<n>, see GET /v1/documents/{{doc_id}}",
+            )
+            for c in cite
+        )
+        return ClaimReport(
+            claim,
+            verdict,
+            explain(verdict, judged),
+            tuple(shown),
+            cites,
+            tuple(qresults),
+            {"related": RELATED_AT, "supported": SUPPORTED_AT, "margin": MARGIN},
+        )
 
 
 def as_quote(q: QuoteRef | Mapping[str, Any]) -> QuoteRef:
     """A :class:`QuoteRef` from itself or a mapping with doc_id, start, end, quote."""
-    return q if isinstance(q, QuoteRef) else QuoteRef(q["doc_id"], int(q["start"]),
-                                                      int(q["end"]), q["quote"])
+    return (
+        q
+        if isinstance(q, QuoteRef)
+        else QuoteRef(q["doc_id"], int(q["start"]), int(q["end"]), q["quote"])
+    )
 
 
-__all__ = ["ClaimReport", "Evidence", "Match", "QuoteRef", "Verifier", "as_quote",
-           "check_quote", "stance", "verdict_of"]
+__all__ = [
+    "ClaimReport",
+    "Evidence",
+    "Match",
+    "QuoteRef",
+    "Verifier",
+    "as_quote",
+    "check_quote",
+    "stance",
+    "verdict_of",
+]

@@ -53,20 +53,30 @@ TRY_CHECKING = (
 
 _PAGE_STRINGS = {
     "en": {
-        "dir": "ltr", "title": "Sanad: answers with their sources",
+        "dir": "ltr",
+        "title": "Sanad: answers with their sources",
         "tagline": "Ask about the article; every answer cites the exact sentence it comes from.",
-        "article": "The article", "try": "Try asking", "chat_title": "Ask the article",
+        "article": "The article",
+        "try": "Try asking",
+        "chat_title": "Ask the article",
         "try_check": "Try checking a claim",
-        "comments": "Reader comments (not indexed, never cited)", "other": "العربية",
-        "other_lang": "ar", "sentence": "sentence",
+        "comments": "Reader comments (not indexed, never cited)",
+        "other": "العربية",
+        "other_lang": "ar",
+        "sentence": "sentence",
     },
     "ar": {
-        "dir": "rtl", "title": "سند: إجابات بمصادرها",
+        "dir": "rtl",
+        "title": "سند: إجابات بمصادرها",
         "tagline": "اسأل عن المقال؛ كل إجابة تستشهد بالجملة التي جاءت منها بالضبط.",
-        "article": "المقال", "try": "جرّب أن تسأل", "chat_title": "اسأل المقال",
+        "article": "المقال",
+        "try": "جرّب أن تسأل",
+        "chat_title": "اسأل المقال",
         "try_check": "جرّب التحقق من ادعاء",
-        "comments": "تعليقات القراء (غير مفهرسة ولا يُستشهد بها)", "other": "English",
-        "other_lang": "en", "sentence": "الجملة",
+        "comments": "تعليقات القراء (غير مفهرسة ولا يُستشهد بها)",
+        "other": "English",
+        "other_lang": "en",
+        "sentence": "الجملة",
     },
 }
 
@@ -135,8 +145,13 @@ def _split(doc: Document, line: Span, by_start: dict) -> list[Part]:
 
 
 def _templates() -> Jinja2Templates:
-    env = Environment(loader=FileSystemLoader(WEB_DIR / "templates"), autoescape=True,
-                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    env = Environment(
+        loader=FileSystemLoader(WEB_DIR / "templates"),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
     return Jinja2Templates(env=env)
 
 
@@ -152,9 +167,12 @@ def index_page(request: Request, lang: str = "ar", mode: str = "inline") -> HTML
     sanad = getattr(request.app.state, "sanad", None)
     docs = list(sanad.docs.values()) if sanad is not None else []
     context = {
-        "lang": lang, "mode": mode, "t": _PAGE_STRINGS[lang],
+        "lang": lang,
+        "mode": mode,
+        "t": _PAGE_STRINGS[lang],
         "base": request.scope.get("root_path", ""),
-        "docs": [(d, article_blocks(d)) for d in docs], "try_asking": TRY_ASKING,
+        "docs": [(d, article_blocks(d)) for d in docs],
+        "try_asking": TRY_ASKING,
         "try_checking": TRY_CHECKING,
     }
     response = _TEMPLATES.TemplateResponse(request, "index.html", context)
@@ -169,8 +187,15 @@ def static_file(name: str) -> FileResponse:
     """A widget or demo file from ``web/`` (templates excluded), revalidated on every use."""
     root = WEB_DIR.resolve()
     path = (root / name).resolve()
-    if (not path.is_relative_to(root) or not path.is_file() or path.suffix not in _MEDIA_TYPES
-            or "templates" in path.relative_to(root).parts):
+    if (
+        not path.is_relative_to(root)
+        or not path.is_file()
+        or path.suffix not in _MEDIA_TYPES
+        or "templates" in path.relative_to(root).parts
+    ):
         raise HTTPException(404, f"no file {name!r} under /web/")
-    return FileResponse(path, media_type=_MEDIA_TYPES[path.suffix],
-                        headers={"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"})
+    return FileResponse(
+        path,
+        media_type=_MEDIA_TYPES[path.suffix],
+        headers={"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"},
+    )

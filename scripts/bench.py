@@ -27,8 +27,11 @@ def main() -> int:
     p.add_argument("--file", default=str(ROOT / "tests/data/dev.jsonl"))
     p.add_argument("--repeat", type=int, default=5)
     args = p.parse_args()
-    questions = [json.loads(line)["question"] for line in Path(args.file).read_text(
-        encoding="utf-8").splitlines() if line.strip()]
+    questions = [
+        json.loads(line)["question"]
+        for line in Path(args.file).read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
     sanad = Sanad.open(load_settings(answer_cache=0))  # every ask runs the whole path
     for q in questions[:5]:  # warm up
         sanad.ask(q)
@@ -43,8 +46,10 @@ def main() -> int:
             encode.append(t1 - t0)
             ask.append(t2 - t1)
     e, a = statistics.median(encode) * 1000, statistics.median(ask) * 1000
-    print(f"questions: {len(questions)} x {args.repeat}  retriever: {sanad.settings.retriever}  "
-          f"passages: {len(sanad.index.passages)}")
+    print(
+        f"questions: {len(questions)} x {args.repeat}  retriever: {sanad.settings.retriever}  "
+        f"passages: {len(sanad.index.passages)}"
+    )
     print(f"median bare encode : {e:7.2f} ms")
     print(f"median ask         : {a:7.2f} ms")
     print(f"ratio ask / encode : {a / e:7.2f}")

@@ -59,8 +59,9 @@ def many_questions(n: int) -> list[str]:
         path = XQUAD / f"{lang}.json"
         if path.exists():
             data = json.loads(path.read_text(encoding="utf-8"))
-            out += [qa["question"] for a in data["data"] for p in a["paragraphs"]
-                    for qa in p["qas"]]
+            out += [
+                qa["question"] for a in data["data"] for p in a["paragraphs"] for qa in p["qas"]
+            ]
     if len(set(out)) < n:
         out = [f"{q} ({i})" for i in range(n) for q in seed_questions()]
     return list(dict.fromkeys(out))[:n]
@@ -91,8 +92,9 @@ def raw_forward(questions: list[str]) -> list[float]:
     from bot.normalize import dense_text
     from bot.provision import provision
 
-    folder = provision(Path(os.environ.get("SANAD_CACHE_DIR", "") or
-                            Path.home() / ".cache" / "sanad"))
+    folder = provision(
+        Path(os.environ.get("SANAD_CACHE_DIR", "") or Path.home() / ".cache" / "sanad")
+    )
     tok = AutoTokenizer.from_pretrained(str(folder))
     model = AutoModel.from_pretrained(str(folder)).eval()
     out = []
@@ -161,8 +163,13 @@ def clients(url: str, questions: list[str], n: int) -> dict:
     for th in threads:
         th.join()
     wall = time.perf_counter() - t
-    return {"clients": n, "qps": round(len(questions) / wall, 1), "p50": pct(lat, 0.5),
-            "p95": pct(lat, 0.95), "errors": errors}
+    return {
+        "clients": n,
+        "qps": round(len(questions) / wall, 1),
+        "p50": pct(lat, 0.5),
+        "p95": pct(lat, 0.95),
+        "errors": errors,
+    }
 
 
 def main() -> int:
@@ -170,8 +177,12 @@ def main() -> int:
     ap.add_argument("--backends", default="torch,onnx,onnx-int8")
     ap.add_argument("--json", help="also write the figures to this file")
     ap.add_argument("--per-client", type=int, default=8, help="questions per client")
-    ap.add_argument("--questions", type=int, default=0,
-                    help="use only this many seed questions (0: all; for loaded machines)")
+    ap.add_argument(
+        "--questions",
+        type=int,
+        default=0,
+        help="use only this many seed questions (0: all; for loaded machines)",
+    )
     args = ap.parse_args()
     from bot.settings import load_settings
 
@@ -183,20 +194,32 @@ def main() -> int:
     load_before = os.getloadavg()
     raw = raw_forward(qs)
     ref = statistics.median(raw)
-    result: dict = {"questions": len(qs), "raw_forward_ms": ms(ref), "backends": {},
-                    "loadavg_before": [round(x, 1) for x in load_before]}
+    result: dict = {
+        "questions": len(qs),
+        "raw_forward_ms": ms(ref),
+        "backends": {},
+        "loadavg_before": [round(x, 1) for x in load_before],
+    }
     batch_qs = many_questions(160)
     for backend in backends:
         b = bare(backend, qs, batch_qs)
-        result["backends"][backend] = {"p50_ms": ms(b["p50"]), "ratio": round(b["p50"] / ref, 2),
-                                       "batched16_qps": round(b["qps16"], 1)}
+        result["backends"][backend] = {
+            "p50_ms": ms(b["p50"]),
+            "ratio": round(b["p50"] / ref, 2),
+            "batched16_qps": round(b["qps16"], 1),
+        }
     tmp = tempfile.mkdtemp(prefix="sanad-bench-")
     env = {**os.environ}
     env.setdefault("SANAD_INDEX_DIR", str(Path(tmp) / "index"))
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    proc = subprocess.Popen([sys.executable, "-m", "bot", "serve", "--port", str(port)], env=env,
-                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot", "serve", "--port", str(port)],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         with httpx.Client(timeout=120) as http:
             for _ in range(2000):
@@ -219,17 +242,23 @@ def main() -> int:
 
             one = [timed(q) for q in qs]
             repeat = [timed(qs[0]) for _ in range(40)]
-            hostile_ms = {k: statistics.median([timed(hostile(k, i)) for i in range(5)])
-                          for k in ("fdfa", "emoji", "ab")}
+            hostile_ms = {
+                k: statistics.median([timed(hostile(k, i)) for i in range(5)])
+                for k in ("fdfa", "emoji", "ab")
+            }
         p50 = statistics.median(one)
         result["server"] = {
-            "backend": served, "index": info["index"]["id"],
-            "chat_p50_ms": ms(p50), "chat_p95_ms": ms(pct(one, 0.95)),
-            "chat_p50_ratio": round(p50 / ref, 2), "chat_p95_ratio": round(pct(one, 0.95) / ref, 2),
+            "backend": served,
+            "index": info["index"]["id"],
+            "chat_p50_ms": ms(p50),
+            "chat_p95_ms": ms(pct(one, 0.95)),
+            "chat_p50_ratio": round(p50 / ref, 2),
+            "chat_p95_ratio": round(pct(one, 0.95) / ref, 2),
             "repeat_p50_ms": ms(statistics.median(repeat)),
             "repeat_ratio": round(statistics.median(repeat) / ref, 3),
-            "hostile": {k: {"ms": ms(v), "x_typical": round(v / p50, 2)}
-                        for k, v in hostile_ms.items()},
+            "hostile": {
+                k: {"ms": ms(v), "x_typical": round(v / p50, 2)} for k, v in hostile_ms.items()
+            },
         }
         pool = many_questions(args.per_client * (1 + 4 + 16) + 200)[200:]
         levels, start = [], 0

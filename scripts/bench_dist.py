@@ -64,8 +64,10 @@ def builds(tmp: Path, copies: int) -> None:
     docs = load_corpus(settings.corpus_dir)
     embedder = load_embedder(settings)
     texts = sum(len(d.passages) * 2 for d in docs)
-    print(f"corpus: {len(docs)} documents, {sum(len(d.passages) for d in docs)} passages, "
-          f"{texts} texts (dense + sparse + token vectors each)")
+    print(
+        f"corpus: {len(docs)} documents, {sum(len(d.passages) for d in docs)} passages, "
+        f"{texts} texts (dense + sparse + token vectors each)"
+    )
     t = time.perf_counter()
     enc, spent = timed(encode_locally(embedder))
     local, n = build_index(tmp / "local", docs, embedder, encode=enc)
@@ -75,15 +77,18 @@ def builds(tmp: Path, copies: int) -> None:
     for workers in (1, 2):
         t = time.perf_counter()
         ray_build.start(num_cpus=2)
-        enc, spent = timed(ray_build.encode_on_ray(partial(load_embedder, settings), embedder,
-                                                   workers=workers))
+        enc, spent = timed(
+            ray_build.encode_on_ray(partial(load_embedder, settings), embedder, workers=workers)
+        )
         built, n = build_index(tmp / f"ray{workers}", docs, embedder, encode=enc)
         ray_build.stop()
         total = time.perf_counter() - t
         diff = float(np.abs(built.vectors.vectors() - base).max())
-        print(f"ray {workers} wkr  encode {n / spent[0]:6.1f} texts/s   build {n / total:6.1f} "
-              f"texts/s   (encode / local encode time: see above)   max|dv| {diff:.2e}   "
-              f"same id {built.id == local.id}")
+        print(
+            f"ray {workers} wkr  encode {n / spent[0]:6.1f} texts/s   build {n / total:6.1f} "
+            f"texts/s   (encode / local encode time: see above)   max|dv| {diff:.2e}   "
+            f"same id {built.id == local.id}"
+        )
 
 
 def chat_latency(tmp: Path, asks: int) -> None:
@@ -96,12 +101,20 @@ def chat_latency(tmp: Path, asks: int) -> None:
     embedder = load_embedder(base)
     faiss = Sanad.open(base, embedder=embedder)
     shutil.copytree(tmp / "faiss", tmp / "milvus")  # the Milvus build reuses these vectors
-    milvus = Sanad.open(base.model_copy(update={"index_dir": tmp / "milvus",
-                                                "vector_store": "milvus",
-                                                "milvus_uri": str(tmp / "m.db")}),
-                        embedder=embedder)
-    qs = [json.loads(line)["question"] for line in
-          (ROOT / "tests" / "data" / "dev.jsonl").read_text(encoding="utf-8").splitlines()]
+    milvus = Sanad.open(
+        base.model_copy(
+            update={
+                "index_dir": tmp / "milvus",
+                "vector_store": "milvus",
+                "milvus_uri": str(tmp / "m.db"),
+            }
+        ),
+        embedder=embedder,
+    )
+    qs = [
+        json.loads(line)["question"]
+        for line in (ROOT / "tests" / "data" / "dev.jsonl").read_text(encoding="utf-8").splitlines()
+    ]
     times: dict[str, list[float]] = {"faiss": [], "milvus": []}
     with TestClient(create_app(sanad=faiss)) as a, TestClient(create_app(sanad=milvus)) as b:
         for i in range(asks):
@@ -112,8 +125,10 @@ def chat_latency(tmp: Path, asks: int) -> None:
                 times[name].append(time.perf_counter() - t)
                 assert r.status_code == 200, r.text
     p50 = {k: statistics.median(v) * 1000 for k, v in times.items()}
-    print(f"/v1/chat p50 over {asks} questions: FAISS {p50['faiss']:.1f} ms, Milvus Lite "
-          f"{p50['milvus']:.1f} ms, ratio {p50['milvus'] / p50['faiss']:.2f}")
+    print(
+        f"/v1/chat p50 over {asks} questions: FAISS {p50['faiss']:.1f} ms, Milvus Lite "
+        f"{p50['milvus']:.1f} ms, ratio {p50['milvus'] / p50['faiss']:.2f}"
+    )
 
 
 def main() -> None:

@@ -50,8 +50,10 @@ def extraction() -> None:
             bad.drop_tree()
         return tree.text_content()
 
-    for name, fn in (("all visible text (baseline)", visible_text),
-                     ("bot.extract.read_html (trafilatura)", lambda d: read_html(d).text)):
+    for name, fn in (
+        ("all visible text (baseline)", visible_text),
+        ("bot.extract.read_html (trafilatura)", lambda d: read_html(d).text),
+    ):
         kept = total = leaked = btotal = 0
         for f, e in expected.items():
             text = _flat(fn((PAGES / f).read_bytes()))
@@ -59,8 +61,10 @@ def extraction() -> None:
             total += len(e["article"])
             leaked += sum(b in text for b in e["boilerplate"])
             btotal += len(e["boilerplate"])
-        print(f"{name}: article paragraphs kept {kept}/{total}, "
-              f"boilerplate strings leaked {leaked}/{btotal}")
+        print(
+            f"{name}: article paragraphs kept {kept}/{total}, "
+            f"boilerplate strings leaked {leaked}/{btotal}"
+        )
     meta_ok = 0
     for f, e in expected.items():
         x = read_html((PAGES / f).read_bytes())
@@ -70,8 +74,9 @@ def extraction() -> None:
 
 def segmentation() -> None:
     """Sentence-boundary precision and recall against XQuAD-R's own sentence breaks."""
-    from bot.segment import _strip, segment
     from xquad_to_jsonl import DATA
+
+    from bot.segment import _strip, segment
 
     for lang in ("en", "ar"):
         data = json.loads((DATA / f"{lang}.json").read_text(encoding="utf-8"))["data"]
@@ -82,23 +87,25 @@ def segmentation() -> None:
                 gold = {_strip(ctx, a, min(b, len(ctx)))[1] for a, b in p["sentence_breaks"]}
                 got = {s.end for s in segment(ctx).sentences}
                 tp, fp, fn = tp + len(gold & got), fp + len(got - gold), fn + len(gold - got)
-        print(f"{lang}: boundary precision {tp / (tp + fp):.3f}, recall {tp / (tp + fn):.3f} "
-              f"({tp + fn} sentences)")
+        print(
+            f"{lang}: boundary precision {tp / (tp + fp):.3f}, recall {tp / (tp + fn):.3f} "
+            f"({tp + fn} sentences)"
+        )
 
 
 def speed() -> None:
     """Seconds per document: extraction of the sample pages, and `bot corpus add` of jsonl."""
-    from bot.extract import read_html
     from xquad_to_jsonl import convert, write_jsonl
+
+    from bot.extract import read_html
 
     pages = [(f, f.read_bytes()) for f in sorted(PAGES.glob("*.html"))]
     n, t0 = 0, time.perf_counter()
     for _ in range(25):
-        for f, data in pages:
+        for _name, data in pages:
             read_html(data)
             n += 1
-    print(f"html extraction: {1000 * (time.perf_counter() - t0) / n:.1f} ms per page "
-          f"({n} pages)")
+    print(f"html extraction: {1000 * (time.perf_counter() - t0) / n:.1f} ms per page ({n} pages)")
     with tempfile.TemporaryDirectory() as tmp:
         docs = convert("ar")[0] + convert("en")[0]
         src = Path(tmp) / "docs.jsonl"
@@ -108,9 +115,11 @@ def speed() -> None:
             t0 = time.perf_counter()
             out = _bot("corpus", "add", str(src), corpus=env_corpus)
             dt = time.perf_counter() - t0
-            print(f"bot corpus add ({label}, {len(docs)} XQuAD-R documents, process start "
-                  f"included): {dt:.2f} s, {1000 * dt / len(docs):.1f} ms per document "
-                  f"[{out.strip().splitlines()[-2 if label == 'first add' else -1]}]")
+            print(
+                f"bot corpus add ({label}, {len(docs)} XQuAD-R documents, process start "
+                f"included): {dt:.2f} s, {1000 * dt / len(docs):.1f} ms per document "
+                f"[{out.strip().splitlines()[-2 if label == 'first add' else -1]}]"
+            )
 
 
 def _bot(*args: str, corpus: Path, index: Path | None = None) -> str:
@@ -119,19 +128,31 @@ def _bot(*args: str, corpus: Path, index: Path | None = None) -> str:
     env = {**os.environ, "SANAD_CORPUS_DIR": str(corpus)}
     if index:
         env["SANAD_INDEX_DIR"] = str(index)
-    proc = subprocess.run([sys.executable, "-m", "bot", *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, check=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return proc.stdout
 
 
-def retrieval(articles: list[int] | None, layouts_wanted: list[str], per_article: int,
-              work: Path | None = None, verbose: bool = False) -> None:
+def retrieval(
+    articles: list[int] | None,
+    layouts_wanted: list[str],
+    per_article: int,
+    work: Path | None = None,
+    verbose: bool = False,
+) -> None:
     """R@1 (first citation from the question's article) on the two corpora; the first
     ``per_article`` questions of each article and language, split into articles 0-23 and
     24-47."""
+    from xquad_to_jsonl import convert, write_jsonl
+
     from bot.service import Sanad
     from bot.settings import Settings
-    from xquad_to_jsonl import convert, write_jsonl
 
     ar_docs, ar_qs = convert("ar")
     en_docs, en_qs = convert("en")
@@ -160,8 +181,11 @@ def retrieval(articles: list[int] | None, layouts_wanted: list[str], per_article
         t0 = time.perf_counter()
         sanad = Sanad.open(settings, embedder=embedder)
         embedder = sanad.embedder
-        print(f"[{name}] {len(docs)} documents, {len(sanad.index.passages)} passages, "
-              f"index ready in {time.perf_counter() - t0:.0f} s", flush=True)
+        print(
+            f"[{name}] {len(docs)} documents, {len(sanad.index.passages)} passages, "
+            f"index ready in {time.perf_counter() - t0:.0f} s",
+            flush=True,
+        )
         present = {d["id"] for d in docs}
         stats: dict[tuple[str, str, str], list[int]] = {}
         for q in questions:
@@ -174,8 +198,11 @@ def retrieval(articles: list[int] | None, layouts_wanted: list[str], per_article
             if verbose:
                 print(f"  {hit} {q['lang']} a{q['article']:02d} {same} cited {cited}", flush=True)
         for (half, lang, kind), hits in sorted(stats.items()):
-            print(f"  {half}: {lang} questions, {kind} article: R@1 "
-                  f"{sum(hits) / len(hits):.3f} ({sum(hits)}/{len(hits)})", flush=True)
+            print(
+                f"  {half}: {lang} questions, {kind} article: R@1 "
+                f"{sum(hits) / len(hits):.3f} ({sum(hits)}/{len(hits)})",
+                flush=True,
+            )
 
 
 def main() -> int:
@@ -186,8 +213,12 @@ def main() -> int:
     p.add_argument("what", choices=["extraction", "segmentation", "speed", "retrieval"])
     p.add_argument("--articles", help="retrieval: only these articles, e.g. 24-31 (default all)")
     p.add_argument("--layouts", nargs="+", default=["mixed", "both"], choices=["mixed", "both"])
-    p.add_argument("--per-article", type=int, default=1000,
-                   help="retrieval: questions per article and language (default: all)")
+    p.add_argument(
+        "--per-article",
+        type=int,
+        default=1000,
+        help="retrieval: questions per article and language (default: all)",
+    )
     p.add_argument("--work", type=Path, help="retrieval: keep corpus and index here (reused)")
     p.add_argument("-v", "--verbose", action="store_true", help="retrieval: one line a question")
     args = p.parse_args()
@@ -198,8 +229,9 @@ def main() -> int:
     elif args.what == "speed":
         speed()
     else:
-        retrieval(parse_articles(args.articles), args.layouts, args.per_article, args.work,
-                  args.verbose)
+        retrieval(
+            parse_articles(args.articles), args.layouts, args.per_article, args.work, args.verbose
+        )
     return 0
 
 

@@ -30,27 +30,33 @@ def questions(limit: int) -> list[str]:
 
 async def run(url: str, rounds: int, limit: int) -> dict[str, list[float]]:
     """Milliseconds per request, by path."""
-    times: dict[str, list[float]] = {"/v1/chat": [], "completions (sources)": [],
-                                     "completions (no sources)": [], "MCP ask": []}
-    async with httpx.AsyncClient(base_url=url, timeout=60) as http, \
-            Client(f"{url}/mcp") as mcp:
+    times: dict[str, list[float]] = {
+        "/v1/chat": [],
+        "completions (sources)": [],
+        "completions (no sources)": [],
+        "MCP ask": [],
+    }
+    async with httpx.AsyncClient(base_url=url, timeout=60) as http, Client(f"{url}/mcp") as mcp:
         for _ in range(rounds):
             for q in questions(limit):
                 msgs = [{"role": "user", "content": q}]
                 calls = {
                     "/v1/chat": lambda q=q: http.post("/v1/chat", json={"question": q}),
                     "completions (sources)": lambda m=msgs: http.post(
-                        "/v1/chat/completions", json={"messages": m}),
+                        "/v1/chat/completions", json={"messages": m}
+                    ),
                     "completions (no sources)": lambda m=msgs: http.post(
-                        "/v1/chat/completions", json={"messages": m, "sanad_sources": False}),
+                        "/v1/chat/completions", json={"messages": m, "sanad_sources": False}
+                    ),
                     "MCP ask": lambda q=q: mcp.call_tool("ask", {"question": q}),
                 }
                 for name, call in calls.items():
                     t = time.perf_counter()
                     r = await call()
                     times[name].append((time.perf_counter() - t) * 1000)
-                    assert not getattr(r, "is_error", False) and \
-                        getattr(r, "status_code", 200) == 200, name
+                    assert (
+                        not getattr(r, "is_error", False) and getattr(r, "status_code", 200) == 200
+                    ), name
     return times
 
 

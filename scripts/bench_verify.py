@@ -36,17 +36,25 @@ def main() -> None:
     passages = sanad.index.passages
     doc = passages[0].doc_id
     long_claim = ((CLAIM + " ") * 14)[:1000]
-    quotes = [{"doc_id": doc, "start": 0, "end": 10,
-               "quote": (p.text.replace("قطر", "قطرr") + " " + p.text)[:1000]}
-              for p in passages[:4]]  # 4 x 1,000 characters: the bound of one request
+    quotes = [
+        {
+            "doc_id": doc,
+            "start": 0,
+            "end": 10,
+            "quote": (p.text.replace("قطر", "قطرr") + " " + p.text)[:1000],
+        }
+        for p in passages[:4]
+    ]  # 4 x 1,000 characters: the bound of one request
     cites = [p.id for p in (passages * 2)[:20]]
     sanad.verify(CLAIM)  # warm
     encode = median_ms(lambda: sanad.embedder.encode_queries([CLAIM]), rounds)
     plain = median_ms(lambda: sanad.verify(CLAIM), rounds)
     worst = median_ms(lambda: sanad.verify(long_claim, cites, quotes), rounds)
-    print(f"bare encode {encode:.1f} ms; plain verify {plain:.1f} ms "
-          f"(x{plain / encode:.2f} encode); largest request {worst:.1f} ms "
-          f"(x{worst / plain:.2f} plain)")
+    print(
+        f"bare encode {encode:.1f} ms; plain verify {plain:.1f} ms "
+        f"(x{plain / encode:.2f} encode); largest request {worst:.1f} ms "
+        f"(x{worst / plain:.2f} plain)"
+    )
 
 
 if __name__ == "__main__":

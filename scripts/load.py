@@ -21,7 +21,6 @@ import json
 import os
 import random
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -55,15 +54,30 @@ def hostile_requests() -> list[tuple[str, str, dict, tuple[int, ...]]]:
         ("chat 'a b ' x 250", "/v1/chat", {"question": "a b " * 250}, (200,)),
         ("chat 1,000 Arabic chars", "/v1/chat", {"question": arabic}, (200,)),
         ("chat 1,000 x top_k 20", "/v1/chat", {"question": "x" * 1000, "top_k": 20}, (200,)),
-        ("chat 20-turn history", "/v1/chat", {"question": "And then?", "history": [turn] * 20},
-         (200,)),
-        ("chat 64 KiB body", "/v1/chat",
-         {"question": "q", "history": [{"role": "user", "content": "y" * 3200}] * 20},
-         (200, 413)),
-        ("completions U+FDFA x 1000", "/v1/chat/completions",
-         {"messages": [{"role": "user", "content": "\ufdfa" * 1000}]}, (200,)),
-        ("verify 'a b ' + 20 citations", "/v1/verify",
-         {"claim": "a b " * 250, "citations": [f"{DOC}:{i}" for i in range(1, 21)]}, (200,)),
+        (
+            "chat 20-turn history",
+            "/v1/chat",
+            {"question": "And then?", "history": [turn] * 20},
+            (200,),
+        ),
+        (
+            "chat 64 KiB body",
+            "/v1/chat",
+            {"question": "q", "history": [{"role": "user", "content": "y" * 3200}] * 20},
+            (200, 413),
+        ),
+        (
+            "completions U+FDFA x 1000",
+            "/v1/chat/completions",
+            {"messages": [{"role": "user", "content": "\ufdfa" * 1000}]},
+            (200,),
+        ),
+        (
+            "verify 'a b ' + 20 citations",
+            "/v1/verify",
+            {"claim": "a b " * 250, "citations": [f"{DOC}:{i}" for i in range(1, 21)]},
+            (200,),
+        ),
         ("verify U+FDFA x 1000", "/v1/verify", {"claim": "\ufdfa" * 1000, "top_k": 20}, (200,)),
     ]
 
@@ -80,8 +94,7 @@ def pct(xs: list[float], p: float) -> float:
     return xs[min(len(xs) - 1, int(round(p / 100 * (len(xs) - 1))))] if xs else float("nan")
 
 
-def phase(url: str, pid: int, clients: int, seconds: float, hostile: bool,
-          skip: str = "") -> dict:
+def phase(url: str, pid: int, clients: int, seconds: float, hostile: bool, skip: str = "") -> dict:
     """Run one phase; return its figures."""
     qs = questions()
     bad = [b for b in hostile_requests() if not (skip and b[1].startswith(skip))]
@@ -104,12 +117,18 @@ def phase(url: str, pid: int, clients: int, seconds: float, hostile: bool,
                 tag = f" {n}-{count}{'h' if hostile else ''}"
                 if hostile and rng.random() < 0.1:
                     name, path, body, ok = rng.choice(bad)
-                    body = {k: (v[:-len(tag)] + tag if k in ("question", "claim") else v)
-                            for k, v in body.items()}
+                    body = {
+                        k: (v[: -len(tag)] + tag if k in ("question", "claim") else v)
+                        for k, v in body.items()
+                    }
                     kind = heavy
                 else:
-                    name, path, body, ok = "normal", "/v1/chat", \
-                        {"question": rng.choice(qs) + tag}, (200,)
+                    name, path, body, ok = (
+                        "normal",
+                        "/v1/chat",
+                        {"question": rng.choice(qs) + tag},
+                        (200,),
+                    )
                     kind = normal
                 t = time.perf_counter()
                 try:
@@ -135,12 +154,17 @@ def phase(url: str, pid: int, clients: int, seconds: float, hostile: bool,
     elapsed = time.monotonic() - started
     rss["end"] = rss_kb(pid)
     return {
-        "hostile": hostile, "seconds": round(elapsed, 1), "requests": len(normal) + len(heavy),
-        "heavy_requests": len(heavy), "errors": len(errors), "error_samples": errors[:5],
+        "hostile": hostile,
+        "seconds": round(elapsed, 1),
+        "requests": len(normal) + len(heavy),
+        "heavy_requests": len(heavy),
+        "errors": len(errors),
+        "error_samples": errors[:5],
         "questions_per_s": round((len(normal) + len(heavy)) / elapsed, 2),
         "normal_ms": {f"p{p}": round(pct(normal, p) * 1000, 1) for p in (50, 95, 99)},
         "heavy_ms": {f"p{p}": round(pct(heavy, p) * 1000, 1) for p in (50, 95, 99)}
-        if heavy else None,
+        if heavy
+        else None,
         "rss_mb": {k: round(v / 1024, 1) for k, v in rss.items()},
         "by_kind_p50_ms": {k: round(pct(v, 50) * 1000, 1) for k, v in sorted(by_kind.items())},
     }
@@ -151,16 +175,29 @@ def main() -> int:
     ap.add_argument("--clients", type=int, default=16)
     ap.add_argument("--seconds", type=float, default=60)
     ap.add_argument("--json", action="store_true")
-    ap.add_argument("--skip", default="", help="leave out at-the-limit requests whose path "
-                    "starts with this, e.g. /v1/verify (to attribute a slowdown)")
+    ap.add_argument(
+        "--skip",
+        default="",
+        help="leave out at-the-limit requests whose path "
+        "starts with this, e.g. /v1/verify (to attribute a slowdown)",
+    )
     args = ap.parse_args()
     port = free_port()
     tmp = tempfile.mkdtemp(prefix="sanad-load-")
-    env = {**os.environ, "SANAD_RATE_LIMIT": "0", "PYTHONPATH": str(ROOT),
-           "SANAD_INDEX_DIR": os.environ.get("SANAD_INDEX_DIR", f"{tmp}/index")}
+    env = {
+        **os.environ,
+        "SANAD_RATE_LIMIT": "0",
+        "PYTHONPATH": str(ROOT),
+        "SANAD_INDEX_DIR": os.environ.get("SANAD_INDEX_DIR", f"{tmp}/index"),
+    }
     log = open(f"{tmp}/server.log", "w")
-    proc = subprocess.Popen([sys.executable, "-m", "bot", "serve", "--port", str(port)],
-                            env=env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot", "serve", "--port", str(port)],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        cwd=ROOT,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 300
@@ -181,20 +218,29 @@ def main() -> int:
     finally:
         proc.terminate()
         proc.wait(timeout=30)
-    report = {"clients": args.clients, "clean": clean, "hostile": mixed,
-              "p95_ratio_hostile_to_clean": round(mixed["normal_ms"]["p95"]
-                                                  / clean["normal_ms"]["p95"], 2)}
+    report = {
+        "clients": args.clients,
+        "clean": clean,
+        "hostile": mixed,
+        "p95_ratio_hostile_to_clean": round(
+            mixed["normal_ms"]["p95"] / clean["normal_ms"]["p95"], 2
+        ),
+    }
     if args.json:
         print(json.dumps(report, indent=1))
     else:
         for name, r in (("clean", clean), ("hostile mix", mixed)):
-            print(f"{name}: {r['requests']} requests in {r['seconds']} s "
-                  f"({r['questions_per_s']}/s), errors {r['errors']}, normal p50/p95/p99 "
-                  f"{r['normal_ms']['p50']}/{r['normal_ms']['p95']}/{r['normal_ms']['p99']} ms, "
-                  f"RSS {r['rss_mb']['start']}/{r['rss_mb']['middle']}/{r['rss_mb']['end']} MB")
+            print(
+                f"{name}: {r['requests']} requests in {r['seconds']} s "
+                f"({r['questions_per_s']}/s), errors {r['errors']}, normal p50/p95/p99 "
+                f"{r['normal_ms']['p50']}/{r['normal_ms']['p95']}/{r['normal_ms']['p99']} ms, "
+                f"RSS {r['rss_mb']['start']}/{r['rss_mb']['middle']}/{r['rss_mb']['end']} MB"
+            )
             if r["heavy_ms"]:
-                print(f"  at-the-limit requests: {r['heavy_requests']}, p50/p95 "
-                      f"{r['heavy_ms']['p50']}/{r['heavy_ms']['p95']} ms")
+                print(
+                    f"  at-the-limit requests: {r['heavy_requests']}, p50/p95 "
+                    f"{r['heavy_ms']['p50']}/{r['heavy_ms']['p95']} ms"
+                )
             for e in r["error_samples"]:
                 print(f"  error: {e}")
         print(f"normal p95 with hostile mix / clean: {report['p95_ratio_hostile_to_clean']}")

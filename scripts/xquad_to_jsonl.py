@@ -27,8 +27,9 @@ def doc_id(lang: str, article: int) -> str:
     return f"xquad-{lang}-{article:02d}"
 
 
-def convert(lang: str, articles: list[int] | None = None,
-            data: Path = DATA) -> tuple[list[dict], list[dict]]:
+def convert(
+    lang: str, articles: list[int] | None = None, data: Path = DATA
+) -> tuple[list[dict], list[dict]]:
     """Documents and questions of one language, for the given article numbers (default all)."""
     squad = json.loads((data / f"{lang}.json").read_text(encoding="utf-8"))["data"]
     docs, questions = [], []
@@ -36,17 +37,35 @@ def convert(lang: str, articles: list[int] | None = None,
         if articles is not None and i not in articles:
             continue
         contexts = [p["context"].strip() for p in article["paragraphs"]]
-        docs.append({"id": doc_id(lang, i), "lang": lang,
-                     "title": f"{article['title'].replace('_', ' ')} ({lang})",
-                     "text": "\n\n".join(contexts) + "\n"})
+        docs.append(
+            {
+                "id": doc_id(lang, i),
+                "lang": lang,
+                "title": f"{article['title'].replace('_', ' ')} ({lang})",
+                "text": "\n\n".join(contexts) + "\n",
+            }
+        )
         for p in article["paragraphs"]:
             for qa in p["qas"]:
                 start = qa["answers"][0]["answer_start"]
-                gold = next((s for s, (a, b) in zip(p["sentences"], p["sentence_breaks"],
-                                                    strict=True) if a <= start < b), None)
-                questions.append({"id": qa["id"], "lang": lang, "question": qa["question"],
-                                  "article": i, "doc_id": doc_id(lang, i),
-                                  "sentence": gold.strip() if gold else None})
+                gold = next(
+                    (
+                        s
+                        for s, (a, b) in zip(p["sentences"], p["sentence_breaks"], strict=True)
+                        if a <= start < b
+                    ),
+                    None,
+                )
+                questions.append(
+                    {
+                        "id": qa["id"],
+                        "lang": lang,
+                        "question": qa["question"],
+                        "article": i,
+                        "doc_id": doc_id(lang, i),
+                        "sentence": gold.strip() if gold else None,
+                    }
+                )
     return docs, questions
 
 
@@ -78,8 +97,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--data", type=Path, default=DATA)
     args = p.parse_args(argv)
     if not (args.data / "en.json").is_file():
-        print(f"xquad_to_jsonl: no XQuAD-R data in {args.data} (set SANAD_XQUAD_DIR)",
-              file=sys.stderr)
+        print(
+            f"xquad_to_jsonl: no XQuAD-R data in {args.data} (set SANAD_XQUAD_DIR)", file=sys.stderr
+        )
         return 2
     docs, questions = [], []
     for lang in args.langs:
@@ -89,8 +109,10 @@ def main(argv: list[str] | None = None) -> int:
     write_jsonl(docs, args.out)
     if args.questions:
         write_jsonl(questions, args.questions)
-    print(f"{len(docs)} documents -> {args.out}"
-          + (f", {len(questions)} questions -> {args.questions}" if args.questions else ""))
+    print(
+        f"{len(docs)} documents -> {args.out}"
+        + (f", {len(questions)} questions -> {args.questions}" if args.questions else "")
+    )
     return 0
 
 

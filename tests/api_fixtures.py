@@ -14,9 +14,8 @@ from pathlib import Path
 import httpx
 import pytest
 import uvicorn
-from fastapi.testclient import TestClient
-
 from fakes import HashEmbedder
+from fastapi.testclient import TestClient
 
 from bot.api import create_app
 from bot.server import uvicorn_options
@@ -31,8 +30,12 @@ def api_settings(tmp: Path, **kw) -> Settings:
     """Settings on the real corpus with the index in ``tmp`` (rate limit off unless given:
     test_hostile.py tests it)."""
     kw.setdefault("rate_limit", 0)
-    return Settings(corpus_dir=ROOT / "corpus", index_dir=tmp / "index",
-                    cache_dir=Path(os.environ.get("SANAD_CACHE_DIR", Settings().cache_dir)), **kw)
+    return Settings(
+        corpus_dir=ROOT / "corpus",
+        index_dir=tmp / "index",
+        cache_dir=Path(os.environ.get("SANAD_CACHE_DIR", Settings().cache_dir)),
+        **kw,
+    )
 
 
 @pytest.fixture(scope="session")
@@ -77,11 +80,21 @@ def live_server(tmp_path_factory):
     """`bot serve` on a free port with a tmp index; waits until /readyz says ready."""
     tmp = tmp_path_factory.mktemp("live")
     port = free_port()
-    env = {**os.environ, "SANAD_INDEX_DIR": str(tmp / "index"), "SANAD_ADMIN_TOKEN": ADMIN_TOKEN,
-           "SANAD_CORPUS_DIR": str(ROOT / "corpus"), "SANAD_RATE_LIMIT": "0"}
+    env = {
+        **os.environ,
+        "SANAD_INDEX_DIR": str(tmp / "index"),
+        "SANAD_ADMIN_TOKEN": ADMIN_TOKEN,
+        "SANAD_CORPUS_DIR": str(ROOT / "corpus"),
+        "SANAD_RATE_LIMIT": "0",
+    }
     log = (tmp / "server.log").open("w")
-    proc = subprocess.Popen([sys.executable, "-m", "bot", "serve", "--port", str(port)],
-                            env=env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot", "serve", "--port", str(port)],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        cwd=ROOT,
+    )
     url = f"http://127.0.0.1:{port}"
     # the first start builds the index; a loaded machine may need more (as in test_browser)
     deadline = time.monotonic() + float(os.environ.get("SANAD_TEST_START_TIMEOUT", "180"))
@@ -111,8 +124,13 @@ class ThreadServer:
     def __init__(self, sanad, **settings):
         s = sanad.settings.model_copy(update=settings)
         self.port = free_port()
-        config = uvicorn.Config(create_app(settings=s, sanad=sanad), host="127.0.0.1",
-                                port=self.port, log_level="warning", **uvicorn_options(s))
+        config = uvicorn.Config(
+            create_app(settings=s, sanad=sanad),
+            host="127.0.0.1",
+            port=self.port,
+            log_level="warning",
+            **uvicorn_options(s),
+        )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 

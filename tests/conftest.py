@@ -24,9 +24,12 @@ def seed_raw() -> str:
 
 def make_settings(tmp: Path, corpus: Path | None = None, **kw) -> Settings:
     """Settings whose index lives in ``tmp`` (never the repository's index/)."""
-    return Settings(corpus_dir=corpus or ROOT / "corpus", index_dir=tmp / "index",
-                    cache_dir=Path(os.environ.get("SANAD_CACHE_DIR",
-                                                  Settings().cache_dir)), **kw)
+    return Settings(
+        corpus_dir=corpus or ROOT / "corpus",
+        index_dir=tmp / "index",
+        cache_dir=Path(os.environ.get("SANAD_CACHE_DIR", Settings().cache_dir)),
+        **kw,
+    )
 
 
 @pytest.fixture

@@ -31,9 +31,13 @@ class HashSparse:
         self.calls += len(texts)
         out = []
         for text in texts:
-            ids = sorted({int.from_bytes(hashlib.blake2b(w.encode(), digest_size=4).digest(),
-                                         "little") % self.dim
-                          for w in re.findall(r"\w+", normalize(text))})
+            ids = sorted(
+                {
+                    int.from_bytes(hashlib.blake2b(w.encode(), digest_size=4).digest(), "little")
+                    % self.dim
+                    for w in re.findall(r"\w+", normalize(text))
+                }
+            )
             out.append((np.array(ids, np.int32), np.ones(len(ids), np.float32)))
         return out
 
@@ -54,8 +58,11 @@ class HashEmbedder(DenseShortcuts):
     @property
     def features(self) -> Features:
         """What this fake produces."""
-        return Features(self.token_recipe, self.sparse.fingerprint if self.sparse else None,
-                        self.sparse.dim if self.sparse else 0)
+        return Features(
+            self.token_recipe,
+            self.sparse.fingerprint if self.sparse else None,
+            self.sparse.dim if self.sparse else 0,
+        )
 
     def _vec(self, text: str) -> np.ndarray:
         v = np.zeros(self.dim, np.float32)
@@ -75,8 +82,11 @@ class HashEmbedder(DenseShortcuts):
     def encode(self, texts: list[str], kind: str) -> Encoding:
         """Trigram vectors, and word vectors and sparse vectors when configured."""
         self.calls += len(texts)
-        dense = (np.stack([self._vec(t) for t in texts]) if texts
-                 else np.zeros((0, self.dim), np.float32))
+        dense = (
+            np.stack([self._vec(t) for t in texts])
+            if texts
+            else np.zeros((0, self.dim), np.float32)
+        )
         tokens = [self._tokens(t) for t in texts] if self.token_recipe else None
         sparse = self.sparse.encode(list(texts)) if self.sparse else None
         return Encoding(dense, tokens, sparse)

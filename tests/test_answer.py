@@ -12,15 +12,21 @@ def cite(n, text="نص عربي.", translation=None, score=0.9):
 
 
 def test_english_quotes_the_aligned_translation_with_markers():
-    out = render("en", True, [cite(1, translation="Qatar's base is large."),
-                              cite(2, translation="It hosts troops.")])
-    assert out == ('The article says: "Qatar\'s base is large." [1]\n'
-                   'It adds: "It hosts troops." [2]')
+    out = render(
+        "en",
+        True,
+        [cite(1, translation="Qatar's base is large."), cite(2, translation="It hosts troops.")],
+    )
+    assert out == (
+        'The article says: "Qatar\'s base is large." [1]\nIt adds: "It hosts troops." [2]'
+    )
 
 
 def test_english_without_translation_says_the_source_is_arabic():
-    assert render("en", True, [cite(1, "القاعدة كبيرة.")]) == \
-        "The source is in Arabic: «القاعدة كبيرة.» [1]"
+    assert (
+        render("en", True, [cite(1, "القاعدة كبيرة.")])
+        == "The source is in Arabic: «القاعدة كبيرة.» [1]"
+    )
 
 
 def test_english_document_is_quoted_directly_in_both_languages():
@@ -29,19 +35,25 @@ def test_english_document_is_quoted_directly_in_both_languages():
     c = replace(cite(1, "The base is large."), language="en", title="Bases")
     assert render("en", True, [c]) == 'The article says: "The base is large." [1]'
     assert render("ar", True, [c]) == "جاء في المقال: «The base is large.» [1]"
-    mixed = [replace(cite(1, "The base is large."), language="en"),
-             replace(cite(2, "القاعدة كبيرة."), language="ar")]
-    assert render("en", True, mixed) == ('The article says: "The base is large." [1]\n'
-                                         "It adds: «القاعدة كبيرة.» [2]")
+    mixed = [
+        replace(cite(1, "The base is large."), language="en"),
+        replace(cite(2, "القاعدة كبيرة."), language="ar"),
+    ]
+    assert render("en", True, mixed) == (
+        'The article says: "The base is large." [1]\nIt adds: «القاعدة كبيرة.» [2]'
+    )
 
 
 def test_arabic_quotes_the_original():
-    assert render("ar", True, [cite(1, "القاعدة كبيرة.", "The base is large.")]) == \
-        "جاء في المقال: «القاعدة كبيرة.» [1]"
+    assert (
+        render("ar", True, [cite(1, "القاعدة كبيرة.", "The base is large.")])
+        == "جاء في المقال: «القاعدة كبيرة.» [1]"
+    )
 
 
-@pytest.mark.parametrize("lang, phrase", [("en", "This is not in the article."),
-                                          ("ar", "لا يرد هذا في المقال.")])
+@pytest.mark.parametrize(
+    "lang, phrase", [("en", "This is not in the article."), ("ar", "لا يرد هذا في المقال.")]
+)
 def test_abstention_in_the_question_language(lang, phrase):
     assert render(lang, False, []).startswith(phrase)
 
@@ -69,6 +81,7 @@ def test_unknown_language_is_refused():
 
 # ------------------------------------------------------------------ sources under the answer
 
+
 def test_sources_list_every_citation_with_title_quote_id_and_offsets():
     a = Citation(1, "d:5", "d", 'A <b>"quoted"</b> & more.', "In English.", 10, 35, 0.9, None)
     b = Citation(2, "d:6", "d", "ثانية.", None, 36, 42, 0.8, None)
@@ -78,13 +91,16 @@ def test_sources_list_every_citation_with_title_quote_id_and_offsets():
         "Sources:\n"
         '- [1] Doc D: «A <b>"quoted"</b> & more.» ("In English.") (d:5, characters 10–35)\n'
         "- [2] «ثانية.» (d:6, characters 36–42)\n"  # same document: no repeated title
-        '- [3] Doc E: «ثالثة.» ("Third.") (e:1, characters 0–6)')
+        '- [3] Doc E: «ثالثة.» ("Third.") (e:1, characters 0–6)'
+    )
 
 
 def test_arabic_sources_have_no_translation_and_say_closest_when_abstaining():
     a = Citation(1, "d:5", "d", "الأولى.", "First.", 10, 17, 0.9, None)
-    assert render_sources("ar", False, [a], {"d": "مستند"}.get) == \
-        "أقرب المقاطع:\n- [1] مستند: «الأولى.» (d:5، المحارف 10–17)"
+    assert (
+        render_sources("ar", False, [a], {"d": "مستند"}.get)
+        == "أقرب المقاطع:\n- [1] مستند: «الأولى.» (d:5، المحارف 10–17)"
+    )
     assert render_sources("en", False, [a], {"d": "D"}.get).startswith("Closest passages:\n")
 
 
@@ -92,8 +108,9 @@ def test_sources_accept_the_json_citations_and_nothing_gives_nothing():
     a = Citation(1, "d:5", "d", "الأولى.", None, 10, 17, 0.9, None)
     from dataclasses import asdict
 
-    assert render_sources("en", True, [asdict(a)], {"d": "D"}.get) == \
-        render_sources("en", True, [a], {"d": "D"}.get)
+    assert render_sources("en", True, [asdict(a)], {"d": "D"}.get) == render_sources(
+        "en", True, [a], {"d": "D"}.get
+    )
     assert render_sources("en", True, [], {"d": "D"}.get) == ""
     with pytest.raises(ValueError):
         render_sources("fr", True, [a], {"d": "D"}.get)

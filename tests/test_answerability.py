@@ -18,28 +18,34 @@ from bot.answerability import (
 )
 
 
-@pytest.mark.parametrize("question, kind", [
-    ("How many US troops are in Qatar?", "number"),
-    ("كم عدد الجنود الأميركيين؟", "number"),
-    ("قطر رقم كام؟", "number"),
-    ("When did relations begin?", "date"),
-    ("متى بدأت العلاقات؟", "date"),
-    ("في أيّ عامٍ بدأت؟", "date"),
-    ("Who runs the squadron?", None),
-    ("ما هي أكبر منشأة عسكرية؟", None),
-])
+@pytest.mark.parametrize(
+    "question, kind",
+    [
+        ("How many US troops are in Qatar?", "number"),
+        ("كم عدد الجنود الأميركيين؟", "number"),
+        ("قطر رقم كام؟", "number"),
+        ("When did relations begin?", "date"),
+        ("متى بدأت العلاقات؟", "date"),
+        ("في أيّ عامٍ بدأت؟", "date"),
+        ("Who runs the squadron?", None),
+        ("ما هي أكبر منشأة عسكرية؟", None),
+    ],
+)
 def test_asked_type(question, kind):
     assert asked_type(question) == kind
 
 
-@pytest.mark.parametrize("text, kind, ok", [
-    ("بين نحو 8 آلاف وأكثر من 10 آلاف", "number", True),
-    ("وتمثل قطر ثالث أكبر عميل", "number", True),
-    ("الشيخ تميم بن حمد آل ثاني", "number", False),
-    ("بعد تعيينه في تموز/يوليو", "date", True),
-    ("in January 2022", "date", True),
-    ("students enrol every year at Sandhurst", "date", False),
-])
+@pytest.mark.parametrize(
+    "text, kind, ok",
+    [
+        ("بين نحو 8 آلاف وأكثر من 10 آلاف", "number", True),
+        ("وتمثل قطر ثالث أكبر عميل", "number", True),
+        ("الشيخ تميم بن حمد آل ثاني", "number", False),
+        ("بعد تعيينه في تموز/يوليو", "date", True),
+        ("in January 2022", "date", True),
+        ("students enrol every year at Sandhurst", "date", False),
+    ],
+)
 def test_offers_type(text, kind, ok):
     assert offers_type(text, kind) is ok
 
@@ -56,8 +62,11 @@ def test_evidence_peak_and_coverage():
 
 def test_fit_separates_and_respects_type_check():
     answerable = [Evidence(0.9, 3.0, 0.9), Evidence(0.85, 2.5, 0.8), Evidence(0.88, 3.2, 0.7)]
-    unanswerable = [Evidence(0.86, 1.5, 0.2), Evidence(0.84, 1.6, 0.3),
-                    Evidence(0.95, 4.0, 1.0, type_ok=False)]
+    unanswerable = [
+        Evidence(0.86, 1.5, 0.2),
+        Evidence(0.84, 1.6, 0.3),
+        Evidence(0.95, 4.0, 1.0, type_ok=False),
+    ]
     rule, info = fit([(e, False) for e in answerable] + [(e, True) for e in unanswerable])
     assert info["wrongly_abstained"] == 0 and info["answered_unanswerable"] == 0
     assert all(rule.answerable(e) for e in answerable)
@@ -87,17 +96,21 @@ def test_fit_uses_the_focus_share():
 
 def test_old_calibration_entries_load_without_a_focus_weight(tmp_path):
     path = tmp_path / "cal.json"
-    path.write_text('{"m": {"rule": {"w_peak": 0.01, "w_coverage": 0.1, "threshold": 0.9}}}',
-                    encoding="utf-8")
+    path.write_text(
+        '{"m": {"rule": {"w_peak": 0.01, "w_coverage": 0.1, "threshold": 0.9}}}', encoding="utf-8"
+    )
     assert load_rule("m", path) == Rule(0.01, 0.1, 0.9, 0.0)
 
 
-@pytest.mark.parametrize("question, type_ok, focus", [
-    ("How many US troops are stationed in Qatar?", True, 1.0),
-    ("How many British troops are stationed in Qatar?", True, 0.75),  # "british" missing
-    ("How tall is the tower?", False, 1.0),  # no unit: refused whatever the score
-    ("What role does Qatar play?", True, 1.0),  # no kind: the score decides
-])
+@pytest.mark.parametrize(
+    "question, type_ok, focus",
+    [
+        ("How many US troops are stationed in Qatar?", True, 1.0),
+        ("How many British troops are stationed in Qatar?", True, 0.75),  # "british" missing
+        ("How tall is the tower?", False, 1.0),  # no unit: refused whatever the score
+        ("What role does Qatar play?", True, 1.0),  # no kind: the score decides
+    ],
+)
 def test_with_focus(question, type_ok, focus):
     text = "In recent years, the number of US troops stationed in Qatar was about 8,000."
     idf = {"british": 1.0, "troop": 1.0, "station": 1.0, "qatar": 1.0, "us": 1.0}

@@ -30,6 +30,7 @@ def assert_error(r, status: int, code: str, *words: str) -> None:
 
 # ------------------------------------------------------------------ chat
 
+
 def test_chat_returns_the_cli_object_plus_resolved_query(client, hash_sanad):
     r = client.post("/v1/chat", json={"question": "Al Udeid Air Base", "top_k": 2})
     assert r.status_code == 200
@@ -38,7 +39,7 @@ def test_chat_returns_the_cli_object_plus_resolved_query(client, hash_sanad):
     assert {k: v for k, v in body.items() if k != "resolved_query"} == expected
     assert body["resolved_query"] == "Al Udeid Air Base"
     c = body["citations"][0]
-    assert len(body["citations"]) == 2 and RAW[c["start"]:c["end"]] == c["text"]
+    assert len(body["citations"]) == 2 and RAW[c["start"] : c["end"]] == c["text"]
 
 
 def test_chat_lang_overrides_answer_language(client):
@@ -47,8 +48,10 @@ def test_chat_lang_overrides_answer_language(client):
 
 
 def test_chat_resolves_a_short_follow_up_from_history(client):
-    history = [{"role": "user", "content": "Who designated Qatar a major non-NATO ally?"},
-               {"role": "assistant", "content": "President Joe Biden."}]
+    history = [
+        {"role": "user", "content": "Who designated Qatar a major non-NATO ally?"},
+        {"role": "assistant", "content": "President Joe Biden."},
+    ]
     body = client.post("/v1/chat", json={"question": "When was that?", "history": history}).json()
     assert body["question"] == "When was that?"
     assert body["resolved_query"].startswith("When was that? ")
@@ -65,36 +68,47 @@ def test_chat_keeps_a_self_contained_question(client):
 LONG = "x" * 1001
 
 
-@pytest.mark.parametrize("payload, code, words", [
-    ({"question": ""}, "invalid_input", ["question"]),
-    ({"question": "   \n\t"}, "invalid_input", ["empty"]),
-    ({"question": LONG}, "invalid_input", ["1001", "1000"]),
-    ({"question": "ok?", "top_k": 0}, "invalid_input", ["top_k", "1"]),
-    ({"question": "ok?", "top_k": 21}, "invalid_input", ["top_k", "20"]),
-    ({"question": "ok?", "top_k": "3"}, "invalid_input", ["top_k", "integer"]),
-    ({"question": 42}, "invalid_input", ["question", "string"]),
-    ({"question": "ok?", "lang": "fr"}, "invalid_input", ["lang"]),
-    ({"question": "ok?", "history": [{"role": "system", "content": "x"}]}, "invalid_input",
-     ["history.0.role"]),
-    ({"question": "ok?", "history": "earlier"}, "invalid_input", ["history"]),
-    ({"question": "ok?", "history": [{"role": "user", "content": "q"}] * 21}, "invalid_input",
-     ["21 turns", "limit is 20"]),
-    ({"question": "ok?", "colour": "red"}, "invalid_input", ["colour"]),
-    ({}, "invalid_input", ["question", "required"]),
-    ([1, 2], "invalid_input", []),
-])
+@pytest.mark.parametrize(
+    "payload, code, words",
+    [
+        ({"question": ""}, "invalid_input", ["question"]),
+        ({"question": "   \n\t"}, "invalid_input", ["empty"]),
+        ({"question": LONG}, "invalid_input", ["1001", "1000"]),
+        ({"question": "ok?", "top_k": 0}, "invalid_input", ["top_k", "1"]),
+        ({"question": "ok?", "top_k": 21}, "invalid_input", ["top_k", "20"]),
+        ({"question": "ok?", "top_k": "3"}, "invalid_input", ["top_k", "integer"]),
+        ({"question": 42}, "invalid_input", ["question", "string"]),
+        ({"question": "ok?", "lang": "fr"}, "invalid_input", ["lang"]),
+        (
+            {"question": "ok?", "history": [{"role": "system", "content": "x"}]},
+            "invalid_input",
+            ["history.0.role"],
+        ),
+        ({"question": "ok?", "history": "earlier"}, "invalid_input", ["history"]),
+        (
+            {"question": "ok?", "history": [{"role": "user", "content": "q"}] * 21},
+            "invalid_input",
+            ["21 turns", "limit is 20"],
+        ),
+        ({"question": "ok?", "colour": "red"}, "invalid_input", ["colour"]),
+        ({}, "invalid_input", ["question", "required"]),
+        ([1, 2], "invalid_input", []),
+    ],
+)
 def test_chat_rejects_bad_input(client, payload, code, words):
     assert_error(client.post("/v1/chat", json=payload), 422, code, *words)
 
 
 def test_invalid_json_is_400(client):
-    r = client.post("/v1/chat", content=b'{"question": ', headers={"content-type":
-                                                                  "application/json"})
+    r = client.post(
+        "/v1/chat", content=b'{"question": ', headers={"content-type": "application/json"}
+    )
     assert_error(r, 400, "invalid_json", "not valid JSON")
 
 
-@pytest.mark.parametrize("ctype", ["text/plain", "application/x-www-form-urlencoded",
-                                   "multipart/form-data; boundary=x"])
+@pytest.mark.parametrize(
+    "ctype", ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x"]
+)
 def test_wrong_content_type_is_415(client, ctype):
     r = client.post("/v1/chat", content=b'{"question": "hi"}', headers={"content-type": ctype})
     assert_error(r, 415, "unsupported_media_type", "application/json", ctype.split(";")[0])
@@ -102,8 +116,12 @@ def test_wrong_content_type_is_415(client, ctype):
 
 def test_body_over_limit_is_413(client, hash_sanad):
     big = {"question": "q", "history": [{"role": "user", "content": "y" * 19_000}] * 4}
-    assert_error(client.post("/v1/chat", json=big), 413, "body_too_large",
-                 str(hash_sanad.settings.max_body_bytes))
+    assert_error(
+        client.post("/v1/chat", json=big),
+        413,
+        "body_too_large",
+        str(hash_sanad.settings.max_body_bytes),
+    )
 
 
 def test_body_over_limit_without_content_length_is_413(client):
@@ -137,11 +155,19 @@ def test_unexpected_errors_are_500_without_traceback(hash_sanad):
 
 # ------------------------------------------------------------------ OpenAI-compatible
 
+
 def test_chat_completions_answers_with_citations(client, hash_sanad):
-    r = client.post("/v1/chat/completions", json={
-        "model": "sanad", "temperature": 0.2,
-        "messages": [{"role": "system", "content": "be brief"},
-                     {"role": "user", "content": "Al Udeid Air Base"}]})
+    r = client.post(
+        "/v1/chat/completions",
+        json={
+            "model": "sanad",
+            "temperature": 0.2,
+            "messages": [
+                {"role": "system", "content": "be brief"},
+                {"role": "user", "content": "Al Udeid Air Base"},
+            ],
+        },
+    )
     body = r.json()
     expected = hash_sanad.ask("Al Udeid Air Base").to_dict()
     assert body["object"] == "chat.completion" and body["model"] == "sanad"
@@ -151,33 +177,40 @@ def test_chat_completions_answers_with_citations(client, hash_sanad):
 
 
 def test_chat_completions_lists_the_sources_in_the_text(client, hash_sanad):
-    body = client.post("/v1/chat/completions", json={
-        "messages": [{"role": "user", "content": "Al Udeid Air Base"}]}).json()
+    body = client.post(
+        "/v1/chat/completions",
+        json={"messages": [{"role": "user", "content": "Al Udeid Air Base"}]},
+    ).json()
     expected = hash_sanad.ask("Al Udeid Air Base")
-    sources = body["choices"][0]["message"]["content"][len(expected.answer) + 2:]
+    sources = body["choices"][0]["message"]["content"][len(expected.answer) + 2 :]
     lines = sources.split("\n")
     assert lines[0] == ("Sources:" if expected.answerable else "Closest passages:")
     assert len(lines) == 1 + len(expected.citations)
     title = hash_sanad.docs[DOC_ID].title_en
     for line, c in zip(lines[1:], expected.citations, strict=True):
         # the title once: every citation here is from the one document
-        assert line.startswith(f"- [{c.n}] {title}: «{c.text}»" if c.n == 1 else
-                               f"- [{c.n}] «{c.text}»")
+        assert line.startswith(
+            f"- [{c.n}] {title}: «{c.text}»" if c.n == 1 else f"- [{c.n}] «{c.text}»"
+        )
         assert f"({c.translation})" not in line and f'("{c.translation}")' in line
         assert line.endswith(f"({c.id}, characters {c.start}–{c.end})")
-        assert RAW[c.start:c.end] == c.text
+        assert RAW[c.start : c.end] == c.text
 
 
 def test_chat_completions_sources_follow_the_answer_language(client, hash_sanad):
-    body = client.post("/v1/chat/completions", json={
-        "messages": [{"role": "user", "content": "قاعدة العديد الجوية"}]}).json()
+    body = client.post(
+        "/v1/chat/completions",
+        json={"messages": [{"role": "user", "content": "قاعدة العديد الجوية"}]},
+    ).json()
     content = body["choices"][0]["message"]["content"]
     answer = hash_sanad.ask("قاعدة العديد الجوية")
     c = answer.citations[0]
     assert answer.language == "ar"
     assert ("\nالمصادر:\n" if answer.answerable else "\nأقرب المقاطع:\n") in content
-    assert f"- [1] {hash_sanad.docs[DOC_ID].title}: «{c.text}» ({c.id}، المحارف " \
+    assert (
+        f"- [1] {hash_sanad.docs[DOC_ID].title}: «{c.text}» ({c.id}، المحارف "
         f"{c.start}–{c.end})" in content
+    )
     assert "characters" not in content and (c.translation or "@") not in content
 
 
@@ -202,8 +235,10 @@ def test_chat_completions_request_can_turn_sources_on(hash_sanad, monkeypatch):
     settings = hash_sanad.settings.model_copy(update={"inline_sources": False})
     monkeypatch.setattr(hash_sanad, "settings", settings)
     with TestClient(create_app(sanad=hash_sanad)) as c:
-        done = c.post("/v1/chat/completions", json={
-            "sanad_sources": True, "messages": [{"role": "user", "content": "Al Udeid"}]}).json()
+        done = c.post(
+            "/v1/chat/completions",
+            json={"sanad_sources": True, "messages": [{"role": "user", "content": "Al Udeid"}]},
+        ).json()
     assert f"({DOC_ID}:" in done["choices"][0]["message"]["content"]
 
 
@@ -237,34 +272,41 @@ def test_models_lists_sanad_in_the_openai_shape(client):
 
 def test_unknown_model_is_404_but_any_model_is_answered(client):
     assert_error(client.get("/v1/models/gpt-4o"), 404, "not_found", "gpt-4o", "/v1/models")
-    r = client.post("/v1/chat/completions", json={
-        "model": "gpt-4o", "messages": [{"role": "user", "content": "Al Udeid"}]})
+    r = client.post(
+        "/v1/chat/completions",
+        json={"model": "gpt-4o", "messages": [{"role": "user", "content": "Al Udeid"}]},
+    )
     assert r.status_code == 200 and r.json()["model"] == "gpt-4o"
 
 
 def test_chat_completions_needs_a_final_user_message(client):
-    r = client.post("/v1/chat/completions",
-                    json={"messages": [{"role": "assistant", "content": "hello"}]})
+    r = client.post(
+        "/v1/chat/completions", json={"messages": [{"role": "assistant", "content": "hello"}]}
+    )
     assert_error(r, 422, "invalid_input", "user message")
-    assert_error(client.post("/v1/chat/completions", json={"messages": []}), 422,
-                 "invalid_input", "messages")
+    assert_error(
+        client.post("/v1/chat/completions", json={"messages": []}), 422, "invalid_input", "messages"
+    )
 
 
 # ------------------------------------------------------------------ passages and documents
 
+
 def test_passage_has_text_offsets_document_and_neighbours(client):
     body = client.get(f"/v1/passages/{DOC_ID}:5").json()
-    assert RAW[body["start"]:body["end"]] == body["text"] and "العديد" in body["text"]
+    assert RAW[body["start"] : body["end"]] == body["text"] and "العديد" in body["text"]
     assert body["doc_title"].startswith("شراكات قطر")
     assert "Al Udeid" in body["translation"]
     assert body["previous"]["id"] == f"{DOC_ID}:4" and body["next"]["id"] == f"{DOC_ID}:6"
-    assert RAW[body["next"]["start"]:body["next"]["end"]] == body["next"]["text"]
+    assert RAW[body["next"]["start"] : body["next"]["end"]] == body["next"]["text"]
 
 
 def test_first_passage_has_no_previous_and_section_is_reported(client):
     assert client.get(f"/v1/passages/{DOC_ID}:1").json()["previous"] is None
-    assert client.get(f"/v1/passages/{DOC_ID}:11").json()["section"] == \
-        "التعاون بين المملكة المتحدة وقطر"
+    assert (
+        client.get(f"/v1/passages/{DOC_ID}:11").json()["section"]
+        == "التعاون بين المملكة المتحدة وقطر"
+    )
 
 
 @pytest.mark.parametrize("pid", [f"{DOC_ID}:999", f"{DOC_ID}:0", "nope", "other-doc:1"])
@@ -277,13 +319,14 @@ def test_documents_list_and_detail(client):
     assert [d["id"] for d in docs] == [DOC_ID] and docs[0]["passages"] == 18
     d = client.get(f"/v1/documents/{DOC_ID}").json()
     assert d["raw"] == RAW and len(d["passage_spans"]) == 18
-    assert all(RAW[s["start"]:s["end"]] for s in d["passage_spans"])
+    assert all(RAW[s["start"] : s["end"]] for s in d["passage_spans"])
     assert [h["text"] for h in d["headings"]] == ["التعاون بين المملكة المتحدة وقطر"]
     assert d["excluded"]["text"].startswith("لا تعليق بعد") and d["excluded"]["end"] == len(RAW)
     assert_error(client.get("/v1/documents/nope"), 404, "not_found", "nope", DOC_ID)
 
 
 # ------------------------------------------------------------------ health, info, docs, CORS
+
 
 def test_health_ready_and_info(client, hash_sanad):
     assert client.get("/healthz").json() == {"status": "ok", "index": None, "passages": None}
@@ -306,8 +349,9 @@ def test_lifespan_opens_sanad_from_settings(monkeypatch, hash_sanad):
     import bot.api
 
     opened = []
-    monkeypatch.setattr(bot.api.Sanad, "open",
-                        classmethod(lambda cls, s: opened.append(s) or hash_sanad))
+    monkeypatch.setattr(
+        bot.api.Sanad, "open", classmethod(lambda cls, s: opened.append(s) or hash_sanad)
+    )
     settings = hash_sanad.settings
     app = create_app(settings)
     assert opened == []  # nothing is loaded when the app is created
@@ -330,17 +374,21 @@ def test_cors_allows_only_listed_origins(hash_sanad, tmp_path):
     settings = hash_sanad.settings.model_copy(update={"cors_origins": ["https://ok.example"]})
     app = create_app(settings, sanad=hash_sanad)
     with TestClient(app) as c:
-        ok = c.options("/v1/chat", headers={"Origin": "https://ok.example",
-                                            "Access-Control-Request-Method": "POST"})
+        ok = c.options(
+            "/v1/chat",
+            headers={"Origin": "https://ok.example", "Access-Control-Request-Method": "POST"},
+        )
         assert ok.headers["access-control-allow-origin"] == "https://ok.example"
-        bad = c.post("/v1/chat", json={"question": "Al Udeid"},
-                     headers={"Origin": "https://evil.example"})
+        bad = c.post(
+            "/v1/chat", json={"question": "Al Udeid"}, headers={"Origin": "https://evil.example"}
+        )
         assert "access-control-allow-origin" not in bad.headers
 
 
 def test_no_cors_headers_by_default(client):
-    r = client.post("/v1/chat", json={"question": "Al Udeid"},
-                    headers={"Origin": "https://ok.example"})
+    r = client.post(
+        "/v1/chat", json={"question": "Al Udeid"}, headers={"Origin": "https://ok.example"}
+    )
     assert "access-control-allow-origin" not in r.headers
 
 
@@ -351,17 +399,25 @@ def test_web_router_is_included(client):
 
 # ------------------------------------------------------------------ reload and concurrency
 
+
 def test_admin_reload_needs_the_token(client):
     assert_error(client.post("/v1/admin/reload"), 401, "unauthorized", "Bearer")
-    assert_error(client.post("/v1/admin/reload", headers={"Authorization": "Bearer wrong"}),
-                 401, "unauthorized")
+    assert_error(
+        client.post("/v1/admin/reload", headers={"Authorization": "Bearer wrong"}),
+        401,
+        "unauthorized",
+    )
 
 
 def test_admin_reload_is_disabled_without_a_token(hash_sanad):
     settings = hash_sanad.settings.model_copy(update={"admin_token": None})
     with TestClient(create_app(settings, sanad=hash_sanad)) as c:
-        assert_error(c.post("/v1/admin/reload", headers={"Authorization": "Bearer x"}), 404,
-                     "not_found", "SANAD_ADMIN_TOKEN")
+        assert_error(
+            c.post("/v1/admin/reload", headers={"Authorization": "Bearer x"}),
+            404,
+            "not_found",
+            "SANAD_ADMIN_TOKEN",
+        )
 
 
 def test_reload_swaps_without_failing_requests(client, hash_sanad):
@@ -405,10 +461,14 @@ def test_concurrent_requests_are_all_answered(client):
 
 # ------------------------------------------------------------------ with the real model
 
+
 @pytest.mark.model
 def test_real_model_follow_up_retrieves_the_right_passage(real_client):
-    history = [{"role": "user", "content": "Who designated Qatar a major non-NATO ally?"},
-               {"role": "assistant", "content": "President Joe Biden."}]
-    body = real_client.post("/v1/chat", json={"question": "When was that?",
-                                              "history": history}).json()
+    history = [
+        {"role": "user", "content": "Who designated Qatar a major non-NATO ally?"},
+        {"role": "assistant", "content": "President Joe Biden."},
+    ]
+    body = real_client.post(
+        "/v1/chat", json={"question": "When was that?", "history": history}
+    ).json()
     assert body["citations"][0]["id"] == f"{DOC_ID}:9"

@@ -27,8 +27,14 @@ pytestmark = [pytest.mark.browser, pytest.mark.model, pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = os.environ.get("SANAD_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
 # The first start builds the index; a loaded machine may need more (SANAD_TEST_START_TIMEOUT).
 START_TIMEOUT = float(os.environ.get("SANAD_TEST_START_TIMEOUT", "180"))
 ANSWER_TIMEOUT = 30_000
@@ -59,16 +65,27 @@ class Server:
         self.proc: subprocess.Popen | None = None
 
     def start(self) -> Server:
-        cmd = [sys.executable, "-m", "bot", "serve", "--host", "127.0.0.1",
-               "--port", str(self.port)]
+        cmd = [
+            sys.executable,
+            "-m",
+            "bot",
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+        ]
         with self.log.open("ab") as log:
-            self.proc = subprocess.Popen(cmd, cwd=ROOT, env=self.env, stdout=log,
-                                         stderr=subprocess.STDOUT)
+            self.proc = subprocess.Popen(
+                cmd, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT
+            )
         deadline = time.monotonic() + START_TIMEOUT
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"bot serve exited with {self.proc.returncode}:\n"
-                                   f"{self.log.read_text(errors='replace')[-3000:]}")
+                raise RuntimeError(
+                    f"bot serve exited with {self.proc.returncode}:\n"
+                    f"{self.log.read_text(errors='replace')[-3000:]}"
+                )
             try:
                 if httpx.get(self.url + "/readyz", timeout=2).status_code == 200:
                     return self
@@ -102,6 +119,7 @@ def host_site():
     The page is filled in per test through ``host_site.page``; it is served from 127.0.0.1
     too, because Chrome blocks a public origin from fetching a loopback server.
     """
+
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_GET(self):  # noqa: N802 (the stdlib's name)
             body = site.page.encode()
@@ -178,8 +196,11 @@ class Watch:
 
     def _console(self, msg) -> None:
         # Network failures are expected while a test has stopped the server on purpose.
-        if msg.type == "error" and "Failed to load resource" not in msg.text \
-                and "ERR_CONNECTION_REFUSED" not in msg.text:
+        if (
+            msg.type == "error"
+            and "Failed to load resource" not in msg.text
+            and "ERR_CONNECTION_REFUSED" not in msg.text
+        ):
             self.problems.append(f"console: {msg.text}")
 
     def _request(self, request) -> None:
@@ -190,8 +211,10 @@ class Watch:
 
 
 def open_page(browser, url: str, width: int = 1280, height: int = 900):
-    context = browser.new_context(viewport={"width": width, "height": height},
-                                  permissions=["clipboard-read", "clipboard-write"])
+    context = browser.new_context(
+        viewport={"width": width, "height": height},
+        permissions=["clipboard-read", "clipboard-write"],
+    )
     page = context.new_page()
     watch = Watch(page)
     page.goto(url)
@@ -283,8 +306,7 @@ def test_clicking_a_chip_highlights_the_cited_sentence(en_page, server, screensh
     assert deep_focus(page).startswith("button.chip")
 
 
-def test_a_cited_sentence_is_shown_inside_its_paragraph_and_section(en_page, server,
-                                                                   screenshots):
+def test_a_cited_sentence_is_shown_inside_its_paragraph_and_section(en_page, server, screenshots):
     page, _ = en_page
     question = "Who runs the joint Typhoon squadron?"
     answer = ask(page, question)
@@ -355,8 +377,10 @@ def test_a_follow_up_question_sends_the_history(en_page, server):
     body = response.value.json()
     assert watch.chat_requests[1] == {
         "question": follow_up,
-        "history": [{"role": "user", "content": opener},
-                    {"role": "assistant", "content": first_answer}],
+        "history": [
+            {"role": "user", "content": opener},
+            {"role": "assistant", "content": first_answer},
+        ],
     }
     assert body["resolved_query"] != follow_up
     assert chips(second)[0] == FOLLOW_UP_PASSAGE
@@ -364,8 +388,10 @@ def test_a_follow_up_question_sends_the_history(en_page, server):
 
 def test_markup_in_a_question_is_shown_as_text_and_runs_nothing(en_page):
     page, watch = en_page
-    payload = ("<img src=x onerror=alert(1)> <script>alert(2)</script> "
-               "<b onmouseover=alert(3)>Where is Al Udeid?</b>")
+    payload = (
+        "<img src=x onerror=alert(1)> <script>alert(2)</script> "
+        "<b onmouseover=alert(3)>Where is Al Udeid?</b>"
+    )
     ask(page, payload)
     user = page.locator("sanad-chat .msg.user .answer")
     assert user.text_content() == payload
@@ -417,8 +443,9 @@ def test_sending_state_and_empty_input(en_page):
     assert deep_focus(page).startswith("textarea")
 
 
-def test_a_stopped_server_shows_an_error_and_retry_works_after_restart(browser, serve_env, server,
-                                                                       tmp_path):
+def test_a_stopped_server_shows_an_error_and_retry_works_after_restart(
+    browser, serve_env, server, tmp_path
+):
     own = Server(serve_env, tmp_path / "serve.log").start()
     try:
         page, watch = open_page(browser, own.url + "/?lang=en")
@@ -457,12 +484,14 @@ def test_keyboard_only(en_page):
     page.keyboard.press("Shift+Enter")
     page.keyboard.type("US facility in the Middle East?")
     assert page.locator("sanad-chat textarea").input_value() == (
-        "Which base is the largest\nUS facility in the Middle East?")
+        "Which base is the largest\nUS facility in the Middle East?"
+    )
     page.keyboard.press("Enter")
     answer = page.locator("sanad-chat .msg.bot[data-answerable]")
     answer.wait_for(timeout=ANSWER_TIMEOUT)
     assert page.locator("sanad-chat .msg.user .answer").text_content() == (
-        "Which base is the largest\nUS facility in the Middle East?")
+        "Which base is the largest\nUS facility in the Middle East?"
+    )
     assert deep_focus(page).startswith("textarea")
     assert page.locator("sanad-chat textarea").input_value() == ""
     # Back to the first chip (Shift+Tab from the box), open it with Enter, close it with Escape.
@@ -530,8 +559,10 @@ button, textarea, mark {{ display: none !important; }}</style>
 def test_embedded_on_another_site_with_one_script_tag(browser, server, host_site):
     """The docs/widget.md snippet on a foreign origin with its own CSP and hostile CSS."""
     host_site.page = HOSTILE_PAGE.format(server=server.url)
-    host_site.csp = (f"default-src 'none'; script-src {server.url}; connect-src {server.url}; "
-                     "style-src 'unsafe-inline'")
+    host_site.csp = (
+        f"default-src 'none'; script-src {server.url}; connect-src {server.url}; "
+        "style-src 'unsafe-inline'"
+    )
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     watch = Watch(page)
@@ -549,8 +580,9 @@ def test_embedded_on_another_site_with_one_script_tag(browser, server, host_site
     context.close()
 
 
-@pytest.mark.parametrize("url, linked", [("https://news.example.org/a?b=1", True),
-                                         ("javascript:alert(1)", False)])
+@pytest.mark.parametrize(
+    "url, linked", [("https://news.example.org/a?b=1", True), ("javascript:alert(1)", False)]
+)
 def test_the_citation_names_its_document_with_a_link_and_date(en_page, url, linked):
     """The server's real answer, with a link and date added to its first citation as an
     ingested web page would have them; only http(s) links become links."""
@@ -598,33 +630,66 @@ def contradicted_answer(server) -> dict:
     evidence = []
     for pid, stance in ((ORDINAL_PASSAGE, "contradicts"), (NEUTRAL_PASSAGE, "neutral")):
         p = httpx.get(f"{server.url}/v1/passages/{pid}").json()
-        assert raw[p["start"]:p["end"]] == p["text"]
-        evidence.append({"id": p["id"], "doc_id": p["doc_id"], "text": p["text"],
-                         "translation": p["translation"], "start": p["start"], "end": p["end"],
-                         "stance": stance, "supports": [], "contradicts": [], "score": 0.91})
+        assert raw[p["start"] : p["end"]] == p["text"]
+        evidence.append(
+            {
+                "id": p["id"],
+                "doc_id": p["doc_id"],
+                "text": p["text"],
+                "translation": p["translation"],
+                "start": p["start"],
+                "end": p["end"],
+                "stance": stance,
+                "supports": [],
+                "contradicts": [],
+                "score": 0.91,
+            }
+        )
     ev = evidence[0]
-    ev["contradicts"] = [{
-        "kind": "ordinal", "claim": cp_span(FALSE_CLAIM_EN, "largest"),
-        "passage": {**cp_span(ev["text"], "ثالث أكبر", ev["start"]), "in": "source"},
-        "reason": "the article ranks Qatar third-largest, not largest"}]
+    ev["contradicts"] = [
+        {
+            "kind": "ordinal",
+            "claim": cp_span(FALSE_CLAIM_EN, "largest"),
+            "passage": {**cp_span(ev["text"], "ثالث أكبر", ev["start"]), "in": "source"},
+            "reason": "the article ranks Qatar third-largest, not largest",
+        }
+    ]
     ev["supports"] = [
-        {"kind": "name", "claim": cp_span(FALSE_CLAIM_EN, "Qatar"),
-         "passage": {**cp_span(ev["text"], "قطر", ev["start"]), "in": "source"},
-         "reason": "same country"},
-        {"kind": "name", "claim": cp_span(FALSE_CLAIM_EN, "US"),  # inside الأميركية
-         "passage": {**cp_span(ev["text"], "أميركية", ev["start"]), "in": "source"},
-         "reason": "same country"},
-        {"kind": "term", "claim": cp_span(FALSE_CLAIM_EN, "US defence systems"),
-         "passage": {**cp_span(ev["translation"], "US defence systems"), "in": "translation"},
-         "reason": "same words"}]
+        {
+            "kind": "name",
+            "claim": cp_span(FALSE_CLAIM_EN, "Qatar"),
+            "passage": {**cp_span(ev["text"], "قطر", ev["start"]), "in": "source"},
+            "reason": "same country",
+        },
+        {
+            "kind": "name",
+            "claim": cp_span(FALSE_CLAIM_EN, "US"),  # inside الأميركية
+            "passage": {**cp_span(ev["text"], "أميركية", ev["start"]), "in": "source"},
+            "reason": "same country",
+        },
+        {
+            "kind": "term",
+            "claim": cp_span(FALSE_CLAIM_EN, "US defence systems"),
+            "passage": {**cp_span(ev["translation"], "US defence systems"), "in": "translation"},
+            "reason": "same words",
+        },
+    ]
     evidence[1]["missing"] = [{"kind": "ordinal", "claim": cp_span(FALSE_CLAIM_EN, "largest")}]
-    return {"claim": FALSE_CLAIM_EN, "verdict": "contradicted", "evidence": evidence,
-            "explanation": f"{ORDINAL_PASSAGE} contradicts the claim: rank differs"}
+    return {
+        "claim": FALSE_CLAIM_EN,
+        "verdict": "contradicted",
+        "evidence": evidence,
+        "explanation": f"{ORDINAL_PASSAGE} contradicts the claim: rank differs",
+    }
 
 
 def serve_verify(page, answer: dict) -> None:
-    page.route("**/v1/verify", lambda route: route.fulfill(
-        status=200, content_type="application/json", body=json.dumps(answer)))
+    page.route(
+        "**/v1/verify",
+        lambda route: route.fulfill(
+            status=200, content_type="application/json", body=json.dumps(answer)
+        ),
+    )
 
 
 def check_claim(page, claim: str, tab_name: str = "Check a claim"):
@@ -634,7 +699,8 @@ def check_claim(page, claim: str, tab_name: str = "Check a claim"):
     box.fill(claim)
     box.press("Enter")
     result = page.locator("sanad-chat .claim-result").filter(
-        has=page.locator(".claim-text", has_text=claim))
+        has=page.locator(".claim-text", has_text=claim)
+    )
     result.wait_for(timeout=ANSWER_TIMEOUT)
     return result
 
@@ -658,8 +724,10 @@ def test_claim_mode_marks_the_contradicting_and_supporting_spans(en_page, server
     assert marks(claim, "supports") == ["Qatar", "US"]  # the fact, over the shared words
     # The evidence: Arabic source marked right to left, the translation span in the translation.
     items = result.locator("li.ev")
-    assert [i.get_attribute("data-passage") for i in items.all()] == [ORDINAL_PASSAGE,
-                                                                      NEUTRAL_PASSAGE]
+    assert [i.get_attribute("data-passage") for i in items.all()] == [
+        ORDINAL_PASSAGE,
+        NEUTRAL_PASSAGE,
+    ]
     first = items.nth(0)
     assert first.get_attribute("data-stance") == "contradicts"
     assert first.locator(".stance").text_content().endswith("Contradicts the claim")
@@ -671,7 +739,9 @@ def test_claim_mode_marks_the_contradicting_and_supporting_spans(en_page, server
     assert marks(sentence, "supports") == ["قطر", "الأميركية"]
     assert marks(first.locator(".ev-translation"), "supports") == ["US defence systems"]
     # Not by colour alone: different underline styles, a sign, and the span spelled out.
-    style = "el => [getComputedStyle(el).textDecorationStyle, getComputedStyle(el, '::after').content]"
+    style = (
+        "el => [getComputedStyle(el).textDecorationStyle, getComputedStyle(el, '::after').content]"
+    )
     con = sentence.locator('mark[data-stance="contradicts"]')
     assert con.evaluate(style)[0] == "wavy" and "✗" in con.evaluate(style)[1]
     assert sentence.locator('mark[data-stance="supports"]').first.evaluate(style)[0] == "solid"
@@ -691,7 +761,8 @@ def test_claim_mode_marks_the_contradicting_and_supporting_spans(en_page, server
     assert items.nth(1).get_attribute("data-stance") == "neutral"
     assert items.nth(1).locator("mark").count() == 0
     assert items.nth(1).locator(".why li").all_text_contents() == [
-        "? not stated here (ordinal): “largest”"]
+        "? not stated here (ordinal): “largest”"
+    ]
     meta.locator("button[data-citation]").click()
     cite = page.locator("sanad-chat .cite")
     cite.locator("mark").wait_for()
@@ -773,37 +844,72 @@ def test_claim_mode_shows_a_rejected_claim_and_bad_answers_as_errors(en_page, se
     box.fill("Qatar hosts Al Udeid.")
     box.press("Enter")
     page.locator("sanad-chat .claim-view .msg.error").filter(
-        has_text="does not understand").wait_for()
+        has_text="does not understand"
+    ).wait_for()
     assert page.locator("sanad-chat .claim-result").count() == 0
 
 
 # Claims against the real server and model: one fact of the article changed, and kept.
 # (claim, verdict, stance of the deciding span, its text in the claim, in the sentence, where)
 REAL_CLAIMS = [
-    ("Qatar is the largest customer of US defence systems in the world.", "contradicted",
-     "contradicts", "largest", "third-largest", "translation"),
-    ("Qatar is the third-largest customer of US defence systems in the world.", "supported",
-     "supports", "third-largest", "third-largest", "translation"),
-    ("بدأت العلاقات الدبلوماسية بين الولايات المتحدة وقطر عام 1975", "contradicted",
-     "contradicts", "1975", "1972", "source"),
-    ("بدأت العلاقات الدبلوماسية بين الولايات المتحدة وقطر عام 1972", "supported",
-     "supports", "1972", "1972", "source"),
-    ("تمثل قطر أكبر عميل للأنظمة الدفاعية الأميركية على مستوى العالم", "contradicted",
-     "contradicts", "أكبر", "ثالث أكبر", "source"),
+    (
+        "Qatar is the largest customer of US defence systems in the world.",
+        "contradicted",
+        "contradicts",
+        "largest",
+        "third-largest",
+        "translation",
+    ),
+    (
+        "Qatar is the third-largest customer of US defence systems in the world.",
+        "supported",
+        "supports",
+        "third-largest",
+        "third-largest",
+        "translation",
+    ),
+    (
+        "بدأت العلاقات الدبلوماسية بين الولايات المتحدة وقطر عام 1975",
+        "contradicted",
+        "contradicts",
+        "1975",
+        "1972",
+        "source",
+    ),
+    (
+        "بدأت العلاقات الدبلوماسية بين الولايات المتحدة وقطر عام 1972",
+        "supported",
+        "supports",
+        "1972",
+        "1972",
+        "source",
+    ),
+    (
+        "تمثل قطر أكبر عميل للأنظمة الدفاعية الأميركية على مستوى العالم",
+        "contradicted",
+        "contradicts",
+        "أكبر",
+        "ثالث أكبر",
+        "source",
+    ),
 ]
 
 
 def test_claims_checked_by_the_real_server(ar_page, server, screenshots):
     page, watch = ar_page
     page.locator("sanad-chat").evaluate(  # room for the result in the screenshot
-        "el => el.style.setProperty('--sanad-height', '1040px')")
+        "el => el.style.setProperty('--sanad-height', '1040px')"
+    )
     page.set_viewport_size({"width": 1280, "height": 1100})
     tab = "تحقّق من ادعاء"
     for claim, verdict, stance, in_claim, in_sentence, where in REAL_CLAIMS:
         expected = httpx.post(f"{server.url}/v1/verify", json={"claim": claim}, timeout=30).json()
         assert expected["verdict"] == verdict, (claim, expected["explanation"])
-        deciding = next(e for e in expected["evidence"] if e[stance] and any(
-            s["claim"]["text"] == in_claim for s in e[stance]))
+        deciding = next(
+            e
+            for e in expected["evidence"]
+            if e[stance] and any(s["claim"]["text"] == in_claim for s in e[stance])
+        )
         result = check_claim(page, claim, tab)
         assert result.get_attribute("data-verdict") == verdict
         assert result.locator(".claim-text").text_content() == expected["claim"]
@@ -816,20 +922,24 @@ def test_claims_checked_by_the_real_server(ar_page, server, screenshots):
         place = ".ev-text" if where == "source" else ".ev-translation"
         assert in_sentence in marks(item.locator(place), stance)
         sign = "✗" if stance == "contradicts" else "✓"
-        assert any(w.startswith(sign) and in_claim in w and in_sentence in w
-                   for w in item.locator(".why li").all_text_contents())
+        assert any(
+            w.startswith(sign) and in_claim in w and in_sentence in w
+            for w in item.locator(".why li").all_text_contents()
+        )
         assert item.locator(".pid").text_content() == deciding["id"]
         assert item.locator(".offsets").text_content() == f"{deciding['start']}–{deciding['end']}"
     assert [r["claim"] for r in watch.verify_requests] == [c[0] for c in REAL_CLAIMS]
     assert result.locator(".verdict-text").text_content() == "يناقضه المقال"
-    assert result.locator(".ev-text").first.evaluate(
-        "el => getComputedStyle(el).direction") == "rtl"
+    assert (
+        result.locator(".ev-text").first.evaluate("el => getComputedStyle(el).direction") == "rtl"
+    )
     page.locator("sanad-chat").screenshot(path=str(screenshots / "claim-check.png"))
     # The demo page's "try checking" buttons go through element.checkClaim, from the chat too.
     page.locator("sanad-chat [role=tab]").first.click()
     page.locator("button.try-c[lang=en]").click()
     tried = page.locator("sanad-chat .claim-result").filter(
-        has=page.locator(".claim-text", has_text=REAL_CLAIMS[0][0]))
+        has=page.locator(".claim-text", has_text=REAL_CLAIMS[0][0])
+    )
     tried.wait_for(timeout=ANSWER_TIMEOUT)
     assert tried.get_attribute("data-verdict") == "contradicted"
     assert page.locator("sanad-chat .chat-view").is_hidden()

@@ -22,8 +22,13 @@ def test_claims_set_is_balanced_and_split():
     for label in ("supported", "contradicted", "not_enough_info"):
         for split in ("tune", "heldout"):
             for lang in ("ar", "en"):
-                assert sum(r["verdict"] == label and r["split"] == split and r["lang"] == lang
-                           for r in rows) >= 10
+                assert (
+                    sum(
+                        r["verdict"] == label and r["split"] == split and r["lang"] == lang
+                        for r in rows
+                    )
+                    >= 10
+                )
     types = {r["type"] for r in rows if r["verdict"] == "contradicted"}
     assert {"number", "ordinal", "date", "person", "place", "organisation", "negation"} <= types
 

@@ -5,11 +5,11 @@ with an extra-openai-models.yaml, and the MCP SDK's client over HTTP (/mcp) and 
 from __future__ import annotations
 
 import asyncio
-from concurrent.futures import ThreadPoolExecutor
 import json
 import os
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
@@ -28,10 +28,11 @@ def assert_verbatim(citations: list[dict]) -> None:
     """Every citation is the document's text at its offsets."""
     assert citations
     for c in citations:
-        assert RAW[c["start"]:c["end"]] == c["text"], c["id"]
+        assert RAW[c["start"] : c["end"]] == c["text"], c["id"]
 
 
 # ------------------------------------------------------------------ openai SDK
+
 
 @pytest.fixture(scope="module")
 def openai_client(live_server):
@@ -52,7 +53,8 @@ def test_openai_sdk_lists_and_retrieves_the_model(openai_client):
 
 def test_openai_sdk_sees_the_sources_in_the_text(openai_client):
     done = openai_client.chat.completions.create(
-        model="sanad", messages=[{"role": "user", "content": QUESTION}])
+        model="sanad", messages=[{"role": "user", "content": QUESTION}]
+    )
     text, cites = done.choices[0].message.content, done.model_extra["citations"]
     answer, sources = text.split("\n\nSources:\n")
     assert "Al Udeid" in answer and answer.endswith("[1]")
@@ -61,30 +63,40 @@ def test_openai_sdk_sees_the_sources_in_the_text(openai_client):
         assert f"«{c['text']}»" in sources
         assert f"({c['id']}, characters {c['start']}–{c['end']})" in sources
     stream = openai_client.chat.completions.create(
-        model="sanad", stream=True, messages=[{"role": "user", "content": QUESTION}])
+        model="sanad", stream=True, messages=[{"role": "user", "content": QUESTION}]
+    )
     chunks = list(stream)
     pieces = [c.choices[0].delta.content or "" for c in chunks]
     assert "".join(pieces) == text and pieces[-1] == "" and pieces[-2].startswith("\n\nSources:")
     off = openai_client.chat.completions.create(
-        model="sanad", messages=[{"role": "user", "content": QUESTION}],
-        extra_body={"sanad_sources": False})
+        model="sanad",
+        messages=[{"role": "user", "content": QUESTION}],
+        extra_body={"sanad_sources": False},
+    )
     assert off.choices[0].message.content == answer
 
 
 # ------------------------------------------------------------------ llm CLI
+
 
 @pytest.fixture(scope="module")
 def llm(live_server, tmp_path_factory):
     """Run `llm` with Sanad configured as an extra OpenAI model; returns its stdout."""
     home = tmp_path_factory.mktemp("llm")
     (home / "extra-openai-models.yaml").write_text(
-        f"- model_id: sanad\n  model_name: sanad\n  api_base: \"{live_server.url}/v1\"\n",
-        encoding="utf-8")
+        f'- model_id: sanad\n  model_name: sanad\n  api_base: "{live_server.url}/v1"\n',
+        encoding="utf-8",
+    )
     env = {**os.environ, "LLM_USER_PATH": str(home), "OPENAI_API_KEY": "unused"}
 
     def run(*args: str) -> str:
-        r = subprocess.run([sys.executable, "-m", "llm", *args], capture_output=True,
-                           text=True, env=env, timeout=120)
+        r = subprocess.run(
+            [sys.executable, "-m", "llm", *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+        )
         assert r.returncode == 0, r.stderr
         return r.stdout
 
@@ -110,6 +122,7 @@ def test_llm_streams_answers_follow_ups_and_arabic(llm):
 
 # ------------------------------------------------------------------ MCP
 
+
 def mcp_session(target, *calls, mode="auto"):
     """The MCP SDK's client on ``target`` (URL or stdio parameters): list tools, then call."""
     from mcp import Client
@@ -118,26 +131,35 @@ def mcp_session(target, *calls, mode="auto"):
         async with Client(target, read_timeout_seconds=300, mode=mode) as c:
             tools = sorted(t.name for t in (await c.list_tools()).tools)
             return tools, [await c.call_tool(name, args) for name, args in calls]
+
     # In a thread of its own: another test's client (Playwright) may own this thread's loop.
     with ThreadPoolExecutor(1) as pool:
         return pool.submit(asyncio.run, go()).result()
 
 
-CALLS = [("ask", {"question": QUESTION}),
-         ("ask", {"question": QUESTION_AR, "top_k": 2}),
-         ("search", {"query": "Al Udeid Air Base", "top_k": 3}),
-         ("get_passage", {"id": f"{DOC_ID}:5"}),
-         ("verify_claim", {"claim": "Qatar is the largest customer of US defence systems."}),
-         ("verify_claim", {"claim": "Qatar ranks third in the world as a customer of US "
-                                    "defence systems.", "cite": [f"{DOC_ID}:8"]}),
-         ("get_passage", {"id": f"{DOC_ID}:0"}),
-         ("ask", {"question": " "})]
+CALLS = [
+    ("ask", {"question": QUESTION}),
+    ("ask", {"question": QUESTION_AR, "top_k": 2}),
+    ("search", {"query": "Al Udeid Air Base", "top_k": 3}),
+    ("get_passage", {"id": f"{DOC_ID}:5"}),
+    ("verify_claim", {"claim": "Qatar is the largest customer of US defence systems."}),
+    (
+        "verify_claim",
+        {
+            "claim": "Qatar ranks third in the world as a customer of US defence systems.",
+            "cite": [f"{DOC_ID}:8"],
+        },
+    ),
+    ("get_passage", {"id": f"{DOC_ID}:0"}),
+    ("ask", {"question": " "}),
+]
 
 
 def check_mcp_results(tools, results, live_server):
     assert tools == ["ask", "get_passage", "search", "verify_claim"]
     asked, arabic, searched, passage, wrong, right, missing, empty = (
-        r.structured_content for r in results)
+        r.structured_content for r in results
+    )
     http = httpx.post(f"{live_server.url}/v1/chat", json={"question": QUESTION}, timeout=60)
     assert asked == {k: v for k, v in http.json().items() if k != "resolved_query"}
     assert asked["answerable"] and asked["citations"][0]["id"] == f"{DOC_ID}:5"
@@ -145,7 +167,7 @@ def check_mcp_results(tools, results, live_server):
     assert "العديد" in arabic["answer"]
     assert_verbatim(asked["citations"] + arabic["citations"] + searched["passages"])
     assert searched["passages"][0]["id"] == f"{DOC_ID}:5"
-    assert RAW[passage["start"]:passage["end"]] == passage["text"]
+    assert RAW[passage["start"] : passage["end"]] == passage["text"]
     assert passage["next"]["id"] == f"{DOC_ID}:6"
     assert wrong["verdict"] == "contradicted" and right["verdict"] == "supported"
     assert wrong["evidence"][0]["id"] == right["evidence"][0]["id"] == f"{DOC_ID}:8"
@@ -169,8 +191,9 @@ def test_mcp_over_stdio(live_server):
     from mcp import StdioServerParameters
 
     # the live server's index is current, so this process only loads it
-    params = StdioServerParameters(command=sys.executable, args=["-m", "bot", "mcp"],
-                                   env=dict(live_server.env), cwd=str(ROOT))
+    params = StdioServerParameters(
+        command=sys.executable, args=["-m", "bot", "mcp"], env=dict(live_server.env), cwd=str(ROOT)
+    )
     # the initialize handshake of hosts that predate the 2026 protocol (Claude Desktop-style)
     tools, results = mcp_session(params, *CALLS, mode="legacy")
     check_mcp_results(tools, results, live_server)

@@ -27,21 +27,26 @@ def test_seed_document_is_byte_for_byte_and_passages_are_slices(corpus_copy):
 def test_passage_ids_are_stable_across_loads(corpus_copy):
     a = load_document(corpus_copy / DOC_ID)
     b = load_document(corpus_copy / DOC_ID)
-    assert [(p.id, p.start, p.end) for p in a.passages] == [(p.id, p.start, p.end)
-                                                            for p in b.passages]
+    assert [(p.id, p.start, p.end) for p in a.passages] == [
+        (p.id, p.start, p.end) for p in b.passages
+    ]
 
 
 def test_several_documents_with_and_without_translation(corpus_copy):
     folder = corpus_copy / "notes-en"
     folder.mkdir()
-    (folder / "document.txt").write_text("Sanad cites sentences. It never invents text.\n",
-                                         encoding="utf-8")
-    (folder / "meta.json").write_text(json.dumps({"id": "notes-en", "title": "Notes",
-                                                  "language": "en"}), encoding="utf-8")
+    (folder / "document.txt").write_text(
+        "Sanad cites sentences. It never invents text.\n", encoding="utf-8"
+    )
+    (folder / "meta.json").write_text(
+        json.dumps({"id": "notes-en", "title": "Notes", "language": "en"}), encoding="utf-8"
+    )
     docs = load_corpus(corpus_copy)
     assert [d.id for d in docs] == ["notes-en", DOC_ID]
-    assert [p.text for p in docs[0].passages] == ["Sanad cites sentences.",
-                                                  "It never invents text."]
+    assert [p.text for p in docs[0].passages] == [
+        "Sanad cites sentences.",
+        "It never invents text.",
+    ]
     assert docs[0].passages[0].translation is None
 
 
@@ -52,11 +57,14 @@ def test_translation_out_of_alignment_is_a_clear_error(corpus_copy):
         load_document(corpus_copy / DOC_ID)
 
 
-@pytest.mark.parametrize("meta, message", [
-    ("{not json", "not valid JSON"),
-    (json.dumps({"id": "other", "language": "ar"}), "must equal the folder name"),
-    (json.dumps({"id": DOC_ID, "language": "fr"}), "language must be one of"),
-])
+@pytest.mark.parametrize(
+    "meta, message",
+    [
+        ("{not json", "not valid JSON"),
+        (json.dumps({"id": "other", "language": "ar"}), "must equal the folder name"),
+        (json.dumps({"id": DOC_ID, "language": "fr"}), "language must be one of"),
+    ],
+)
 def test_bad_metadata_says_what_to_fix(corpus_copy, meta, message):
     (corpus_copy / DOC_ID / "meta.json").write_text(meta, encoding="utf-8")
     with pytest.raises(CorpusError, match=message):

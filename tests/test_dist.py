@@ -11,7 +11,6 @@ import os
 import shutil
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -31,8 +30,12 @@ DATA = ROOT / "tests" / "data"
 
 
 def questions() -> list[str]:
-    return [json.loads(line)["question"] for name in ("dev.jsonl", "heldout.jsonl")
-            for line in (DATA / name).read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [
+        json.loads(line)["question"]
+        for name in ("dev.jsonl", "heldout.jsonl")
+        for line in (DATA / name).read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
 
 
 class SparseHash(HashEmbedder):
@@ -93,18 +96,25 @@ def test_ray_build_survives_a_dead_worker_and_is_incremental(ray_cluster, tmp_pa
 
     local, _ = build_index(tmp_path / "local", load_corpus(corpus_copy), SparseHash())
     marker = tmp_path / "crashed"
-    encode = ray_build.encode_on_ray(CrashOnceFactory(str(marker)), SparseHash(), workers=2,
-                                     batch_size=8)
+    encode = ray_build.encode_on_ray(
+        CrashOnceFactory(str(marker)), SparseHash(), workers=2, batch_size=8
+    )
     seen: list[int] = []
-    built, embedded = build_index(tmp_path / "ray", load_corpus(corpus_copy), SparseHash(),
-                                  progress=seen.append, encode=encode)
+    built, embedded = build_index(
+        tmp_path / "ray",
+        load_corpus(corpus_copy),
+        SparseHash(),
+        progress=seen.append,
+        encode=encode,
+    )
     assert marker.exists(), "no worker was killed: the retry was not exercised"
     assert embedded == 36 and sum(seen) == 36 and len(seen) >= 2
     assert same_index(local, built) == 0.0
 
     add_two_sentence_document(corpus_copy)
-    again, embedded = build_index(tmp_path / "ray", load_corpus(corpus_copy), SparseHash(),
-                                  encode=encode)
+    again, embedded = build_index(
+        tmp_path / "ray", load_corpus(corpus_copy), SparseHash(), encode=encode
+    )
     assert embedded == 2 and again.vectors.count == 38
     old = dict(zip([r.key for r in built.rows], built.vectors.vectors(), strict=True))
     new = dict(zip([r.key for r in again.rows], again.vectors.vectors(), strict=True))
@@ -112,8 +122,9 @@ def test_ray_build_survives_a_dead_worker_and_is_incremental(ray_cluster, tmp_pa
 
 
 @pytest.mark.model
-def test_ray_build_of_the_seed_equals_the_local_build(ray_cluster, real_sanad, real_embedder,
-                                                      tmp_path):
+def test_ray_build_of_the_seed_equals_the_local_build(
+    ray_cluster, real_sanad, real_embedder, tmp_path
+):
     from functools import partial
 
     from bot import ray_build
@@ -121,8 +132,9 @@ def test_ray_build_of_the_seed_equals_the_local_build(ray_cluster, real_sanad, r
 
     settings = real_sanad.settings
     encode = ray_build.encode_on_ray(partial(load_embedder, settings), real_embedder, workers=1)
-    built, embedded = build_index(tmp_path / "index", load_corpus(settings.corpus_dir),
-                                  real_embedder, encode=encode)
+    built, embedded = build_index(
+        tmp_path / "index", load_corpus(settings.corpus_dir), real_embedder, encode=encode
+    )
     assert embedded == 36
     assert same_index(real_sanad.index, built) <= 1e-4
     a, b = real_sanad._state[1], Retriever(built, real_embedder)
@@ -133,10 +145,13 @@ def test_ray_build_of_the_seed_equals_the_local_build(ray_cluster, real_sanad, r
 
 
 def test_nothing_imports_ray_or_milvus_without_asking():
-    code = ("import sys, bot.cli, bot.service, bot.api, bot.index; "
-            "print(sorted(m for m in ('ray', 'pymilvus') if m in sys.modules))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         cwd=ROOT, timeout=120)
+    code = (
+        "import sys, bot.cli, bot.service, bot.api, bot.index; "
+        "print(sorted(m for m in ('ray', 'pymilvus') if m in sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120
+    )
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
 
@@ -149,7 +164,8 @@ def test_milvus_store_builds_reuses_and_drops_old_collections(tmp_path, corpus_c
     docs = load_corpus(corpus_copy)
     faiss, _ = build_index(tmp_path / "faiss", docs, HashEmbedder())
     assert "vector store changed (faiss -> milvus)" in staleness(
-        tmp_path / "faiss", expected_manifest(docs, HashEmbedder(), "milvus"))
+        tmp_path / "faiss", expected_manifest(docs, HashEmbedder(), "milvus")
+    )
     first, embedded = build_index(tmp_path / "index", docs, HashEmbedder(), store=store)
     assert embedded == 36 and first.manifest["vectors"] == "milvus"
     assert first.id != faiss.id and first.vectors.collection.startswith(f"sanad_{first.id}_")
@@ -163,8 +179,9 @@ def test_milvus_store_builds_reuses_and_drops_old_collections(tmp_path, corpus_c
     assert second.vectors.collection != first.vectors.collection
     assert first.vectors.search(q, 1)[1].tolist() == [[fr[0][0]]]
     add_two_sentence_document(corpus_copy)
-    third, embedded = build_index(tmp_path / "index", load_corpus(corpus_copy), HashEmbedder(),
-                                  store=store)
+    third, embedded = build_index(
+        tmp_path / "index", load_corpus(corpus_copy), HashEmbedder(), store=store
+    )
     assert embedded == 2 and third.vectors.count == 38  # the others came back from Milvus
     live = sorted(connect(uri).list_collections())
     assert live == sorted([second.vectors.collection, third.vectors.collection])
@@ -177,9 +194,13 @@ def test_milvus_ranks_the_seed_questions_as_faiss(real_sanad, real_embedder, tmp
 
     # Switching the store of a built index rebuilds it, reusing every vector it had.
     shutil.copytree(real_sanad.settings.index_dir, tmp_path / "index")
-    settings = real_sanad.settings.model_copy(update={
-        "index_dir": tmp_path / "index", "vector_store": "milvus",
-        "milvus_uri": str(tmp_path / "milvus.db")})
+    settings = real_sanad.settings.model_copy(
+        update={
+            "index_dir": tmp_path / "index",
+            "vector_store": "milvus",
+            "milvus_uri": str(tmp_path / "milvus.db"),
+        }
+    )
     docs = load_corpus(settings.corpus_dir)
     assert open_index(settings, docs, real_embedder)[1] == 0
     milvus = Sanad.open(settings, embedder=real_embedder)
@@ -202,10 +223,15 @@ def test_milvus_ranks_the_seed_questions_as_faiss(real_sanad, real_embedder, tmp
 
 
 def test_vector_store_settings_say_what_to_fix(tmp_path):
-    env = {**os.environ, "SANAD_INDEX_DIR": str(tmp_path / "index"),
-           "SANAD_VECTOR_STORE": "milvus"}
-    out = subprocess.run([sys.executable, "-m", "bot", "index", "info"], capture_output=True,
-                         text=True, cwd=ROOT, env=env, timeout=120)
+    env = {**os.environ, "SANAD_INDEX_DIR": str(tmp_path / "index"), "SANAD_VECTOR_STORE": "milvus"}
+    out = subprocess.run(
+        [sys.executable, "-m", "bot", "index", "info"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=120,
+    )
     assert out.returncode == 2 and "SANAD_MILVUS_URI" in out.stderr
     assert "Traceback" not in out.stderr
 
@@ -215,8 +241,12 @@ def test_capped_dense_search_fills_the_tail_with_the_last_score(tmp_path, monkey
 
     docs = load_corpus(ROOT / "corpus")
     faiss, _ = build_index(tmp_path / "faiss", docs, HashEmbedder())
-    milvus, _ = build_index(tmp_path / "milvus", docs, HashEmbedder(),
-                            store=milvus_store.MilvusStore(str(tmp_path / "m.db")))
+    milvus, _ = build_index(
+        tmp_path / "milvus",
+        docs,
+        HashEmbedder(),
+        store=milvus_store.MilvusStore(str(tmp_path / "m.db")),
+    )
     monkeypatch.setattr(milvus_store, "MAX_TOP_K", 8)  # as if the corpus had >16384 rows
     q = HashEmbedder().encode_queries(["Al Udeid air base"])[0]
     exact = Retriever(faiss, HashEmbedder()).dense_scores(q)

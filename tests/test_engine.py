@@ -8,9 +8,12 @@ import pytest
 from bot.engine import SPARSE_TOP, pool_sparse, read_sae, sae_path
 from bot.export import export_folder
 
-QUESTIONS = ["Where is Al Udeid Air Base?", "When did Qatar sign a defence pact with the US?",
-             "ما هي أكبر منشأة عسكرية أميركية في الشرق الأوسط؟",
-             "متى وقعت قطر اتفاقية التعاون الدفاعي مع الولايات المتحدة؟"]
+QUESTIONS = [
+    "Where is Al Udeid Air Base?",
+    "When did Qatar sign a defence pact with the US?",
+    "ما هي أكبر منشأة عسكرية أميركية في الشرق الأوسط؟",
+    "متى وقعت قطر اتفاقية التعاون الدفاعي مع الولايات المتحدة؟",
+]
 
 
 def test_pool_sparse_max_pools_positive_features_largest_first():

@@ -13,11 +13,11 @@ from bot.evaluate import evaluate, read_items
 def test_metrics_on_a_tiny_set(tmp_path):
     f = tmp_path / "set.jsonl"
     rows = [
-        {"question": "first?", "gold_ids": ["d:1"]},             # rank 1
-        {"question": "second?", "gold_quotes": ["beta"]},        # rank 2 via quote
-        {"question": "ثالث؟", "gold_ids": ["d:9"]},              # not found
-        {"question": "off topic?", "unanswerable": True},        # abstained
-        {"question": "خارج الموضوع؟", "unanswerable": True},     # answered (wrong)
+        {"question": "first?", "gold_ids": ["d:1"]},  # rank 1
+        {"question": "second?", "gold_quotes": ["beta"]},  # rank 2 via quote
+        {"question": "ثالث؟", "gold_ids": ["d:9"]},  # not found
+        {"question": "off topic?", "unanswerable": True},  # abstained
+        {"question": "خارج الموضوع؟", "unanswerable": True},  # answered (wrong)
     ]
     f.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n\n")
     answers = {
@@ -44,11 +44,14 @@ def test_metrics_on_a_tiny_set(tmp_path):
     assert [q["rank"] for q in report["questions"]] == [1, 2, None, None, None]
 
 
-@pytest.mark.parametrize("line, message", [
-    ("{bad", "not valid JSON"),
-    ('{"q": "x"}', "needs a \"question\""),
-    ('{"question": "x"}', "gold_ids"),
-])
+@pytest.mark.parametrize(
+    "line, message",
+    [
+        ("{bad", "not valid JSON"),
+        ('{"q": "x"}', 'needs a "question"'),
+        ('{"question": "x"}', "gold_ids"),
+    ],
+)
 def test_bad_lines_name_the_line(tmp_path, line, message):
     f = tmp_path / "bad.jsonl"
     f.write_text('{"question": "ok", "unanswerable": true}\n' + line + "\n")

@@ -28,9 +28,14 @@ def full_embedder() -> HashEmbedder:
 
 def run_bot(*args: str, **env: str) -> subprocess.CompletedProcess:
     """``python -m bot ...`` with extra environment; bounded in time."""
-    return subprocess.run([sys.executable, "-m", "bot", *args], capture_output=True, text=True,
-                          cwd=ROOT, timeout=120, env={**os.environ, "PYTHONPATH": str(ROOT),
-                                                      **env})
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": str(ROOT), **env},
+    )
 
 
 def assert_one_line(proc: subprocess.CompletedProcess, *words: str) -> None:
@@ -43,16 +48,28 @@ def assert_one_line(proc: subprocess.CompletedProcess, *words: str) -> None:
 
 # ------------------------------------------------------------------ damaged index files
 
-@pytest.mark.parametrize("damage", [
-    lambda b: (b / "sparse.npz").write_bytes(b""),
-    lambda b: (b / "late.npz").write_bytes(b""),
-    lambda b: (b / "late.npz").write_bytes(b"PK\x03\x04 not a zip"),
-    lambda b: (b / "manifest.json").write_text("[]"),
-    lambda b: (b / "passages.jsonl").write_text('{"id": 1}\n'),
-    lambda b: (b.parent.parent / "CURRENT").write_bytes(b"\xff\xfe\x00garbage"),
-    lambda b: (b.parent.parent / "CURRENT").write_text("../../etc"),
-], ids=["empty sparse.npz", "empty late.npz", "bad zip", "manifest []", "bad passages",
-        "binary CURRENT", "CURRENT escapes"])
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda b: (b / "sparse.npz").write_bytes(b""),
+        lambda b: (b / "late.npz").write_bytes(b""),
+        lambda b: (b / "late.npz").write_bytes(b"PK\x03\x04 not a zip"),
+        lambda b: (b / "manifest.json").write_text("[]"),
+        lambda b: (b / "passages.jsonl").write_text('{"id": 1}\n'),
+        lambda b: (b.parent.parent / "CURRENT").write_bytes(b"\xff\xfe\x00garbage"),
+        lambda b: (b.parent.parent / "CURRENT").write_text("../../etc"),
+    ],
+    ids=[
+        "empty sparse.npz",
+        "empty late.npz",
+        "bad zip",
+        "manifest []",
+        "bad passages",
+        "binary CURRENT",
+        "CURRENT escapes",
+    ],
+)
 def test_damaged_index_is_rebuilt(tmp_path, corpus_copy, damage, caplog):
     docs = load_corpus(corpus_copy)
     built, _ = build_index(tmp_path, docs, full_embedder())
@@ -83,8 +100,9 @@ def test_unwritable_index_folder_says_what_to_do(tmp_path, corpus_copy, monkeypa
 
     # Root ignores file modes, so the refusal is simulated where the build creates its folder.
     monkeypatch.setattr(index_mod.tempfile, "mkdtemp", denied)
-    with pytest.raises(IndexUnavailable, match="cannot write the index .*Permission denied.*"
-                       "SANAD_INDEX_DIR"):
+    with pytest.raises(
+        IndexUnavailable, match="cannot write the index .*Permission denied.*SANAD_INDEX_DIR"
+    ):
         build_index(tmp_path, load_corpus(corpus_copy), HashEmbedder())
 
 
@@ -106,6 +124,7 @@ def test_stale_temporary_builds_are_removed(tmp_path, corpus_copy):
 
 # ------------------------------------------------------------------ corpus documents
 
+
 def test_meta_json_that_is_not_an_object(corpus_copy):
     (corpus_copy / DOC_ID / "meta.json").write_text("[]")
     with pytest.raises(CorpusError, match="must hold a JSON object.*not list"):
@@ -117,8 +136,10 @@ def test_a_document_of_comments_only_is_refused_by_name(corpus_copy):
     folder.mkdir()
     (folder / "meta.json").write_text(json.dumps({"id": "comments-only", "language": "en"}))
     (folder / "document.txt").write_text("Comments\nGreat article!\nLeave a reply\n")
-    with pytest.raises(CorpusError, match="comments-only/document.txt holds only a "
-                       "reader-comment section .*'Comments'"):
+    with pytest.raises(
+        CorpusError,
+        match="comments-only/document.txt holds only a reader-comment section .*'Comments'",
+    ):
         load_document(folder)
 
 
@@ -126,8 +147,10 @@ def test_a_title_that_mentions_comments_is_still_a_title(corpus_copy):
     folder = corpus_copy / "titled"
     folder.mkdir()
     (folder / "meta.json").write_text(json.dumps({"id": "titled", "language": "en"}))
-    (folder / "document.txt").write_text("Comments on the defence budget\nQatar spends more on "
-                                         "defence.\nLeave a reply\nGreat article!\n")
+    (folder / "document.txt").write_text(
+        "Comments on the defence budget\nQatar spends more on "
+        "defence.\nLeave a reply\nGreat article!\n"
+    )
     doc = load_document(folder)
     assert [p.text for p in doc.passages] == ["Qatar spends more on defence."]
 
@@ -135,8 +158,11 @@ def test_a_title_that_mentions_comments_is_still_a_title(corpus_copy):
 def test_oversized_document_is_refused_by_name(corpus_copy):
     text = corpus_copy / DOC_ID / "document.txt"
     n = len(text.read_text(encoding="utf-8"))
-    with pytest.raises(CorpusError, match=rf"{DOC_ID}/document.txt has {n:,} characters, over "
-                       r"the limit of 2,000 \(SANAD_MAX_DOCUMENT_CHARS\)"):
+    with pytest.raises(
+        CorpusError,
+        match=rf"{DOC_ID}/document.txt has {n:,} characters, over "
+        r"the limit of 2,000 \(SANAD_MAX_DOCUMENT_CHARS\)",
+    ):
         load_corpus(corpus_copy, max_chars=2000)
     text.write_bytes(b"x" * 5000)  # refused from its size, before it is read
     with pytest.raises(CorpusError, match="5,000 bytes, over the limit"):
@@ -151,36 +177,57 @@ def test_sanad_open_honours_the_document_limit(tmp_path, corpus_copy):
 
 # ------------------------------------------------------------------ settings and start-up
 
-@pytest.mark.parametrize("env, words", [
-    ({"SANAD_CORS_ORIGINS": "[not json"}, ["SANAD_CORS_ORIGINS", "[not json", "JSON list"]),
-    ({"SANAD_TRUSTED_PROXIES": "proxy.local"}, ["SANAD_TRUSTED_PROXIES", "proxy.local", "CIDR"]),
-    ({"SANAD_RATE_LIMIT": "-5"}, ["SANAD_RATE_LIMIT", "-5"]),
-    ({"SANAD_REQUEST_TIMEOUT": "soon"}, ["SANAD_REQUEST_TIMEOUT", "soon"]),
-    ({"SANAD_PORT": "99999"}, ["SANAD_PORT", "99999"]),
-])
+
+@pytest.mark.parametrize(
+    "env, words",
+    [
+        ({"SANAD_CORS_ORIGINS": "[not json"}, ["SANAD_CORS_ORIGINS", "[not json", "JSON list"]),
+        (
+            {"SANAD_TRUSTED_PROXIES": "proxy.local"},
+            ["SANAD_TRUSTED_PROXIES", "proxy.local", "CIDR"],
+        ),
+        ({"SANAD_RATE_LIMIT": "-5"}, ["SANAD_RATE_LIMIT", "-5"]),
+        ({"SANAD_REQUEST_TIMEOUT": "soon"}, ["SANAD_REQUEST_TIMEOUT", "soon"]),
+        ({"SANAD_PORT": "99999"}, ["SANAD_PORT", "99999"]),
+    ],
+)
 def test_bad_settings_are_one_line_naming_the_variable(env, words):
     assert_one_line(run_bot("serve", **env), *words)
 
 
 def test_comma_separated_origins_are_accepted():
-    r = run_bot("index", "info", "--json", SANAD_CORS_ORIGINS="https://example.org",
-                SANAD_INDEX_DIR="/nonexistent-sanad-index")
+    r = run_bot(
+        "index",
+        "info",
+        "--json",
+        SANAD_CORS_ORIGINS="https://example.org",
+        SANAD_INDEX_DIR="/nonexistent-sanad-index",
+    )
     assert "invalid setting" not in r.stderr and "Traceback" not in r.stderr
 
 
 def test_serve_start_up_failure_is_one_line(tmp_path):
     from api_fixtures import free_port
 
-    r = subprocess.run([sys.executable, "-m", "bot", "serve", "--port", str(free_port())],
-                       capture_output=True, text=True, cwd=ROOT, timeout=120,
-                       env={**os.environ, "SANAD_CORPUS_DIR": str(tmp_path / "missing"),
-                            "SANAD_INDEX_DIR": str(tmp_path / "index")})
+    r = subprocess.run(
+        [sys.executable, "-m", "bot", "serve", "--port", str(free_port())],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+        env={
+            **os.environ,
+            "SANAD_CORPUS_DIR": str(tmp_path / "missing"),
+            "SANAD_INDEX_DIR": str(tmp_path / "index"),
+        },
+    )
     assert r.returncode != 0 and "Traceback" not in r.stderr, r.stderr
     assert f"bot: corpus folder {tmp_path / 'missing'} does not exist" in r.stderr
     assert len(r.stderr.splitlines()) <= 5, r.stderr  # uvicorn's own lines around ours
 
 
 # ------------------------------------------------------------------ model cache
+
 
 def fake_cache(tmp_path):
     """A provisioned-looking folder with recorded sizes and SHA-256."""
@@ -189,10 +236,16 @@ def fake_cache(tmp_path):
     (folder / "model.safetensors").write_bytes(b"weights" * 1000)
     (folder / "config.json").write_text("{}")
     files = {p.name: p for p in folder.iterdir()}
-    (folder / prov.MARKER).write_text(json.dumps({
-        "source_sha256": "0" * 64, "converter_version": prov.CONVERTER_VERSION,
-        "files": {n: p.stat().st_size for n, p in files.items()},
-        "sha256": {n: prov._sha256(p) for n, p in files.items()}}))
+    (folder / prov.MARKER).write_text(
+        json.dumps(
+            {
+                "source_sha256": "0" * 64,
+                "converter_version": prov.CONVERTER_VERSION,
+                "files": {n: p.stat().st_size for n, p in files.items()},
+                "sha256": {n: prov._sha256(p) for n, p in files.items()},
+            }
+        )
+    )
     return folder
 
 
@@ -207,8 +260,10 @@ def test_same_size_corruption_is_found(tmp_path):
     prov.check_folder(folder)  # first check hashes and remembers size and mtime
     assert (folder / prov.STAMP).exists()
     flip_a_byte(folder / "model.safetensors")  # same size, new mtime
-    with pytest.raises(ModelUnavailable, match="model.safetensors does not match its recorded "
-                       "SHA-256.*bot model provision --force"):
+    with pytest.raises(
+        ModelUnavailable,
+        match="model.safetensors does not match its recorded SHA-256.*bot model provision --force",
+    ):
         prov.check_folder(folder)
 
 
@@ -238,8 +293,13 @@ def test_model_verify_command(tmp_path):
     ok = run_bot("model", "verify", SANAD_CACHE_DIR=str(tmp_path))
     assert ok.returncode == 0 and "match their SHA-256" in ok.stdout, ok.stderr
     flip_a_byte(folder / "model.safetensors")
-    os.utime(folder / "model.safetensors", ns=tuple(
-        [json.loads((folder / prov.STAMP).read_text())["model.safetensors"][1]] * 2))
+    os.utime(
+        folder / "model.safetensors",
+        ns=tuple([json.loads((folder / prov.STAMP).read_text())["model.safetensors"][1]] * 2),
+    )
     # Even with size and mtime put back, the full check finds the change.
-    assert_one_line(run_bot("model", "verify", SANAD_CACHE_DIR=str(tmp_path)),
-                    "model.safetensors does not match", "bot model provision --force")
+    assert_one_line(
+        run_bot("model", "verify", SANAD_CACHE_DIR=str(tmp_path)),
+        "model.safetensors does not match",
+        "bot model provision --force",
+    )

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import re
 import socket
-import threading
 import time
 
 import httpx
@@ -55,39 +54,48 @@ EMPTY_LOOKING = {
 
 @pytest.mark.parametrize("text", EMPTY_LOOKING.values(), ids=EMPTY_LOOKING.keys())
 def test_questions_without_letters_are_refused_everywhere(client, text):
-    for path, payload in [("/v1/chat", {"question": text}),
-                          ("/v1/chat/completions", {"messages": [{"role": "user",
-                                                                  "content": text}]}),
-                          ("/v1/verify", {"claim": text})]:
+    for path, payload in [
+        ("/v1/chat", {"question": text}),
+        ("/v1/chat/completions", {"messages": [{"role": "user", "content": text}]}),
+        ("/v1/verify", {"claim": text}),
+    ]:
         body = assert_clean(client.post(path, json=payload), 422, "invalid_input")
         assert "letters or digits" in body["error"]["message"]
 
 
 # ------------------------------------------------------------------ malformed requests
 
+
 def deep(n: int) -> str:
     return '{"question": ' + "[" * n + "]" * n + "}"
 
 
-@pytest.mark.parametrize("content, ctype, status, code", [
-    (b'{"question": "hi"', "application/json", 400, "invalid_json"),
-    (b"\xff\xfe{\x00", "application/json", 400, "invalid_json"),
-    (b"question=hi", "application/x-www-form-urlencoded", 415, "unsupported_media_type"),
-    (b'{"question": "hi"}', "text/plain", 415, "unsupported_media_type"),
-    (b'{"question": "hi"}', "", 415, "unsupported_media_type"),
-    (b"x" * 70_000, "application/json", 413, "body_too_large"),
-    (deep(5_000).encode(), "application/json", 400, "invalid_json"),
-    (deep(500).encode(), "application/json", 422, "invalid_input"),
-    (b'{"question": "hi", "top_k": 100000000000000000000000000000}', "application/json", 422,
-     "invalid_input"),
-    (b'{"question": "hi", "top_k": 1e308}', "application/json", 422, "invalid_input"),
-    (b'{"question": "hi", "top_k": NaN}', "application/json", 422, "invalid_input"),
-    (b'{"question": "hi", "top_k": 2.5}', "application/json", 422, "invalid_input"),
-    (b'{"question": "\\ud800 lone"}', "application/json", 422, "invalid_input"),
-    (b'{"question": "hi", "question": ["dup"]}', "application/json", 422, "invalid_input"),
-    (b'["question", "hi"]', "application/json", 422, "invalid_input"),
-    (b'"just a string"', "application/json", 422, "invalid_input"),
-])
+@pytest.mark.parametrize(
+    "content, ctype, status, code",
+    [
+        (b'{"question": "hi"', "application/json", 400, "invalid_json"),
+        (b"\xff\xfe{\x00", "application/json", 400, "invalid_json"),
+        (b"question=hi", "application/x-www-form-urlencoded", 415, "unsupported_media_type"),
+        (b'{"question": "hi"}', "text/plain", 415, "unsupported_media_type"),
+        (b'{"question": "hi"}', "", 415, "unsupported_media_type"),
+        (b"x" * 70_000, "application/json", 413, "body_too_large"),
+        (deep(5_000).encode(), "application/json", 400, "invalid_json"),
+        (deep(500).encode(), "application/json", 422, "invalid_input"),
+        (
+            b'{"question": "hi", "top_k": 100000000000000000000000000000}',
+            "application/json",
+            422,
+            "invalid_input",
+        ),
+        (b'{"question": "hi", "top_k": 1e308}', "application/json", 422, "invalid_input"),
+        (b'{"question": "hi", "top_k": NaN}', "application/json", 422, "invalid_input"),
+        (b'{"question": "hi", "top_k": 2.5}', "application/json", 422, "invalid_input"),
+        (b'{"question": "\\ud800 lone"}', "application/json", 422, "invalid_input"),
+        (b'{"question": "hi", "question": ["dup"]}', "application/json", 422, "invalid_input"),
+        (b'["question", "hi"]', "application/json", 422, "invalid_input"),
+        (b'"just a string"', "application/json", 422, "invalid_input"),
+    ],
+)
 def test_malformed_bodies_get_clean_errors(client, content, ctype, status, code):
     headers = {"content-type": ctype} if ctype else {}
     r = client.post("/v1/chat", content=content, headers=headers)
@@ -103,20 +111,32 @@ def test_integral_floats_are_integers(client):
 
 
 def test_a_final_tool_message_is_not_the_question(client):
-    messages = [{"role": "user", "content": "Al Udeid Air Base"},
-                {"role": "assistant", "content": None, "tool_calls": []},
-                {"role": "tool", "content": "{}", "tool_call_id": "x"}]
+    messages = [
+        {"role": "user", "content": "Al Udeid Air Base"},
+        {"role": "assistant", "content": None, "tool_calls": []},
+        {"role": "tool", "content": "{}", "tool_call_id": "x"},
+    ]
     body = assert_clean(client.post("/v1/chat/completions", json={"messages": messages}), 200)
     assert body["resolved_query"] == "Al Udeid Air Base" and body["citations"]
 
 
-@pytest.mark.parametrize("path", [
-    "/v1/passages/..%2F..%2F..%2Fetc%2Fpasswd", "/v1/passages/%2e%2e%2fbot%2fapi.py:1",
-    f"/v1/passages/{DOC_ID}:0", f"/v1/passages/{DOC_ID}:-1", f"/v1/passages/{DOC_ID}:99999",
-    f"/v1/passages/{DOC_ID}:1%00", "/v1/documents/..%2F..%2Fpyproject.toml",
-    "/v1/documents/%2e%2e", "/v1/documents/" + "a" * 5000, "/web/..%2F..%2Fbot%2Fapi.py",
-    "/web/templates/index.html", "/static/docs/..%2F..%2F..%2Fbot%2Fapi.py",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/v1/passages/..%2F..%2F..%2Fetc%2Fpasswd",
+        "/v1/passages/%2e%2e%2fbot%2fapi.py:1",
+        f"/v1/passages/{DOC_ID}:0",
+        f"/v1/passages/{DOC_ID}:-1",
+        f"/v1/passages/{DOC_ID}:99999",
+        f"/v1/passages/{DOC_ID}:1%00",
+        "/v1/documents/..%2F..%2Fpyproject.toml",
+        "/v1/documents/%2e%2e",
+        "/v1/documents/" + "a" * 5000,
+        "/web/..%2F..%2Fbot%2Fapi.py",
+        "/web/templates/index.html",
+        "/static/docs/..%2F..%2F..%2Fbot%2Fapi.py",
+    ],
+)
 def test_path_traversal_finds_nothing(client, path):
     r = client.get(path)
     assert r.status_code == 404, (path, r.status_code)
@@ -124,8 +144,15 @@ def test_path_traversal_finds_nothing(client, path):
 
 
 def test_unicode_tricks_are_answered_or_refused_cleanly(client):
-    for q in ["\u202eesab ria dieduA\u202c", "Al\u00adUdeid", "\ufdfa" * 1000, "😀" * 1000,
-              "a b " * 250, "Ａｌ Ｕｄｅｉｄ", "\u0627\u0644\u0639\u062f\u064a\u062f\u200f?"]:
+    for q in [
+        "\u202eesab ria dieduA\u202c",
+        "Al\u00adUdeid",
+        "\ufdfa" * 1000,
+        "😀" * 1000,
+        "a b " * 250,
+        "Ａｌ Ｕｄｅｉｄ",
+        "\u0627\u0644\u0639\u062f\u064a\u062f\u200f?",
+    ]:
         r = client.post("/v1/chat", json={"question": q})
         assert r.status_code in (200, 422), (q[:20], r.status_code)
         assert_clean(r, r.status_code)
@@ -133,23 +160,26 @@ def test_unicode_tricks_are_answered_or_refused_cleanly(client):
 
 # ------------------------------------------------------------------ rate limit
 
+
 def test_rate_limit_answers_429_with_retry_after(hash_sanad):
     with TestClient(with_settings(hash_sanad, rate_limit=60)) as c:  # bursts of 10
-        codes = [c.post("/v1/chat", json={"question": "Al Udeid"}).status_code
-                 for _ in range(12)]
+        codes = [c.post("/v1/chat", json={"question": "Al Udeid"}).status_code for _ in range(12)]
         assert codes[:10] == [200] * 10 and codes[10:] == [429, 429]
         r = c.post("/v1/verify", json={"claim": "Qatar"})
         body = assert_clean(r, 429, "rate_limited")
-        assert 1 <= int(r.headers["retry-after"]) <= 2 and "SANAD_RATE_LIMIT" in \
-            body["error"]["message"]
+        assert (
+            1 <= int(r.headers["retry-after"]) <= 2
+            and "SANAD_RATE_LIMIT" in body["error"]["message"]
+        )
         assert c.get(f"/v1/passages/{DOC_ID}:1").status_code == 200  # cheap reads are free
         assert c.get("/readyz").status_code == 200
 
 
 def test_rate_limit_zero_is_off(hash_sanad):
     with TestClient(with_settings(hash_sanad, rate_limit=0)) as c:
-        assert all(c.post("/v1/chat", json={"question": "Al Udeid"}).status_code == 200
-                   for _ in range(30))
+        assert all(
+            c.post("/v1/chat", json={"question": "Al Udeid"}).status_code == 200 for _ in range(30)
+        )
 
 
 def test_token_bucket_refills_at_the_rate():
@@ -178,6 +208,7 @@ def test_forwarded_for_is_believed_only_from_trusted_proxies():
 
 # ------------------------------------------------------------------ headers and docs
 
+
 def test_json_and_docs_responses_carry_nosniff(client):
     for path in ("/v1/info", "/docs", "/redoc", "/openapi.json", "/v1/nope"):
         assert client.get(path).headers.get("x-content-type-options") == "nosniff", path
@@ -202,6 +233,7 @@ def test_openapi_documents_429_and_408_on_model_endpoints(client):
 
 
 # ------------------------------------------------------------------ a real uvicorn
+
 
 def closed_within(sock: socket.socket, seconds: float) -> tuple[bool, bytes]:
     """Read until the server closes the connection (True) or ``seconds`` pass (False)."""
@@ -236,13 +268,17 @@ def test_slow_headers_are_cut_off(live):
 
 def test_a_body_that_stalls_gets_408_and_is_closed(live):
     sock = live.connect()
-    sock.sendall(b"POST /v1/chat HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                 b"Content-Length: 100\r\n\r\n{\"question\": ")
+    sock.sendall(
+        b"POST /v1/chat HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        b'Content-Length: 100\r\n\r\n{"question": '
+    )
     closed, data = closed_within(sock, 5)
     assert closed and data.startswith(b"HTTP/1.1 408"), data[:200]
     body = json.loads(data.split(b"\r\n\r\n", 1)[1])
-    assert body["error"]["code"] == "request_timeout" and "SANAD_REQUEST_TIMEOUT" in \
-        body["error"]["message"]
+    assert (
+        body["error"]["code"] == "request_timeout"
+        and "SANAD_REQUEST_TIMEOUT" in body["error"]["message"]
+    )
 
 
 def test_idle_keep_alive_connections_are_closed(live):
@@ -270,14 +306,24 @@ def test_many_slow_connections_do_not_lock_the_server_out(live):
 
 def test_forged_forwarded_for_does_not_escape_the_limit(hash_sanad, thread_server):
     with thread_server(hash_sanad, rate_limit=6) as server:  # bursts of 1
-        codes = [httpx.post(f"{server.url}/v1/chat", json={"question": "Al Udeid"},
-                            headers={"X-Forwarded-For": f"198.51.100.{i}"}).status_code
-                 for i in range(3)]
+        codes = [
+            httpx.post(
+                f"{server.url}/v1/chat",
+                json={"question": "Al Udeid"},
+                headers={"X-Forwarded-For": f"198.51.100.{i}"},
+            ).status_code
+            for i in range(3)
+        ]
         assert codes == [200, 429, 429]
     with thread_server(hash_sanad, rate_limit=6, trusted_proxies=["127.0.0.1"]) as server:
-        codes = [httpx.post(f"{server.url}/v1/chat", json={"question": "Al Udeid"},
-                            headers={"X-Forwarded-For": f"198.51.100.{i}"}).status_code
-                 for i in (1, 2, 1)]
+        codes = [
+            httpx.post(
+                f"{server.url}/v1/chat",
+                json={"question": "Al Udeid"},
+                headers={"X-Forwarded-For": f"198.51.100.{i}"},
+            ).status_code
+            for i in (1, 2, 1)
+        ]
         assert codes == [200, 200, 429]  # behind a trusted proxy each client has its bucket
 
 
@@ -288,8 +334,10 @@ def test_forged_forwarded_for_does_not_escape_the_limit(hash_sanad, thread_serve
 EXPENSIVE = {
     "U+FDFA x 1000": lambda i: "\ufdfa" * 999 + str(i),
     "'a b ' x 250": lambda i: ("a b " * 250)[:-1] + str(i),
-    "1,000 Arabic characters": lambda i: ("ما هي أكبر منشأة عسكرية أميركية في الشرق الأوسط "
-                                          * 30)[:999] + str(i),
+    "1,000 Arabic characters": lambda i: ("ما هي أكبر منشأة عسكرية أميركية في الشرق الأوسط " * 30)[
+        :999
+    ]
+    + str(i),
     "emoji and letters": lambda i: "😀a" * 500 + str(i),
 }
 
@@ -306,10 +354,13 @@ def median_seconds(client, path: str, key: str, make, n: int = 3) -> float:
 
 
 @pytest.mark.model
-@pytest.mark.parametrize("path, key", [
-    ("/v1/chat", "question"),
-    ("/v1/verify", "claim"),
-])
+@pytest.mark.parametrize(
+    "path, key",
+    [
+        ("/v1/chat", "question"),
+        ("/v1/verify", "claim"),
+    ],
+)
 def test_no_question_costs_much_more_than_a_normal_one(real_client, path, key):
     """Bounded cost: each expensive-looking text within the limits costs at most a few normal
     questions (measured against a normal question in the same run; the machine may be busy)."""

@@ -23,8 +23,11 @@ from bot.service import Sanad
 
 
 def files_state(folder):
-    return {p.relative_to(folder): (p.stat().st_mtime_ns, p.read_bytes())
-            for p in folder.rglob("*") if p.is_file()}
+    return {
+        p.relative_to(folder): (p.stat().st_mtime_ns, p.read_bytes())
+        for p in folder.rglob("*")
+        if p.is_file()
+    }
 
 
 def test_vector_index_searches_by_cosine():
@@ -41,9 +44,11 @@ def with_sparse(sparse=None) -> HashEmbedder:
 
 
 def test_sparse_index_scores_by_dot_product_and_round_trips(tmp_path):
-    rows = [(np.array([1, 5], np.int32), np.array([0.5, 2.0], np.float32)),
-            (np.array([], np.int32), np.array([], np.float32)),
-            (np.array([5], np.int32), np.array([1.0], np.float32))]
+    rows = [
+        (np.array([1, 5], np.int32), np.array([0.5, 2.0], np.float32)),
+        (np.array([], np.int32), np.array([], np.float32)),
+        (np.array([5], np.int32), np.array([1.0], np.float32)),
+    ]
     idx = SparseIndex.build(8, rows)
     query = (np.array([5, 7], np.int32), np.array([3.0, 1.0], np.float32))
     assert idx.scores(query).tolist() == [6.0, 0.0, 3.0]
@@ -113,8 +118,9 @@ def test_sparse_encoder_change_makes_the_index_stale(tmp_path, corpus_copy, fake
     docs = load_corpus(corpus_copy)
     build_index(tmp_path, docs, fake_embedder)
     assert load_index(tmp_path).sparse is None
-    assert "sparse encoder changed (None -> hash-words-v1)" in \
-        staleness(tmp_path, expected_manifest(docs, with_sparse()))
+    assert "sparse encoder changed (None -> hash-words-v1)" in staleness(
+        tmp_path, expected_manifest(docs, with_sparse())
+    )
     emb = with_sparse()
     index, embedded = build_index(tmp_path, docs, emb)
     # One pass gives a text's dense and sparse vectors, so each text is encoded again once.
@@ -127,12 +133,15 @@ def test_model_change_makes_the_index_stale(tmp_path, corpus_copy, fake_embedder
     other = type(fake_embedder)(dim=128)
     other.fingerprint = "hash-trigrams-128"
     assert "model changed" in staleness(tmp_path, expected_manifest(docs, other))
-    assert staleness(tmp_path / "nothing", expected_manifest(docs, other)) == \
-        "no index has been built yet"
+    assert (
+        staleness(tmp_path / "nothing", expected_manifest(docs, other))
+        == "no index has been built yet"
+    )
 
 
-def test_interrupted_build_leaves_previous_index_usable(tmp_path, corpus_copy, fake_embedder,
-                                                        monkeypatch):
+def test_interrupted_build_leaves_previous_index_usable(
+    tmp_path, corpus_copy, fake_embedder, monkeypatch
+):
     docs = load_corpus(corpus_copy)
     good, _ = build_index(tmp_path, docs, fake_embedder)
     path = corpus_copy / DOC_ID / "document.txt"
@@ -156,8 +165,9 @@ def test_sanad_rebuilds_a_stale_index_and_says_why(tmp_path, corpus_copy, fake_e
     assert "no index has been built yet" in caplog.text
     caplog.clear()
     path = corpus_copy / DOC_ID / "meta.json"
-    path.write_text(path.read_text(encoding="utf-8").replace("قطر الدفاعية", "قطر العسكرية"),
-                    encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("قطر الدفاعية", "قطر العسكرية"), encoding="utf-8"
+    )
     with caplog.at_level(logging.INFO, logger="sanad"):
         second = Sanad.open(settings, embedder=fake_embedder)
     assert "indexed texts changed" in caplog.text
@@ -197,7 +207,8 @@ def test_token_vector_change_makes_the_index_stale(tmp_path, corpus_copy, fake_e
     docs = load_corpus(corpus_copy)
     build_index(tmp_path, docs, fake_embedder)
     assert load_index(tmp_path).late is None
-    assert "token vectors changed (None -> hash-trigrams-v1+hash-words-v1)" in \
-        staleness(tmp_path, expected_manifest(docs, HashEmbedder(tokens=True)))
+    assert "token vectors changed (None -> hash-trigrams-v1+hash-words-v1)" in staleness(
+        tmp_path, expected_manifest(docs, HashEmbedder(tokens=True))
+    )
     index, embedded = build_index(tmp_path, docs, HashEmbedder(tokens=True))
     assert embedded == 0 and index.late.count == 36  # dense vectors reused, tokens added

@@ -23,8 +23,10 @@ import xquad_to_jsonl  # noqa: E402
 
 pytestmark = [
     pytest.mark.model,
-    pytest.mark.skipif(not (xquad_to_jsonl.DATA / "en.json").is_file(),
-                       reason=f"XQuAD-R is not in {xquad_to_jsonl.DATA} (set SANAD_XQUAD_DIR)"),
+    pytest.mark.skipif(
+        not (xquad_to_jsonl.DATA / "en.json").is_file(),
+        reason=f"XQuAD-R is not in {xquad_to_jsonl.DATA} (set SANAD_XQUAD_DIR)",
+    ),
 ]
 
 WARSAW, TESLA, TEACHER, SOCAL = 1, 3, 5, 7
@@ -33,8 +35,14 @@ PER_ARTICLE = 3  # questions asked per article and language
 
 
 def bot(*args: str, env: dict) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "bot", *args], cwd=ROOT,
-                          env={**os.environ, **env}, capture_output=True, text=True, timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -74,18 +82,27 @@ def answers(built):
 def test_the_command_added_every_document(built):
     sanad, _, _, stdout = built
     assert "6 added" in stdout
-    assert sorted(sanad.docs) == ["xquad-ar-01", "xquad-ar-03", "xquad-ar-07", "xquad-en-01",
-                                  "xquad-en-05", "xquad-en-07"]
+    assert sorted(sanad.docs) == [
+        "xquad-ar-01",
+        "xquad-ar-03",
+        "xquad-ar-07",
+        "xquad-en-01",
+        "xquad-en-05",
+        "xquad-en-07",
+    ]
     for d in sanad.docs.values():
         assert d.title.endswith(f"({d.language})")
         for p in d.passages:
-            assert p.text == d.raw[p.start:p.end]
+            assert p.text == d.raw[p.start : p.end]
 
 
 @pytest.mark.parametrize("lang", ["ar", "en"])
 def test_questions_cite_their_article_in_either_language(answers, lang):
-    hits = {a: [int(x.citations[0].doc_id[-2:]) == a for x in got]
-            for (q_lang, a), got in answers.items() if q_lang == lang}
+    hits = {
+        a: [int(x.citations[0].doc_id[-2:]) == a for x in got]
+        for (q_lang, a), got in answers.items()
+        if q_lang == lang
+    }
     assert all(sum(h) >= 2 for h in hits.values()), hits  # at least 2 of 3 in every article
     assert sum(sum(h) for h in hits.values()) >= 10, hits  # of 12
 
@@ -110,7 +127,7 @@ def test_english_answers_quote_english_documents_directly(answers, built):
         data = a.to_dict()
         first = data["citations"][0]
         assert first["title"] == "Teacher (en)" and first["language"] == "en"
-        assert raw[first["start"]:first["end"]] == first["text"]
+        assert raw[first["start"] : first["end"]] == first["text"]
         if data["answerable"]:
             assert data["answer"].startswith(f'The article says: "{first["text"]}" [1]')
     assert any(a.answerable for a in answers[("en", TEACHER)] + answers[("ar", TEACHER)])

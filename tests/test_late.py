@@ -22,8 +22,11 @@ def test_maxsim_averages_each_query_tokens_best_match():
 
 def test_empty_sides_score_zero():
     index = LateIndex.build([onehot(0), np.zeros((0, 4), np.float16), onehot(1)], dim=4)
-    assert index.scores(onehot(0).astype(np.float32), np.array([1, 0, 2])).tolist() == \
-        [0.0, 1.0, 0.0]
+    assert index.scores(onehot(0).astype(np.float32), np.array([1, 0, 2])).tolist() == [
+        0.0,
+        1.0,
+        0.0,
+    ]
     assert index.scores(np.zeros((0, 4), np.float32), np.array([0, 2])).tolist() == [0.0, 0.0]
     assert index.scores(onehot(0).astype(np.float32), np.array([], np.int64)).tolist() == []
     empty = LateIndex.build([], dim=4)
@@ -53,8 +56,12 @@ def test_real_token_vectors_come_from_the_same_pass_and_cover_only_the_text(real
     # The question's own words are what matches: its tokens find themselves in a sentence
     # that uses them better than in an unrelated one.
     [near, far] = real_embedder.encode(
-        ["قاعدة العديد الجوية هي أكبر منشأة عسكرية أميركية في الشرق الأوسط.",
-         "استضافت قطر كأس العالم لكرة القدم."], "passage").tokens
+        [
+            "قاعدة العديد الجوية هي أكبر منشأة عسكرية أميركية في الشرق الأوسط.",
+            "استضافت قطر كأس العالم لكرة القدم.",
+        ],
+        "passage",
+    ).tokens
     index = LateIndex.build([near, far], real_embedder.dim)
     near_score, far_score = index.scores(tokens[1].astype(np.float32), np.array([0, 1]))
     assert near_score > far_score + 0.05

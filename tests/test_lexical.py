@@ -6,13 +6,16 @@ import pytest
 from bot.lexical import BM25, light_stem, tokenize
 
 
-@pytest.mark.parametrize(("word", "stem"), [
-    ("والعلاقات", "علاق"),  # prefix وال and suffix ات
-    ("بالقاعده", "قاعد"),
-    ("كتاب", "كتاب"),  # nothing to strip
-    ("وهم", "وهم"),  # too short to strip: a root has three letters
-    ("مدرستها", "مدرست"),
-])
+@pytest.mark.parametrize(
+    ("word", "stem"),
+    [
+        ("والعلاقات", "علاق"),  # prefix وال and suffix ات
+        ("بالقاعده", "قاعد"),
+        ("كتاب", "كتاب"),  # nothing to strip
+        ("وهم", "وهم"),  # too short to strip: a root has three letters
+        ("مدرستها", "مدرست"),
+    ],
+)
 def test_light_stem(word, stem):
     assert light_stem(word) == stem
 

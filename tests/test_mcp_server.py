@@ -20,10 +20,14 @@ RAW = (ROOT / "corpus" / DOC_ID / "document.txt").open(encoding="utf-8", newline
 
 def run(server, *calls):
     """Connect the SDK's client to ``server`` and return each call's result."""
+
     async def go():
         async with Client(server) as c:
-            return [await c.call_tool(name, args) if name else await c.list_tools()
-                    for name, args in calls]
+            return [
+                await c.call_tool(name, args) if name else await c.list_tools()
+                for name, args in calls
+            ]
+
     # In a thread of its own: another test's client (Playwright) may own this thread's loop.
     with ThreadPoolExecutor(1) as pool:
         return pool.submit(asyncio.run, go()).result()
@@ -38,8 +42,12 @@ def test_tools_have_schemas_and_descriptions(server):
     [listed] = run(server, (None, None))
     tools = {t.name: t for t in listed.tools}
     assert set(tools) == {"ask", "search", "get_passage", "verify_claim"}
-    required = {"ask": ["question"], "search": ["query"], "get_passage": ["id"],
-                "verify_claim": ["claim"]}
+    required = {
+        "ask": ["question"],
+        "search": ["query"],
+        "get_passage": ["id"],
+        "verify_claim": ["claim"],
+    }
     for name, t in tools.items():
         assert t.input_schema["required"] == required[name]
         assert all(p.get("description") for p in t.input_schema["properties"].values())
@@ -50,16 +58,21 @@ def test_tools_have_schemas_and_descriptions(server):
 
 
 def test_ask_and_search_return_the_api_json(server, hash_sanad):
-    asked, searched = run(server, ("ask", {"question": "Al Udeid Air Base", "top_k": 2}),
-                          ("search", {"query": "Al Udeid Air Base", "top_k": 4}))
+    asked, searched = run(
+        server,
+        ("ask", {"question": "Al Udeid Air Base", "top_k": 2}),
+        ("search", {"query": "Al Udeid Air Base", "top_k": 4}),
+    )
     assert not asked.is_error
     assert asked.structured_content == hash_sanad.ask("Al Udeid Air Base", top_k=2).to_dict()
     passages = searched.structured_content["passages"]
-    assert [p["id"] for p in passages] == \
-        [c.id for c in hash_sanad.ask("Al Udeid Air Base", top_k=4).citations]
+    assert [p["id"] for p in passages] == [
+        c.id for c in hash_sanad.ask("Al Udeid Air Base", top_k=4).citations
+    ]
     for p in passages:
-        assert RAW[p["start"]:p["end"]] == p["text"]
+        assert RAW[p["start"] : p["end"]] == p["text"]
     import json
+
     assert json.loads(asked.content[0].text) == asked.structured_content
 
 
@@ -76,29 +89,34 @@ def test_get_passage_matches_the_api(server, client):
 
 def test_verify_claim_matches_the_api(server, client):
     claim = "Qatar is the largest customer of US defence systems."
-    [r] = run(server, ("verify_claim", {"claim": claim, "cite": [f"{DOC_ID}:8", "nope:1"],
-                                        "top_k": 2}))
-    api = client.post("/v1/verify", json={"claim": claim, "cite": [f"{DOC_ID}:8", "nope:1"],
-                                          "top_k": 2}).json()
+    [r] = run(
+        server, ("verify_claim", {"claim": claim, "cite": [f"{DOC_ID}:8", "nope:1"], "top_k": 2})
+    )
+    api = client.post(
+        "/v1/verify", json={"claim": claim, "cite": [f"{DOC_ID}:8", "nope:1"], "top_k": 2}
+    ).json()
     assert not r.is_error and r.structured_content == api
     assert r.structured_content["verdict"] in ("supported", "contradicted", "not_enough_info")
     assert [c["exists"] for c in r.structured_content["citations"]] == [True, False]
     for e in r.structured_content["evidence"]:
-        assert RAW[e["start"]:e["end"]] == e["text"]
+        assert RAW[e["start"] : e["end"]] == e["text"]
 
 
-@pytest.mark.parametrize("name, args, code, words", [
-    ("ask", {"question": "   "}, "invalid_input", ["empty"]),
-    ("ask", {"question": "x" * 1001}, "invalid_input", ["1001 characters"]),
-    ("ask", {"question": "Al Udeid", "top_k": 50}, "invalid_input", ["top_k", "20"]),
-    ("ask", {"question": "Al Udeid", "language": "fr"}, "invalid_input", ["language"]),
-    ("ask", {}, "invalid_input", ["question", "required"]),
-    ("search", {"query": ""}, "invalid_input", ["empty"]),
-    ("verify_claim", {"claim": " "}, "invalid_input", ["empty"]),
-    ("verify_claim", {"claim": "x", "cite": ["a:1"] * 21}, "invalid_input", ["cite", "20"]),
-    ("get_passage", {"id": "nope:1"}, "not_found", ["nope:1", "<doc-id>:<n>"]),
-    ("get_passage", {"id": f"{DOC_ID}:999"}, "not_found", ["999"]),
-])
+@pytest.mark.parametrize(
+    "name, args, code, words",
+    [
+        ("ask", {"question": "   "}, "invalid_input", ["empty"]),
+        ("ask", {"question": "x" * 1001}, "invalid_input", ["1001 characters"]),
+        ("ask", {"question": "Al Udeid", "top_k": 50}, "invalid_input", ["top_k", "20"]),
+        ("ask", {"question": "Al Udeid", "language": "fr"}, "invalid_input", ["language"]),
+        ("ask", {}, "invalid_input", ["question", "required"]),
+        ("search", {"query": ""}, "invalid_input", ["empty"]),
+        ("verify_claim", {"claim": " "}, "invalid_input", ["empty"]),
+        ("verify_claim", {"claim": "x", "cite": ["a:1"] * 21}, "invalid_input", ["cite", "20"]),
+        ("get_passage", {"id": "nope:1"}, "not_found", ["nope:1", "<doc-id>:<n>"]),
+        ("get_passage", {"id": f"{DOC_ID}:999"}, "not_found", ["999"]),
+    ],
+)
 def test_errors_carry_the_api_code_and_message(server, client, name, args, code, words):
     [r] = run(server, (name, args))
     assert r.is_error and set(r.structured_content) == {"error"}
@@ -124,7 +142,8 @@ def test_an_unloaded_sanad_is_reported_not_crashed():
 
     [r] = run(build_server(not_yet), ("ask", {"question": "Al Udeid"}))
     assert r.is_error and r.structured_content == {
-        "error": {"code": "invalid_input", "message": "not loaded"}}
+        "error": {"code": "invalid_input", "message": "not loaded"}
+    }
 
 
 def test_http_endpoint_is_503_outside_the_lifespan(hash_sanad):

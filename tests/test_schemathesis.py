@@ -27,8 +27,12 @@ from schemathesis.checks import (
 
 pytest_plugins = ["api_fixtures"]
 
-CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
-          response_schema_conformance]
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+]
 #: Reload swaps the index (tested on its own); streaming bodies are not JSON to validate.
 SKIP = {("POST", "/v1/admin/reload")}
 
@@ -46,9 +50,15 @@ def test_api_conforms_to_its_schema(live_server):
     assert {op.path for op in ops} >= {"/v1/chat", "/v1/verify", "/v1/passages/{passage_id}"}
     calls = []
     for op in ops:
+
         @given(case=op.as_strategy())
-        @settings(max_examples=25, deadline=None, derandomize=True, database=None,
-                  suppress_health_check=list(HealthCheck))
+        @settings(
+            max_examples=25,
+            deadline=None,
+            derandomize=True,
+            database=None,
+            suppress_health_check=list(HealthCheck),
+        )
         def run(case):
             if isinstance(case.body, dict) and case.body.get("stream") is True:
                 case.body["stream"] = False
@@ -66,13 +76,32 @@ MAX_RESPONSE_TIME = 5
 def test_schemathesis_checks_all(hash_sanad, thread_server, tmp_path):
     with thread_server(hash_sanad) as server:
         run = subprocess.run(
-            [sys.executable, "-m", "schemathesis.cli", "run", f"{server.url}/openapi.json",
-             "--checks", "all", "--max-response-time", str(MAX_RESPONSE_TIME),
-             "--max-examples", "80", "--generation-deterministic", "--workers", "1",
-             # Strings are Unicode text: lone surrogates are refused (422), tested on their own.
-             "--generation-codec", "utf-8",
-             "--exclude-path", "/v1/admin/reload"],
-            capture_output=True, text=True, timeout=240, cwd=tmp_path)
+            [
+                sys.executable,
+                "-m",
+                "schemathesis.cli",
+                "run",
+                f"{server.url}/openapi.json",
+                "--checks",
+                "all",
+                "--max-response-time",
+                str(MAX_RESPONSE_TIME),
+                "--max-examples",
+                "80",
+                "--generation-deterministic",
+                "--workers",
+                "1",
+                # Strings are Unicode text: lone surrogates are refused (422), tested on their own.
+                "--generation-codec",
+                "utf-8",
+                "--exclude-path",
+                "/v1/admin/reload",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=240,
+            cwd=tmp_path,
+        )
     out = run.stdout + run.stderr
     cases = re.search(r"(\d+) generated", out)
     assert run.returncode == 0, out[-4000:]

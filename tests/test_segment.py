@@ -30,11 +30,14 @@ def test_seed_sections_follow_the_heading(seed_raw):
     assert {s.section for s in seg.sentences[9:]} == {"التعاون بين المملكة المتحدة وقطر"}
 
 
-@pytest.mark.parametrize("line_no, first, second", [
-    (12, "وتعد قطر أحد أقرب شركاء المملكة المتحدة في منطقة الخليج.", "وقد تجلى ذلك"),
-    (15, "يُذكر أن سرب تايفون المشترك", "ويسلط السرب رقم 12"),
-    (16, "ويظهر التزام لندن", "وينتسب الطلاب القطريون"),
-])
+@pytest.mark.parametrize(
+    "line_no, first, second",
+    [
+        (12, "وتعد قطر أحد أقرب شركاء المملكة المتحدة في منطقة الخليج.", "وقد تجلى ذلك"),
+        (15, "يُذكر أن سرب تايفون المشترك", "ويسلط السرب رقم 12"),
+        (16, "ويظهر التزام لندن", "وينتسب الطلاب القطريون"),
+    ],
+)
 def test_seed_lines_with_two_sentences(seed_raw, line_no, first, second):
     lines = seed_raw.split("\n")
     start = sum(len(x) + 1 for x in lines[: line_no - 1])
@@ -44,40 +47,51 @@ def test_seed_lines_with_two_sentences(seed_raw, line_no, first, second):
     assert parts[0].startswith(first) and parts[1].startswith(second)
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("قال، ثم مضى؛ وانتهى.", ["قال، ثم مضى؛ وانتهى."]),
-    ("بلغ النمو 3.5 في المئة. ثم تراجع.", ["بلغ النمو 3.5 في المئة.", "ثم تراجع."]),
-    ("هل جاء؟ نعم! جاء… ثم ذهب.", ["هل جاء؟", "نعم!", "جاء…", "ثم ذهب."]),
-    ("The U.S. base grew. Dr. Smith left.", ["The U.S. base grew.", "Dr. Smith left."]),
-    ("Version 2.0 shipped in 2022. Sales rose.", ["Version 2.0 shipped in 2022.", "Sales rose."]),
-    ("\"Done.\" He left.", ["\"Done.\"", "He left."]),
-    ("عدد ١٢٫٥ ألف. انتهى", ["عدد ١٢٫٥ ألف.", "انتهى"]),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("قال، ثم مضى؛ وانتهى.", ["قال، ثم مضى؛ وانتهى."]),
+        ("بلغ النمو 3.5 في المئة. ثم تراجع.", ["بلغ النمو 3.5 في المئة.", "ثم تراجع."]),
+        ("هل جاء؟ نعم! جاء… ثم ذهب.", ["هل جاء؟", "نعم!", "جاء…", "ثم ذهب."]),
+        ("The U.S. base grew. Dr. Smith left.", ["The U.S. base grew.", "Dr. Smith left."]),
+        (
+            "Version 2.0 shipped in 2022. Sales rose.",
+            ["Version 2.0 shipped in 2022.", "Sales rose."],
+        ),
+        ('"Done." He left.', ['"Done."', "He left."]),
+        ("عدد ١٢٫٥ ألف. انتهى", ["عدد ١٢٫٥ ألف.", "انتهى"]),
+    ],
+)
 def test_split_rules(text, expected):
     assert texts(text, segment(text).sentences) == expected
 
 
-@pytest.mark.parametrize("line, marker", [
-    ("لا تعليق بعد التقرير المدون أعلاه", True),
-    ("لا توجد تعليقات", True),
-    ("التعليقات", True),
-    ("أضف تعليقك", True),
-    ("رد", True),
-    ("3 تعليقات", True),
-    ("Leave a Reply", True),
-    ("No comments yet", True),
-    ("Comments", True),
-    ("ردت الحكومة على الاتهامات بالنفي.", False),
-    ("وقال إنه لا تعليق لديه على المسألة.", False),
-    ("The comments section of the bill was debated at length in parliament today.", False),
-])
+@pytest.mark.parametrize(
+    "line, marker",
+    [
+        ("لا تعليق بعد التقرير المدون أعلاه", True),
+        ("لا توجد تعليقات", True),
+        ("التعليقات", True),
+        ("أضف تعليقك", True),
+        ("رد", True),
+        ("3 تعليقات", True),
+        ("Leave a Reply", True),
+        ("No comments yet", True),
+        ("Comments", True),
+        ("ردت الحكومة على الاتهامات بالنفي.", False),
+        ("وقال إنه لا تعليق لديه على المسألة.", False),
+        ("The comments section of the bill was debated at length in parliament today.", False),
+    ],
+)
 def test_comment_markers(line, marker):
     assert is_comment_marker(line) is marker
 
 
 def test_english_comment_section_is_excluded():
-    raw = ("Title of the piece\nThe base opened in 1996. It grew.\nIt is large.\n"
-           "Leave a Reply\nGreat article!\nReply")
+    raw = (
+        "Title of the piece\nThe base opened in 1996. It grew.\nIt is large.\n"
+        "Leave a Reply\nGreat article!\nReply"
+    )
     seg = segment(raw)
     assert texts(raw, seg.sentences) == ["The base opened in 1996.", "It grew.", "It is large."]
     assert raw[seg.excluded.start :].startswith("Leave a Reply")

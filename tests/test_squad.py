@@ -28,22 +28,65 @@ def paragraph(sentences, qas):
             context += " "
         breaks.append([len(context), len(context) + len(s)])
         context += s
-    return {"context": context, "sentences": sentences, "sentence_breaks": breaks,
-            "qas": [{"id": i, "question": q, "answers": [{"answer_start": context.index(a),
-                                                          "text": a}]} for i, q, a in qas]}
+    return {
+        "context": context,
+        "sentences": sentences,
+        "sentence_breaks": breaks,
+        "qas": [
+            {"id": i, "question": q, "answers": [{"answer_start": context.index(a), "text": a}]}
+            for i, q, a in qas
+        ],
+    }
 
 
-AR = {"data": [
-    {"title": "Qatar_Base", "paragraphs": [paragraph(
-        ["قاعدة العديد هي أكبر قاعدة أمريكية في المنطقة.", "بنيت القاعدة عام 1996.",
-         "تكرار الجملة."],
-        [("q1", "متى بنيت قاعدة العديد؟", "1996"), ("q2", "ما أكبر قاعدة أمريكية؟", "العديد")])]},
-    {"title": "World_Cup", "paragraphs": [paragraph(
-        ["استضافت قطر كأس العالم عام 2022.", "تكرار الجملة."],
-        [("q3", "أي جملة تتكرر؟", "تكرار")])]},
-]}
-EN = {"data": [{"title": "Qatar_Base", "paragraphs": [{"context": "", "qas": [
-    {"id": "q1", "question": "When was Al Udeid built?", "answers": [{"answer_start": 0}]}]}]}]}
+AR = {
+    "data": [
+        {
+            "title": "Qatar_Base",
+            "paragraphs": [
+                paragraph(
+                    [
+                        "قاعدة العديد هي أكبر قاعدة أمريكية في المنطقة.",
+                        "بنيت القاعدة عام 1996.",
+                        "تكرار الجملة.",
+                    ],
+                    [
+                        ("q1", "متى بنيت قاعدة العديد؟", "1996"),
+                        ("q2", "ما أكبر قاعدة أمريكية؟", "العديد"),
+                    ],
+                )
+            ],
+        },
+        {
+            "title": "World_Cup",
+            "paragraphs": [
+                paragraph(
+                    ["استضافت قطر كأس العالم عام 2022.", "تكرار الجملة."],
+                    [("q3", "أي جملة تتكرر؟", "تكرار")],
+                )
+            ],
+        },
+    ]
+}
+EN = {
+    "data": [
+        {
+            "title": "Qatar_Base",
+            "paragraphs": [
+                {
+                    "context": "",
+                    "qas": [
+                        {
+                            "id": "q1",
+                            "question": "When was Al Udeid built?",
+                            "answers": [{"answer_start": 0}],
+                        }
+                    ],
+                }
+            ],
+        }
+    ]
+}
 
 
 @pytest.fixture
@@ -77,8 +120,10 @@ def test_query_ids_must_exist_in_the_pool(files, tmp_path):
         load_queries(bad, load_pool(files[0]))
 
 
-@pytest.mark.parametrize("content", ["not json", '{"rows": []}',
-                                     '{"data": [{"paragraphs": [{"context": "x", "qas": []}]}]}'])
+@pytest.mark.parametrize(
+    "content",
+    ["not json", '{"rows": []}', '{"data": [{"paragraphs": [{"context": "x", "qas": []}]}]}'],
+)
 def test_bad_files_say_what_is_wrong(tmp_path, content):
     f = tmp_path / "x.json"
     f.write_text(content)
@@ -88,8 +133,13 @@ def test_bad_files_say_what_is_wrong(tmp_path, content):
 
 def test_metrics_from_ranks():
     m = metrics([1, 2, 6, None])
-    assert m == {"R@1": 0.25, "R@5": 0.5, "R@10": 0.75, "MRR@10": round((1 + 0.5 + 1 / 6) / 4, 4),
-                 "n": 4}
+    assert m == {
+        "R@1": 0.25,
+        "R@5": 0.5,
+        "R@10": 0.75,
+        "MRR@10": round((1 + 0.5 + 1 / 6) / 4, 4),
+        "n": 4,
+    }
 
 
 def test_gold_rank():
@@ -107,8 +157,9 @@ def test_report_has_every_retriever_in_the_documented_shape(files):
     # Every question's gold is in a pool of five sentences, so all are found by rank 5.
     assert all(r["R@5"] == 1.0 for r in report["retrievers"].values())
     assert "hybrid" in format_report(report)
-    assert {"hybrid-no-sparse", "hybrid-no-late", "hybrid-sentence", "rrf"} <= \
-        set(report["retrievers"])
+    assert {"hybrid-no-sparse", "hybrid-no-late", "hybrid-sentence", "rrf"} <= set(
+        report["retrievers"]
+    )
 
 
 def test_sparse_vectors_are_built_and_each_question_encoded_once(files):
@@ -136,8 +187,9 @@ def test_real_model_on_a_slice_of_xquad_r(real_embedder, tmp_path):
     def head(name):
         data = json.loads((XQUAD / name).read_text(encoding="utf-8"))
         path = tmp_path / name
-        path.write_text(json.dumps({"data": data["data"][:3]}, ensure_ascii=False),
-                        encoding="utf-8")
+        path.write_text(
+            json.dumps({"data": data["data"][:3]}, ensure_ascii=False), encoding="utf-8"
+        )
         return path
 
     ar, en = head("ar.json"), head("en.json")

@@ -39,14 +39,17 @@ def test_changed_quote_at_its_offsets_is_found_with_the_difference():
     assert q.differences == ("'1' -> '2'",)
 
 
-@pytest.mark.parametrize("quote, how", [
-    (P9.text, "exact"),
-    (P9.text.replace("جو بايدن", "جو بايدن").replace("2022", "٢٠٢٢"), "normalized"),
-    (P9.text.replace("صنف", "صنّف"), "normalized"),
-    (P9.text.replace("2022", "2021"), "approximate"),
-    (P9.text.replace("الرئيس جو بايدن", "الرئيس بايدن"), "approximate"),
-    (P9.text[40:140], "exact"),
-])
+@pytest.mark.parametrize(
+    "quote, how",
+    [
+        (P9.text, "exact"),
+        (P9.text.replace("جو بايدن", "جو بايدن").replace("2022", "٢٠٢٢"), "normalized"),
+        (P9.text.replace("صنف", "صنّف"), "normalized"),
+        (P9.text.replace("2022", "2021"), "approximate"),
+        (P9.text.replace("الرئيس جو بايدن", "الرئيس بايدن"), "approximate"),
+        (P9.text[40:140], "exact"),
+    ],
+)
 def test_locate_finds_the_quote_after_normalisation_and_small_edits(quote, how):
     where = locate(DOC.raw, quote)
     assert where is not None and where[0] == how
@@ -57,20 +60,26 @@ def test_locate_finds_the_quote_after_normalisation_and_small_edits(quote, how):
         assert (s, e) == (P9.start, P9.end)
 
 
-@pytest.mark.parametrize("quote", [
-    "هذا نص لا يرد في المقالة على الإطلاق ولا يشبه أي جملة فيها",
-    "The base is a main operational hub for US Central Command.",  # English of an Arabic doc
-    " ",
-])
+@pytest.mark.parametrize(
+    "quote",
+    [
+        "هذا نص لا يرد في المقالة على الإطلاق ولا يشبه أي جملة فيها",
+        "The base is a main operational hub for US Central Command.",  # English of an Arabic doc
+        " ",
+    ],
+)
 def test_locate_reports_a_quote_that_is_nowhere(quote):
     assert locate(DOC.raw, quote) is None
 
 
-@pytest.mark.parametrize("doc, start, end, words", [
-    (None, 0, 5, "no document"),
-    (DOC, 5, 5, "outside"),
-    (DOC, 0, 10**7, "outside"),
-])
+@pytest.mark.parametrize(
+    "doc, start, end, words",
+    [
+        (None, 0, 5, "no document"),
+        (DOC, 5, 5, "outside"),
+        (DOC, 0, 10**7, "outside"),
+    ],
+)
 def test_missing_document_or_bad_offsets(doc, start, end, words):
     q = check_quote(doc, "x" if doc is None else DOC.id, start, end, "anything at all here")
     assert not q.exists and words in q.message and q.source_text is None
@@ -81,13 +90,16 @@ NONE, CONTRA = Comparison((), (), (), 1.0), Comparison((), (M,), (), 1.0)
 MISSING = Comparison((), (), (object(),), 1.0)  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize("score, comparison, expected", [
-    (SUPPORTED_AT, NONE, "supports"),
-    (SUPPORTED_AT - 0.001, NONE, "neutral"),
-    (SUPPORTED_AT + 0.1, MISSING, "neutral"),
-    (RELATED_AT, CONTRA, "contradicts"),
-    (RELATED_AT - 0.001, CONTRA, "neutral"),
-])
+@pytest.mark.parametrize(
+    "score, comparison, expected",
+    [
+        (SUPPORTED_AT, NONE, "supports"),
+        (SUPPORTED_AT - 0.001, NONE, "neutral"),
+        (SUPPORTED_AT + 0.1, MISSING, "neutral"),
+        (RELATED_AT, CONTRA, "contradicts"),
+        (RELATED_AT - 0.001, CONTRA, "neutral"),
+    ],
+)
 def test_stance_thresholds(score, comparison, expected):
     assert stance(score, comparison) == expected
 
@@ -96,14 +108,20 @@ def _ev(st: str, score: float) -> Evidence:
     return Evidence(P2, st, score, score, 0.0, CONTRA if st == "contradicts" else NONE)
 
 
-@pytest.mark.parametrize("evidence, verdict", [
-    ([], "not_enough_info"),
-    ([_ev("neutral", 0.95)], "not_enough_info"),
-    ([_ev("supports", 0.95), _ev("neutral", 0.96)], "supported"),
-    ([_ev("contradicts", 0.90)], "contradicted"),
-    ([_ev("supports", 0.95), _ev("contradicts", 0.94)], "contradicted"),  # near tie
-    ([_ev("supports", 0.99), _ev("contradicts", 0.90)], "supported"),  # a closer passage states it
-])
+@pytest.mark.parametrize(
+    "evidence, verdict",
+    [
+        ([], "not_enough_info"),
+        ([_ev("neutral", 0.95)], "not_enough_info"),
+        ([_ev("supports", 0.95), _ev("neutral", 0.96)], "supported"),
+        ([_ev("contradicts", 0.90)], "contradicted"),
+        ([_ev("supports", 0.95), _ev("contradicts", 0.94)], "contradicted"),  # near tie
+        (
+            [_ev("supports", 0.99), _ev("contradicts", 0.90)],
+            "supported",
+        ),  # a closer passage states it
+    ],
+)
 def test_verdict_rules(evidence, verdict):
     assert verdict_of(evidence, margin=0.02) == verdict
 
@@ -112,10 +130,24 @@ def test_verdict_rules(evidence, verdict):
 @pytest.mark.slow
 def test_cli_verify(real_sanad):
     out = subprocess.run(
-        [sys.executable, "-m", "bot", "verify", "--json", "--cite", f"{DOC.id}:8", "--cite",
-         f"{DOC.id}:99", "Qatar is the second-largest buyer of US defence systems."],
-        capture_output=True, text=True, cwd=ROOT, timeout=300,
-        env={**__import__("os").environ, "SANAD_INDEX_DIR": str(real_sanad.settings.index_dir)})
+        [
+            sys.executable,
+            "-m",
+            "bot",
+            "verify",
+            "--json",
+            "--cite",
+            f"{DOC.id}:8",
+            "--cite",
+            f"{DOC.id}:99",
+            "Qatar is the second-largest buyer of US defence systems.",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=300,
+        env={**__import__("os").environ, "SANAD_INDEX_DIR": str(real_sanad.settings.index_dir)},
+    )
     body = json.loads(out.stdout)
     assert out.returncode == 1  # an unknown citation is an error
     assert [c["exists"] for c in body["citations"]] == [True, False]
@@ -136,10 +168,13 @@ def test_locate_with_an_inserted_word_starts_at_the_quote():
     assert where == ("approximate", P9.start, P9.end)
 
 
-@pytest.mark.parametrize("quote", [
-    DOC.raw[500:1480][::-1],  # the right characters in the wrong order
-    " ".join(DOC.raw[500:1500].split()[::-1])[:1000],  # the right words in the wrong order
-])
+@pytest.mark.parametrize(
+    "quote",
+    [
+        DOC.raw[500:1480][::-1],  # the right characters in the wrong order
+        " ".join(DOC.raw[500:1500].split()[::-1])[:1000],  # the right words in the wrong order
+    ],
+)
 def test_locate_is_bounded_on_hard_quotes(quote):
     import time
 
@@ -148,12 +183,15 @@ def test_locate_is_bounded_on_hard_quotes(quote):
     assert time.perf_counter() - t0 < 3.0  # ~0.1-0.3 s on a loaded 2-core machine
 
 
-@pytest.mark.parametrize("quote", [
-    DOC.passages[-1].text + " " + DOC.passages[-1].text,  # runs past the document's end
-    DOC.passages[-1].text.replace("كل عام", "كل سنة") + " وكلمات كثيرة أخرى بعد النهاية هنا",
-    "كلمة " + DOC.raw[:40],  # starts before the document
-    DOC.passages[0].text.replace("قطر", "قطرr") + " " + DOC.passages[0].text,  # anchor < 0
-])
+@pytest.mark.parametrize(
+    "quote",
+    [
+        DOC.passages[-1].text + " " + DOC.passages[-1].text,  # runs past the document's end
+        DOC.passages[-1].text.replace("كل عام", "كل سنة") + " وكلمات كثيرة أخرى بعد النهاية هنا",
+        "كلمة " + DOC.raw[:40],  # starts before the document
+        DOC.passages[0].text.replace("قطر", "قطرr") + " " + DOC.passages[0].text,  # anchor < 0
+    ],
+)
 def test_locate_near_the_document_edges(quote):
     where = locate(DOC.raw, quote)
     assert where is None or 0 <= where[1] < where[2] <= len(DOC.raw)

@@ -126,12 +126,15 @@ def test_page_embeds_the_widget_and_both_languages_of_try_asking(client):
     assert {lang for lang, _ in page.try_claims} == {"ar", "en"}
 
 
-@pytest.mark.parametrize(("query", "lang", "direction", "mode"), [
-    ("", "ar", "rtl", "inline"),
-    ("?lang=en", "en", "ltr", "inline"),
-    ("?lang=fr&mode=popup", "ar", "rtl", "inline"),
-    ("?lang=en&mode=launcher", "en", "ltr", "launcher"),
-])
+@pytest.mark.parametrize(
+    ("query", "lang", "direction", "mode"),
+    [
+        ("", "ar", "rtl", "inline"),
+        ("?lang=en", "en", "ltr", "inline"),
+        ("?lang=fr&mode=popup", "ar", "rtl", "inline"),
+        ("?lang=en&mode=launcher", "en", "ltr", "launcher"),
+    ],
+)
 def test_page_language_and_widget_mode(client, query, lang, direction, mode):
     page = parse(client.get("/" + query).text)
     html_attrs = next(a for tag, a in page.attrs if tag == "html")
@@ -140,11 +143,14 @@ def test_page_language_and_widget_mode(client, query, lang, direction, mode):
     assert (widget["lang"], widget["mode"]) == (lang, mode)
 
 
-@pytest.mark.parametrize(("name", "media_type"), [
-    ("sanad-widget.js", "text/javascript; charset=utf-8"),
-    ("demo.js", "text/javascript; charset=utf-8"),
-    ("demo.css", "text/css; charset=utf-8"),
-])
+@pytest.mark.parametrize(
+    ("name", "media_type"),
+    [
+        ("sanad-widget.js", "text/javascript; charset=utf-8"),
+        ("demo.js", "text/javascript; charset=utf-8"),
+        ("demo.css", "text/css; charset=utf-8"),
+    ],
+)
 def test_static_files_are_served(client, name, media_type):
     r = client.get(f"/web/{name}")
     assert r.status_code == 200
@@ -153,18 +159,27 @@ def test_static_files_are_served(client, name, media_type):
     assert r.content == (web.WEB_DIR / name).read_bytes()
 
 
-@pytest.mark.parametrize("name", [
-    "templates/index.html", "missing.js", "..%2Fbot%2Fweb.py", "%2E%2E/pyproject.toml",
-    "../pyproject.toml", "",
-])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "templates/index.html",
+        "missing.js",
+        "..%2Fbot%2Fweb.py",
+        "%2E%2E/pyproject.toml",
+        "../pyproject.toml",
+        "",
+    ],
+)
 def test_nothing_else_is_served_from_web(client, name):
     assert client.get(f"/web/{name}").status_code == 404
 
 
 def test_widget_never_parses_data_as_html():
     """All server and user text goes in as text: the scripts never use an HTML sink."""
-    sinks = re.compile(r"innerHTML|outerHTML|insertAdjacentHTML|document\.write|\beval\(|"
-                       r"new Function|setAttribute\(['\"]on|\.srcdoc")
+    sinks = re.compile(
+        r"innerHTML|outerHTML|insertAdjacentHTML|document\.write|\beval\(|"
+        r"new Function|setAttribute\(['\"]on|\.srcdoc"
+    )
     for path in web.WEB_DIR.glob("*.js"):
         code = path.read_text(encoding="utf-8")
         assert not sinks.findall(code), path.name
@@ -179,8 +194,10 @@ def _doc(tmp_path: Path, text: str):
 
 
 def test_article_blocks_keep_lines_exact_and_mark_each_sentence_once(tmp_path):
-    text = ("First line. Second sentence on it!\n\n  Background\nThe U.S. base hosts 10,000 troops."
-            "  \r\nLeave a reply\nNice article\n")
+    text = (
+        "First line. Second sentence on it!\n\n  Background\nThe U.S. base hosts 10,000 troops."
+        "  \r\nLeave a reply\nNice article\n"
+    )
     doc = _doc(tmp_path, text)
     blocks = web.article_blocks(doc)
     assert [(b.kind, "".join(p.text for p in b.parts)) for b in blocks] == [
