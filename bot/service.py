@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
@@ -89,7 +90,17 @@ def check_claim(claim: str, limit: int) -> str:
     """The claim stripped, or :class:`InputError` saying what is wrong with it."""
     if not isinstance(claim, str) or not claim.strip():
         raise InputError("the claim is empty: state something about the article to check")
-    return check_question(claim, limit, "claim")
+    claim = check_question(claim, limit, "claim")
+    # A claim is analysed whole (every fact compared), so unlike a question it is not cut at the
+    # token cap: its length counts after Unicode normalisation, where one ligature (U+FDFA)
+    # becomes eighteen characters.
+    folded = len(unicodedata.normalize("NFKC", claim))
+    if folded > 2 * limit:
+        raise InputError(
+            f"the claim has {folded} characters once Unicode-normalised (NFKC: ligatures such "
+            f"as \ufdfa expand); the limit is {2 * limit}: check one statement at a time"
+        )
+    return claim
 
 
 def check_verify_limits(claim: str, cite: Sequence[str], quotes: Sequence[Any], top_k: int) -> None:

@@ -211,6 +211,7 @@ def main() -> int:
     tmp = tempfile.mkdtemp(prefix="sanad-bench-")
     env = {**os.environ}
     env.setdefault("SANAD_INDEX_DIR", str(Path(tmp) / "index"))
+    env.setdefault("SANAD_RATE_LIMIT", "0")  # one client address sends everything here
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     proc = subprocess.Popen(
