@@ -1,0 +1,614 @@
+"""Archive-scale benchmark: build throughput, memory, disk, dense recall and /v1/chat latency
+of the production index at 10k, 100k (and on request 1M) passages, each against the seed
+article measured in the same run.
+
+How the archive is made (all of it through the product's own code):
+
+* **Base documents**: the 48 XQuAD-R articles in 11 languages (528 documents, paragraphs
+  separated by a blank line; language ``ar`` for Arabic, ``en`` for the others, the two the
+  product knows), written as corpus folders and segmented by ``load_corpus``. Every passage
+  of them is encoded for real, once (dense + sparse pass of the indexed view, token pass of
+  the sentence) with the configured model; the timing of that run is the **real encode
+  throughput**, and the vectors are cached (``--cache``) so reruns do not re-encode.
+* **Copies** (when a size needs more passages than the base has): copy ``c`` of a base
+  document has the words of each of its sentences shuffled (first and last word kept, so
+  the segmentation is unchanged and lexical postings grow as the archive does), a distinct id
+  and title; its vectors are those of the base passage it came from, perturbed:
+  dense ``v + 0.5 g`` with ``g ~ N(0, I/384)``, renormalised (cosine to the original ≈ 0.89);
+  sparse weights times ``exp(N(0, 0.2))``; each token vector plus ``0.3 g``, renormalised.
+  Noise is seeded by the copy's text, so a size is the same archive on every run.
+* The index is written by ``bot.index.build_index`` with an injected encoding step that
+  returns those vectors (``bot.encoding.Encode``); the server then loads it as any index
+  (``SANAD_CORPUS_DIR`` / ``SANAD_INDEX_DIR``).
+
+Figures per size: **build** passages/s = passages / (real encode seconds per text x texts +
+the measured assemble-and-write seconds of ``build_index``); **RSS** of the serving process
+after the questions (and minus the seed server's RSS: what the archive adds); **disk** bytes
+per passage of the build folder; **dense recall@10** of the loaded vector index against an
+exact scan of the same vectors (XQuAD-R questions, ar and en); ``/v1/chat`` **p50/p95**
+through ``bot serve`` on loopback, questions from XQuAD-R (ar and en, each asked once), with
+ratios to the seed article's p50/p95 in the same run. ``--milvus``: the same through
+``SANAD_VECTOR_STORE=milvus`` (Milvus Lite), built by ``bot index build`` from the FAISS
+build's vectors, and Milvus recall@10 against the exact scan.
+
+    PYTHONPATH=. .venv/bin/python scripts/bench_scale.py [--sizes 10k,100k] [--milvus]
+        [--questions 60] [--cache DIR] [--json out.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
+
+from bench_api import free_port, pct, rss_mb  # noqa: E402
+from xquad_to_jsonl import DATA, convert, parse_articles  # noqa: E402
+
+LANGS = ("ar", "de", "el", "en", "es", "hi", "ru", "th", "tr", "vi", "zh")
+DENSE_NOISE, TOKEN_NOISE, SPARSE_NOISE = 0.5, 0.3, 0.2
+K = 10
+
+
+def parse_size(text: str) -> int:
+    """``"10k"`` -> 10000, ``"1M"`` -> 1000000, ``"300"`` -> 300."""
+    t = text.strip().lower()
+    mult = {"k": 1000, "m": 1_000_000}.get(t[-1:], 1)
+    try:
+        n = int(float(t[:-1] if mult > 1 else t) * mult)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a size (e.g. 10k, 100k, 1M)") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"size {text!r} must be positive")
+    return n
+
+
+# ---------------------------------------------------------------------------------- corpus
+
+
+def base_documents(
+    data: Path, langs: tuple[str, ...], articles: list[int] | None = None
+) -> list[dict]:
+    """XQuAD-R articles (all, or the numbers given) as documents, ordered by article then
+    language (so a prefix of the list covers every language)."""
+    docs = [d for lang in langs for d in convert(lang, articles, data)[0]]
+    return sorted(docs, key=lambda d: (d["id"].rsplit("-", 1)[1], d["id"]))
+
+
+def shuffled(sentence: str, seed: str) -> str:
+    """The sentence's words in another order; first and last word stay where they are."""
+    words = sentence.split(" ")
+    if len(words) < 4:
+        return sentence
+    mid = words[1:-1]
+    random.Random(seed).shuffle(mid)
+    return " ".join([words[0], *mid, words[-1]])
+
+
+def write_doc(folder: Path, doc_id: str, title: str, lang: str, text: str, meta: dict) -> None:
+    """One corpus folder (corpus/README.md)."""
+    d = folder / doc_id
+    d.mkdir(parents=True, exist_ok=True)
+    (d / "document.txt").write_text(text, encoding="utf-8", newline="")
+    m = {"id": doc_id, "title": title, "language": "ar" if lang == "ar" else "en", **meta}
+    (d / "meta.json").write_text(json.dumps(m, ensure_ascii=False), encoding="utf-8")
+
+
+def write_corpus(folder: Path, base: list, size: int) -> None:
+    """Corpus folders holding at least ``size`` passages: base documents (``base`` are loaded
+    ``Document``s), then shuffled copies of them."""
+    base = sorted(base, key=lambda d: (d.id.rsplit("-", 1)[1], d.id))  # every language early
+    total, copy = 0, 0
+    while total < size:
+        for doc in base:
+            if total >= size:
+                break
+            raw, parts, at = doc.raw, [], 0
+            for p in doc.passages:
+                parts += [
+                    raw[at : p.start],
+                    shuffled(p.text, f"{doc.id}/{copy}/{p.n}") if copy else p.text,
+                ]
+                at = p.end
+            parts.append(raw[at:])
+            lang = doc.id.split("-")[1]
+            write_doc(
+                folder,
+                f"{doc.id}-c{copy:03d}",
+                f"{doc.title} #{copy}" if copy else doc.title,
+                lang,
+                "".join(parts),
+                {"bench_base": doc.id, "bench_copy": copy},
+            )
+            total += len(doc.passages)
+        copy += 1
+
+
+# ------------------------------------------------------------------------------- encodings
+
+
+def real_encodings(base, embedder, cache: Path) -> dict:
+    """Every row of the base documents encoded for real (cached by the rows' keys)."""
+    from bot.index import encode_rows, passage_views
+
+    passages = [p for d in base for p in d.passages]
+    views = [passage_views(p, d) for d in base for p in d.passages]
+    name = hashlib.sha256(
+        (embedder.fingerprint + "".join(t for v in views for _, t in v)).encode()
+    ).hexdigest()[:16]
+    path = cache / f"real-{name}.npz"
+    if path.exists():
+        with np.load(path, allow_pickle=False) as z:
+            out = {k: z[k] for k in z.files}
+        out["meta"] = json.loads(str(out["meta"]))
+        return out
+    t0 = time.perf_counter()
+    built, texts = encode_rows(embedder, passages, views)
+    seconds = time.perf_counter() - t0
+    out = {
+        "dense": built.vectors,
+        "meta": {"seconds": seconds, "texts": texts, "rows": len(built.rows)},
+    }
+    if built.sparse is not None:
+        out.update(
+            sp_indptr=built.sparse.indptr,
+            sp_indices=built.sparse.indices,
+            sp_values=built.sparse.values,
+        )
+        out["meta"]["sparse_dim"] = built.sparse.dim
+    if built.late is not None:
+        out.update(late_vectors=built.late.vectors, late_offsets=built.late.offsets)
+    cache.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp.npz")
+    np.savez(tmp, **{k: v for k, v in out.items() if k != "meta"}, meta=json.dumps(out["meta"]))
+    os.replace(tmp, path)
+    return out
+
+
+def _rng(text: str) -> np.random.Generator:
+    return np.random.default_rng(
+        int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "little")
+    )
+
+
+def _unit(x: np.ndarray) -> np.ndarray:
+    return x / np.maximum(np.linalg.norm(x, axis=-1, keepdims=True), 1e-12)
+
+
+def precomputed_encode(real: dict, base_rows: list[int], copies: list[int]):
+    """The encoding step (``bot.encoding.Encode``) of a build whose ``j``-th item comes from
+    base row ``base_rows[j]``, unchanged for copy 0 and perturbed otherwise; it also records
+    the seconds it spends, which the build time leaves out."""
+    from bot.encoding import Encoded
+
+    dense, spent = real["dense"], [0.0]
+    has_sparse, has_late = "sp_indptr" in real, "late_offsets" in real
+
+    def encode(items, progress):
+        t0 = time.perf_counter()
+        n = len(items)
+        assert n == len(base_rows), "a benchmark build encodes every row"
+        out = Encoded([None] * n, [None] * n, [None] * n)
+        for j, it in enumerate(items):
+            b, c = base_rows[j], copies[j]
+            rng = _rng(it.text) if c else None
+            if it.dense:
+                v = dense[b]
+                out.dense[j] = (
+                    _unit(
+                        v + DENSE_NOISE * rng.standard_normal(v.shape, np.float32) / np.sqrt(len(v))
+                    )
+                    if c
+                    else v
+                )
+            if it.sparse and has_sparse:
+                a, z = real["sp_indptr"][b], real["sp_indptr"][b + 1]
+                vals = real["sp_values"][a:z]
+                if c:
+                    vals = (vals * np.exp(SPARSE_NOISE * rng.standard_normal(len(vals)))).astype(
+                        np.float32
+                    )
+                out.sparse[j] = (real["sp_indices"][a:z], vals)
+            if it.tokens and has_late:
+                a, z = real["late_offsets"][b], real["late_offsets"][b + 1]
+                t = real["late_vectors"][a:z]
+                if c:
+                    t32 = t.astype(np.float32)
+                    t = _unit(
+                        t32
+                        + TOKEN_NOISE
+                        * rng.standard_normal(t32.shape, np.float32)
+                        / np.sqrt(t32.shape[1])
+                    )
+                out.tokens[j] = t.astype(np.float16)
+            if progress and j % 1000 == 999:
+                progress(1000)
+        spent[0] += time.perf_counter() - t0
+        return out
+
+    return encode, spent
+
+
+def row_plan(docs, base) -> tuple[list[int], list[int], int]:
+    """For every row of a build of ``docs``: the base row its vectors come from and its copy
+    number; and how many copy passages had no same-numbered base passage (mapped to the
+    last one)."""
+    from bot.index import passage_views
+
+    first, at = {}, 0
+    for d in base:
+        first[d.id] = at
+        at += sum(len(passage_views(p, d)) for p in d.passages)
+    nviews = {d.id: [len(passage_views(p, d)) for p in d.passages] for d in base}
+    rows, copies, odd = [], [], 0
+    for d in docs:
+        b, c = d.meta["bench_base"], int(d.meta["bench_copy"])
+        counts = nviews[b]
+        for p in d.passages:
+            n = p.n
+            if n > len(counts):
+                odd, n = odd + 1, len(counts)
+            start = first[b] + sum(counts[: n - 1])
+            for v in range(len(passage_views(p, d))):
+                rows.append(start + min(v, counts[n - 1] - 1))
+                copies.append(c)
+    return rows, copies, odd
+
+
+# ------------------------------------------------------------------------------ measuring
+
+
+def questions(data: Path, n: int, documents: set[str]) -> list[str]:
+    """``n`` distinct XQuAD-R questions, Arabic and English interleaved, on the given base
+    documents (a spread over the articles: every third question)."""
+    per = {}
+    for lang in ("ar", "en"):
+        qs = [q for q in convert(lang, None, data)[1] if q["doc_id"] in documents]
+        per[lang] = list(dict.fromkeys(q["question"] for q in qs))[::3]
+    mixed = [q for pair in zip(per["ar"], per["en"], strict=False) for q in pair]
+    return mixed[:n]
+
+
+def folder_bytes(path: Path) -> int:
+    """Bytes of the files under ``path``."""
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+
+
+def recall_at_k(exact: np.ndarray, queries: np.ndarray, search, k: int = K) -> float:
+    """Mean overlap of ``search``'s top ``k`` with the exact inner-product top ``k``."""
+    truth = np.argsort(-(queries @ exact.T), axis=1)[:, :k]
+    _, found = search(queries, k)
+    return float(np.mean([len(set(t) & set(f)) / k for t, f in zip(truth, found, strict=True)]))
+
+
+def serve(corpus: Path, index: Path, qs: list[str], extra: dict | None = None) -> dict:
+    """Start ``bot serve`` on the corpus and index, ask every question once; p50/p95 (s),
+    seconds to become ready, and the server's RSS (MB) after the questions."""
+    env = {**os.environ, "SANAD_CORPUS_DIR": str(corpus), "SANAD_INDEX_DIR": str(index)}
+    env.update(SANAD_RATE_LIMIT="0", SANAD_ANSWER_CACHE="0", **(extra or {}))
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot", "serve", "--port", str(port)],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        with httpx.Client(timeout=300) as http:
+            while True:
+                if proc.poll() is not None:
+                    raise SystemExit(f"bot serve exited: {proc.stderr.read().decode()[-2000:]}")
+                try:
+                    if http.get(f"{url}/readyz").status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                time.sleep(0.3)
+            ready = time.perf_counter() - t0
+            for q in ["warm-up question one", "سؤال للتسخين"]:
+                http.post(f"{url}/v1/chat", json={"question": q}).raise_for_status()
+            lat = []
+            for q in qs:
+                t = time.perf_counter()
+                http.post(f"{url}/v1/chat", json={"question": q}).raise_for_status()
+                lat.append(time.perf_counter() - t)
+            info = http.get(f"{url}/v1/info").json()
+        return {
+            "p50": statistics.median(lat),
+            "p95": pct(lat, 0.95),
+            "ready_s": round(ready, 1),
+            "rss_mb": rss_mb(proc.pid),
+            "index": info["index"]["id"],
+        }
+    finally:
+        proc.terminate()
+        proc.wait(timeout=60)
+
+
+def ms(x: float) -> float:
+    return round(x * 1000, 1)
+
+
+def query_vectors(embedder, qs: list[str]) -> np.ndarray:
+    """The dense query vectors the retriever searches with (``dense_text``, ``query`` kind)."""
+    from bot.normalize import dense_text
+
+    return np.concatenate(
+        [
+            embedder.encode([dense_text(q) for q in qs[s : s + 32]], "query").dense
+            for s in range(0, len(qs), 32)
+        ]
+    ).astype(np.float32)
+
+
+def open_dense(index_dir: Path):
+    """The dense vector index of the live build, as the server opens it."""
+    from bot.index import current_path, open_vectors
+
+    path = current_path(index_dir)
+    manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
+    return path, open_vectors(path, manifest)
+
+
+def milvus_build(corpus: Path, faiss_index: Path, target: Path, uri: Path) -> dict:
+    """``bot index build`` with the Milvus store, on a copy (hard links) of the FAISS index: the
+    product reuses its vectors by key and writes them to Milvus; seconds taken."""
+    shutil.rmtree(target, ignore_errors=True)
+    subprocess.run(["cp", "-al", str(faiss_index), str(target)], check=True)
+    env = {**os.environ, "SANAD_CORPUS_DIR": str(corpus), "SANAD_INDEX_DIR": str(target)}
+    env.update(SANAD_VECTOR_STORE="milvus", SANAD_MILVUS_URI=str(uri))
+    t0 = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "bot", "index", "build"],
+        env=env,
+        cwd=ROOT,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    return {"SANAD_VECTOR_STORE": "milvus", "SANAD_MILVUS_URI": str(uri)}, time.perf_counter() - t0
+
+
+def measure_size(
+    size: int, work: Path, base, real: dict, embedder, qs, qvecs, seed: dict, milvus: bool
+) -> dict:
+    """Make the archive of ``size`` passages, build its index, serve it; the figures."""
+    from bot.corpus import load_corpus
+    from bot.index import build_index
+
+    corpus, index = work / f"corpus-{size}", work / f"index-{size}"
+    shutil.rmtree(corpus, ignore_errors=True)
+    shutil.rmtree(index, ignore_errors=True)
+    write_corpus(corpus, base, size)
+    t0 = time.perf_counter()
+    docs = load_corpus(corpus)
+    load_s = time.perf_counter() - t0
+    rows, copies, odd = row_plan(docs, base)
+    encode, spent = precomputed_encode(real, rows, copies)
+    captured = {}
+
+    def keep(items, progress):
+        out = encode(items, progress)
+        captured["dense"] = out.dense
+        return out
+
+    t0 = time.perf_counter()
+    loaded, texts = build_index(index, docs, embedder, force=True, encode=keep)
+    build_s = time.perf_counter() - t0 - spent[0]
+    passages = len(loaded.passages)
+    del loaded
+    exact = np.stack(captured.pop("dense")).astype(np.float32)
+    per_row = real["meta"]["seconds"] / real["meta"]["rows"]
+    path, vecs = open_dense(index)
+    r = {
+        "passages": passages,
+        "rows": len(rows),
+        "documents": len(docs),
+        "copy_passages_renumbered": odd,
+        "corpus_load_s": round(load_s, 1),
+        "encode_s_estimated": round(texts * per_row, 1),
+        "assemble_write_s": round(build_s, 1),
+        "build_passages_per_s": round(passages / (texts * per_row + build_s), 1),
+        "disk_bytes_per_passage": round(folder_bytes(path) / passages),
+        "corpus_bytes_per_passage": round(folder_bytes(corpus) / passages),
+        "dense_index": type(getattr(vecs, "_index", vecs)).__name__,
+        "recall_at_10": round(recall_at_k(exact, qvecs, vecs.search), 4),
+    }
+    del vecs
+    s = serve(corpus, index, qs)
+    r.update(served(s, seed["faiss"]))
+    if milvus:
+        extra, secs = milvus_build(
+            corpus, index, work / f"index-{size}-milvus", work / f"milvus-{size}.db"
+        )
+        m = serve(corpus, work / f"index-{size}-milvus", qs, extra)
+        _, mv = open_dense(work / f"index-{size}-milvus")
+        r["milvus"] = {
+            "build_s": round(secs, 1),
+            **served(m, seed["milvus"]),
+            "p50_vs_faiss": round(m["p50"] / s["p50"], 2),
+            "recall_at_10": round(recall_at_k(exact, qvecs, mv.search), 4),
+        }
+        mv.client.close()
+    return r
+
+
+def served(s: dict, ref: dict) -> dict:
+    """Server figures, with ratios to the seed's."""
+    return {
+        "chat_p50_ms": ms(s["p50"]),
+        "chat_p95_ms": ms(s["p95"]),
+        "p50_vs_seed": round(s["p50"] / ref["p50"], 2),
+        "p95_vs_seed": round(s["p95"] / ref["p95"], 2),
+        "server_rss_mb": s["rss_mb"],
+        "rss_over_seed_mb": round(s["rss_mb"] - ref["rss_mb"], 1),
+        "ready_s": s["ready_s"],
+    }
+
+
+def table(result: dict) -> str:
+    """The figures as a markdown table."""
+    seed = result["seed"]["faiss"]
+    head = (
+        "| store | passages | build passages/s | RSS MB (over seed) | disk B/passage | recall@10 "
+        "| /v1/chat p50 ms (x seed) | p95 ms (x seed) |\n|---|---|---|---|---|---|---|---|\n"
+    )
+    lines = [
+        f"| faiss | seed | – | {seed['rss_mb']} | – | – | {ms(seed['p50'])} | {ms(seed['p95'])} |"
+    ]
+    if "milvus" in result["seed"]:
+        m = result["seed"]["milvus"]
+        lines.append(
+            f"| milvus | seed | – | {m['rss_mb']} | – | – | {ms(m['p50'])} | {ms(m['p95'])} |"
+        )
+    for name, r in result["sizes"].items():
+        lines.append(
+            f"| faiss ({r['dense_index']}) | {r['passages']:,} ({name}) "
+            f"| {r['build_passages_per_s']} "
+            f"| {r['server_rss_mb']} ({r['rss_over_seed_mb']:+}) | {r['disk_bytes_per_passage']:,} "
+            f"| {r['recall_at_10']} | {r['chat_p50_ms']} ({r['p50_vs_seed']}x) "
+            f"| {r['chat_p95_ms']} ({r['p95_vs_seed']}x) |"
+        )
+        if "milvus" in r:
+            m = r["milvus"]
+            lines.append(
+                f"| milvus | {r['passages']:,} ({name}) | – "
+                f"| {m['server_rss_mb']} ({m['rss_over_seed_mb']:+}) "
+                f"| – | {m['recall_at_10']} | {m['chat_p50_ms']} ({m['p50_vs_seed']}x; "
+                f"{m['p50_vs_faiss']}x faiss) | {m['chat_p95_ms']} ({m['p95_vs_seed']}x) |"
+            )
+    return head + "\n".join(lines)
+
+
+def goals(r: dict) -> dict:
+    """The issue's goals (stated for 1M passages) against one size's figures."""
+    return {
+        "index_rss_le_4gb": r["rss_over_seed_mb"] <= 4096,
+        "p50_le_1.5x_seed": r["p50_vs_seed"] <= 1.5,
+        "recall_at_10_ge_0.95": r["recall_at_10"] >= 0.95,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command-line entry point."""
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sizes", default="10k,100k", help="passages, comma-separated (10k,100k,1M)")
+    ap.add_argument("--milvus", action="store_true", help="also serve from Milvus Lite")
+    ap.add_argument("--questions", type=int, default=60, help="/v1/chat questions per server")
+    ap.add_argument("--recall-questions", type=int, default=200)
+    ap.add_argument(
+        "--cache",
+        type=Path,
+        default=Path(tempfile.gettempdir()) / "sanad-bench-scale",
+        help="where the real encodings are kept between runs",
+    )
+    ap.add_argument("--data", type=Path, default=DATA, help="the XQuAD-R folder")
+    ap.add_argument(
+        "--langs", default=",".join(LANGS), help="XQuAD-R languages of the base documents"
+    )
+    ap.add_argument("--articles", help="XQuAD-R article numbers, e.g. 0-5,9 (default: all 48)")
+    ap.add_argument("--json", type=Path, help="also write the figures to this file")
+    args = ap.parse_args(argv)
+    try:
+        sizes = [parse_size(s) for s in args.sizes.split(",") if s.strip()]
+    except argparse.ArgumentTypeError as exc:
+        ap.error(str(exc))
+    langs = tuple(x.strip() for x in args.langs.split(",") if x.strip())
+    if not (args.data / "en.json").is_file():
+        ap.error(f"no XQuAD-R data in {args.data}: give --data")
+    from bot.corpus import load_corpus
+    from bot.embed import load_embedder
+    from bot.settings import load_settings
+
+    load_before = os.getloadavg()
+    work = Path(tempfile.mkdtemp(prefix="run-", dir=_mkdir(args.cache)))
+    try:
+        for d in base_documents(args.data, langs, parse_articles(args.articles)):
+            meta = {"bench_base": d["id"], "bench_copy": 0}
+            write_doc(work / "base", d["id"], d["title"], d["lang"], d["text"], meta)
+        base = load_corpus(work / "base")
+        embedder = load_embedder(load_settings())
+        real = real_encodings(base, embedder, args.cache)
+        present = {d.id for d in base}
+        qs = questions(args.data, args.questions + args.recall_questions, present)
+        chat_qs, qvecs = qs[: args.questions], query_vectors(embedder, qs[args.questions :] or qs)
+        result = {
+            "model": embedder.model_id,
+            "real_encode": {
+                "rows": real["meta"]["rows"],
+                "seconds": round(real["meta"]["seconds"], 1),
+                "rows_per_s": round(real["meta"]["rows"] / real["meta"]["seconds"], 1),
+            },
+            "questions": len(chat_qs),
+            "recall_questions": len(qvecs),
+            "loadavg_before": [round(x, 1) for x in load_before],
+            "seed": {"faiss": serve(ROOT / "corpus", work / "index-seed", chat_qs)},
+            "sizes": {},
+        }
+        if args.milvus:
+            extra, _ = milvus_build(
+                ROOT / "corpus",
+                work / "index-seed",
+                work / "index-seed-milvus",
+                work / "milvus-seed.db",
+            )
+            result["seed"]["milvus"] = serve(
+                ROOT / "corpus", work / "index-seed-milvus", chat_qs, extra
+            )
+        for size in sizes:
+            name = (
+                f"{size // 1_000_000}M"
+                if size % 1_000_000 == 0
+                else f"{size // 1000}k"
+                if size % 1000 == 0
+                else str(size)
+            )
+            r = measure_size(
+                size,
+                work,
+                [d for d in base],
+                real,
+                embedder,
+                chat_qs,
+                qvecs,
+                result["seed"],
+                args.milvus,
+            )
+            r["goals"] = goals(r)
+            result["sizes"][name] = r
+            print(json.dumps({name: r}, ensure_ascii=False), flush=True)
+        result["loadavg_after"] = [round(x, 1) for x in os.getloadavg()]
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    for v in result["seed"].values():
+        v.update(p50=round(v["p50"], 4), p95=round(v["p95"], 4))
+    print(table(result))
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=1, ensure_ascii=False), encoding="utf-8")
+    return 0
+
+
+def _mkdir(p: Path) -> Path:
+    p.mkdir(parents=True, exist_ok=True)
+    return p
+
+
+if __name__ == "__main__":
+    sys.exit(main())
