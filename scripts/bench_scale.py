@@ -2,27 +2,17 @@
 of the production index at 10k, 100k (and on request 1M) passages, each against the seed
 article measured in the same run.
 
-How the archive is made (all of it through the product's own code):
+The archive (scripts/scale_archive.py): the 48 XQuAD-R articles in 11 languages as 528
+corpus documents (10,412 passages as the product segments them), encoded for real once by the
+product's encoding step and cached (``--cache``); past that, copies of them with each
+sentence's words shuffled, whose vectors are the originals' plus seeded Gaussian noise,
+renormalised. The index is written by ``bot.index.build_index`` with an injected encoding step
+that returns those vectors (``bot.encoding.Encode``), so it is the production format, and the
+server loads it as any index (``SANAD_CORPUS_DIR`` / ``SANAD_INDEX_DIR``).
 
-* **Base documents**: the 48 XQuAD-R articles in 11 languages (528 documents, paragraphs
-  separated by a blank line; language ``ar`` for Arabic, ``en`` for the others, the two the
-  product knows), written as corpus folders and segmented by ``load_corpus``. Every passage
-  of them is encoded for real, once (dense + sparse pass of the indexed view, token pass of
-  the sentence) with the configured model; the timing of that run is the **real encode
-  throughput**, and the vectors are cached (``--cache``) so reruns do not re-encode.
-* **Copies** (when a size needs more passages than the base has): copy ``c`` of a base
-  document has the words of each of its sentences shuffled (first and last word kept, so
-  the segmentation is unchanged and lexical postings grow as the archive does), a distinct id
-  and title; its vectors are those of the base passage it came from, perturbed:
-  dense ``v + 0.5 g`` with ``g ~ N(0, I/384)``, renormalised (cosine to the original ≈ 0.89);
-  sparse weights times ``exp(N(0, 0.2))``; each token vector plus ``0.3 g``, renormalised.
-  Noise is seeded by the copy's text, so a size is the same archive on every run.
-* The index is written by ``bot.index.build_index`` with an injected encoding step that
-  returns those vectors (``bot.encoding.Encode``); the server then loads it as any index
-  (``SANAD_CORPUS_DIR`` / ``SANAD_INDEX_DIR``).
-
-Figures per size: **build** passages/s = passages / (real encode seconds per text x texts +
-the measured assemble-and-write seconds of ``build_index``); **RSS** of the serving process
+Figures per size: **build** passages/s = passages / (real encode seconds per row, measured
+on the base documents in this machine, x rows + the measured rest of ``build_index``:
+segmenting aside, assembling, writing, loading); **RSS** of the serving process
 after the questions (and minus the seed server's RSS: what the archive adds); **disk** bytes
 per passage of the build folder; **dense recall@10** of the loaded vector index against an
 exact scan of the same vectors (XQuAD-R questions, ar and en); ``/v1/chat`` **p50/p95**
@@ -38,10 +28,8 @@ build's vectors, and Milvus recall@10 against the exact scan.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
-import random
 import shutil
 import statistics
 import subprocess
@@ -58,10 +46,18 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
 from bench_api import free_port, pct, rss_mb  # noqa: E402
+from scale_archive import (  # noqa: E402
+    LANGS,
+    base_documents,
+    precomputed_encode,
+    real_encodings,
+    row_plan,
+    row_texts,
+    write_corpus,
+    write_doc,
+)
 from xquad_to_jsonl import DATA, convert, parse_articles  # noqa: E402
 
-LANGS = ("ar", "de", "el", "en", "es", "hi", "ru", "th", "tr", "vi", "zh")
-DENSE_NOISE, TOKEN_NOISE, SPARSE_NOISE = 0.5, 0.3, 0.2
 K = 10
 
 
@@ -76,198 +72,6 @@ def parse_size(text: str) -> int:
     if n < 1:
         raise argparse.ArgumentTypeError(f"size {text!r} must be positive")
     return n
-
-
-# ---------------------------------------------------------------------------------- corpus
-
-
-def base_documents(
-    data: Path, langs: tuple[str, ...], articles: list[int] | None = None
-) -> list[dict]:
-    """XQuAD-R articles (all, or the numbers given) as documents, ordered by article then
-    language (so a prefix of the list covers every language)."""
-    docs = [d for lang in langs for d in convert(lang, articles, data)[0]]
-    return sorted(docs, key=lambda d: (d["id"].rsplit("-", 1)[1], d["id"]))
-
-
-def shuffled(sentence: str, seed: str) -> str:
-    """The sentence's words in another order; first and last word stay where they are."""
-    words = sentence.split(" ")
-    if len(words) < 4:
-        return sentence
-    mid = words[1:-1]
-    random.Random(seed).shuffle(mid)
-    return " ".join([words[0], *mid, words[-1]])
-
-
-def write_doc(folder: Path, doc_id: str, title: str, lang: str, text: str, meta: dict) -> None:
-    """One corpus folder (corpus/README.md)."""
-    d = folder / doc_id
-    d.mkdir(parents=True, exist_ok=True)
-    (d / "document.txt").write_text(text, encoding="utf-8", newline="")
-    m = {"id": doc_id, "title": title, "language": "ar" if lang == "ar" else "en", **meta}
-    (d / "meta.json").write_text(json.dumps(m, ensure_ascii=False), encoding="utf-8")
-
-
-def write_corpus(folder: Path, base: list, size: int) -> None:
-    """Corpus folders holding at least ``size`` passages: base documents (``base`` are loaded
-    ``Document``s), then shuffled copies of them."""
-    base = sorted(base, key=lambda d: (d.id.rsplit("-", 1)[1], d.id))  # every language early
-    total, copy = 0, 0
-    while total < size:
-        for doc in base:
-            if total >= size:
-                break
-            raw, parts, at = doc.raw, [], 0
-            for p in doc.passages:
-                parts += [
-                    raw[at : p.start],
-                    shuffled(p.text, f"{doc.id}/{copy}/{p.n}") if copy else p.text,
-                ]
-                at = p.end
-            parts.append(raw[at:])
-            lang = doc.id.split("-")[1]
-            write_doc(
-                folder,
-                f"{doc.id}-c{copy:03d}",
-                f"{doc.title} #{copy}" if copy else doc.title,
-                lang,
-                "".join(parts),
-                {"bench_base": doc.id, "bench_copy": copy},
-            )
-            total += len(doc.passages)
-        copy += 1
-
-
-# ------------------------------------------------------------------------------- encodings
-
-
-def real_encodings(base, embedder, cache: Path) -> dict:
-    """Every row of the base documents encoded for real (cached by the rows' keys)."""
-    from bot.index import encode_rows, passage_views
-
-    passages = [p for d in base for p in d.passages]
-    views = [passage_views(p, d) for d in base for p in d.passages]
-    name = hashlib.sha256(
-        (embedder.fingerprint + "".join(t for v in views for _, t in v)).encode()
-    ).hexdigest()[:16]
-    path = cache / f"real-{name}.npz"
-    if path.exists():
-        with np.load(path, allow_pickle=False) as z:
-            out = {k: z[k] for k in z.files}
-        out["meta"] = json.loads(str(out["meta"]))
-        return out
-    t0 = time.perf_counter()
-    built, texts = encode_rows(embedder, passages, views)
-    seconds = time.perf_counter() - t0
-    out = {
-        "dense": built.vectors,
-        "meta": {"seconds": seconds, "texts": texts, "rows": len(built.rows)},
-    }
-    if built.sparse is not None:
-        out.update(
-            sp_indptr=built.sparse.indptr,
-            sp_indices=built.sparse.indices,
-            sp_values=built.sparse.values,
-        )
-        out["meta"]["sparse_dim"] = built.sparse.dim
-    if built.late is not None:
-        out.update(late_vectors=built.late.vectors, late_offsets=built.late.offsets)
-    cache.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp.npz")
-    np.savez(tmp, **{k: v for k, v in out.items() if k != "meta"}, meta=json.dumps(out["meta"]))
-    os.replace(tmp, path)
-    return out
-
-
-def _rng(text: str) -> np.random.Generator:
-    return np.random.default_rng(
-        int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "little")
-    )
-
-
-def _unit(x: np.ndarray) -> np.ndarray:
-    return x / np.maximum(np.linalg.norm(x, axis=-1, keepdims=True), 1e-12)
-
-
-def precomputed_encode(real: dict, base_rows: list[int], copies: list[int]):
-    """The encoding step (``bot.encoding.Encode``) of a build whose ``j``-th item comes from
-    base row ``base_rows[j]``, unchanged for copy 0 and perturbed otherwise; it also records
-    the seconds it spends, which the build time leaves out."""
-    from bot.encoding import Encoded
-
-    dense, spent = real["dense"], [0.0]
-    has_sparse, has_late = "sp_indptr" in real, "late_offsets" in real
-
-    def encode(items, progress):
-        t0 = time.perf_counter()
-        n = len(items)
-        assert n == len(base_rows), "a benchmark build encodes every row"
-        out = Encoded([None] * n, [None] * n, [None] * n)
-        for j, it in enumerate(items):
-            b, c = base_rows[j], copies[j]
-            rng = _rng(it.text) if c else None
-            if it.dense:
-                v = dense[b]
-                out.dense[j] = (
-                    _unit(
-                        v + DENSE_NOISE * rng.standard_normal(v.shape, np.float32) / np.sqrt(len(v))
-                    )
-                    if c
-                    else v
-                )
-            if it.sparse and has_sparse:
-                a, z = real["sp_indptr"][b], real["sp_indptr"][b + 1]
-                vals = real["sp_values"][a:z]
-                if c:
-                    vals = (vals * np.exp(SPARSE_NOISE * rng.standard_normal(len(vals)))).astype(
-                        np.float32
-                    )
-                out.sparse[j] = (real["sp_indices"][a:z], vals)
-            if it.tokens and has_late:
-                a, z = real["late_offsets"][b], real["late_offsets"][b + 1]
-                t = real["late_vectors"][a:z]
-                if c:
-                    t32 = t.astype(np.float32)
-                    t = _unit(
-                        t32
-                        + TOKEN_NOISE
-                        * rng.standard_normal(t32.shape, np.float32)
-                        / np.sqrt(t32.shape[1])
-                    )
-                out.tokens[j] = t.astype(np.float16)
-            if progress and j % 1000 == 999:
-                progress(1000)
-        spent[0] += time.perf_counter() - t0
-        return out
-
-    return encode, spent
-
-
-def row_plan(docs, base) -> tuple[list[int], list[int], int]:
-    """For every row of a build of ``docs``: the base row its vectors come from and its copy
-    number; and how many copy passages had no same-numbered base passage (mapped to the
-    last one)."""
-    from bot.index import passage_views
-
-    first, at = {}, 0
-    for d in base:
-        first[d.id] = at
-        at += sum(len(passage_views(p, d)) for p in d.passages)
-    nviews = {d.id: [len(passage_views(p, d)) for p in d.passages] for d in base}
-    rows, copies, odd = [], [], 0
-    for d in docs:
-        b, c = d.meta["bench_base"], int(d.meta["bench_copy"])
-        counts = nviews[b]
-        for p in d.passages:
-            n = p.n
-            if n > len(counts):
-                odd, n = odd + 1, len(counts)
-            start = first[b] + sum(counts[: n - 1])
-            for v in range(len(passage_views(p, d))):
-                rows.append(start + min(v, counts[n - 1] - 1))
-                copies.append(c)
-    return rows, copies, odd
 
 
 # ------------------------------------------------------------------------------ measuring
@@ -400,21 +204,16 @@ def measure_size(
     t0 = time.perf_counter()
     docs = load_corpus(corpus)
     load_s = time.perf_counter() - t0
-    rows, copies, odd = row_plan(docs, base)
-    encode, spent = precomputed_encode(real, rows, copies)
-    captured = {}
-
-    def keep(items, progress):
-        out = encode(items, progress)
-        captured["dense"] = out.dense
-        return out
-
+    plan, odd = row_plan(docs, base)
+    encode, spent, given = precomputed_encode(real, plan)
     t0 = time.perf_counter()
-    loaded, texts = build_index(index, docs, embedder, force=True, encode=keep)
+    loaded, texts = build_index(index, docs, embedder, force=True, encode=encode)
     build_s = time.perf_counter() - t0 - spent[0]
     passages = len(loaded.passages)
     del loaded
-    exact = np.stack(captured.pop("dense")).astype(np.float32)
+    rows = [t for t, _ in row_texts(docs)]
+    exact = np.stack([given[t] for t in rows]).astype(np.float32)
+    given.clear()
     per_row = real["meta"]["seconds"] / real["meta"]["rows"]
     path, vecs = open_dense(index)
     r = {
@@ -426,6 +225,7 @@ def measure_size(
         "encode_s_estimated": round(texts * per_row, 1),
         "assemble_write_s": round(build_s, 1),
         "build_passages_per_s": round(passages / (texts * per_row + build_s), 1),
+        "build_vs_bare_encode": round(texts * per_row / (texts * per_row + build_s), 3),
         "disk_bytes_per_passage": round(folder_bytes(path) / passages),
         "corpus_bytes_per_passage": round(folder_bytes(corpus) / passages),
         "dense_index": type(getattr(vecs, "_index", vecs)).__name__,
@@ -481,7 +281,7 @@ def table(result: dict) -> str:
     for name, r in result["sizes"].items():
         lines.append(
             f"| faiss ({r['dense_index']}) | {r['passages']:,} ({name}) "
-            f"| {r['build_passages_per_s']} "
+            f"| {r['build_passages_per_s']} ({r['build_vs_bare_encode']}x bare encode) "
             f"| {r['server_rss_mb']} ({r['rss_over_seed_mb']:+}) | {r['disk_bytes_per_passage']:,} "
             f"| {r['recall_at_10']} | {r['chat_p50_ms']} ({r['p50_vs_seed']}x) "
             f"| {r['chat_p95_ms']} ({r['p95_vs_seed']}x) |"

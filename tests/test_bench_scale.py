@@ -30,16 +30,15 @@ SENTENCES = {
 }
 
 
-def _load():
-    spec = importlib.util.spec_from_file_location(
-        "bench_scale", ROOT / "scripts" / "bench_scale.py"
-    )
+def _load(name: str):
+    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     return mod
 
 
-bench = _load()
+bench = _load("bench_scale")
+archive = _load("scale_archive")
 
 
 def _xquad(folder: Path) -> Path:
@@ -90,37 +89,38 @@ def test_parse_size():
 
 def test_shuffled_keeps_first_and_last_word():
     s = "one two three four five six seven."
-    out = bench.shuffled(s, "x")
+    out = archive.shuffled(s, "x")
     assert out != s and sorted(out.split()) == sorted(s.split())
     assert out.split()[0] == "one" and out.split()[-1] == "seven."
-    assert bench.shuffled(s, "x") == out  # seeded
+    assert archive.shuffled(s, "x") == out  # seeded
 
 
 def test_archive_build_reuses_real_vectors_and_perturbs_copies(tmp_path):
     data = _xquad(tmp_path / "xquad")
-    for d in bench.base_documents(data, ("ar", "en")):
+    for d in archive.base_documents(data, ("ar", "en")):
         meta = {"bench_base": d["id"], "bench_copy": 0}
-        bench.write_doc(tmp_path / "base", d["id"], d["title"], d["lang"], d["text"], meta)
+        archive.write_doc(tmp_path / "base", d["id"], d["title"], d["lang"], d["text"], meta)
     base = load_corpus(tmp_path / "base")
     emb = HashEmbedder(tokens=True, sparse=HashSparse())
-    real = bench.real_encodings(base, emb, tmp_path / "cache")
+    real = archive.real_encodings(base, emb, tmp_path / "cache")
     calls = emb.calls
-    again = bench.real_encodings(base, emb, tmp_path / "cache")  # from the cache
+    again = archive.real_encodings(base, emb, tmp_path / "cache")  # from the cache
     assert emb.calls == calls and np.array_equal(again["dense"], real["dense"])
     n_base = sum(len(d.passages) for d in base)
-    bench.write_corpus(tmp_path / "corpus", base, 3 * n_base)
+    archive.write_corpus(tmp_path / "corpus", base, 3 * n_base)
     docs = load_corpus(tmp_path / "corpus")
     assert sum(len(d.passages) for d in docs) == 3 * n_base
-    rows, copies, odd = bench.row_plan(docs, base)
-    assert odd == 0 and sorted(set(copies)) == [0, 1, 2]
-    encode, spent = bench.precomputed_encode(real, rows, copies)
+    plan, odd = archive.row_plan(docs, base)
+    rows = [plan[t] for t, _ in archive.row_texts(docs)]
+    assert odd == 0 and sorted({c for _, c in rows}) == [0, 1, 2]
+    encode, spent, given = archive.precomputed_encode(real, plan)
     from bot.index import build_index
 
     loaded, _ = build_index(tmp_path / "index", docs, emb, force=True, encode=encode)
     assert spent[0] > 0 and emb.calls == calls  # nothing encoded by the model
     again = load_index(tmp_path / "index")
     vecs = again.vectors.vectors()
-    for j, (b, c) in enumerate(zip(rows, copies, strict=True)):
+    for j, (b, c) in enumerate(rows):
         cos = float(vecs[j] @ real["dense"][b])
         assert cos == pytest.approx(1.0, abs=1e-5) if c == 0 else 0.7 < cos < 0.99
     assert again.late.count == len(rows) and again.sparse.count == len(rows)
