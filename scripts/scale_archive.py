@@ -123,9 +123,43 @@ def real_encodings(base, embedder, cache: Path) -> dict:
     has_sparse = embedder.features.sparse is not None
     has_tokens = embedder.features.tokens is not None
     items = [EncodeItem(t, tt, True, has_sparse, has_tokens) for t, tt in texts]
-    t0 = time.perf_counter()
-    enc = encode_locally(embedder)(items, None)
-    seconds = time.perf_counter() - t0
+    cache.mkdir(parents=True, exist_ok=True)
+    parts = []
+    for s in range(0, len(items), CHUNK):  # chunk by chunk, kept: a killed run resumes
+        part = cache / f"{path.stem}.part{s // CHUNK:04d}.npz"
+        if not part.exists():
+            t0 = time.perf_counter()
+            enc = encode_locally(embedder)(items[s : s + CHUNK], None)
+            _save(part, _arrays(enc, has_sparse, has_tokens), time.perf_counter() - t0)
+        with np.load(part, allow_pickle=False) as z:
+            parts.append({k: z[k] for k in z.files})
+    out: dict = {"dense": np.concatenate([p["dense"] for p in parts])}
+    if has_sparse:
+        ends = np.cumsum([0] + [p["sp_indptr"][-1] for p in parts[:-1]])
+        out["sp_indptr"] = np.concatenate(
+            [[0]] + [p["sp_indptr"][1:] + e for p, e in zip(parts, ends, strict=True)]
+        ).astype(np.int64)
+        out["sp_indices"] = np.concatenate([p["sp_indices"] for p in parts])
+        out["sp_values"] = np.concatenate([p["sp_values"] for p in parts])
+    if has_tokens:
+        ends = np.cumsum([0] + [p["late_offsets"][-1] for p in parts[:-1]])
+        out["late_offsets"] = np.concatenate(
+            [[0]] + [p["late_offsets"][1:] + e for p, e in zip(parts, ends, strict=True)]
+        ).astype(np.int64)
+        out["late_vectors"] = np.concatenate([p["late_vectors"] for p in parts])
+    seconds = sum(float(json.loads(str(p["meta"]))["seconds"]) for p in parts)
+    _save(path, out, seconds, len(items))
+    for part in cache.glob(f"{path.stem}.part*.npz"):
+        part.unlink()
+    out["meta"] = {"seconds": seconds, "rows": len(items)}
+    return out
+
+
+#: Rows encoded and kept at a time by :func:`real_encodings`.
+CHUNK = 1024
+
+
+def _arrays(enc, has_sparse: bool, has_tokens: bool) -> dict:
     out: dict = {"dense": np.stack(enc.dense).astype(np.float32)}
     if has_sparse:
         sizes = [len(ix) for ix, _ in enc.sparse]
@@ -135,12 +169,14 @@ def real_encodings(base, embedder, cache: Path) -> dict:
     if has_tokens:
         out["late_offsets"] = np.concatenate([[0], np.cumsum([len(t) for t in enc.tokens])])
         out["late_vectors"] = np.concatenate(enc.tokens).astype(np.float16)
-    out["meta"] = {"seconds": seconds, "rows": len(items)}
-    cache.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.stem + ".tmp.npz")
-    np.savez(tmp, **{k: v for k, v in out.items() if k != "meta"}, meta=json.dumps(out["meta"]))
-    os.replace(tmp, path)
     return out
+
+
+def _save(path: Path, arrays: dict, seconds: float, rows: int | None = None) -> None:
+    meta = {"seconds": seconds, "rows": rows or len(arrays["dense"])}
+    tmp = path.with_name(path.stem + ".tmp.npz")
+    np.savez(tmp, **arrays, meta=json.dumps(meta))
+    os.replace(tmp, path)
 
 
 def _rng(text: str) -> np.random.Generator:

@@ -95,7 +95,7 @@ def test_shuffled_keeps_first_and_last_word():
     assert archive.shuffled(s, "x") == out  # seeded
 
 
-def test_archive_build_reuses_real_vectors_and_perturbs_copies(tmp_path):
+def test_archive_build_reuses_real_vectors_and_perturbs_copies(tmp_path, monkeypatch):
     data = _xquad(tmp_path / "xquad")
     for d in archive.base_documents(data, ("ar", "en")):
         meta = {"bench_base": d["id"], "bench_copy": 0}
@@ -106,6 +106,12 @@ def test_archive_build_reuses_real_vectors_and_perturbs_copies(tmp_path):
     calls = emb.calls
     again = archive.real_encodings(base, emb, tmp_path / "cache")  # from the cache
     assert emb.calls == calls and np.array_equal(again["dense"], real["dense"])
+    monkeypatch.setattr(archive, "CHUNK", 5)  # in kept chunks, as a resumed run reads them
+    chunked = archive.real_encodings(base, emb, tmp_path / "cache-chunked")
+    for key in ("dense", "sp_indptr", "sp_indices", "sp_values", "late_offsets", "late_vectors"):
+        assert np.array_equal(chunked[key], real[key]), key
+    assert not list((tmp_path / "cache-chunked").glob("*.part*"))
+    calls = emb.calls
     n_base = sum(len(d.passages) for d in base)
     archive.write_corpus(tmp_path / "corpus", base, 3 * n_base)
     docs = load_corpus(tmp_path / "corpus")
