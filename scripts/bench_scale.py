@@ -228,7 +228,7 @@ def measure_size(
         "build_vs_bare_encode": round(texts * per_row / (texts * per_row + build_s), 3),
         "disk_bytes_per_passage": round(folder_bytes(path) / passages),
         "corpus_bytes_per_passage": round(folder_bytes(corpus) / passages),
-        "dense_index": type(getattr(vecs, "_index", vecs)).__name__,
+        "dense_index": getattr(vecs, "kind", type(getattr(vecs, "_index", vecs)).__name__),
         "recall_at_10": round(recall_at_k(exact, qvecs, vecs.search), 4),
     }
     del vecs

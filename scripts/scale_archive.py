@@ -156,7 +156,7 @@ def real_encodings(base, embedder, cache: Path) -> dict:
 
 
 #: Rows encoded and kept at a time by :func:`real_encodings`.
-CHUNK = 1024
+CHUNK = 256
 
 
 def _arrays(enc, has_sparse: bool, has_tokens: bool) -> dict:
