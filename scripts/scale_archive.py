@@ -93,6 +93,24 @@ def write_corpus(folder: Path, base: list, size: int) -> None:
         copy += 1
 
 
+def encoding_order(base, rows: int = 0) -> list:
+    """The base documents in the order they are encoded: Arabic, English, then the other
+    languages; only the first ones holding at most ``rows`` rows when ``rows`` is given (the
+    encodings of a longer run's prefix are reused)."""
+    from bot.index import passage_views
+
+    ordered = sorted(base, key=lambda d: (d.language != "ar", d.id.split("-")[1] != "en", d.id))
+    if not rows:
+        return ordered
+    out, n = [], 0
+    for d in ordered:
+        n += sum(len(passage_views(p, d)) for p in d.passages)
+        if n > rows:
+            break
+        out.append(d)
+    return out
+
+
 def row_texts(docs) -> list[tuple[str, str]]:
     """(indexed text, token text) of every row of a build of ``docs``, in row order."""
     from bot.index import passage_views, token_text
@@ -126,7 +144,9 @@ def real_encodings(base, embedder, cache: Path) -> dict:
     cache.mkdir(parents=True, exist_ok=True)
     parts = []
     for s in range(0, len(items), CHUNK):  # chunk by chunk, kept: a killed run resumes
-        part = cache / f"{path.stem}.part{s // CHUNK:04d}.npz"
+        chunk = "\x00".join(t for pair in texts[s : s + CHUNK] for t in pair)
+        name = hashlib.sha256((recipe + chunk).encode()).hexdigest()[:16]
+        part = cache / f"part-{name}.npz"  # by content: a prefix of the rows reuses them
         if not part.exists():
             t0 = time.perf_counter()
             enc = encode_locally(embedder)(items[s : s + CHUNK], None)
@@ -149,8 +169,6 @@ def real_encodings(base, embedder, cache: Path) -> dict:
         out["late_vectors"] = np.concatenate([p["late_vectors"] for p in parts])
     seconds = sum(float(json.loads(str(p["meta"]))["seconds"]) for p in parts)
     _save(path, out, seconds, len(items))
-    for part in cache.glob(f"{path.stem}.part*.npz"):
-        part.unlink()
     out["meta"] = {"seconds": seconds, "rows": len(items)}
     return out
 
