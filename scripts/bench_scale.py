@@ -47,7 +47,10 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 from bench_api import free_port, pct, rss_mb  # noqa: E402
 from scale_archive import (  # noqa: E402
+    DENSE_NOISE,
     LANGS,
+    SPARSE_NOISE,
+    TOKEN_NOISE,
     base_documents,
     encoding_order,
     precomputed_encode,
@@ -312,6 +315,12 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", default="10k,100k", help="passages, comma-separated (10k,100k,1M)")
     ap.add_argument("--milvus", action="store_true", help="also serve from Milvus Lite")
+    ap.add_argument(
+        "--milvus-max",
+        type=parse_size,
+        default=parse_size("100k"),
+        help="with --milvus: only sizes up to this one (Milvus Lite inserts slowly)",
+    )
     ap.add_argument("--questions", type=int, default=60, help="/v1/chat questions per server")
     ap.add_argument("--recall-questions", type=int, default=200)
     ap.add_argument(
@@ -364,6 +373,12 @@ def main(argv: list[str] | None = None) -> int:
                 "seconds": round(real["meta"]["seconds"], 1),
                 "rows_per_s": round(real["meta"]["rows"] / real["meta"]["seconds"], 1),
             },
+            "archive": {
+                "base_documents": len(base),
+                "copies": "each sentence's words shuffled (first and last kept); vectors of "
+                "the base row plus seeded Gaussian noise, renormalised",
+                "noise": {"dense": DENSE_NOISE, "tokens": TOKEN_NOISE, "sparse_log": SPARSE_NOISE},
+            },
             "questions": len(chat_qs),
             "recall_questions": len(qvecs),
             "loadavg_before": [round(x, 1) for x in load_before],
@@ -397,7 +412,7 @@ def main(argv: list[str] | None = None) -> int:
                 chat_qs,
                 qvecs,
                 result["seed"],
-                args.milvus,
+                args.milvus and size <= args.milvus_max,
             )
             r["goals"] = goals(r)
             result["sizes"][name] = r
