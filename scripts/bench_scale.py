@@ -81,12 +81,12 @@ def parse_size(text: str) -> int:
 # ------------------------------------------------------------------------------ measuring
 
 
-def questions(data: Path, n: int, documents: set[str]) -> list[str]:
-    """``n`` distinct XQuAD-R questions, Arabic and English interleaved, on the given base
-    documents (a spread over the articles: every third question)."""
+def questions(data: Path, n: int, articles: set[int]) -> list[str]:
+    """``n`` distinct XQuAD-R questions, Arabic and English interleaved, on the given
+    articles (every third one, for a spread)."""
     per = {}
     for lang in ("ar", "en"):
-        qs = [q for q in convert(lang, None, data)[1] if q["doc_id"] in documents]
+        qs = [q for q in convert(lang, None, data)[1] if q["article"] in articles]
         per[lang] = list(dict.fromkeys(q["question"] for q in qs))[::3]
     mixed = [q for pair in zip(per["ar"], per["en"], strict=False) for q in pair]
     return mixed[:n]
@@ -363,7 +363,7 @@ def main(argv: list[str] | None = None) -> int:
         base = encoding_order(load_corpus(work / "base"), args.base_rows)
         embedder = load_embedder(load_settings())
         real = real_encodings(base, embedder, args.cache)
-        present = {d.id for d in base}
+        present = {int(d.id.rsplit("-", 1)[1]) for d in base}
         qs = questions(args.data, args.questions + args.recall_questions, present)
         chat_qs, qvecs = qs[: args.questions], query_vectors(embedder, qs[args.questions :] or qs)
         result = {
