@@ -50,8 +50,8 @@ def real_vectors(cache: Path) -> tuple[np.ndarray, np.ndarray]:
         questions.append([q.text for q in pool.questions])
     qs = [q for pair in zip(*questions, strict=False) for q in pair]  # ar, en, ar, en, ...
     t0 = time.perf_counter()
-    p = np.concatenate([emb.encode_passages(texts[s : s + 64]) for s in range(0, len(texts), 64)])
-    q = np.concatenate([emb.encode_queries(qs[s : s + 64]) for s in range(0, len(qs), 64)])
+    p = np.concatenate([emb.encode_passages(texts[s : s + 16]) for s in range(0, len(texts), 16)])
+    q = np.concatenate([emb.encode_queries(qs[s : s + 16]) for s in range(0, len(qs), 16)])
     print(f"encoded {len(texts)} sentences, {len(qs)} questions in {time.perf_counter() - t0:.0f} s")
     np.savez(cache, passages=p.astype(np.float32), queries=q.astype(np.float32))
     return p.astype(np.float32), q.astype(np.float32)

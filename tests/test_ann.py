@@ -54,6 +54,14 @@ def test_ann_settings_reach_the_service(tmp_path, corpus_copy, fake_embedder):
     assert sanad._state[1].approximate
     answer = sanad.ask("متى بنيت قاعدة العديد؟")
     assert answer.citations and answer.evidence.top > 0
+    exact = Sanad.open(make_settings(tmp_path / "exact", corpus_copy), fake_embedder)
+    claim = "قاعدة العديد الجوية بنيت عام 1996"
+    # The verifier judges the same passages on the same (quantised: within 0.005) cosines.
+    a, b = exact.verify(claim), sanad.verify(claim)
+    assert a.verdict == b.verdict
+    assert [e.passage.id for e in a.evidence] == [e.passage.id for e in b.evidence]
+    for x, y in zip(a.evidence, b.evidence, strict=True):
+        assert y.dense == pytest.approx(x.dense, abs=5e-3)
 
 
 def test_hnsw_recall_at_10_against_the_exact_scan():
