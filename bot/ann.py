@@ -16,8 +16,12 @@ come from scripts/bench_ann.py.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    import faiss
 
 #: Rows from which a build gets an approximate (HNSW) index instead of the exact scan.
 ANN_MIN_ROWS = 50_000

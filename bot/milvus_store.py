@@ -26,8 +26,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import IndexUnavailable
 from .ann import ANN_MIN_ROWS
+from .errors import IndexUnavailable
 from .index import FaissStore, VectorStore, current_path
 
 log = logging.getLogger("sanad")

@@ -52,7 +52,9 @@ def real_vectors(cache: Path) -> tuple[np.ndarray, np.ndarray]:
     t0 = time.perf_counter()
     p = np.concatenate([emb.encode_passages(texts[s : s + 16]) for s in range(0, len(texts), 16)])
     q = np.concatenate([emb.encode_queries(qs[s : s + 16]) for s in range(0, len(qs), 16)])
-    print(f"encoded {len(texts)} sentences, {len(qs)} questions in {time.perf_counter() - t0:.0f} s")
+    print(
+        f"encoded {len(texts)} sentences, {len(qs)} questions in {time.perf_counter() - t0:.0f} s"
+    )
     np.savez(cache, passages=p.astype(np.float32), queries=q.astype(np.float32))
     return p.astype(np.float32), q.astype(np.float32)
 
@@ -91,7 +93,9 @@ def build(kind: str, x: np.ndarray) -> faiss.Index:
 
 def recall(found: np.ndarray, truth: np.ndarray) -> float:
     """Mean share of the exact top-10 found in the approximate top-10."""
-    return float(np.mean([len(set(f) & set(t)) / len(t) for f, t in zip(found, truth, strict=True)]))
+    return float(
+        np.mean([len(set(f) & set(t)) / len(t) for f, t in zip(found, truth, strict=True)])
+    )
 
 
 def main() -> int:
@@ -112,7 +116,9 @@ def main() -> int:
         x = grow(base, n, args.noise)
         b = len(base)
         m = min(2000, max(0, n - b))
-        copy_cos = float(np.mean(np.sum(x[b : b + m] * base[np.arange(b, b + m) % b], 1))) if m else 1.0
+        copy_cos = (
+            float(np.mean(np.sum(x[b : b + m] * base[np.arange(b, b + m) % b], 1))) if m else 1.0
+        )
         exact = faiss.IndexFlatIP(x.shape[1])
         exact.add(x)
         t0 = time.perf_counter()
@@ -140,9 +146,10 @@ def main() -> int:
                 ms = (time.perf_counter() - t0) * 10
                 _, found = idx.search(queries, 10)
                 _, cand = idx.search(queries, ann.DENSE_CANDIDATES)
+                in_head = recall([set(c) for c in cand], truth)
                 print(
                     f"    efSearch {ef:4d}: recall@10 {recall(found, truth):.4f}  "
-                    f"top-10 in top-{ann.DENSE_CANDIDATES} {recall([set(c) for c in cand], truth):.4f}"
+                    f"top-10 in top-{ann.DENSE_CANDIDATES} {in_head:.4f}"
                     f"  {ms:.2f} ms/query  (flat/this {flat_ms / ms:.1f}x)"
                 )
             del idx
