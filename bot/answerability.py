@@ -35,6 +35,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .ann import DenseStats
+
 CALIBRATION_FILE = Path(__file__).with_name("calibration.json")
 
 # Matched on the normalised question (normalize.py: أ/إ/آ -> ا, ة -> ه, ى -> ي, lower case).
@@ -122,13 +124,17 @@ class Rule:
         return e.type_ok and self.score(e) >= self.threshold
 
 
-def evidence(dense: np.ndarray, query_tokens: list[str], idf: dict[str, float]) -> Evidence:
-    """Evidence from every passage's dense score and the query's lexical tokens."""
-    if dense.size == 0:
+def evidence(
+    dense: np.ndarray | DenseStats, query_tokens: list[str], idf: dict[str, float]
+) -> Evidence:
+    """Evidence from every passage's dense score (or their statistics, ``Ranking.stats``:
+    estimated on an approximate index) and the query's lexical tokens."""
+    stats = dense if isinstance(dense, DenseStats) else DenseStats.of(dense)
+    if stats.count == 0:
         return Evidence(0.0, 0.0, 0.0)
-    top = float(dense.max())
-    std = float(dense.std())
-    peak = (top - float(dense.mean())) / std if std > 1e-6 else 0.0
+    top = stats.top
+    std = stats.std
+    peak = (top - stats.mean) / std if std > 1e-6 else 0.0
     if not query_tokens:
         coverage = 1.0  # nothing to check lexically (e.g. a question of stop words only)
     else:

@@ -35,6 +35,7 @@ from typing import Protocol
 import faiss
 import numpy as np
 
+from .ann import ANN_MIN_ROWS, FLAT, HNSW_EF_SEARCH, describe, index_kind, kind_of, new_index
 from .corpus import Document, Passage
 from .embed import Embedder, SparseVector, token_fingerprint
 from .encoding import Encode, EncodeItem, encode_locally
@@ -68,20 +69,31 @@ _READ_ERRORS = (
 class VectorIndex:
     """A small interface over FAISS: build, add, search, save, load, count.
 
-    Vectors are L2-normalised, so the inner product FAISS computes is the cosine similarity;
-    an exact flat index is right for corpora of thousands of sentences.
+    Vectors are L2-normalised, so the inner product FAISS computes is the cosine similarity.
+    The index is the exact flat scan, or from ``ann.ANN_MIN_ROWS`` rows an HNSW graph over
+    8-bit quantised vectors (bot/ann.py); the file says which, so loading needs no hint.
     """
 
-    def __init__(self, dim: int):
+    def __init__(self, dim: int, kind: str = FLAT):
         self.dim = dim
-        self._index = faiss.IndexFlatIP(dim)
+        self._index = new_index(np.zeros((0, dim), np.float32), kind)
 
     @classmethod
-    def build(cls, vectors: np.ndarray) -> VectorIndex:
-        """An index holding ``vectors`` (rows)."""
+    def build(cls, vectors: np.ndarray, kind: str = FLAT) -> VectorIndex:
+        """An index of ``kind`` holding ``vectors`` (rows)."""
         idx = cls(vectors.shape[1])
-        idx.add(vectors)
+        idx._index = new_index(vectors, kind)
         return idx
+
+    @property
+    def kind(self) -> str:
+        """``"flat"`` (exact) or ``"hnsw-sq8"`` (approximate)."""
+        return kind_of(self._index)
+
+    @property
+    def approximate(self) -> bool:
+        """Whether searches and stored vectors are approximations (HNSW, quantised)."""
+        return self.kind != FLAT
 
     def add(self, vectors: np.ndarray) -> None:
         """Append rows."""
@@ -96,6 +108,13 @@ class VectorIndex:
         """All stored rows, in order."""
         return self._index.reconstruct_n(0, self.count)
 
+    def rows(self, ids: np.ndarray) -> np.ndarray:
+        """The stored vectors of rows ``ids`` (as stored: quantised in an approximate index)."""
+        ids = np.ascontiguousarray(ids, dtype=np.int64)
+        if not len(ids):
+            return np.zeros((0, self.dim), np.float32)
+        return self._index.reconstruct_batch(ids)
+
     def save(self, path: Path) -> None:
         """Write to ``path``."""
         faiss.write_index(self._index, str(path))
@@ -104,6 +123,8 @@ class VectorIndex:
     def load(cls, path: Path) -> VectorIndex:
         """Read from ``path``."""
         raw = faiss.read_index(str(path))
+        if isinstance(raw, faiss.IndexHNSW):  # the search breadth follows the code, not the file
+            raw.hnsw.efSearch = HNSW_EF_SEARCH
         idx = cls(raw.d)
         idx._index = raw
         return idx
@@ -130,14 +151,19 @@ class VectorStore(Protocol):
 
 
 class FaissStore:
-    """Dense vectors in ``dense.faiss`` inside the build folder (the default)."""
+    """Dense vectors in ``dense.faiss`` inside the build folder (the default): the exact scan,
+    or an approximate index from ``ann_min_rows`` rows (bot/ann.py)."""
 
     name = "faiss"
     uri = None
 
+    def __init__(self, ann_min_rows: int = ANN_MIN_ROWS):
+        self.ann_min_rows = ann_min_rows
+
     def write(self, folder: Path, build_id: str, vectors: np.ndarray) -> None:
         """Write the vectors of build ``build_id`` into ``folder``."""
-        VectorIndex.build(vectors).save(folder / "dense.faiss")
+        kind = index_kind(len(vectors), self.ann_min_rows)
+        VectorIndex.build(vectors, kind).save(folder / "dense.faiss")
 
     def after_swap(self, live: Path, previous: Path | None) -> None:
         """Nothing to clean outside the build folders."""
@@ -270,9 +296,15 @@ def _key(embedder: Embedder, text: str) -> str:
     return hashlib.sha256(f"{embedder.fingerprint}\x00{text}".encode()).hexdigest()[:24]
 
 
-def expected_manifest(docs: list[Document], embedder: Embedder, store: str = "faiss") -> dict:
+def expected_manifest(
+    docs: list[Document],
+    embedder: Embedder,
+    store: str = "faiss",
+    ann_min_rows: int = ANN_MIN_ROWS,
+) -> dict:
     """The manifest a build of ``docs`` with ``embedder`` would have (id included); ``store``
-    names the vector store (a Milvus build is another build than a FAISS one)."""
+    names the vector store (a Milvus build is another build than a FAISS one); a FAISS build
+    of at least ``ann_min_rows`` rows records its approximate index (``dense_index``)."""
     views = [text for d in docs for p in d.passages for _, text in passage_views(p, d)]
     body = {
         "format_version": FORMAT_VERSION,
@@ -299,6 +331,8 @@ def expected_manifest(docs: list[Document], embedder: Embedder, store: str = "fa
     }
     if store != "faiss":
         body["vectors"] = store
+    elif (dense_index := describe(index_kind(len(views), ann_min_rows))) is not None:
+        body["dense_index"] = dense_index
     body["id"] = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:16]
     return body
 
@@ -377,6 +411,9 @@ def staleness(index_dir: Path, expected: dict) -> str | None:
             f"the vector store changed ({have.get('vectors', 'faiss')} -> "
             f"{expected.get('vectors', 'faiss')})"
         )
+    if have.get("dense_index") != expected.get("dense_index"):
+        kinds = [(m.get("dense_index") or {}).get("kind", FLAT) for m in (have, expected)]
+        return f"the dense index changed ({kinds[0]} -> {kinds[1]})"
     old = {d["id"]: d["sha256"] for d in have.get("documents", [])}
     new = {d["id"]: d["sha256"] for d in expected["documents"]}
     if old != new:
@@ -404,7 +441,9 @@ def build_index(
     the build folder).
     """
     store = store or FaissStore()
-    expected = expected_manifest(docs, embedder, store.name)
+    expected = expected_manifest(
+        docs, embedder, store.name, getattr(store, "ann_min_rows", ANN_MIN_ROWS)
+    )
     if not force and staleness(index_dir, expected) is None:
         try:
             return load_index(index_dir, store.uri), 0
@@ -435,14 +474,17 @@ class Built:
     sparse: SparseIndex | None
     late: LateIndex | None
 
-    def loaded(self, manifest: dict, path: Path = Path(".")) -> LoadedIndex:
-        """The build as an index in memory (``bot eval --squad``), as load_index reads it."""
+    def loaded(
+        self, manifest: dict, path: Path = Path("."), ann_min_rows: int = ANN_MIN_ROWS
+    ) -> LoadedIndex:
+        """The build as an index in memory (``bot eval --squad``), as load_index reads it
+        (approximate from ``ann_min_rows`` rows, as a FAISS build writes it)."""
         return LoadedIndex(
             manifest,
             self.passages,
             [passage_tokens(p) for p in self.passages],
             self.rows,
-            VectorIndex.build(self.vectors),
+            VectorIndex.build(self.vectors, index_kind(len(self.vectors), ann_min_rows)),
             path,
             self.sparse,
             self.late,

@@ -26,6 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .ann import ANN_MIN_ROWS
 from .errors import IndexUnavailable
 from .index import FaissStore, VectorStore, current_path
 
@@ -213,10 +214,11 @@ class MilvusStore:
                 client.drop_collection(name)
 
 
-def vector_store(name: str, uri: str | None) -> VectorStore:
-    """The store a setting names: ``faiss`` (default) or ``milvus`` at ``uri``."""
+def vector_store(name: str, uri: str | None, ann_min_rows: int = ANN_MIN_ROWS) -> VectorStore:
+    """The store a setting names: ``faiss`` (default; approximate from ``ann_min_rows``
+    rows) or ``milvus`` at ``uri``."""
     if name == "milvus":
         if not uri:
             raise IndexUnavailable("SANAD_VECTOR_STORE=milvus needs SANAD_MILVUS_URI")
         return MilvusStore(uri)
-    return FaissStore()
+    return FaissStore(ann_min_rows)

@@ -27,6 +27,14 @@ mirror of the lexical term: word-for-word evidence from the model where BM25 can
 already matched the words (it only added noise there). Passages below the head keep their
 order and score. The weights were chosen on XQuAD-R (tuned on one half of its
 articles, checked on the other) and the seed dev set (docs/retrieval.md).
+
+An index with an approximate dense index (bot/ann.py: from ``ANN_MIN_ROWS`` rows) is ranked
+on a *candidate set* instead of every passage: the ANN head (``DENSE_CANDIDATES`` rows),
+the heads of the BM25 and sparse scores, the passage of the best BM25 group, and the section
+neighbours of all of them (so the context score is exact for sections of up to ``GROUP_CAP``
+passages). Dense scores are computed for the candidates only, from the stored vectors; the
+same formula then ranks them, with BM25 and sparse scaled by their maxima over the whole
+collection, as the exact path does. Below the threshold nothing changes.
 """
 
 from __future__ import annotations
@@ -37,6 +45,14 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from .ann import (
+    DENSE_CANDIDATES,
+    GROUP_CAP,
+    LEXICAL_CANDIDATES,
+    STATS_SAMPLE,
+    DenseStats,
+    stats_sample,
+)
 from .corpus import Passage
 from .embed import CHARS_PER_TOKEN, MAX_QUERY_TOKENS, Embedder, SparseVector, token_fingerprint
 from .index import LoadedIndex, VectorIndex
@@ -156,8 +172,11 @@ class Ranking:
 
     query: Query
     hits: list[Hit]
-    dense: np.ndarray  # every passage's dense score (best over its views), in index order
+    # Every passage's dense score (best over its views), in index order; None when ranked
+    # on candidates (an approximate index), where ``stats`` estimates what abstention needs.
+    dense: np.ndarray | None
     idf: Mapping[str, float]  # the collection's lexical IDF (answerability's coverage)
+    stats: DenseStats = DenseStats(0, 0.0, 0.0, 0.0)  # of ``dense`` (exact) or estimated
 
 
 class Retriever:
@@ -198,17 +217,85 @@ class Retriever:
             group_tokens[g].extend(toks)
         self.group_bm25 = BM25(group_tokens)
         self._row_passage = np.array([r.passage for r in index.rows], np.int64)
-        # Vectors held in this process (FAISS) are scored here in one pass; an outside store
-        # (Milvus) is searched where it lives.
+        # An approximate index is ranked on candidates (module docstring) and its vectors
+        # are not copied out; an exact one held in this process (FAISS) is scored here in
+        # one pass; an outside store (Milvus) is searched where it lives.
+        self.approximate = isinstance(index.vectors, VectorIndex) and index.vectors.approximate
         self._dense_rows = (
             index.vectors.vectors()
-            if isinstance(index.vectors, VectorIndex) and index.vectors.count
+            if isinstance(index.vectors, VectorIndex)
+            and index.vectors.count
+            and not self.approximate
             else None
+        )
+        if self.approximate:
+            self._prepare_candidates()
+
+    def _prepare_candidates(self) -> None:
+        """Lookups of the candidate path: each passage's rows, each group's passages, and
+        the stored vectors of the fixed sample that estimates the dense distribution."""
+        n = len(self.index.passages)
+        self._row_order = np.argsort(self._row_passage, kind="stable")
+        self._row_start = np.searchsorted(self._row_passage[self._row_order], np.arange(n + 1))
+        self._group_start = np.searchsorted(self.groups, np.arange(self.n_groups + 1))
+        self._sample = stats_sample(n, STATS_SAMPLE)
+        rows, owner = self._rows_of(self._sample)
+        self._sample_vectors = self.index.vectors.rows(rows)
+        self._sample_owner = owner
+
+    def _rows_of(self, passages: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The vector rows of ``passages`` and, for each row, its position in ``passages``."""
+        starts, ends = self._row_start[passages], self._row_start[passages + 1]
+        counts = ends - starts
+        owner = np.repeat(np.arange(len(passages)), counts)
+        offsets = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+        return self._row_order[np.repeat(starts, counts) + offsets], owner
+
+    @staticmethod
+    def _best_per_owner(scores: np.ndarray, owner: np.ndarray, n: int) -> np.ndarray:
+        out = np.full(n, -1.0, np.float32)
+        np.maximum.at(out, owner, scores.astype(np.float32))
+        return out
+
+    def dense_of(self, query_vec: np.ndarray, passages: np.ndarray) -> np.ndarray:
+        """Dense score (best over views) of each of ``passages``, from the stored vectors."""
+        passages = np.asarray(passages, np.int64)
+        if self._dense_rows is not None:
+            return self.dense_scores(query_vec)[passages]
+        rows, owner = self._rows_of(passages)
+        vecs = self.index.vectors.rows(rows)
+        scores = np.einsum("rd,d->r", vecs, query_vec.astype(np.float32))
+        return self._best_per_owner(scores, owner, len(passages))
+
+    def dense_candidates(self, query_vec: np.ndarray, k: int | None = None) -> np.ndarray:
+        """Positions of the passages of the ``k`` (default ``DENSE_CANDIDATES``) best dense
+        rows (approximate search)."""
+        _, rows = self.index.vectors.search(query_vec.reshape(1, -1), k or DENSE_CANDIDATES)
+        return np.unique(self._row_passage[rows[0][rows[0] >= 0]])
+
+    def dense_stats(self, query_vec: np.ndarray, top: float) -> DenseStats:
+        """The dense distribution at scale: ``top`` (the best candidate's score), mean and
+        standard deviation of the fixed sample's scores (not exact: ``exact`` is False)."""
+        scores = np.einsum("rd,d->r", self._sample_vectors, query_vec.astype(np.float32))
+        sample = self._best_per_owner(scores, self._sample_owner, len(self._sample))
+        return DenseStats(
+            len(self.index.passages),
+            max(top, float(sample.max())),
+            float(sample.mean()),
+            float(sample.std()),
+            exact=False,
         )
 
     def dense_scores(self, query_vec: np.ndarray) -> np.ndarray:
-        """Per-passage cosine: the best over the passage's views (source, translation)."""
+        """Per-passage cosine: the best over the passage's views (source, translation).
+
+        On an approximate index only the ANN candidates are scored; the others stay at -1
+        (score those a caller needs with :meth:`dense_of`)."""
         out = np.full(len(self.index.passages), -1.0, np.float32)
+        if self.approximate:
+            cand = self.dense_candidates(query_vec)
+            out[cand] = self.dense_of(query_vec, cand)
+            return out
         if self._dense_rows is not None:
             # einsum, not ``@``: see late.py (BLAS threads fight the model's for the cores).
             scores = np.einsum("rd,d->r", self._dense_rows, query_vec.astype(np.float32))
@@ -286,10 +373,13 @@ class Retriever:
         return self.rank(self.encode_query(question), k).hits
 
     def rank(self, query: Query, k: int = 3) -> Ranking:
-        """The ``k`` best passages for an encoded question, with every passage's dense score."""
+        """The ``k`` best passages for an encoded question, with every passage's dense score
+        (on an approximate index: ranked on candidates, with estimated dense statistics)."""
         n = len(self.index.passages)
         if n == 0:
             return Ranking(query, [], np.zeros(0, np.float32), self.bm25.idf)
+        if self.approximate and query.dense is not None:
+            return self._rank_candidates(query, k)
         dense = (
             self.dense_scores(query.dense) if query.dense is not None else np.zeros(n, np.float32)
         )
@@ -342,4 +432,89 @@ class Retriever:
             )
             for i in order[:k]
         ]
-        return Ranking(query, hits, dense, self.bm25.idf)
+        return Ranking(query, hits, dense, self.bm25.idf, DenseStats.of(dense))
+
+    def candidates(
+        self,
+        query: Query,
+        lexical: np.ndarray,
+        group_lexical: np.ndarray,
+        sparse: np.ndarray | None = None,
+    ) -> np.ndarray:
+        """The passages an approximate index ranks for ``query`` (module docstring), sorted;
+        ``lexical`` and ``sparse`` score every passage, ``group_lexical`` every group."""
+        parts = [self.dense_candidates(query.dense)]
+        for scores in (lexical, sparse):
+            if scores is not None and scores.size:
+                head = np.argpartition(-scores, min(LEXICAL_CANDIDATES, scores.size - 1))
+                head = head[:LEXICAL_CANDIDATES]
+                parts.append(head[scores[head] > 0])
+        if group_lexical.size and group_lexical.max() > 0:  # its maximum scales the group term
+            parts.append(self._group_start[[int(group_lexical.argmax())]])
+        cand = np.unique(np.concatenate(parts))
+        groups = np.unique(self.groups[cand])
+        sizes = self._group_start[groups + 1] - self._group_start[groups]
+        small = groups[sizes <= GROUP_CAP]
+        members = [np.arange(self._group_start[g], self._group_start[g + 1]) for g in small]
+        return np.unique(np.concatenate([cand, *members]))
+
+    def _rank_candidates(self, query: Query, k: int) -> Ranking:
+        """:meth:`rank` on the candidate set of an approximate index."""
+        qtok, share = query.lexical, query.lexical_share
+        weights = self.weights
+        if query.numeric:  # as in rank()
+            weights = replace(weights, lexical=1.0)
+        lexical_all = self.bm25.scores(qtok)
+        sparse_all = None
+        if (
+            self.mode == "hybrid"
+            and self.uses_sparse
+            and weights.sparse
+            and query.sparse is not None
+        ):
+            sparse_all = self.sparse_scores(query.sparse)
+        group_lexical = self.group_bm25.scores(qtok)
+        cand = self.candidates(query, lexical_all, group_lexical, sparse_all)
+        dense = self.dense_of(query.dense, cand)
+        local_group = np.searchsorted(np.unique(self.groups[cand]), self.groups[cand])
+        context = group_max(dense, local_group, int(local_group.max()) + 1)
+        lex_unit_all = unit(lexical_all)
+        lexical = lex_unit_all[cand]  # scaled over the collection: the top may be no candidate
+        if self.mode == "dense":
+            fused = dense
+        elif self.mode == "lexical":
+            fused = lexical
+        elif self.mode == "rrf":
+            fused = rrf(dense, lexical)
+        else:
+            fused = fuse(
+                dense,
+                lexical,
+                share,
+                context,
+                unit(group_lexical)[self.groups[cand]],
+                weights,
+                None if sparse_all is None else unit(sparse_all)[cand],
+            )
+        order = np.argsort(-fused, kind="stable")
+        late = np.zeros(len(cand), np.float32)
+        weight = self.weights.late * (1.0 - share)
+        if self.reranks and query.tokens is not None and weight > 0:
+            head = order[:RERANK_DEPTH]
+            late[head] = self.late_scores(query.tokens, cand[head])
+            fused = fused + weight * late
+            head = head[np.argsort(-fused[head], kind="stable")]
+            order = np.concatenate([head, order[RERANK_DEPTH:]])
+        hits = [
+            Hit(
+                self.index.passages[cand[i]],
+                float(fused[i]),
+                float(dense[i]),
+                float(lexical[i]),
+                float(context[i]),
+                float(late[i]),
+            )
+            for i in order[:k]
+        ]
+        top = float(dense.max()) if dense.size else -1.0
+        return Ranking(query, hits, None, self.bm25.idf, self.dense_stats(query.dense, top))

@@ -146,12 +146,9 @@ def open_index(
     ``encode`` is the build's encoding step (default: this process; ray_build.py)."""
     from .milvus_store import vector_store
 
-    store = vector_store(settings.vector_store, settings.milvus_uri)
-    reason = (
-        "forced"
-        if force
-        else staleness(settings.index_dir, expected_manifest(docs, embedder, store.name))
-    )
+    store = vector_store(settings.vector_store, settings.milvus_uri, settings.ann_min_rows)
+    expected = expected_manifest(docs, embedder, store.name, settings.ann_min_rows)
+    reason = "forced" if force else staleness(settings.index_dir, expected)
     if reason:
         log.info("building the index in %s: %s", settings.index_dir, reason)
     return build_index(
@@ -268,7 +265,7 @@ class Sanad:
             return replace(cached, question=question)
         ranking = retriever.rank(retriever.encode_query(text, capped=True), k)
         hits = ranking.hits
-        ev = evidence(ranking.dense, list(ranking.query.lexical), ranking.idf)
+        ev = evidence(ranking.stats, list(ranking.query.lexical), ranking.idf)
         if hits:  # what the question asks for, against what the best passage offers
             best = hits[0].passage
             # The retrieval text, not the question: answers are cached by it.

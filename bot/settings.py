@@ -11,6 +11,8 @@ from typing import Annotated, Literal
 from pydantic import Field, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from .ann import ANN_MIN_ROWS
+
 ROOT = Path(__file__).resolve().parent.parent
 #: Files shipped inside the installed package (pyproject.toml maps the repository's web/ and
 #: corpus/ there); a source checkout uses the repository's own folders.
@@ -125,6 +127,12 @@ class Settings(BaseSettings):
         "faiss",
         description="Where the dense vectors live: 'faiss' (in the index folder) or "
         "'milvus' (SANAD_MILVUS_URI; docs/deploy.md).",
+    )
+    ann_min_rows: int = Field(
+        ANN_MIN_ROWS,
+        ge=0,
+        description="Vector rows from which a FAISS build gets an approximate (HNSW) index "
+        "and ranking works on candidates (docs/retrieval.md, Scale); 0 forces it on.",
     )
     milvus_uri: str | None = Field(
         None,

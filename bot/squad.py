@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from .ann import ANN_MIN_ROWS
 from .corpus import Passage
 from .embed import Embedder, token_fingerprint
 from .errors import InputError
@@ -134,10 +135,11 @@ def passage_text(pool: Pool, i: int) -> str:
     return dense_text(f"{title}: {text}" if title else text)
 
 
-def build_index(pool: Pool, embedder: Embedder) -> LoadedIndex:
+def build_index(pool: Pool, embedder: Embedder, ann_min_rows: int = ANN_MIN_ROWS) -> LoadedIndex:
     """A throw-away in-memory index over every sentence of the pool, encoded by the
     product's own index code (index.encode_rows): one view per sentence, its article title
-    as context, the sentence alone for its token vectors."""
+    as context, the sentence alone for its token vectors; approximate (bot/ann.py) from
+    ``ann_min_rows`` sentences, as a built index would be."""
     views = [[("source", passage_text(pool, i))] for i in range(len(pool.passages))]
     built, _ = encode_rows(embedder, pool.passages, views)
     manifest = {
@@ -146,7 +148,7 @@ def build_index(pool: Pool, embedder: Embedder) -> LoadedIndex:
         "sparse": embedder.features.sparse,
         "late": token_fingerprint(embedder),
     }
-    return built.loaded(manifest)
+    return built.loaded(manifest, ann_min_rows=ann_min_rows)
 
 
 def metrics(ranks: list[int | None]) -> dict:
@@ -221,11 +223,13 @@ def format_report(report: dict, title: str = "") -> str:
     return "\n".join(lines)
 
 
-def run(file: Path, queries: Path | None, embedder: Embedder) -> dict:
+def run(
+    file: Path, queries: Path | None, embedder: Embedder, ann_min_rows: int = ANN_MIN_ROWS
+) -> dict:
     """Load ``file`` as the pool, ask ``queries`` (or its own questions), and evaluate."""
     pool = load_pool(file)
     questions = load_queries(queries, pool) if queries else pool.questions
-    return evaluate(build_index(pool, embedder), questions, embedder)
+    return evaluate(build_index(pool, embedder, ann_min_rows), questions, embedder)
 
 
 def run_cli(file: str | None, queries: str | None, as_json: bool, settings) -> int:
@@ -234,7 +238,12 @@ def run_cli(file: str | None, queries: str | None, as_json: bool, settings) -> i
 
     if not file:
         raise InputError("give a JSONL question file, or --squad FILE (SQuAD-format data)")
-    report = run(Path(file), Path(queries) if queries else None, load_embedder(settings))
+    report = run(
+        Path(file),
+        Path(queries) if queries else None,
+        load_embedder(settings),
+        settings.ann_min_rows,
+    )
     if as_json:
         print(json.dumps(report, indent=1))
     else:

@@ -258,13 +258,17 @@ class Verifier:
         self, claim: str, cited: Sequence[int] = (), k: int = CANDIDATES
     ) -> list[Evidence]:
         """The cited passages and the ``k`` closest ones, judged, most related first."""
-        dense = self.dense(claim)
+        query_vec = self.retriever.encode_query(claim).dense
+        dense = self.retriever.dense_scores(query_vec)
         text, tokens = Text.of(claim), set(tokenize(claim))
         score = dense + COVERAGE_WEIGHT * np.array(
             [len(tokens & t) / len(tokens) if tokens else 0.0 for t in self._tokens]
         )
         closest = [int(i) for i in np.argsort(-score, kind="stable")[:k]]
         order = list(dict.fromkeys(list(cited) + closest))
+        if self.retriever.approximate:  # only the ANN head was scored: score the judged ones
+            dense = dense.copy()
+            dense[order] = self.retriever.dense_of(query_vec, np.array(order, np.int64))
         judged = [self.judge(text, tokens, i, float(dense[i]), i in cited) for i in order]
         return sorted(judged, key=lambda e: -e.score)
 

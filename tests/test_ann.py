@@ -1,0 +1,151 @@
+"""The approximate dense index at scale: chosen by size, its recall against the exact scan,
+ranking on candidates against ranking every passage, and the estimated dense statistics."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import make_settings
+from fakes import HashEmbedder, HashSparse
+
+import bot.retrieve as retrieve_mod
+from bot import ann
+from bot.answerability import evidence
+from bot.corpus import load_corpus
+from bot.index import FaissStore, VectorIndex, build_index, expected_manifest, staleness
+from bot.retrieve import Retriever
+from bot.service import Sanad
+from bot.squad import build_index as squad_index
+from bot.squad import load_pool
+
+XQUAD = Path("/work/shared/bench-data/xquad-r")  # CC BY-SA 4.0, see SOURCE.md there
+
+
+def unit_rows(x: np.ndarray) -> np.ndarray:
+    return (x / np.linalg.norm(x, axis=1, keepdims=True)).astype(np.float32)
+
+
+def test_index_kind_follows_the_row_count(tmp_path, corpus_copy, fake_embedder):
+    docs = load_corpus(corpus_copy)  # 18 sentences + 18 translations: 36 rows
+    assert ann.index_kind(36) == ann.FLAT and ann.index_kind(36, 36) == ann.HNSW_SQ8
+    exact, _ = build_index(tmp_path / "a", docs, fake_embedder)
+    assert exact.vectors.kind == ann.FLAT and "dense_index" not in exact.manifest
+    approx, _ = build_index(tmp_path / "b", docs, fake_embedder, store=FaissStore(36))
+    assert approx.vectors.kind == ann.HNSW_SQ8 and approx.vectors.count == 36
+    assert approx.manifest["dense_index"]["kind"] == ann.HNSW_SQ8
+    assert approx.id != exact.id
+    # The kind is part of what the index must be: crossing the threshold rebuilds.
+    assert "dense index changed (hnsw-sq8 -> flat)" in staleness(
+        tmp_path / "b", expected_manifest(docs, fake_embedder)
+    )
+    assert staleness(tmp_path / "b", expected_manifest(docs, fake_embedder, "faiss", 36)) is None
+    # The file describes itself: reading it back needs no hint.
+    again, embedded = build_index(tmp_path / "b", docs, fake_embedder, store=FaissStore(36))
+    assert embedded == 0 and again.vectors.approximate
+
+
+def test_ann_settings_reach_the_service(tmp_path, corpus_copy, fake_embedder):
+    sanad = Sanad.open(make_settings(tmp_path, corpus_copy, ann_min_rows=0), fake_embedder)
+    assert sanad.index.vectors.kind == ann.HNSW_SQ8
+    assert sanad._state[1].approximate
+    answer = sanad.ask("متى بنيت قاعدة العديد؟")
+    assert answer.citations and answer.evidence.top > 0
+    exact = Sanad.open(make_settings(tmp_path / "exact", corpus_copy), fake_embedder)
+    claim = "قاعدة العديد الجوية بنيت عام 1996"
+    # The verifier judges the same passages on the same (quantised: within 0.005) cosines.
+    a, b = exact.verify(claim), sanad.verify(claim)
+    assert a.verdict == b.verdict
+    assert [e.passage.id for e in a.evidence] == [e.passage.id for e in b.evidence]
+    for x, y in zip(a.evidence, b.evidence, strict=True):
+        assert y.dense == pytest.approx(x.dense, abs=5e-3)
+
+
+def test_hnsw_recall_at_10_against_the_exact_scan():
+    # Clustered synthetic vectors (what sentence embeddings look like: topics, near copies).
+    rng = np.random.default_rng(1)
+    centres = unit_rows(rng.normal(size=(100, 384)))
+    x = unit_rows(centres[rng.integers(0, 100, 4000)] + rng.normal(0, 0.04, (4000, 384)))
+    q = unit_rows(centres[rng.integers(0, 100, 200)] + rng.normal(0, 0.04, (200, 384)))
+    _, truth = VectorIndex.build(x).search(q, 10)
+    _, found = VectorIndex.build(x, ann.HNSW_SQ8).search(q, 10)
+    recall = np.mean([len(set(f) & set(t)) / 10 for f, t in zip(found, truth, strict=True)])
+    assert recall >= 0.95
+
+
+def two_indexes(index):
+    """``index`` and the same vectors behind an approximate index."""
+    vectors = VectorIndex.build(index.vectors.vectors(), ann.HNSW_SQ8)
+    return index, dataclasses.replace(index, vectors=vectors)
+
+
+def test_candidate_ranking_matches_exact_ranking_with_fakes(monkeypatch):
+    from test_retrieve import make_index
+
+    emb = HashEmbedder(sparse=HashSparse())
+    exact, approx = two_indexes(make_index(embedder=emb, sparse=HashSparse()))
+    monkeypatch.setattr(retrieve_mod, "DENSE_CANDIDATES", 2)  # of 7 passages
+    sizes = []
+    for mode in ("hybrid", "dense", "lexical"):
+        a, b = Retriever(exact, emb, mode), Retriever(approx, emb, mode)
+        assert b.approximate and not a.approximate
+        for q in ("متى بنيت قاعدة العديد", "كأس العالم", "1971", "ملعب لوسيل"):
+            query = a.encode_query(q)
+            lexical = b.bm25.scores(query.lexical)
+            groups = b.group_bm25.scores(query.lexical)
+            sizes.append(len(b.candidates(query, lexical, groups, b.sparse_scores(query.sparse))))
+            ra, rb = a.rank(query, 2), b.rank(query, 2)
+            if mode == "lexical":  # passages scoring 0 tie; only those that match are ranked
+                ra.hits[:] = [h for h in ra.hits if h.score > 0]
+                rb.hits[:] = [h for h in rb.hits if h.score > 0]
+            assert [h.passage.id for h in ra.hits] == [h.passage.id for h in rb.hits]
+            assert rb.dense is None and not rb.stats.exact
+            for x, y in zip(ra.hits, rb.hits, strict=True):
+                assert y.score == pytest.approx(x.score, abs=5e-3)
+                assert y.context == pytest.approx(x.context, abs=5e-3)
+                assert y.lexical == pytest.approx(x.lexical, abs=1e-6)
+    assert min(sizes) <= 3  # candidates are a real subset, not every passage
+
+
+def test_exact_path_statistics_are_the_full_array():
+    from test_retrieve import make_index
+
+    emb = HashEmbedder()
+    r = Retriever(make_index(embedder=emb), emb)
+    ranking = r.rank(r.encode_query("قاعدة العديد"), 3)
+    assert ranking.stats == ann.DenseStats.of(ranking.dense)
+    tokens, idf = list(ranking.query.lexical), ranking.idf
+    assert evidence(ranking.stats, tokens, idf) == evidence(ranking.dense, tokens, idf)
+
+
+@pytest.mark.model
+@pytest.mark.skipif(not (XQUAD / "ar.json").exists(), reason="XQuAD-R is not on this machine")
+def test_candidate_ranking_on_a_real_xquad_slice(real_embedder, tmp_path, monkeypatch):
+    data = json.loads((XQUAD / "ar.json").read_text(encoding="utf-8"))
+    path = tmp_path / "ar.json"
+    path.write_text(json.dumps({"data": data["data"][:4]}, ensure_ascii=False), "utf-8")
+    pool = load_pool(path)
+    exact = squad_index(pool, real_embedder)
+    approx = squad_index(pool, real_embedder, ann_min_rows=0)
+    assert not exact.vectors.approximate and approx.vectors.approximate
+    # Candidates and the statistics sample smaller than the pool, as at scale.
+    n = len(pool.passages)
+    monkeypatch.setattr(retrieve_mod, "DENSE_CANDIDATES", 20)
+    monkeypatch.setattr(retrieve_mod, "STATS_SAMPLE", n // 2)
+    a, b = Retriever(exact, real_embedder), Retriever(approx, real_embedder)
+    queries = a.encode_queries([q.text for q in pool.questions])
+    same, peaks, tops = 0, [], []
+    for query in queries:
+        ra, rb = a.rank(query, 3), b.rank(query, 3)
+        same += [h.passage.id for h in ra.hits] == [h.passage.id for h in rb.hits]
+        ea = evidence(ra.stats, list(query.lexical), ra.idf)
+        eb = evidence(rb.stats, list(query.lexical), rb.idf)
+        tops.append(abs(ea.top - eb.top))
+        peaks.append(abs(ea.peak - eb.peak) / max(ea.peak, 1e-6))
+    assert len(queries) > 80 and n > 150
+    assert same / len(queries) >= 0.97
+    assert max(tops) < 0.005  # 8-bit quantised vectors: cosines within a few thousandths
+    assert np.median(peaks) < 0.05  # the sampled mean and spread
