@@ -29,6 +29,7 @@ import numpy as np
 
 from .compare import Comparison, Match, Text, View, compare
 from .corpus import Document, Passage
+from .index import passage_tokens
 from .lexical import tokenize
 from .quotes import QuoteCheck, check_quote
 from .retrieve import Retriever
@@ -204,7 +205,6 @@ class Verifier:
         self.retriever = retriever
         self.docs = dict(docs or {})
         self.position = {p.id: i for i, p in enumerate(index.passages)}
-        self._tokens = [set(t) for t in index.tokens]
         self._views: dict[int, list[View]] = {}
         self._context: dict[int, frozenset[str]] = {}
 
@@ -247,7 +247,9 @@ class Verifier:
         self, claim: Text, claim_tokens: set[str], i: int, dense: float, cited: bool = False
     ) -> Evidence:
         """Passage ``i``'s evidence on the claim."""
-        cov = len(claim_tokens & self._tokens[i]) / len(claim_tokens) if claim_tokens else 0.0
+        # The passage's tokens are made again here (one sentence) rather than kept for all.
+        held = set(passage_tokens(self.index.passages[i]))
+        cov = len(claim_tokens & held) / len(claim_tokens) if claim_tokens else 0.0
         score = dense + COVERAGE_WEIGHT * cov
         comparison = compare(claim, self.views(i), self.context(i))
         return Evidence(
@@ -260,9 +262,13 @@ class Verifier:
         """The cited passages and the ``k`` closest ones, judged, most related first."""
         dense = self.dense(claim)
         text, tokens = Text.of(claim), set(tokenize(claim))
-        score = dense + COVERAGE_WEIGHT * np.array(
-            [len(tokens & t) / len(tokens) if tokens else 0.0 for t in self._tokens]
-        )
+        # Coverage of every passage from the postings of the claim's tokens: the passages
+        # holding none of them cover nothing.
+        coverage = np.zeros(len(dense), np.float64)
+        if tokens:
+            docs, held = self.index.lexical.matches(tokens)
+            coverage[docs] = held / len(tokens)
+        score = dense + COVERAGE_WEIGHT * coverage
         closest = [int(i) for i in np.argsort(-score, kind="stable")[:k]]
         order = list(dict.fromkeys(list(cited) + closest))
         judged = [self.judge(text, tokens, i, float(dense[i]), i in cited) for i in order]

@@ -52,12 +52,53 @@ def test_sparse_index_scores_by_dot_product_and_round_trips(tmp_path):
     idx = SparseIndex.build(8, rows)
     query = (np.array([5, 7], np.int32), np.array([3.0, 1.0], np.float32))
     assert idx.scores(query).tolist() == [6.0, 0.0, 3.0]
-    idx.save(tmp_path / "s.npz")
-    back = SparseIndex.load(tmp_path / "s.npz")
-    assert back.count == 3 and back.dim == 8
+    assert [x.tolist() for x in idx.candidates(query)] == [[0, 2], [6.0, 3.0]]
+    idx.save(tmp_path / "sparse")
+    back = SparseIndex.load(tmp_path / "sparse")
+    assert back.count == 3 and back.dim == 8 and isinstance(back.weights, np.memmap)
     assert back.scores(query).tolist() == [6.0, 0.0, 3.0]
-    assert back.row(0)[1].tolist() == [0.5, 2.0]
+    assert back.row(0)[1].tolist() == [0.5, 2.0] and back.row(1)[0].size == 0
     assert SparseIndex.build(8, []).scores(query).size == 0
+    # The row-major sparse.npz of an index of format 4 still loads.
+    with (tmp_path / "old.npz").open("wb") as f:
+        np.savez(
+            f,
+            dim=np.int64(8),
+            indptr=np.array([0, 2, 2, 3]),
+            indices=np.array([1, 5, 5], np.int32),
+            values=np.array([0.5, 2.0, 1.0], np.float32),
+        )
+    assert SparseIndex.load(tmp_path / "old.npz").scores(query).tolist() == [6.0, 0.0, 3.0]
+
+
+def test_inverted_sparse_scores_equal_the_gather_over_every_row():
+    rng = np.random.default_rng(0)
+    dim, rows = 512, []
+    for _ in range(300):
+        k = int(rng.integers(0, 40))
+        ix = rng.choice(dim, k, replace=False).astype(np.int32)
+        rows.append((ix, rng.random(k, dtype=np.float32) * 3))
+    idx = SparseIndex.build(dim, rows)
+    for _ in range(30):
+        k = int(rng.integers(0, 60))
+        q = (rng.choice(dim, k, replace=False).astype(np.int32), rng.random(k, dtype=np.float32))
+        dense_q = np.zeros(dim, np.float32)
+        dense_q[q[0]] = q[1]
+        # The gather over every stored weight (as stored: float16), row by row.
+        want = np.array(
+            [float(dense_q[ix] @ v.astype(np.float16).astype(np.float32)) for ix, v in rows],
+            np.float32,
+        )
+        got = idx.scores(q)
+        assert np.allclose(got, want, rtol=1e-5, atol=1e-6)
+        ids, s = idx.candidates(q)
+        assert ids.tolist() == [r for r, (ix, _) in enumerate(rows) if np.isin(ix, q[0]).any()]
+        assert np.allclose(s, got[ids], rtol=1e-6)
+    for r in (0, 7, 299):
+        ix, v = idx.row(r)
+        order = np.argsort(rows[r][0])
+        assert ix.tolist() == rows[r][0][order].tolist()
+        assert np.allclose(v, rows[r][1][order], rtol=1e-3)
 
 
 def test_round_trip(tmp_path, corpus_copy, fake_embedder):
