@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import shutil
 
 import numpy as np
 import pytest
@@ -10,15 +12,18 @@ from conftest import DOC_ID, make_settings
 from fakes import HashEmbedder, HashSparse
 
 import bot.index as index_mod
-from bot.corpus import load_corpus
+from bot.corpus import Passage, load_corpus
+from bot.errors import IndexUnavailable
 from bot.index import (
     SparseIndex,
     VectorIndex,
     build_index,
     expected_manifest,
     load_index,
+    passage_tokens,
     staleness,
 )
+from bot.lexical import BM25, tokenize
 from bot.service import Sanad
 
 
@@ -253,3 +258,50 @@ def test_token_vector_change_makes_the_index_stale(tmp_path, corpus_copy, fake_e
     )
     index, embedded = build_index(tmp_path, docs, HashEmbedder(tokens=True))
     assert embedded == 0 and index.late.count == 36  # dense vectors reused, tokens added
+
+
+def _as_format_4(build) -> None:
+    """Rewrite a build folder as format 4 wrote it: tokens in passages.jsonl, row-major
+    sparse.npz, no lexical postings."""
+    records = [json.loads(line) for line in (build / "passages.jsonl").read_text().splitlines()]
+    with (build / "passages.jsonl").open("w", encoding="utf-8") as f:
+        for r in records:
+            r["tokens"] = passage_tokens(Passage(**r))
+            f.write(json.dumps(r, ensure_ascii=False) + "\n")
+    shutil.rmtree(build / "lexical")
+    sparse = SparseIndex.load(build / "sparse")
+    rows = [sparse.row(i) for i in range(sparse.count)]
+    with (build / "sparse.npz").open("wb") as f:
+        np.savez(
+            f,
+            dim=np.int64(sparse.dim),
+            indptr=np.concatenate([[0], np.cumsum([len(ix) for ix, _ in rows])]),
+            indices=np.concatenate([ix for ix, _ in rows]),
+            values=np.concatenate([v for _, v in rows]),
+        )
+    shutil.rmtree(build / "sparse")
+    manifest = json.loads((build / "manifest.json").read_text())
+    (build / "manifest.json").write_text(json.dumps({**manifest, "format_version": 4}))
+
+
+def test_a_format_4_build_loads_and_gives_its_vectors_to_the_next(tmp_path, corpus_copy):
+    docs, emb = load_corpus(corpus_copy), with_sparse()
+    built, _ = build_index(tmp_path, docs, emb)
+    question = tokenize("قاعدة العديد الجوية")
+    _as_format_4(built.path)
+    old = load_index(tmp_path)
+    assert not (built.path / "lexical").exists()
+    assert np.array_equal(BM25(old.lexical).scores(question), BM25(built.lexical).scores(question))
+    assert old.sparse.row(3)[0].tolist() == built.sparse.row(3)[0].tolist()
+    assert "index format 4 != " in staleness(tmp_path, expected_manifest(docs, emb))
+    index, embedded = build_index(tmp_path, docs, emb)
+    assert embedded == 0 and (index.path / "lexical").is_dir() and (index.path / "sparse").is_dir()
+    assert np.array_equal(BM25(index.lexical).scores(question), BM25(old.lexical).scores(question))
+    assert "tokens" not in (index.path / "passages.jsonl").read_text()
+
+
+def test_a_build_without_its_postings_is_unavailable(tmp_path, corpus_copy, fake_embedder):
+    built, _ = build_index(tmp_path, load_corpus(corpus_copy), fake_embedder)
+    (built.path / "lexical" / "docs.npy").unlink()
+    with pytest.raises(IndexUnavailable, match="unreadable"):
+        load_index(tmp_path)
