@@ -181,11 +181,45 @@ class LoadedIndex:
     path: Path
     sparse: SparseIndex | None = None  # rows as ``vectors``; None when the model has no head
     late: LateIndex | None = None  # rows as ``vectors``; None without token vectors
+    _starts: dict[str, int] | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def id(self) -> str:
         """The build id (a content hash)."""
         return self.manifest["id"]
+
+    def position(self, passage_id: str) -> int | None:
+        """Where the passage ``passage_id`` (``<doc-id>:<n>``) is in :attr:`passages`, or None.
+
+        A document's passages are consecutive and numbered from 1, so only where each
+        document starts is kept (not a dict over every passage id).
+        """
+        doc, _, n = passage_id.rpartition(":")
+        start = self._document_starts().get(doc)
+        if start is None or not n.isdigit():
+            return None
+        i = start + int(n) - 1
+        ok = 0 <= i < len(self.passages) and self.passages[i].id == passage_id
+        return i if ok else None
+
+    def passages_of(self, doc_id: str) -> range:
+        """Where the passages of document ``doc_id`` are in :attr:`passages` (consecutive)."""
+        start = self._document_starts().get(doc_id)
+        if start is None:
+            return range(0)
+        end = start
+        while end < len(self.passages) and self.passages[end].doc_id == doc_id:
+            end += 1
+        return range(start, end)
+
+    def _document_starts(self) -> dict[str, int]:
+        """Where each document's first passage (n = 1) is, made on first use."""
+        if self._starts is None:
+            starts: dict[str, int] = {}
+            for i, p in enumerate(self.passages):
+                starts.setdefault(p.doc_id, i - p.n + 1)
+            self._starts = starts
+        return self._starts
 
 
 def passage_views(p: Passage, doc: Document) -> list[tuple[str, str]]:

@@ -204,7 +204,6 @@ class Verifier:
         self.index = index
         self.retriever = retriever
         self.docs = dict(docs or {})
-        self.position = {p.id: i for i, p in enumerate(index.passages)}
         self._views: dict[int, list[View]] = {}
         self._context: dict[int, frozenset[str]] = {}
 
@@ -278,7 +277,7 @@ class Verifier:
         self, claim: str, cite: Sequence[str] = (), quotes: Sequence[QuoteRef] = (), top_k: int = 3
     ) -> ClaimReport:
         """The verdict on ``claim``, its evidence, and the checks of the cites and quotes."""
-        cited = [self.position[c] for c in cite if c in self.position]
+        cited = [i for i in map(self.index.position, cite) if i is not None]
         qresults = []
         for q in quotes:
             check = check_quote(self.docs.get(q.doc_id), q.doc_id, q.start, q.end, q.quote)
@@ -287,13 +286,10 @@ class Verifier:
                 if check.found_start is not None
                 else (q.start, q.end)
             )
-            ids = tuple(
-                p.id
-                for p in self.index.passages
-                if p.doc_id == q.doc_id and p.start < e and s < p.end
-            )
-            qresults.append(QuoteResult(check, ids))
-            cited += [self.position[i] for i in ids]
+            ps = self.index.passages  # the quoted document's passages only, not the index's
+            at = [i for i in self.index.passages_of(q.doc_id) if ps[i].start < e and s < ps[i].end]
+            qresults.append(QuoteResult(check, tuple(ps[i].id for i in at)))
+            cited += at
         judged = self.candidates(claim, cited, max(CANDIDATES, top_k))
         verdict = verdict_of(judged)
         deciding = {"contradicted": "contradicts", "supported": "supports"}.get(verdict)

@@ -305,3 +305,15 @@ def test_a_build_without_its_postings_is_unavailable(tmp_path, corpus_copy, fake
     (built.path / "lexical" / "docs.npy").unlink()
     with pytest.raises(IndexUnavailable, match="unreadable"):
         load_index(tmp_path)
+
+
+def test_passage_positions_come_from_document_starts(tmp_path, corpus_copy, fake_embedder):
+    add_two_sentence_document(corpus_copy)
+    index, _ = build_index(tmp_path, load_corpus(corpus_copy), fake_embedder)
+    for i, p in enumerate(index.passages):
+        assert index.position(p.id) == i
+        assert i in index.passages_of(p.doc_id)
+    assert len(index.passages_of("extra")) == 2 and len(index.passages_of(DOC_ID)) == 18
+    for bad in ("extra:3", "extra:0", "extra:x", "nope:1", "extra", ""):
+        assert index.position(bad) is None
+    assert index.passages_of("nope") == range(0)
