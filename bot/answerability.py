@@ -36,6 +36,7 @@ from pathlib import Path
 import numpy as np
 
 from .ann import DenseStats
+from .lexical import peak_idf
 
 CALIBRATION_FILE = Path(__file__).with_name("calibration.json")
 
@@ -138,7 +139,7 @@ def evidence(
     if not query_tokens:
         coverage = 1.0  # nothing to check lexically (e.g. a question of stop words only)
     else:
-        unseen = max(idf.values(), default=1.0)
+        unseen = peak_idf(idf)  # not max(idf.values()): millions of terms
         weights = [idf.get(t, unseen) for t in query_tokens]
         coverage = sum(w for t, w in zip(query_tokens, weights, strict=True) if t in idf) / sum(
             weights
@@ -160,7 +161,7 @@ def with_focus(
 
     f = question_focus(question)
     check = check_focus(f, text, translation)
-    unseen = max(idf.values(), default=1.0)
+    unseen = peak_idf(idf)  # not max(idf.values()): millions of terms
 
     def weight(word: str) -> float:
         return max((idf.get(t, unseen) for t in tokenize(word)), default=0.0)

@@ -4,10 +4,12 @@ Layout of the index folder::
 
     CURRENT                 name of the live build (replaced atomically)
     builds/<id>/manifest.json
-    builds/<id>/passages.jsonl   one passage a line, with its lexical tokens
+    builds/<id>/passages.jsonl   one passage a line
+    builds/<id>/lexical/         inverted postings of the passages' lexical tokens (postings.py)
     builds/<id>/rows.json        which passage each vector row belongs to, and its view
     builds/<id>/dense.faiss      the vectors (or dense.milvus.json: where in Milvus they are)
-    builds/<id>/sparse.npz       learned sparse vectors, one per row (when the model has them)
+    builds/<id>/sparse/          learned sparse vectors of the rows, inverted (sparse.py; when
+                                 the model has them)
     builds/<id>/late.npz         per-token vectors, one matrix per row (late.py; when it has them)
 
 A build is written into a fresh folder and only then named in ``CURRENT``, so an interrupted
@@ -43,11 +45,15 @@ from .errors import IndexUnavailable
 from .late import LateIndex
 from .lexical import TOKENIZER_VERSION, tokenize
 from .normalize import dense_text
+from .postings import Postings
+from .sparse import SparseIndex
 
 #: 2: passages embedded through ``dense_text``; tokens from the two-stem tokenizer.
 #: 3: learned sparse vectors (``sparse.npz``) beside the dense ones.
 #: 4: per-token vectors (``late.npz``) for late-interaction reranking.
-FORMAT_VERSION = 4
+#: 5: lexical postings (``lexical/``) instead of token lists in ``passages.jsonl``; a build of
+#: format 4 still loads (its postings made from those lists) and gives its vectors to the next.
+FORMAT_VERSION = 5
 log = logging.getLogger("sanad")
 _BUILD_ID = re.compile(r"[0-9a-f]{16}")
 #: A temporary build folder older than this, or whose builder died, is removed by the next build.
@@ -180,65 +186,6 @@ def open_vectors(path: Path, manifest: dict, uri: str | None = None):
     return VectorIndex.load(path / "dense.faiss")
 
 
-class SparseIndex:
-    """Sparse vectors, one per row, in CSR layout; scored against a query by dot product.
-
-    The vectors are small (at most a few hundred features of thousands), so a query is scored
-    with one gather over all stored weights instead of an inverted index.
-    """
-
-    def __init__(self, dim: int, indptr: np.ndarray, indices: np.ndarray, values: np.ndarray):
-        self.dim = dim
-        self.indptr = indptr.astype(np.int64)
-        self.indices = indices.astype(np.int32)
-        self.values = values.astype(np.float32)
-        self._row_of = np.repeat(np.arange(self.count), np.diff(self.indptr))
-
-    @classmethod
-    def build(cls, dim: int, vectors: list[SparseVector]) -> SparseIndex:
-        """An index holding ``vectors`` (one per row)."""
-        indptr = np.zeros(len(vectors) + 1, np.int64)
-        indptr[1:] = np.cumsum([len(ix) for ix, _ in vectors])
-        indices = [ix for ix, _ in vectors] or [np.zeros(0, np.int32)]
-        values = [v for _, v in vectors] or [np.zeros(0, np.float32)]
-        return cls(dim, indptr, np.concatenate(indices), np.concatenate(values))
-
-    def row(self, i: int) -> SparseVector:
-        """The sparse vector of row ``i``."""
-        a, b = self.indptr[i], self.indptr[i + 1]
-        return self.indices[a:b], self.values[a:b]
-
-    def scores(self, query: SparseVector) -> np.ndarray:
-        """Dot product of ``query`` with every row."""
-        q = np.zeros(self.dim, np.float32)
-        q[query[0]] = query[1]
-        return np.bincount(
-            self._row_of, weights=q[self.indices] * self.values, minlength=self.count
-        ).astype(np.float32)
-
-    def save(self, path: Path) -> None:
-        """Write to ``path`` (an ``.npz``)."""
-        with path.open("wb") as f:
-            np.savez(
-                f,
-                dim=np.int64(self.dim),
-                indptr=self.indptr,
-                indices=self.indices,
-                values=self.values,
-            )
-
-    @classmethod
-    def load(cls, path: Path) -> SparseIndex:
-        """Read from ``path``."""
-        with np.load(path) as z:
-            return cls(int(z["dim"]), z["indptr"], z["indices"], z["values"])
-
-    @property
-    def count(self) -> int:
-        """Number of rows."""
-        return len(self.indptr) - 1
-
-
 @dataclass(frozen=True)
 class Row:
     """One vector: which passage it stands for and which text of it was embedded."""
@@ -254,17 +201,51 @@ class LoadedIndex:
 
     manifest: dict
     passages: list[Passage]
-    tokens: list[list[str]]
+    lexical: Postings  # the passages' lexical tokens, inverted
     rows: list[Row]
     vectors: VectorIndex
     path: Path
     sparse: SparseIndex | None = None  # rows as ``vectors``; None when the model has no head
     late: LateIndex | None = None  # rows as ``vectors``; None without token vectors
+    _starts: dict[str, int] | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def id(self) -> str:
         """The build id (a content hash)."""
         return self.manifest["id"]
+
+    def position(self, passage_id: str) -> int | None:
+        """Where the passage ``passage_id`` (``<doc-id>:<n>``) is in :attr:`passages`, or None.
+
+        A document's passages are consecutive and numbered from 1, so only where each
+        document starts is kept (not a dict over every passage id).
+        """
+        doc, _, n = passage_id.rpartition(":")
+        start = self._document_starts().get(doc)
+        if start is None or not n.isdigit():
+            return None
+        i = start + int(n) - 1
+        ok = 0 <= i < len(self.passages) and self.passages[i].id == passage_id
+        return i if ok else None
+
+    def passages_of(self, doc_id: str) -> range:
+        """Where the passages of document ``doc_id`` are in :attr:`passages` (consecutive)."""
+        start = self._document_starts().get(doc_id)
+        if start is None:
+            return range(0)
+        end = start
+        while end < len(self.passages) and self.passages[end].doc_id == doc_id:
+            end += 1
+        return range(start, end)
+
+    def _document_starts(self) -> dict[str, int]:
+        """Where each document's first passage (n = 1) is, made on first use."""
+        if self._starts is None:
+            starts: dict[str, int] = {}
+            for i, p in enumerate(self.passages):
+                starts.setdefault(p.doc_id, i - p.n + 1)
+            self._starts = starts
+        return self._starts
 
 
 def passage_views(p: Passage, doc: Document) -> list[tuple[str, str]]:
@@ -362,16 +343,13 @@ def load_index(index_dir: Path, vector_uri: str | None = None) -> LoadedIndex:
         manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
         if not isinstance(manifest, dict):
             raise ValueError("manifest.json is not a JSON object")
-        records = [
-            json.loads(line)
-            for line in (path / "passages.jsonl").read_text(encoding="utf-8").splitlines()
-        ]
+        passages, tokens = _read_passages(path / "passages.jsonl")
         rows = [Row(**r) for r in json.loads((path / "rows.json").read_text(encoding="utf-8"))]
         vectors = open_vectors(path, manifest, vector_uri)
-        sparse = SparseIndex.load(path / "sparse.npz") if manifest.get("sparse") else None
+        sparse = _load_sparse(path) if manifest.get("sparse") else None
         late = LateIndex.load(path / "late.npz") if manifest.get("late") else None
-        tokens = [r.pop("tokens") for r in records]
-        passages = [Passage(**r) for r in records]
+        # A build of format 4 kept each passage's tokens in passages.jsonl instead.
+        lexical = Postings.load(path / "lexical") if tokens is None else Postings.build(tokens)
     except _READ_ERRORS as exc:
         why = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise IndexUnavailable(
@@ -382,9 +360,35 @@ def load_index(index_dir: Path, vector_uri: str | None = None) -> LoadedIndex:
         or manifest.get("passage_count") != len(passages)
         or (sparse is not None and sparse.count != len(rows))
         or (late is not None and late.count != len(rows))
+        or lexical.count != len(passages)
     ):
         raise IndexUnavailable(f"index {path} is inconsistent: run `bot index build --force`")
-    return LoadedIndex(manifest, passages, tokens, rows, vectors, path, sparse, late)
+    return LoadedIndex(manifest, passages, lexical, rows, vectors, path, sparse, late)
+
+
+def _load_sparse(path: Path) -> SparseIndex:
+    """The sparse vectors of the build in ``path`` (``sparse/``; ``sparse.npz`` in format 4)."""
+    return SparseIndex.load(path / "sparse" if (path / "sparse").is_dir() else path / "sparse.npz")
+
+
+def _read_passages(path: Path) -> tuple[list[Passage], list[list[str]] | None]:
+    """The passages of ``passages.jsonl``, and their token lists when the file has them
+    (format 4). Equal strings are stored once (a document's id is on each of its passages)."""
+    passages, tokens, shared = [], [], {}
+    with path.open(encoding="utf-8") as f:
+        for line in f:
+            r = json.loads(line)
+            if "tokens" in r:
+                tokens.append(r.pop("tokens"))
+            r["doc_id"] = shared.setdefault(r["doc_id"], r["doc_id"])
+            if r.get("section") is not None:
+                r["section"] = shared.setdefault(r["section"], r["section"])
+            passages.append(Passage(**r))
+    if len(tokens) != len(passages):
+        if tokens:
+            raise ValueError("passages.jsonl holds tokens for some passages only")
+        return passages, None
+    return passages, tokens
 
 
 def staleness(index_dir: Path, expected: dict) -> str | None:
@@ -482,7 +486,7 @@ class Built:
         return LoadedIndex(
             manifest,
             self.passages,
-            [passage_tokens(p) for p in self.passages],
+            Postings.build(passage_tokens(p) for p in self.passages),
             self.rows,
             VectorIndex.build(self.vectors, index_kind(len(self.vectors), ann_min_rows)),
             path,
@@ -589,15 +593,14 @@ def _write_build(
         (tmp / OWNER).write_text(str(os.getpid()), encoding="ascii")
         with (tmp / "passages.jsonl").open("w", encoding="utf-8") as f:
             for p in built.passages:
-                rec = asdict(p)
-                rec["tokens"] = passage_tokens(p)
-                f.write(json.dumps(rec, ensure_ascii=False) + "\n")
+                f.write(json.dumps(asdict(p), ensure_ascii=False) + "\n")
+        Postings.build(passage_tokens(p) for p in built.passages).save(tmp / "lexical")
         (tmp / "rows.json").write_text(
             json.dumps([asdict(r) for r in built.rows]), encoding="utf-8"
         )
         store.write(tmp, manifest["id"], built.vectors)
         if built.sparse is not None:
-            built.sparse.save(tmp / "sparse.npz")
+            built.sparse.save(tmp / "sparse")
         if built.late is not None:
             built.late.save(tmp / "late.npz")
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=1), encoding="utf-8")

@@ -1,4 +1,4 @@
-"""Lexical matching: Arabic-aware tokens and a small BM25 index.
+"""Lexical matching: Arabic-aware tokens and BM25 over inverted postings (postings.py).
 
 Tokens are normalised (see normalize.py), split on non-word characters and stripped of common
 function words. An Arabic word yields two stems: a light one (one clitic prefix such as و/ب/ال
@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import math
 import re
-from collections import Counter, defaultdict
+from collections.abc import Iterator, Mapping
 from functools import lru_cache
 
 import numpy as np
 
 from .normalize import normalize
+from .postings import Postings
 
 #: Bumped whenever :func:`tokenize` changes, so persisted tokens are rebuilt (see index.py).
 TOKENIZER_VERSION = 3
@@ -101,40 +102,97 @@ def tokenize_normalized(text: str) -> list[str]:
     return [t for t in out if t]
 
 
+class Idf(Mapping[str, float]):
+    """The collection's inverse document frequencies as a read-only mapping term -> IDF,
+    computed from the postings when asked (no per-term dict is kept in memory)."""
+
+    def __init__(self, postings: Postings):
+        self._postings = postings
+        self._n = postings.count
+
+    def of_df(self, df: int) -> float:
+        """The IDF of a term held by ``df`` documents."""
+        return math.log(1 + (self._n - df + 0.5) / (df + 0.5))
+
+    def __getitem__(self, term: str) -> float:
+        t = int(self._postings.lookup([term])[0])
+        if t < 0:
+            raise KeyError(term)
+        return self.of_df(int(self._postings.df(t)))
+
+    def __contains__(self, term: object) -> bool:
+        return isinstance(term, str) and int(self._postings.lookup([term])[0]) >= 0
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._postings)
+
+    def __len__(self) -> int:
+        return self._postings.size
+
+    def values(self) -> list[float]:  # type: ignore[override]
+        """Every term's IDF, in term-id order (one logarithm per distinct frequency)."""
+        df = self._postings.df(np.arange(self._postings.size))
+        uniq, inverse = np.unique(df, return_inverse=True)
+        return np.array([self.of_df(int(d)) for d in uniq])[inverse].tolist()
+
+    @property
+    def peak(self) -> float:
+        """The highest IDF (the rarest term's), 1.0 for an empty vocabulary: what
+        ``max(idf.values(), default=1.0)`` gives, without listing the vocabulary."""
+        if not self._postings.size:
+            return 1.0
+        return self.of_df(int(self._postings.df(np.arange(self._postings.size)).min()))
+
+
+def peak_idf(idf: Mapping[str, float]) -> float:
+    """The highest IDF of ``idf`` (1.0 when empty), in constant time for an :class:`Idf`."""
+    return idf.peak if isinstance(idf, Idf) else max(idf.values(), default=1.0)
+
+
 class BM25:
-    """Okapi BM25 over pre-tokenised documents, with postings for fast scoring.
+    """Okapi BM25 over inverted postings (postings.py); a question costs in proportion to the
+    postings of its terms.
 
     ``k1`` and ``b`` are tuned for one-sentence documents on XQuAD-R (docs/retrieval.md):
     less length normalisation than the textbook 0.75, since sentence length says little.
     """
 
-    def __init__(self, docs: list[list[str]], k1: float = 1.5, b: float = 0.5):
+    def __init__(self, postings: Postings, k1: float = 1.5, b: float = 0.5):
         self.k1, self.b = k1, b
-        self.n = len(docs)
-        lengths = np.array([len(d) for d in docs], np.float32)
+        self.postings = postings
+        self.n = postings.count
+        lengths = np.asarray(postings.lengths, np.float32)
         avgdl = float(lengths.mean()) if self.n else 0.0
         self._norm = k1 * (1 - b + b * lengths / max(avgdl, 1e-9))
-        postings: dict[str, list[tuple[int, int]]] = defaultdict(list)
-        for i, d in enumerate(docs):
-            for w, tf in Counter(d).items():
-                postings[w].append((i, tf))
-        self._postings = {
-            w: (np.array([i for i, _ in p], np.int64), np.array([tf for _, tf in p], np.float32))
-            for w, p in postings.items()
-        }
-        self.idf = {
-            w: math.log(1 + (self.n - len(p) + 0.5) / (len(p) + 0.5)) for w, p in postings.items()
-        }
+        self.idf = Idf(postings)
+
+    @classmethod
+    def of(cls, docs: list[list[str]], k1: float = 1.5, b: float = 0.5) -> BM25:
+        """BM25 over pre-tokenised documents (built in memory)."""
+        return cls(Postings.build(docs), k1, b)
+
+    def candidates(self, query: list[str] | tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
+        """(documents, BM25 scores) of every document holding a query token, documents
+        ascending; the others score 0."""
+        terms = sorted(set(query))  # a fixed order: the float sums do not depend on hashing
+        ids = [int(t) for t in self.postings.lookup(terms) if t >= 0]
+        if not ids:
+            return np.zeros(0, np.int64), np.zeros(0, np.float32)
+        spans = [self.postings.span(t) for t in ids]
+        docs = np.unique(np.concatenate([d for d, _ in spans]))
+        out = np.zeros(len(docs), np.float32)
+        for d, tf_ in spans:
+            idf = self.idf.of_df(len(d))
+            tf = tf_.astype(np.float32)
+            out[np.searchsorted(docs, d)] += idf * tf * (self.k1 + 1) / (tf + self._norm[d])
+        return docs.astype(np.int64), out
 
     def scores(self, query: list[str] | tuple[str, ...]) -> np.ndarray:
-        """BM25 score of every document for the query tokens."""
+        """BM25 score of every document for the query tokens (a full array: for collections
+        small enough to rank whole, as :meth:`candidates` gives the matching ones)."""
         out = np.zeros(self.n, np.float32)
-        for w in set(query):
-            hit = self._postings.get(w)
-            if hit is None:
-                continue
-            docs, tf = hit
-            out[docs] += self.idf[w] * tf * (self.k1 + 1) / (tf + self._norm[docs])
+        docs, s = self.candidates(query)
+        out[docs] = s
         return out
 
     def share(self, query: list[str] | tuple[str, ...]) -> float:

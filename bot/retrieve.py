@@ -209,13 +209,11 @@ class Retriever:
             and features.tokens is not None
             and index.manifest.get("late") == token_fingerprint(embedder)
         )
-        self.bm25 = BM25(index.tokens)
+        self.bm25 = BM25(index.lexical)
         self.groups = passage_groups(index.passages)
         self.n_groups = int(self.groups.max()) + 1 if len(self.groups) else 0
-        group_tokens: list[list[str]] = [[] for _ in range(self.n_groups)]
-        for g, toks in zip(self.groups, index.tokens, strict=True):
-            group_tokens[g].extend(toks)
-        self.group_bm25 = BM25(group_tokens)
+        # A group's tokens are its sentences' tokens together: its postings are theirs merged.
+        self.group_bm25 = BM25(index.lexical.grouped(self.groups, self.n_groups))
         self._row_passage = np.array([r.passage for r in index.rows], np.int64)
         # An approximate index is ranked on candidates (module docstring) and its vectors
         # are not copied out; an exact one held in this process (FAISS) is scored here in

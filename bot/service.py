@@ -209,9 +209,11 @@ class Sanad:
         return self._state[0]
 
     @property
-    def quotables(self) -> list[Quotable]:
-        """The indexed passages as follow-up resolution reads them (to find quoted answers)."""
-        return [Quotable(p.id, p.text, p.translation) for p in self.index.passages]
+    def quotables(self) -> Sequence[Quotable]:
+        """The indexed passages as follow-up resolution reads them (to find quoted answers):
+        the passages themselves, which have the id, text and translation of a Quotable (no
+        copy of the whole index per request)."""
+        return self.index.passages  # type: ignore[return-value]
 
     @property
     def rule(self) -> Rule:

@@ -29,6 +29,7 @@ import numpy as np
 
 from .compare import Comparison, Match, Text, View, compare
 from .corpus import Document, Passage
+from .index import passage_tokens
 from .lexical import tokenize
 from .quotes import QuoteCheck, check_quote
 from .retrieve import Retriever
@@ -203,8 +204,6 @@ class Verifier:
         self.index = index
         self.retriever = retriever
         self.docs = dict(docs or {})
-        self.position = {p.id: i for i, p in enumerate(index.passages)}
-        self._tokens = [set(t) for t in index.tokens]
         self._views: dict[int, list[View]] = {}
         self._context: dict[int, frozenset[str]] = {}
 
@@ -247,7 +246,9 @@ class Verifier:
         self, claim: Text, claim_tokens: set[str], i: int, dense: float, cited: bool = False
     ) -> Evidence:
         """Passage ``i``'s evidence on the claim."""
-        cov = len(claim_tokens & self._tokens[i]) / len(claim_tokens) if claim_tokens else 0.0
+        # The passage's tokens are made again here (one sentence) rather than kept for all.
+        held = set(passage_tokens(self.index.passages[i]))
+        cov = len(claim_tokens & held) / len(claim_tokens) if claim_tokens else 0.0
         score = dense + COVERAGE_WEIGHT * cov
         comparison = compare(claim, self.views(i), self.context(i))
         return Evidence(
@@ -261,9 +262,13 @@ class Verifier:
         query_vec = self.retriever.encode_query(claim).dense
         dense = self.retriever.dense_scores(query_vec)
         text, tokens = Text.of(claim), set(tokenize(claim))
-        score = dense + COVERAGE_WEIGHT * np.array(
-            [len(tokens & t) / len(tokens) if tokens else 0.0 for t in self._tokens]
-        )
+        # Coverage of every passage from the postings of the claim's tokens: the passages
+        # holding none of them cover nothing.
+        coverage = np.zeros(len(dense), np.float64)
+        if tokens:
+            docs, held = self.index.lexical.matches(tokens)
+            coverage[docs] = held / len(tokens)
+        score = dense + COVERAGE_WEIGHT * coverage
         closest = [int(i) for i in np.argsort(-score, kind="stable")[:k]]
         order = list(dict.fromkeys(list(cited) + closest))
         if self.retriever.approximate:  # only the ANN head was scored: score the judged ones
@@ -276,7 +281,7 @@ class Verifier:
         self, claim: str, cite: Sequence[str] = (), quotes: Sequence[QuoteRef] = (), top_k: int = 3
     ) -> ClaimReport:
         """The verdict on ``claim``, its evidence, and the checks of the cites and quotes."""
-        cited = [self.position[c] for c in cite if c in self.position]
+        cited = [i for i in map(self.index.position, cite) if i is not None]
         qresults = []
         for q in quotes:
             check = check_quote(self.docs.get(q.doc_id), q.doc_id, q.start, q.end, q.quote)
@@ -285,13 +290,10 @@ class Verifier:
                 if check.found_start is not None
                 else (q.start, q.end)
             )
-            ids = tuple(
-                p.id
-                for p in self.index.passages
-                if p.doc_id == q.doc_id and p.start < e and s < p.end
-            )
-            qresults.append(QuoteResult(check, ids))
-            cited += [self.position[i] for i in ids]
+            ps = self.index.passages  # the quoted document's passages only, not the index's
+            at = [i for i in self.index.passages_of(q.doc_id) if ps[i].start < e and s < ps[i].end]
+            qresults.append(QuoteResult(check, tuple(ps[i].id for i in at)))
+            cited += at
         judged = self.candidates(claim, cited, max(CANDIDATES, top_k))
         verdict = verdict_of(judged)
         deciding = {"contradicted": "contradicts", "supported": "supports"}.get(verdict)

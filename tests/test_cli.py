@@ -10,6 +10,7 @@ import sys
 
 import pytest
 
+from bot.index import FORMAT_VERSION
 from bot.settings import ROOT
 
 
@@ -105,7 +106,7 @@ def test_index_build_twice_and_info(index_dir):
     assert "up to date, nothing to do" in second.stdout
     info = json.loads(run_bot("index", "info", "--json", index_dir=index_dir).stdout)
     assert info["passage_count"] == 18 and info["corpus"] == "current"
-    assert info["late"].endswith("+tokens-v1") and info["format_version"] == 4
+    assert info["late"].endswith("+tokens-v1") and info["format_version"] == FORMAT_VERSION
     plain = run_bot("index", "info", index_dir=index_dir).stdout
     assert re.search(r"^tokens  \d+ token vectors", plain, re.M), plain
 

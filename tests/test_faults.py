@@ -52,7 +52,12 @@ def assert_one_line(proc: subprocess.CompletedProcess, *words: str) -> None:
 @pytest.mark.parametrize(
     "damage",
     [
-        lambda b: (b / "sparse.npz").write_bytes(b""),
+        lambda b: (b / "sparse" / "weights.npy").write_bytes(b""),
+        lambda b: (b / "lexical" / "docs.npy").write_bytes(b""),
+        lambda b: (b / "lexical" / "tf.npy").write_bytes(
+            (b / "lexical" / "tf.npy").read_bytes()[:-2]
+        ),
+        lambda b: (b / "lexical" / "terms.txt").unlink(),
         lambda b: (b / "late.npz").write_bytes(b""),
         lambda b: (b / "late.npz").write_bytes(b"PK\x03\x04 not a zip"),
         lambda b: (b / "manifest.json").write_text("[]"),
@@ -61,7 +66,10 @@ def assert_one_line(proc: subprocess.CompletedProcess, *words: str) -> None:
         lambda b: (b.parent.parent / "CURRENT").write_text("../../etc"),
     ],
     ids=[
-        "empty sparse.npz",
+        "empty sparse weights",
+        "empty lexical postings",
+        "truncated lexical postings",
+        "no lexical terms",
         "empty late.npz",
         "bad zip",
         "manifest []",
@@ -81,7 +89,7 @@ def test_damaged_index_is_rebuilt(tmp_path, corpus_copy, damage, caplog):
 
 def test_damaged_index_message_says_what_to_run(tmp_path, corpus_copy):
     built, _ = build_index(tmp_path, load_corpus(corpus_copy), full_embedder())
-    (built.path / "sparse.npz").write_bytes(b"")
+    (built.path / "sparse" / "weights.npy").write_bytes(b"")
     with pytest.raises(IndexUnavailable, match=r"unreadable \(.+\): run `bot index build --force`"):
         load_index(tmp_path)
     (tmp_path / "CURRENT").write_bytes(b"\xff\xfe")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import shutil
 
 import numpy as np
 import pytest
@@ -10,15 +12,18 @@ from conftest import DOC_ID, make_settings
 from fakes import HashEmbedder, HashSparse
 
 import bot.index as index_mod
-from bot.corpus import load_corpus
+from bot.corpus import Passage, load_corpus
+from bot.errors import IndexUnavailable
 from bot.index import (
     SparseIndex,
     VectorIndex,
     build_index,
     expected_manifest,
     load_index,
+    passage_tokens,
     staleness,
 )
+from bot.lexical import BM25, tokenize
 from bot.service import Sanad
 
 
@@ -52,12 +57,53 @@ def test_sparse_index_scores_by_dot_product_and_round_trips(tmp_path):
     idx = SparseIndex.build(8, rows)
     query = (np.array([5, 7], np.int32), np.array([3.0, 1.0], np.float32))
     assert idx.scores(query).tolist() == [6.0, 0.0, 3.0]
-    idx.save(tmp_path / "s.npz")
-    back = SparseIndex.load(tmp_path / "s.npz")
-    assert back.count == 3 and back.dim == 8
+    assert [x.tolist() for x in idx.candidates(query)] == [[0, 2], [6.0, 3.0]]
+    idx.save(tmp_path / "sparse")
+    back = SparseIndex.load(tmp_path / "sparse")
+    assert back.count == 3 and back.dim == 8 and isinstance(back.weights, np.memmap)
     assert back.scores(query).tolist() == [6.0, 0.0, 3.0]
-    assert back.row(0)[1].tolist() == [0.5, 2.0]
+    assert back.row(0)[1].tolist() == [0.5, 2.0] and back.row(1)[0].size == 0
     assert SparseIndex.build(8, []).scores(query).size == 0
+    # The row-major sparse.npz of an index of format 4 still loads.
+    with (tmp_path / "old.npz").open("wb") as f:
+        np.savez(
+            f,
+            dim=np.int64(8),
+            indptr=np.array([0, 2, 2, 3]),
+            indices=np.array([1, 5, 5], np.int32),
+            values=np.array([0.5, 2.0, 1.0], np.float32),
+        )
+    assert SparseIndex.load(tmp_path / "old.npz").scores(query).tolist() == [6.0, 0.0, 3.0]
+
+
+def test_inverted_sparse_scores_equal_the_gather_over_every_row():
+    rng = np.random.default_rng(0)
+    dim, rows = 512, []
+    for _ in range(300):
+        k = int(rng.integers(0, 40))
+        ix = rng.choice(dim, k, replace=False).astype(np.int32)
+        rows.append((ix, rng.random(k, dtype=np.float32) * 3))
+    idx = SparseIndex.build(dim, rows)
+    for _ in range(30):
+        k = int(rng.integers(0, 60))
+        q = (rng.choice(dim, k, replace=False).astype(np.int32), rng.random(k, dtype=np.float32))
+        dense_q = np.zeros(dim, np.float32)
+        dense_q[q[0]] = q[1]
+        # The gather over every stored weight (as stored: float16), row by row.
+        want = np.array(
+            [float(dense_q[ix] @ v.astype(np.float16).astype(np.float32)) for ix, v in rows],
+            np.float32,
+        )
+        got = idx.scores(q)
+        assert np.allclose(got, want, rtol=1e-5, atol=1e-6)
+        ids, s = idx.candidates(q)
+        assert ids.tolist() == [r for r, (ix, _) in enumerate(rows) if np.isin(ix, q[0]).any()]
+        assert np.allclose(s, got[ids], rtol=1e-6)
+    for r in (0, 7, 299):
+        ix, v = idx.row(r)
+        order = np.argsort(rows[r][0])
+        assert ix.tolist() == rows[r][0][order].tolist()
+        assert np.allclose(v, rows[r][1][order], rtol=1e-3)
 
 
 def test_round_trip(tmp_path, corpus_copy, fake_embedder):
@@ -212,3 +258,62 @@ def test_token_vector_change_makes_the_index_stale(tmp_path, corpus_copy, fake_e
     )
     index, embedded = build_index(tmp_path, docs, HashEmbedder(tokens=True))
     assert embedded == 0 and index.late.count == 36  # dense vectors reused, tokens added
+
+
+def _as_format_4(build) -> None:
+    """Rewrite a build folder as format 4 wrote it: tokens in passages.jsonl, row-major
+    sparse.npz, no lexical postings."""
+    records = [json.loads(line) for line in (build / "passages.jsonl").read_text().splitlines()]
+    with (build / "passages.jsonl").open("w", encoding="utf-8") as f:
+        for r in records:
+            r["tokens"] = passage_tokens(Passage(**r))
+            f.write(json.dumps(r, ensure_ascii=False) + "\n")
+    shutil.rmtree(build / "lexical")
+    sparse = SparseIndex.load(build / "sparse")
+    rows = [sparse.row(i) for i in range(sparse.count)]
+    with (build / "sparse.npz").open("wb") as f:
+        np.savez(
+            f,
+            dim=np.int64(sparse.dim),
+            indptr=np.concatenate([[0], np.cumsum([len(ix) for ix, _ in rows])]),
+            indices=np.concatenate([ix for ix, _ in rows]),
+            values=np.concatenate([v for _, v in rows]),
+        )
+    shutil.rmtree(build / "sparse")
+    manifest = json.loads((build / "manifest.json").read_text())
+    (build / "manifest.json").write_text(json.dumps({**manifest, "format_version": 4}))
+
+
+def test_a_format_4_build_loads_and_gives_its_vectors_to_the_next(tmp_path, corpus_copy):
+    docs, emb = load_corpus(corpus_copy), with_sparse()
+    built, _ = build_index(tmp_path, docs, emb)
+    question = tokenize("قاعدة العديد الجوية")
+    _as_format_4(built.path)
+    old = load_index(tmp_path)
+    assert not (built.path / "lexical").exists()
+    assert np.array_equal(BM25(old.lexical).scores(question), BM25(built.lexical).scores(question))
+    assert old.sparse.row(3)[0].tolist() == built.sparse.row(3)[0].tolist()
+    assert "index format 4 != " in staleness(tmp_path, expected_manifest(docs, emb))
+    index, embedded = build_index(tmp_path, docs, emb)
+    assert embedded == 0 and (index.path / "lexical").is_dir() and (index.path / "sparse").is_dir()
+    assert np.array_equal(BM25(index.lexical).scores(question), BM25(old.lexical).scores(question))
+    assert "tokens" not in (index.path / "passages.jsonl").read_text()
+
+
+def test_a_build_without_its_postings_is_unavailable(tmp_path, corpus_copy, fake_embedder):
+    built, _ = build_index(tmp_path, load_corpus(corpus_copy), fake_embedder)
+    (built.path / "lexical" / "docs.npy").unlink()
+    with pytest.raises(IndexUnavailable, match="unreadable"):
+        load_index(tmp_path)
+
+
+def test_passage_positions_come_from_document_starts(tmp_path, corpus_copy, fake_embedder):
+    add_two_sentence_document(corpus_copy)
+    index, _ = build_index(tmp_path, load_corpus(corpus_copy), fake_embedder)
+    for i, p in enumerate(index.passages):
+        assert index.position(p.id) == i
+        assert i in index.passages_of(p.doc_id)
+    assert len(index.passages_of("extra")) == 2 and len(index.passages_of(DOC_ID)) == 18
+    for bad in ("extra:3", "extra:0", "extra:x", "nope:1", "extra", ""):
+        assert index.position(bad) is None
+    assert index.passages_of("nope") == range(0)

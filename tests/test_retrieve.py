@@ -14,6 +14,7 @@ from bot.index import LoadedIndex, Row, SparseIndex, VectorIndex
 from bot.late import LateIndex
 from bot.lexical import tokenize
 from bot.normalize import dense_text
+from bot.postings import Postings
 from bot.retrieve import Retriever, Weights, fuse, group_max, passage_groups, rrf, unit
 
 # (document, section, sentence). Two sections of one document and a second document.
@@ -46,7 +47,7 @@ def make_index(rows=SENTENCES, embedder=None, sparse=None) -> LoadedIndex:
             "sparse": sparse.fingerprint if sparse else None,
         },
         passages,
-        [tokenize(p.text) for p in passages],
+        Postings.build(tokenize(p.text) for p in passages),
         [Row(i, "source", "") for i in range(len(passages))],
         VectorIndex.build(embedder.encode_passages(texts)),
         Path("."),

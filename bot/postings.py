@@ -1,0 +1,188 @@
+"""Inverted postings of lexical tokens: term -> (documents, term frequencies), in CSR arrays.
+
+Built once when the index is built and stored in the build folder, so loading an index reads
+a few numpy arrays instead of every passage's token list, and a question costs in proportion
+to the postings of its own terms (BM25 in lexical.py, claim coverage in verify.py).
+
+The vocabulary is kept as 64-bit hashes of the terms (BLAKE2b), sorted, so a term is found
+with a binary search and a vocabulary of millions of terms costs 8 bytes a term in memory
+instead of a Python dict; two of a million terms share a hash with odds of about 3e-8, and
+the build refuses a vocabulary where that happens. The terms themselves are stored beside
+(``terms.txt``) and read only when someone lists them.
+
+Files of a build (``lexical/`` in the build folder)::
+
+    hashes.npy   uint64 (V,)   term hashes, ascending; term id = position
+    indptr.npy   int64 (V+1,)  postings of term t: docs[indptr[t]:indptr[t+1]]
+    docs.npy     int32 (P,)    document (passage) numbers, ascending within a term
+    tf.npy       uint16 (P,)   how often the term occurs in that document
+    lengths.npy  int32 (N,)    tokens per document
+    terms.txt    the terms, one a line, in term-id order
+"""
+
+from __future__ import annotations
+
+import hashlib
+from array import array
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+import numpy as np
+
+_FILES = ("hashes", "indptr", "docs", "tf", "lengths")
+#: A term's count in one document is stored in 16 bits (a sentence never repeats a word more).
+MAX_TF = np.iinfo(np.uint16).max
+
+
+def term_hash(term: str) -> int:
+    """The 64-bit hash a term is stored under (stable across processes, unlike ``hash``)."""
+    return int.from_bytes(hashlib.blake2b(term.encode("utf-8"), digest_size=8).digest(), "little")
+
+
+class Postings:
+    """Term -> (documents, term frequencies) for ``count`` documents, in CSR layout."""
+
+    def __init__(
+        self,
+        hashes: np.ndarray,
+        indptr: np.ndarray,
+        docs: np.ndarray,
+        tf: np.ndarray,
+        lengths: np.ndarray,
+        terms: list[str] | Path | None = None,
+    ):
+        self.hashes = hashes
+        self.indptr = indptr
+        self.docs = docs
+        self.tf = tf
+        self.lengths = lengths
+        self._terms = terms  # a list, or the file to read it from when first asked
+
+    @classmethod
+    def build(cls, docs: Iterable[list[str]]) -> Postings:
+        """Postings of tokenised documents (document numbers in iteration order)."""
+        ids: dict[str, int] = {}
+        term_of, doc_of, tfs, lengths = array("i"), array("i"), array("i"), array("i")
+        for i, tokens in enumerate(docs):
+            lengths.append(len(tokens))
+            for w, tf in Counter(tokens).items():
+                term_of.append(ids.setdefault(w, len(ids)))
+                doc_of.append(i)
+                tfs.append(min(tf, MAX_TF))
+        terms = list(ids)
+        hashes = np.array([term_hash(w) for w in terms], np.uint64)
+        by_hash = np.argsort(hashes, kind="stable")
+        hashes = hashes[by_hash]
+        if len(hashes) > 1 and bool((hashes[1:] == hashes[:-1]).any()):
+            raise ValueError("two lexical terms share a 64-bit hash; cannot index them")
+        rank = np.empty(len(terms), np.int64)
+        rank[by_hash] = np.arange(len(terms))
+        t = rank[np.frombuffer(term_of, np.int32)] if len(term_of) else np.zeros(0, np.int64)
+        order = np.argsort(t, kind="stable")  # documents stay ascending within a term
+        indptr = np.zeros(len(terms) + 1, np.int64)
+        indptr[1:] = np.cumsum(np.bincount(t, minlength=len(terms)))
+        return cls(
+            hashes,
+            indptr,
+            np.frombuffer(doc_of, np.int32)[order].astype(np.int32),
+            np.frombuffer(tfs, np.int32)[order].astype(np.uint16),
+            np.frombuffer(lengths, np.int32).astype(np.int32),
+            [terms[j] for j in by_hash],
+        )
+
+    @property
+    def count(self) -> int:
+        """Number of documents."""
+        return len(self.lengths)
+
+    @property
+    def size(self) -> int:
+        """Number of distinct terms."""
+        return len(self.hashes)
+
+    def lookup(self, terms: Iterable[str]) -> np.ndarray:
+        """Term ids of those of ``terms`` in the vocabulary (-1 for the others), in order."""
+        h = np.array([term_hash(w) for w in terms], np.uint64)
+        at = np.searchsorted(self.hashes, h)
+        found = at < self.size
+        found[found] = self.hashes[at[found]] == h[found]
+        return np.where(found, at, -1)
+
+    def df(self, t: int | np.ndarray) -> int | np.ndarray:
+        """Document frequency of term id(s) ``t``."""
+        return self.indptr[np.asarray(t) + 1] - self.indptr[t]
+
+    def span(self, t: int) -> tuple[np.ndarray, np.ndarray]:
+        """(documents, term frequencies) of term id ``t``."""
+        a, b = int(self.indptr[t]), int(self.indptr[t + 1])
+        return self.docs[a:b], self.tf[a:b]
+
+    def matches(self, terms: Iterable[str]) -> tuple[np.ndarray, np.ndarray]:
+        """(documents, how many of the distinct ``terms`` each holds) for every document that
+        holds at least one; cost in proportion to the terms' postings."""
+        ids = [int(t) for t in self.lookup(sorted(set(terms))) if t >= 0]
+        if not ids:
+            return np.zeros(0, np.int64), np.zeros(0, np.int64)
+        docs = np.concatenate([self.span(t)[0] for t in ids])
+        return np.unique(docs, return_counts=True)
+
+    def terms(self) -> list[str]:
+        """The vocabulary in term-id order (read from disk on first use)."""
+        if isinstance(self._terms, Path):
+            text = self._terms.read_text(encoding="utf-8")
+            self._terms = text.split("\n")[:-1] if text else []
+        return self._terms or []
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.terms())
+
+    def grouped(self, groups: np.ndarray, n_groups: int) -> Postings:
+        """The postings of the documents merged by ``groups`` (a group number per document,
+        non-decreasing: consecutive documents form a group), as if each group's token lists
+        had been concatenated."""
+        g = np.asarray(groups, np.int64)[self.docs] if len(self.docs) else np.zeros(0, np.int64)
+        new = np.ones(len(g), bool)
+        new[1:] = g[1:] != g[:-1]
+        new[self.indptr[1:-1][self.indptr[1:-1] < len(g)]] = True  # each term starts anew
+        starts = np.flatnonzero(new)
+        tf = (
+            np.add.reduceat(self.tf.astype(np.int64), starts)
+            if len(starts)
+            else np.zeros(0, np.int64)
+        )
+        indptr = np.searchsorted(starts, self.indptr).astype(np.int64)
+        lengths = np.bincount(groups, weights=self.lengths, minlength=n_groups).astype(np.int64)
+        return Postings(
+            self.hashes,
+            indptr,
+            g[starts].astype(np.int32),
+            tf.astype(np.uint32),
+            lengths,
+            self._terms,
+        )
+
+    def save(self, folder: Path) -> None:
+        """Write into ``folder`` (created)."""
+        folder.mkdir(parents=True, exist_ok=True)
+        for name in _FILES:
+            np.save(folder / f"{name}.npy", getattr(self, name), allow_pickle=False)
+        (folder / "terms.txt").write_text("".join(f"{w}\n" for w in self.terms()), encoding="utf-8")
+
+    @classmethod
+    def load(cls, folder: Path) -> Postings:
+        """Read from ``folder``; the postings themselves are memory-mapped (read as touched)."""
+        arrays = {
+            name: np.load(
+                folder / f"{name}.npy",
+                mmap_mode="r" if name in ("docs", "tf") else None,
+                allow_pickle=False,
+            )
+            for name in _FILES
+        }
+        p = cls(**arrays, terms=folder / "terms.txt")
+        if len(p.indptr) != p.size + 1 or p.indptr[-1] != len(p.docs) or len(p.tf) != len(p.docs):
+            raise ValueError(f"{folder.name} postings are inconsistent")
+        if not (folder / "terms.txt").is_file():
+            raise FileNotFoundError(f"{folder / 'terms.txt'} is missing")
+        return p

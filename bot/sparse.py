@@ -1,0 +1,133 @@
+"""Learned sparse vectors of the index rows, inverted: feature -> (rows, weights).
+
+Every row keeps up to 256 of the sparse head's 16,384 features (engine.py), so scoring a
+question by one gather over all stored weights costs the whole index (256 numbers a row) per
+question. Inverted, a question's features pick their own postings: a feature is held by
+about 256/16,384 of the rows, so a question of 256 features reads about 1/64 of the
+weights, and exactly the rows that can score above zero.
+
+Weights are stored as float16 (half the memory of float32; a relative rounding of at most
+2^-11, measured not to move XQuAD-R or the seed sets: docs/retrieval.md), row numbers as
+int32. Files of a build (``sparse/`` in the build folder; the postings are memory-mapped)::
+
+    meta.npy     int64 [dim, rows]
+    fptr.npy     int64 (dim+1,)  postings of feature f: rows[fptr[f]:fptr[f+1]]
+    rows.npy     int32 (nnz,)    row numbers, ascending within a feature
+    weights.npy  float16 (nnz,)  the row's weight for that feature
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from .embed import SparseVector
+
+#: How sparse weights are stored.
+WEIGHT = np.float16
+
+
+class SparseIndex:
+    """Sparse vectors, one per row, inverted by feature; scored against a query by dot product
+    in cost proportional to the postings of the query's features."""
+
+    def __init__(self, dim: int, count: int, fptr: np.ndarray, rows: np.ndarray, weights):
+        self.dim = dim
+        self._count = count
+        self.fptr = fptr
+        self.rows = rows
+        self.weights = weights
+        self._by_row: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+
+    @classmethod
+    def build(cls, dim: int, vectors: list[SparseVector]) -> SparseIndex:
+        """An index holding ``vectors`` (one per row)."""
+        indptr = np.zeros(len(vectors) + 1, np.int64)
+        indptr[1:] = np.cumsum([len(ix) for ix, _ in vectors])
+        indices = np.concatenate([ix for ix, _ in vectors] or [np.zeros(0, np.int32)])
+        values = np.concatenate([v for _, v in vectors] or [np.zeros(0, np.float32)])
+        return cls.from_rows(dim, indptr, indices, values)
+
+    @classmethod
+    def from_rows(
+        cls, dim: int, indptr: np.ndarray, indices: np.ndarray, values: np.ndarray
+    ) -> SparseIndex:
+        """An index from the row-major (CSR) layout: row r holds
+        ``indices[indptr[r]:indptr[r+1]]`` with ``values`` alike."""
+        count = len(indptr) - 1
+        row_of = np.repeat(np.arange(count, dtype=np.int32), np.diff(indptr))
+        order = np.argsort(indices, kind="stable")  # rows stay ascending within a feature
+        fptr = np.zeros(dim + 1, np.int64)
+        fptr[1:] = np.cumsum(np.bincount(indices.astype(np.int64), minlength=dim))
+        return cls(dim, count, fptr, row_of[order], values[order].astype(WEIGHT))
+
+    @property
+    def count(self) -> int:
+        """Number of rows."""
+        return self._count
+
+    def row(self, i: int) -> SparseVector:
+        """The sparse vector of row ``i`` (features ascending; the row-major layout is made
+        on first use, for a build that reuses the vectors)."""
+        if self._by_row is None:
+            order = np.argsort(self.rows, kind="stable")  # features stay ascending in a row
+            feature = np.repeat(np.arange(self.dim, dtype=np.int32), np.diff(self.fptr))
+            indptr = np.zeros(self.count + 1, np.int64)
+            indptr[1:] = np.cumsum(np.bincount(self.rows, minlength=self.count))
+            self._by_row = (indptr, feature[order], np.asarray(self.weights[order], np.float32))
+        indptr, features, weights = self._by_row
+        a, b = indptr[i], indptr[i + 1]
+        return features[a:b], weights[a:b]
+
+    def candidates(self, query: SparseVector) -> tuple[np.ndarray, np.ndarray]:
+        """(rows, dot products) of every row sharing a feature with ``query``, rows ascending."""
+        rows, products = self._postings(query)
+        if not len(rows):
+            return rows.astype(np.int64), products
+        uniq, inverse = np.unique(rows, return_inverse=True)
+        return uniq.astype(np.int64), np.bincount(inverse, weights=products).astype(np.float32)
+
+    def scores(self, query: SparseVector) -> np.ndarray:
+        """Dot product of ``query`` with every row (0 for rows sharing no feature)."""
+        rows, products = self._postings(query)
+        return np.bincount(rows, weights=products, minlength=self.count).astype(np.float32)
+
+    def _postings(self, query: SparseVector) -> tuple[np.ndarray, np.ndarray]:
+        """Every posting of the query's features: (row, query weight * row weight)."""
+        features, values = query
+        keep = [
+            (int(f), np.float32(v))
+            for f, v in zip(features, values, strict=True)
+            if 0 <= f < self.dim and self.fptr[f + 1] > self.fptr[f]
+        ]
+        if not keep:
+            return np.zeros(0, np.int32), np.zeros(0, np.float32)
+        rows = np.concatenate([self.rows[self.fptr[f] : self.fptr[f + 1]] for f, _ in keep])
+        products = np.concatenate(
+            [v * self.weights[self.fptr[f] : self.fptr[f + 1]].astype(np.float32) for f, v in keep]
+        )
+        return rows, products
+
+    def save(self, folder: Path) -> None:
+        """Write into ``folder`` (created)."""
+        folder.mkdir(parents=True, exist_ok=True)
+        np.save(folder / "meta.npy", np.array([self.dim, self.count], np.int64))
+        np.save(folder / "fptr.npy", self.fptr)
+        np.save(folder / "rows.npy", np.ascontiguousarray(self.rows, np.int32))
+        np.save(folder / "weights.npy", np.ascontiguousarray(self.weights, WEIGHT))
+
+    @classmethod
+    def load(cls, path: Path) -> SparseIndex:
+        """Read a folder written by :meth:`save` (postings memory-mapped), or the row-major
+        ``sparse.npz`` of an index of format 4."""
+        if path.suffix == ".npz":
+            with np.load(path) as z:
+                return cls.from_rows(int(z["dim"]), z["indptr"], z["indices"], z["values"])
+        dim, count = (int(x) for x in np.load(path / "meta.npy"))
+        fptr = np.load(path / "fptr.npy")
+        rows = np.load(path / "rows.npy", mmap_mode="r")
+        weights = np.load(path / "weights.npy", mmap_mode="r")
+        if len(fptr) != dim + 1 or fptr[-1] != len(rows) or len(weights) != len(rows):
+            raise ValueError(f"{path.name} postings are inconsistent")
+        return cls(dim, count, fptr, rows, weights)
