@@ -8,7 +8,10 @@ Layout of the index folder::
     builds/<id>/rows.json        which passage each vector row belongs to, and its view
     builds/<id>/dense.faiss      the vectors (or dense.milvus.json: where in Milvus they are)
     builds/<id>/sparse.npz       learned sparse vectors, one per row (when the model has them)
-    builds/<id>/late.npz         per-token vectors, one matrix per row (late.py; when it has them)
+    builds/<id>/late-*.npy       per-token vectors, int8 with a scale per token (late.py; when
+                                 the model has them; memory-mapped when loaded)
+    builds/.partial-<id>/        the finished chunks of a build in progress (encoding.py), so a
+                                 build that is killed resumes; removed once the build is live
 
 A build is written into a fresh folder and only then named in ``CURRENT``, so an interrupted
 build leaves the previous index usable. The build id hashes everything the index depends on
@@ -37,16 +40,18 @@ import numpy as np
 
 from .corpus import Document, Passage
 from .embed import Embedder, SparseVector, token_fingerprint
-from .encoding import Encode, EncodeItem, encode_locally
+from .encoding import Encode, EncodeItem, encode_locally, encode_resumable
 from .errors import IndexUnavailable
-from .late import LateIndex
+from .late import LateIndex, Packed
 from .lexical import TOKENIZER_VERSION, tokenize
 from .normalize import dense_text
 
 #: 2: passages embedded through ``dense_text``; tokens from the two-stem tokenizer.
 #: 3: learned sparse vectors (``sparse.npz``) beside the dense ones.
 #: 4: per-token vectors (``late.npz``) for late-interaction reranking.
-FORMAT_VERSION = 4
+#: 5: token vectors int8 with a scale per token, in ``late-*.npy`` (memory-mapped), taken from
+#:    the pass that encodes the sentence with its title (one pass a row).
+FORMAT_VERSION = 5
 log = logging.getLogger("sanad")
 _BUILD_ID = re.compile(r"[0-9a-f]{16}")
 #: A temporary build folder older than this, or whose builder died, is removed by the next build.
@@ -335,7 +340,7 @@ def load_index(index_dir: Path, vector_uri: str | None = None) -> LoadedIndex:
         rows = [Row(**r) for r in json.loads((path / "rows.json").read_text(encoding="utf-8"))]
         vectors = open_vectors(path, manifest, vector_uri)
         sparse = SparseIndex.load(path / "sparse.npz") if manifest.get("sparse") else None
-        late = LateIndex.load(path / "late.npz") if manifest.get("late") else None
+        late = LateIndex.load(path) if manifest.get("late") else None
         tokens = [r.pop("tokens") for r in records]
         passages = [Passage(**r) for r in records]
     except _READ_ERRORS as exc:
@@ -395,13 +400,16 @@ def build_index(
     progress: Callable[[int], object] | None = None,
     encode: Encode | None = None,
     store: VectorStore | None = None,
+    total: Callable[[int], object] | None = None,
 ) -> tuple[LoadedIndex, int]:
     """Build (or reuse) the index for ``docs``; return it and the number of texts embedded.
 
     Vectors of texts embedded by the previous build with the same model are reused, so only
     new or changed sentences are encoded. ``encode`` is the encoding step (default: this
     process, :func:`encode_locally`); ``store`` where the dense vectors go (default: FAISS in
-    the build folder).
+    the build folder). Encoding goes chunk by chunk into ``builds/.partial-<id>/``, so a build
+    killed midway resumes from its finished chunks (``force`` starts over). ``total`` is told
+    how many texts the build encodes before it starts; ``progress`` each chunk's share.
     """
     store = store or FaissStore()
     expected = expected_manifest(docs, embedder, store.name)
@@ -414,9 +422,14 @@ def build_index(
     passages = [p for d in docs for p in d.passages]
     views = [passage_views(p, d) for d in docs for p in d.passages]
     prev = Previous() if force else _previous_vectors(index_dir, expected, store.uri)
-    built, embedded = encode_rows(embedder, passages, views, prev, progress, encode)
+    partial = index_dir / "builds" / f"{PARTIAL}{expected['id']}"
+    remove_stale_partials(index_dir / "builds", keep=None if force else expected["id"])
+    built, embedded = encode_rows(
+        embedder, passages, views, prev, progress, encode, partial, total
+    )
     try:
         _write_build(index_dir, expected, built, store)
+        shutil.rmtree(partial, ignore_errors=True)
     except OSError as exc:
         raise IndexUnavailable(
             f"cannot write the index in {index_dir} ({exc.strerror or exc}): "
@@ -461,11 +474,15 @@ def encode_rows(
     prev: Previous | None = None,
     progress: Callable[[int], object] | None = None,
     encode: Encode | None = None,
+    partial: Path | None = None,
+    total: Callable[[int], object] | None = None,
 ) -> tuple[Built, int]:
     """Encode every view of every passage (one model pass gives a text's dense and sparse
-    vectors) and the token vectors of each sentence, reusing what ``prev`` holds; return
-    the build and the number of texts embedded. ``encode`` is the encoding step (default:
-    this process, :func:`encode_locally`; or a Ray cluster, ray_build.py)."""
+    vectors and its sentence's token vectors), reusing what ``prev`` holds; return the build
+    and the number of texts embedded. ``encode`` is the encoding step (default: this
+    process, :func:`encode_locally`; or a Ray cluster, ray_build.py); ``partial`` the work
+    folder of finished chunks (encoding.encode_resumable); ``total`` is told how many texts
+    need encoding."""
     prev = prev or Previous()
     rows: list[Row] = []
     texts: list[str] = []
@@ -486,7 +503,18 @@ def encode_rows(
         for j, r in enumerate(rows)
     ]
     need = [j for j, it in enumerate(items) if it.dense or it.sparse or it.tokens]
-    fresh = (encode or encode_locally(embedder))([items[j] for j in need], progress)
+    if total:
+        total(len(need))
+    if partial is not None and need:
+        partial.mkdir(parents=True, exist_ok=True)
+        (partial / OWNER).write_text(str(os.getpid()), encoding="ascii")
+    fresh = encode_resumable(
+        [items[j] for j in need],
+        encode or encode_locally(embedder),
+        embedder.dim,
+        progress,
+        partial,
+    )
     at = {j: n for n, j in enumerate(need)}
 
     def pick(j: int, r: Row, new: list, old: dict, asked: bool):
@@ -515,7 +543,7 @@ class Previous:
 
     dense: dict[str, np.ndarray] = field(default_factory=dict)
     sparse: dict[str, SparseVector] = field(default_factory=dict)
-    late: dict[str, np.ndarray] = field(default_factory=dict)
+    late: dict[str, Packed] = field(default_factory=dict)
 
 
 def _previous_vectors(index_dir: Path, expected: dict, vector_uri: str | None = None) -> Previous:
@@ -557,7 +585,7 @@ def _write_build(
         if built.sparse is not None:
             built.sparse.save(tmp / "sparse.npz")
         if built.late is not None:
-            built.late.save(tmp / "late.npz")
+            built.late.save(tmp)
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=1), encoding="utf-8")
         (tmp / OWNER).unlink()
         final = builds / manifest["id"]
@@ -572,12 +600,35 @@ def _write_build(
             shutil.rmtree(tmp, ignore_errors=True)
     store.after_swap(builds / manifest["id"], previous)
     for old in builds.iterdir():  # keep only the live build
-        if old.name != manifest["id"] and not old.name.startswith(".tmp-"):
+        if old.name != manifest["id"] and not old.name.startswith((".tmp-", PARTIAL)):
             shutil.rmtree(old, ignore_errors=True)
 
 
 #: Inside a temporary build folder: the process id of the build writing it.
 OWNER = "owner.pid"
+#: Prefix of the work folder holding a build's finished chunks (``.partial-<build id>``).
+PARTIAL = ".partial-"
+
+
+def remove_stale_partials(builds: Path, keep: str | None) -> list[str]:
+    """Remove the chunk folders of builds other than ``keep`` (an expected build id) whose
+    builder is gone; return their names. A build of another corpus or model running
+    elsewhere keeps its folder."""
+    removed = []
+    for folder in builds.glob(f"{PARTIAL}*"):
+        if folder.name == f"{PARTIAL}{keep}":
+            continue
+        try:
+            pid = int((folder / OWNER).read_text(encoding="ascii"))
+        except (OSError, ValueError):
+            pid = None
+        if pid and pid != os.getpid() and _alive(pid):
+            continue
+        shutil.rmtree(folder, ignore_errors=True)
+        removed.append(folder.name)
+    if removed:
+        log.info("removed %d unfinished build(s) of another corpus or model", len(removed))
+    return removed
 
 
 def _alive(pid: int) -> bool:

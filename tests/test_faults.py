@@ -53,8 +53,8 @@ def assert_one_line(proc: subprocess.CompletedProcess, *words: str) -> None:
     "damage",
     [
         lambda b: (b / "sparse.npz").write_bytes(b""),
-        lambda b: (b / "late.npz").write_bytes(b""),
-        lambda b: (b / "late.npz").write_bytes(b"PK\x03\x04 not a zip"),
+        lambda b: (b / "late-codes.npy").write_bytes(b""),
+        lambda b: (b / "late-codes.npy").write_bytes((b / "late-codes.npy").read_bytes()[:200]),
         lambda b: (b / "manifest.json").write_text("[]"),
         lambda b: (b / "passages.jsonl").write_text('{"id": 1}\n'),
         lambda b: (b.parent.parent / "CURRENT").write_bytes(b"\xff\xfe\x00garbage"),
@@ -62,8 +62,8 @@ def assert_one_line(proc: subprocess.CompletedProcess, *words: str) -> None:
     ],
     ids=[
         "empty sparse.npz",
-        "empty late.npz",
-        "bad zip",
+        "empty late-codes.npy",
+        "truncated late-codes.npy",
         "manifest []",
         "bad passages",
         "binary CURRENT",
