@@ -160,9 +160,9 @@ def _write_chunk(path: Path, items: list[EncodeItem], enc: Encoded, dim: int) ->
     late = LateIndex.build(
         [t if t is not None else np.zeros((0, dim), np.float16) for t in enc.tokens], dim
     )
-    dense = np.stack(
-        [v if v is not None else np.zeros(dim, np.float32) for v in enc.dense]
-    ).astype(np.float32)
+    dense = np.stack([v if v is not None else np.zeros(dim, np.float32) for v in enc.dense]).astype(
+        np.float32
+    )
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
     with tmp.open("wb") as f:  # written whole, then renamed: a kill leaves no half chunk
@@ -194,7 +194,9 @@ def _read_chunk(path: Path, items: list[EncodeItem]) -> Encoded | None:
         return None
     return Encoded(
         [dense[j] if it.dense else None for j, it in enumerate(items)],
-        [(ix[indptr[j] : indptr[j + 1]], w[indptr[j] : indptr[j + 1]]) if it.sparse else None
-         for j, it in enumerate(items)],
+        [
+            (ix[indptr[j] : indptr[j + 1]], w[indptr[j] : indptr[j + 1]]) if it.sparse else None
+            for j, it in enumerate(items)
+        ],
         [late.row(j) if it.tokens else None for j, it in enumerate(items)],
     )

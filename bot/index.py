@@ -263,10 +263,11 @@ def passage_views(p: Passage, doc: Document) -> list[tuple[str, str]]:
 
 
 def token_text(p: Passage, view: str) -> str:
-    """The text whose token vectors are stored for a view: the sentence alone, no context.
+    """The text whose token vectors are stored for a view: the sentence, not its context.
 
     Title and section words would match the question in every sentence of a document
-    alike; late interaction is there to tell the sentences apart.
+    alike; late interaction is there to tell the sentences apart. The view ends with this
+    text, so its token vectors are sliced from the pass that encodes the view (encoding.py).
     """
     return dense_text(p.translation if view == "translation.en" and p.translation else p.text)
 

@@ -41,9 +41,7 @@ class Packed:
 def pack(tokens: np.ndarray) -> Packed:
     """``tokens`` (float rows) as int8 codes with one scale per token (max-abs / 127)."""
     x = np.asarray(tokens, np.float32)
-    scales = (np.abs(x).max(axis=1) / 127 if len(x) else np.zeros(0, np.float32)).astype(
-        np.float16
-    )
+    scales = (np.abs(x).max(axis=1) / 127 if len(x) else np.zeros(0, np.float32)).astype(np.float16)
     safe = np.maximum(scales.astype(np.float32), np.float32(1e-8))[:, None]
     codes = np.clip(np.rint(x / safe), -127, 127).astype(np.int8)
     return Packed(codes, scales)

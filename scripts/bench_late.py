@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import statistics
 import sys
 import time
@@ -164,12 +163,18 @@ def main() -> int:
     ).loaded(manifest)
     encoder = Retriever(base, embedder)
     queries = {
-        k: [q for s in range(0, len(v), 32) for q in encoder.encode_queries([x.text for x in v[s : s + 32]])]
+        k: [
+            q
+            for s in range(0, len(v), 32)
+            for q in encoder.encode_queries([x.text for x in v[s : s + 32]])
+        ]
         for k, v in sets.items()
     }
     position = {p.id: i for i, p in enumerate(pool.passages)}
     masks_alone = [content_mask(pieces_of(embedder, b, 0)) for b in bare]
-    masks_ctx = [content_mask(pieces_of(embedder, v, a)) for v, a in zip(views, starts, strict=True)]
+    masks_ctx = [
+        content_mask(pieces_of(embedder, v, a)) for v, a in zip(views, starts, strict=True)
+    ]
     for r, m in zip(alone, masks_alone, strict=True):
         assert len(r) == len(m), (len(r), len(m))
     ntok = sum(len(r) for r in alone) / len(alone)
@@ -182,7 +187,10 @@ def main() -> int:
         "int4-token": (int4(alone), ntok * (d / 2 + 2)),
         "pq48": (pq(alone, 48), ntok * 48),
         "pq24": (pq(alone, 24), ntok * 24),
-        "f16-content": ([r[m] for r, m in zip(alone, masks_alone, strict=True)], ntok_content * d * 2),
+        "f16-content": (
+            [r[m] for r, m in zip(alone, masks_alone, strict=True)],
+            ntok_content * d * 2,
+        ),
         "int8-token-content": (
             int8([r[m] for r, m in zip(alone, masks_alone, strict=True)]),
             ntok_content * (d + 2),
@@ -207,11 +215,13 @@ def main() -> int:
         a = time.perf_counter()
         embedder.encode([q.text], "query")
         b = time.perf_counter()
-        embedder.encode(bare[: RERANK_DEPTH], "passage")
+        embedder.encode(bare[:RERANK_DEPTH], "passage")
         c = time.perf_counter()
         ratios.append((c - b) / (b - a))
     report["reencode_head_over_question"] = round(statistics.median(ratios), 2)
-    print("re-encode head / question forward (median of 20):", report["reencode_head_over_question"])
+    print(
+        "re-encode head / question forward (median of 20):", report["reencode_head_over_question"]
+    )
     print(json.dumps(report, indent=1))
     return 0
 

@@ -37,7 +37,9 @@ def same(a, b) -> None:
     assert a.id == b.id and a.rows == b.rows
     assert np.array_equal(a.vectors.vectors(), b.vectors.vectors())
     for j in range(a.sparse.count):
-        assert all(np.array_equal(x, y) for x, y in zip(a.sparse.row(j), b.sparse.row(j)))
+        assert all(
+            np.array_equal(x, y) for x, y in zip(a.sparse.row(j), b.sparse.row(j), strict=True)
+        )
     assert np.array_equal(a.late.offsets, b.late.offsets)
     assert np.array_equal(a.late.codes, b.late.codes)
     assert np.array_equal(a.late.scales, b.late.scales)

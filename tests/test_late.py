@@ -41,7 +41,8 @@ def test_round_trip_is_memory_mapped(tmp_path):
         assert np.allclose(unpack(back.row(i)), r.astype(np.float32), atol=1e-3)
         assert np.array_equal(back.row(i).codes, built.row(i).codes)
     q = onehot(0, 3).astype(np.float32)
-    assert back.scores(q, np.array([0, 1, 2])).tolist() == built.scores(q, np.array([0, 1, 2])).tolist()
+    rows = np.array([0, 1, 2])
+    assert back.scores(q, rows).tolist() == built.scores(q, rows).tolist()
 
 
 def test_int8_packing_keeps_cosines():
