@@ -136,7 +136,8 @@ def cmd_index_info(args: argparse.Namespace) -> int:
     print(f"sparse  {m.get('sparse') or 'none'}")
     late = index.late
     print(
-        f"tokens  {late.offsets[-1]} token vectors ({m['late']})"
+        f"tokens  {late.offsets[-1]} token vectors, int8 ({late.nbytes / 2**20:.1f} MiB; "
+        f"{m['late']})"
         if late is not None
         else "tokens  none (no late-interaction reranking)"
     )

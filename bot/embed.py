@@ -183,7 +183,7 @@ class E5Embedder(DenseShortcuts):
         first = [skip] * n
         if token_from is not None:
             first = [
-                _first_token(e.offsets, skip, len(prompt) + at)
+                _first_token(e.offsets, skip, len(prompt) + at) if at else skip
                 for e, at in zip(encs, token_from, strict=True)
             ]
         # Similar lengths batched together: less padding.

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import pickle
 import statistics
 import sys
 import time
@@ -98,7 +99,8 @@ def pieces_of(embedder, text: str, at: int) -> list[str]:
 
     prompt = embedder.prompts["passage"]
     enc = embedder.tokenizer.encode(prompt + text)
-    first = _first_token(enc.offsets, embedder.skip["passage"], len(prompt) + at)
+    skip = embedder.skip["passage"]
+    first = _first_token(enc.offsets, skip, len(prompt) + at) if at else skip
     return enc.tokens[first : len(enc.ids) - 1]
 
 
@@ -120,6 +122,7 @@ def main() -> int:
     ap.add_argument("--pool", default=str(X / "ar.json"))
     ap.add_argument("--queries", default=str(X / "en.json"))
     ap.add_argument("--limit", type=int, default=0, help="questions per set (0: all)")
+    ap.add_argument("--cache", help="pickle of the encodings: written once, then read")
     args = ap.parse_args()
     embedder = load_embedder(load_settings())
     pool = load_pool(Path(args.pool))
@@ -131,22 +134,28 @@ def main() -> int:
     assert all(v.endswith(b) for v, b in zip(views, bare, strict=True))
     starts = [len(v) - len(b) for v, b in zip(views, bare, strict=True)]
     B = 64
-    t0 = time.perf_counter()
-    dense, sparse, ctx = [], [], []
-    for s in range(0, len(views), B):
-        enc = embedder.encode(views[s : s + B], "passage", token_from=starts[s : s + B])
-        dense.append(enc.dense)
-        sparse += enc.sparse
-        ctx += enc.tokens
-    t1 = time.perf_counter()
-    alone = []
-    for s in range(0, len(bare), B):
-        alone += embedder.encode(bare[s : s + B], "passage").tokens
-    t2 = time.perf_counter()
-    print(
-        f"encode: {len(views)} sentences with title {t1 - t0:.1f} s, alone {t2 - t1:.1f} s",
-        flush=True,
-    )
+    cache = Path(args.cache) if args.cache else None
+    if cache is not None and cache.is_file():
+        with cache.open("rb") as f:
+            dense, sparse, ctx, alone, qcache = pickle.load(f)
+    else:
+        t0 = time.perf_counter()
+        dense, sparse, ctx = [], [], []
+        for s in range(0, len(views), B):
+            enc = embedder.encode(views[s : s + B], "passage", token_from=starts[s : s + B])
+            dense.append(enc.dense)
+            sparse += enc.sparse
+            ctx += enc.tokens
+        t1 = time.perf_counter()
+        alone = []
+        for s in range(0, len(bare), B):
+            alone += embedder.encode(bare[s : s + B], "passage").tokens
+        t2 = time.perf_counter()
+        print(
+            f"encode: {len(views)} sentences with title {t1 - t0:.1f} s, alone {t2 - t1:.1f} s",
+            flush=True,
+        )
+        qcache = None
     rows = [Row(i, "source", str(i)) for i in range(len(pool.passages))]
     manifest = {
         "id": "bench-late",
@@ -162,7 +171,7 @@ def main() -> int:
         LateIndex.build(alone, embedder.dim),
     ).loaded(manifest)
     encoder = Retriever(base, embedder)
-    queries = {
+    queries = qcache or {
         k: [
             q
             for s in range(0, len(v), 32)
@@ -170,12 +179,17 @@ def main() -> int:
         ]
         for k, v in sets.items()
     }
+    if cache is not None and not cache.is_file():
+        with cache.open("wb") as f:
+            pickle.dump((dense, sparse, ctx, alone, queries), f)
     position = {p.id: i for i, p in enumerate(pool.passages)}
     masks_alone = [content_mask(pieces_of(embedder, b, 0)) for b in bare]
     masks_ctx = [
         content_mask(pieces_of(embedder, v, a)) for v, a in zip(views, starts, strict=True)
     ]
     for r, m in zip(alone, masks_alone, strict=True):
+        assert len(r) == len(m), (len(r), len(m))
+    for r, m in zip(ctx, masks_ctx, strict=True):
         assert len(r) == len(m), (len(r), len(m))
     ntok = sum(len(r) for r in alone) / len(alone)
     ntok_content = sum(int(m.sum()) for m in masks_alone) / len(alone)
