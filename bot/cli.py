@@ -60,10 +60,9 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 def cmd_index_build(args: argparse.Namespace) -> int:
     """Build the index, incrementally, unless it is current."""
-    from tqdm import tqdm
-
     from .corpus import load_corpus
     from .embed import load_embedder
+    from .progress import BuildProgress
     from .service import open_index
 
     settings = _settings()
@@ -86,11 +85,16 @@ def cmd_index_build(args: argparse.Namespace) -> int:
             cpus,
             args.ray_workers or cpus,
         )
-    total = sum(len(d.passages) * 2 for d in docs)
     try:
-        with tqdm(total=total, unit="text", desc="embedding", disable=total < 200 or None) as bar:
+        with BuildProgress() as bar:
             index, embedded = open_index(
-                settings, docs, embedder, force=args.force, progress=bar.update, encode=encode
+                settings,
+                docs,
+                embedder,
+                force=args.force,
+                progress=bar.update,
+                encode=encode,
+                total=bar.total,
             )
     finally:
         if encode is not None:
@@ -132,7 +136,8 @@ def cmd_index_info(args: argparse.Namespace) -> int:
     print(f"sparse  {m.get('sparse') or 'none'}")
     late = index.late
     print(
-        f"tokens  {late.offsets[-1]} token vectors ({m['late']})"
+        f"tokens  {late.offsets[-1]} token vectors, int8 ({late.nbytes / 2**20:.1f} MiB; "
+        f"{m['late']})"
         if late is not None
         else "tokens  none (no late-interaction reranking)"
     )

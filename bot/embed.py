@@ -63,7 +63,9 @@ class Embedder(Protocol):
     dim: int
     features: Features
 
-    def encode(self, texts: list[str], kind: Kind) -> Encoding: ...
+    def encode(
+        self, texts: list[str], kind: Kind, token_from: list[int] | None = None
+    ) -> Encoding: ...
 
     def encode_queries(self, texts: list[str]) -> np.ndarray: ...
 
@@ -82,6 +84,16 @@ class DenseShortcuts:
     def encode_passages(self, texts: list[str]) -> np.ndarray:
         """Dense vectors of corpus texts."""
         return self.encode(list(texts), "passage").dense  # type: ignore[attr-defined]
+
+
+def _first_token(offsets, skip: int, at: int) -> int:
+    """Index of the first token (not before ``skip``) that ends past character ``at``: the
+    first token of the part of a text that starts there (a piece straddling the boundary,
+    such as "▁word" taking the space before it, belongs to that part)."""
+    for j in range(skip, len(offsets)):
+        if offsets[j][1] > at:
+            return j
+    return len(offsets)
 
 
 def _unit_rows(x: np.ndarray) -> np.ndarray:
@@ -148,8 +160,15 @@ class E5Embedder(DenseShortcuts):
             return text
         return text[: enc.offsets[max_tokens - 1][1]]
 
-    def encode(self, texts: list[str], kind: Kind) -> Encoding:
-        """Dense, token and sparse vectors of ``texts`` (one forward pass per batch)."""
+    def encode(
+        self, texts: list[str], kind: Kind, token_from: list[int] | None = None
+    ) -> Encoding:
+        """Dense, token and sparse vectors of ``texts`` (one forward pass per batch).
+
+        ``token_from[i]``: the character of ``texts[i]`` where the part whose token vectors
+        are wanted starts (default 0, the whole text); the model still reads all of it, so
+        the dense and sparse vectors cover the whole text.
+        """
         from .engine import pool_sparse, unit_rows
 
         n = len(texts)
@@ -159,7 +178,14 @@ class E5Embedder(DenseShortcuts):
         if n == 0:
             return Encoding(dense, tokens, sparse)
         prompt, skip = self.prompts[kind], self.skip[kind]
-        ids = [e.ids for e in self.tokenizer.encode_batch([prompt + t for t in texts])]
+        encs = self.tokenizer.encode_batch([prompt + t for t in texts])
+        ids = [e.ids for e in encs]
+        first = [skip] * n
+        if token_from is not None:
+            first = [
+                _first_token(e.offsets, skip, len(prompt) + at) if at else skip
+                for e, at in zip(encs, token_from, strict=True)
+            ]
         # Similar lengths batched together: less padding.
         order = sorted(range(n), key=lambda j: len(ids[j]))
         for s in range(0, n, self.batch_size):
@@ -175,7 +201,8 @@ class E5Embedder(DenseShortcuts):
                 m = len(ids[j])
                 dense[j] = hidden[r, :m].mean(axis=0)
                 text = slice(skip, m - 1)  # the text's own tokens
-                tokens[j] = unit_rows(hidden[r, text]).astype(np.float16)
+                own = slice(first[j], m - 1)  # those of the part asked for
+                tokens[j] = unit_rows(hidden[r, own]).astype(np.float16)
                 sparse[j] = pool_sparse(values[r, text], fids[r, text], self.sparse_dim)
         return Encoding(unit_rows(dense).astype(np.float32), tokens, sparse)
 
@@ -229,8 +256,11 @@ class SentenceTransformerEmbedder(DenseShortcuts):
         """How many leading tokens (start token and prompt) come before the text itself."""
         return len(self.model.tokenizer(prompt.strip())["input_ids"]) - 1
 
-    def encode(self, texts: list[str], kind: Kind) -> Encoding:
-        """Dense and token vectors of ``texts`` from one forward pass."""
+    def encode(
+        self, texts: list[str], kind: Kind, token_from: list[int] | None = None
+    ) -> Encoding:
+        """Dense and token vectors of ``texts`` from one forward pass (``token_from``: as
+        :meth:`E5Embedder.encode`)."""
         prompt = self.prompts[kind]
         outs = self.model.encode(
             list(texts),
@@ -245,8 +275,14 @@ class SentenceTransformerEmbedder(DenseShortcuts):
         for j, o in enumerate(outs):
             vecs[j] = _unit_rows(o["sentence_embedding"].float().numpy().reshape(1, -1))[0]
             n = int(o["attention_mask"].sum())
+            first = skip
+            if token_from is not None and token_from[j]:
+                offsets = self.model.tokenizer(
+                    prompt + texts[j], return_offsets_mapping=True, truncation=True
+                )["offset_mapping"]
+                first = _first_token(offsets, skip, len(prompt) + token_from[j])
             # Drop the start token, the prompt and the end token: what is left is the text.
-            tok = o["token_embeddings"][skip : n - 1].float().numpy()
+            tok = o["token_embeddings"][first : n - 1].float().numpy()
             tokens.append(_unit_rows(tok).astype(np.float16))
         return Encoding(vecs, tokens)
 

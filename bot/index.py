@@ -10,7 +10,10 @@ Layout of the index folder::
     builds/<id>/dense.faiss      the vectors (or dense.milvus.json: where in Milvus they are)
     builds/<id>/sparse/          learned sparse vectors of the rows, inverted (sparse.py; when
                                  the model has them)
-    builds/<id>/late.npz         per-token vectors, one matrix per row (late.py; when it has them)
+    builds/<id>/late-*.npy       per-token vectors, int8 with a scale per token (late.py; when
+                                 the model has them; memory-mapped when loaded)
+    builds/.partial-<id>/        the finished chunks of a build in progress (encoding.py), so a
+                                 build that is killed resumes; removed once the build is live
 
 A build is written into a fresh folder and only then named in ``CURRENT``, so an interrupted
 build leaves the previous index usable. The build id hashes everything the index depends on
@@ -40,9 +43,9 @@ import numpy as np
 from .ann import ANN_MIN_ROWS, FLAT, HNSW_EF_SEARCH, describe, index_kind, kind_of, new_index
 from .corpus import Document, Passage
 from .embed import Embedder, SparseVector, token_fingerprint
-from .encoding import Encode, EncodeItem, encode_locally
+from .encoding import Encode, EncodeItem, encode_locally, encode_resumable
 from .errors import IndexUnavailable
-from .late import LateIndex
+from .late import LateIndex, Packed
 from .lexical import TOKENIZER_VERSION, tokenize
 from .normalize import dense_text
 from .postings import Postings
@@ -51,8 +54,10 @@ from .sparse import SparseIndex
 #: 2: passages embedded through ``dense_text``; tokens from the two-stem tokenizer.
 #: 3: learned sparse vectors (``sparse.npz``) beside the dense ones.
 #: 4: per-token vectors (``late.npz``) for late-interaction reranking.
-#: 5: lexical postings (``lexical/``) instead of token lists in ``passages.jsonl``; a build of
-#: format 4 still loads (its postings made from those lists) and gives its vectors to the next.
+#: 5: lexical postings (``lexical/``) instead of token lists in ``passages.jsonl``; learned
+#:    sparse vectors inverted (``sparse/``); token vectors int8 with a scale per token, in
+#:    ``late-*.npy`` (memory-mapped), taken from the pass that encodes the sentence with its
+#:    title (one pass a row).
 FORMAT_VERSION = 5
 log = logging.getLogger("sanad")
 _BUILD_ID = re.compile(r"[0-9a-f]{16}")
@@ -265,10 +270,11 @@ def passage_views(p: Passage, doc: Document) -> list[tuple[str, str]]:
 
 
 def token_text(p: Passage, view: str) -> str:
-    """The text whose token vectors are stored for a view: the sentence alone, no context.
+    """The text whose token vectors are stored for a view: the sentence, not its context.
 
     Title and section words would match the question in every sentence of a document
-    alike; late interaction is there to tell the sentences apart.
+    alike; late interaction is there to tell the sentences apart. The view ends with this
+    text, so its token vectors are sliced from the pass that encodes the view (encoding.py).
     """
     return dense_text(p.translation if view == "translation.en" and p.translation else p.text)
 
@@ -347,7 +353,7 @@ def load_index(index_dir: Path, vector_uri: str | None = None) -> LoadedIndex:
         rows = [Row(**r) for r in json.loads((path / "rows.json").read_text(encoding="utf-8"))]
         vectors = open_vectors(path, manifest, vector_uri)
         sparse = _load_sparse(path) if manifest.get("sparse") else None
-        late = LateIndex.load(path / "late.npz") if manifest.get("late") else None
+        late = LateIndex.load(path) if manifest.get("late") else None
         # A build of format 4 kept each passage's tokens in passages.jsonl instead.
         lexical = Postings.load(path / "lexical") if tokens is None else Postings.build(tokens)
     except _READ_ERRORS as exc:
@@ -436,13 +442,16 @@ def build_index(
     progress: Callable[[int], object] | None = None,
     encode: Encode | None = None,
     store: VectorStore | None = None,
+    total: Callable[[int], object] | None = None,
 ) -> tuple[LoadedIndex, int]:
     """Build (or reuse) the index for ``docs``; return it and the number of texts embedded.
 
     Vectors of texts embedded by the previous build with the same model are reused, so only
     new or changed sentences are encoded. ``encode`` is the encoding step (default: this
     process, :func:`encode_locally`); ``store`` where the dense vectors go (default: FAISS in
-    the build folder).
+    the build folder). Encoding goes chunk by chunk into ``builds/.partial-<id>/``, so a build
+    killed midway resumes from its finished chunks (``force`` starts over). ``total`` is told
+    how many texts the build encodes before it starts; ``progress`` each chunk's share.
     """
     store = store or FaissStore()
     expected = expected_manifest(
@@ -457,9 +466,14 @@ def build_index(
     passages = [p for d in docs for p in d.passages]
     views = [passage_views(p, d) for d in docs for p in d.passages]
     prev = Previous() if force else _previous_vectors(index_dir, expected, store.uri)
-    built, embedded = encode_rows(embedder, passages, views, prev, progress, encode)
+    partial = index_dir / "builds" / f"{PARTIAL}{expected['id']}"
+    remove_stale_partials(index_dir / "builds", keep=None if force else expected["id"])
+    built, embedded = encode_rows(
+        embedder, passages, views, prev, progress, encode, partial, total
+    )
     try:
         _write_build(index_dir, expected, built, store)
+        shutil.rmtree(partial, ignore_errors=True)
     except OSError as exc:
         raise IndexUnavailable(
             f"cannot write the index in {index_dir} ({exc.strerror or exc}): "
@@ -507,11 +521,15 @@ def encode_rows(
     prev: Previous | None = None,
     progress: Callable[[int], object] | None = None,
     encode: Encode | None = None,
+    partial: Path | None = None,
+    total: Callable[[int], object] | None = None,
 ) -> tuple[Built, int]:
     """Encode every view of every passage (one model pass gives a text's dense and sparse
-    vectors) and the token vectors of each sentence, reusing what ``prev`` holds; return
-    the build and the number of texts embedded. ``encode`` is the encoding step (default:
-    this process, :func:`encode_locally`; or a Ray cluster, ray_build.py)."""
+    vectors and its sentence's token vectors), reusing what ``prev`` holds; return the build
+    and the number of texts embedded. ``encode`` is the encoding step (default: this
+    process, :func:`encode_locally`; or a Ray cluster, ray_build.py); ``partial`` the work
+    folder of finished chunks (encoding.encode_resumable); ``total`` is told how many texts
+    need encoding."""
     prev = prev or Previous()
     rows: list[Row] = []
     texts: list[str] = []
@@ -532,7 +550,18 @@ def encode_rows(
         for j, r in enumerate(rows)
     ]
     need = [j for j, it in enumerate(items) if it.dense or it.sparse or it.tokens]
-    fresh = (encode or encode_locally(embedder))([items[j] for j in need], progress)
+    if total:
+        total(len(need))
+    if partial is not None and need:
+        partial.mkdir(parents=True, exist_ok=True)
+        (partial / OWNER).write_text(str(os.getpid()), encoding="ascii")
+    fresh = encode_resumable(
+        [items[j] for j in need],
+        encode or encode_locally(embedder),
+        embedder.dim,
+        progress,
+        partial,
+    )
     at = {j: n for n, j in enumerate(need)}
 
     def pick(j: int, r: Row, new: list, old: dict, asked: bool):
@@ -561,7 +590,7 @@ class Previous:
 
     dense: dict[str, np.ndarray] = field(default_factory=dict)
     sparse: dict[str, SparseVector] = field(default_factory=dict)
-    late: dict[str, np.ndarray] = field(default_factory=dict)
+    late: dict[str, Packed] = field(default_factory=dict)
 
 
 def _previous_vectors(index_dir: Path, expected: dict, vector_uri: str | None = None) -> Previous:
@@ -602,7 +631,7 @@ def _write_build(
         if built.sparse is not None:
             built.sparse.save(tmp / "sparse")
         if built.late is not None:
-            built.late.save(tmp / "late.npz")
+            built.late.save(tmp)
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=1), encoding="utf-8")
         (tmp / OWNER).unlink()
         final = builds / manifest["id"]
@@ -617,12 +646,35 @@ def _write_build(
             shutil.rmtree(tmp, ignore_errors=True)
     store.after_swap(builds / manifest["id"], previous)
     for old in builds.iterdir():  # keep only the live build
-        if old.name != manifest["id"] and not old.name.startswith(".tmp-"):
+        if old.name != manifest["id"] and not old.name.startswith((".tmp-", PARTIAL)):
             shutil.rmtree(old, ignore_errors=True)
 
 
 #: Inside a temporary build folder: the process id of the build writing it.
 OWNER = "owner.pid"
+#: Prefix of the work folder holding a build's finished chunks (``.partial-<build id>``).
+PARTIAL = ".partial-"
+
+
+def remove_stale_partials(builds: Path, keep: str | None) -> list[str]:
+    """Remove the chunk folders of builds other than ``keep`` (an expected build id) whose
+    builder is gone; return their names. A build of another corpus or model running
+    elsewhere keeps its folder."""
+    removed = []
+    for folder in builds.glob(f"{PARTIAL}*"):
+        if folder.name == f"{PARTIAL}{keep}":
+            continue
+        try:
+            pid = int((folder / OWNER).read_text(encoding="ascii"))
+        except (OSError, ValueError):
+            pid = None
+        if pid and pid != os.getpid() and _alive(pid):
+            continue
+        shutil.rmtree(folder, ignore_errors=True)
+        removed.append(folder.name)
+    if removed:
+        log.info("removed %d unfinished build(s) of another corpus or model", len(removed))
+    return removed
 
 
 def _alive(pid: int) -> bool:

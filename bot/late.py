@@ -8,77 +8,124 @@ question token finds its best partner in it::
     maxsim(q, p) = mean over question tokens t of  max over passage tokens u of  cos(t, u)
 
 The token vectors come from the same forward pass as the dense vectors (the same model, no
-training), so this signal is free at question time and costs one extra encode of each
-sentence at index time. It is used to rerank the head of the hybrid ranking (retrieve.py):
-measured on XQuAD-R it moves English questions over Arabic sentences from R@1 0.639 to 0.671
-and leaves Arabic questions unchanged (docs/retrieval.md).
+training), so this signal is free at question time, and at index time too: a sentence's
+token vectors are its own tokens' states in the pass that encodes it with its title. It is
+used to rerank the head of the hybrid ranking (retrieve.py): measured on XQuAD-R it moves
+English questions over Arabic sentences from R@1 0.639 to 0.671 and leaves Arabic questions
+unchanged (docs/retrieval.md).
+
+Stored as int8 with one float16 scale per token (386 bytes a token instead of 768 in
+float16, with the same R@1; docs/retrieval.md "Scale"), in plain ``.npy`` files that load
+memory-mapped: a process touches only the rows it reranks.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+#: The files of a stored :class:`LateIndex`, inside a build folder.
+FILES = ("late-codes.npy", "late-scales.npy", "late-offsets.npy")
+
+
+@dataclass(frozen=True)
+class Packed:
+    """One row's token vectors as stored: int8 codes and a scale per token."""
+
+    codes: np.ndarray  # (tokens, dim) int8
+    scales: np.ndarray  # (tokens,) float16: a token is codes * scale
+
+
+def pack(tokens: np.ndarray) -> Packed:
+    """``tokens`` (float rows) as int8 codes with one scale per token (max-abs / 127)."""
+    x = np.asarray(tokens, np.float32)
+    scales = (np.abs(x).max(axis=1) / 127 if len(x) else np.zeros(0, np.float32)).astype(np.float16)
+    safe = np.maximum(scales.astype(np.float32), np.float32(1e-8))[:, None]
+    codes = np.clip(np.rint(x / safe), -127, 127).astype(np.int8)
+    return Packed(codes, scales)
+
+
+def unpack(row: Packed) -> np.ndarray:
+    """The float32 token vectors a :class:`Packed` row stands for."""
+    return row.codes.astype(np.float32) * row.scales.astype(np.float32)[:, None]
+
 
 class LateIndex:
-    """Token vectors of every row, concatenated (float16) with row offsets.
+    """Token vectors of every row, concatenated (int8 with a float16 scale per token) with
+    row offsets.
 
     Rows are the same rows as the dense index (one per passage view); a row's token vectors
-    are L2-normalised, so a dot product is a cosine.
+    are L2-normalised before packing, so a dot product is a cosine.
     """
 
-    def __init__(self, vectors: np.ndarray, offsets: np.ndarray):
-        self.vectors = np.ascontiguousarray(vectors, dtype=np.float16)
-        self.offsets = offsets.astype(np.int64)
+    def __init__(self, codes: np.ndarray, scales: np.ndarray, offsets: np.ndarray):
+        self.codes = codes  # may be memory-mapped (load)
+        self.scales = scales
+        self.offsets = np.asarray(offsets, np.int64)
 
     @classmethod
-    def build(cls, rows: list[np.ndarray], dim: int) -> LateIndex:
-        """An index holding one token matrix per row (a row may have no tokens)."""
-        offsets = np.zeros(len(rows) + 1, np.int64)
-        offsets[1:] = np.cumsum([len(r) for r in rows])
-        vectors = (
-            np.concatenate(rows).astype(np.float16)
-            if offsets[-1]
-            else np.zeros((0, dim), np.float16)
+    def build(cls, rows: list[Packed | np.ndarray], dim: int) -> LateIndex:
+        """An index holding one token matrix per row (a row may have no tokens); float rows
+        are packed (:func:`pack`), packed ones kept as they are."""
+        packed = [r if isinstance(r, Packed) else pack(r) for r in rows]
+        offsets = np.zeros(len(packed) + 1, np.int64)
+        offsets[1:] = np.cumsum([len(r.scales) for r in packed])
+        if not offsets[-1]:
+            return cls(np.zeros((0, dim), np.int8), np.zeros(0, np.float16), offsets)
+        return cls(
+            np.concatenate([r.codes for r in packed]).astype(np.int8, copy=False),
+            np.concatenate([r.scales for r in packed]).astype(np.float16, copy=False),
+            offsets,
         )
-        return cls(vectors, offsets)
 
     @property
     def count(self) -> int:
         """Number of rows."""
         return len(self.offsets) - 1
 
-    def row(self, i: int) -> np.ndarray:
-        """The token vectors of row ``i``."""
-        return self.vectors[self.offsets[i] : self.offsets[i + 1]]
+    @property
+    def nbytes(self) -> int:
+        """Bytes the stored vectors take (codes, scales and offsets)."""
+        return int(self.codes.nbytes + self.scales.nbytes + self.offsets.nbytes)
+
+    def row(self, i: int) -> Packed:
+        """The token vectors of row ``i``, as stored."""
+        a, b = self.offsets[i], self.offsets[i + 1]
+        return Packed(np.asarray(self.codes[a:b]), np.asarray(self.scales[a:b]))
 
     def scores(self, query: np.ndarray, rows: np.ndarray) -> np.ndarray:
         """MaxSim of the query token vectors against each of ``rows`` (0 for an empty side)."""
         out = np.zeros(len(rows), np.float32)
         if len(query) == 0 or len(rows) == 0:
             return out
-        spans = [(self.offsets[r], self.offsets[r + 1]) for r in rows]
+        spans = [(int(self.offsets[r]), int(self.offsets[r + 1])) for r in rows]
         keep = [j for j, (a, b) in enumerate(spans) if b > a]
         if not keep:
             return out
-        tokens = np.concatenate([self.vectors[spans[j][0] : spans[j][1]] for j in keep])
+        codes = np.concatenate([self.codes[spans[j][0] : spans[j][1]] for j in keep])
+        scales = np.concatenate([self.scales[spans[j][0] : spans[j][1]] for j in keep])
         starts = np.cumsum([0] + [spans[j][1] - spans[j][0] for j in keep[:-1]])
         # einsum, not ``@``: a BLAS matmul wakes OpenBLAS's thread pool, whose spinning threads
         # then fight the model's own threads for the cores and made every question ~3x slower
         # (measured: ask 112 ms vs 34 ms). The product is small enough without BLAS.
-        sims = np.einsum("qd,td->qt", query.astype(np.float32), tokens.astype(np.float32))
+        sims = np.einsum("qd,td->qt", query.astype(np.float32), codes.astype(np.float32))
+        sims *= scales.astype(np.float32)[None, :]
         best = np.maximum.reduceat(sims, starts, axis=1)  # (query tokens, kept rows)
         out[keep] = best.mean(axis=0)
         return out
 
-    def save(self, path: Path) -> None:
-        """Write to ``path`` (an ``.npz``)."""
-        with path.open("wb") as f:
-            np.savez(f, vectors=self.vectors, offsets=self.offsets)
+    def save(self, folder: Path) -> None:
+        """Write into ``folder`` (the files :data:`FILES`)."""
+        for name, array in zip(FILES, (self.codes, self.scales, self.offsets), strict=True):
+            np.save(folder / name, np.ascontiguousarray(array))
 
     @classmethod
-    def load(cls, path: Path) -> LateIndex:
-        """Read from ``path``."""
-        with np.load(path) as z:
-            return cls(z["vectors"], z["offsets"])
+    def load(cls, folder: Path, mmap: bool = True) -> LateIndex:
+        """Read from ``folder``; with ``mmap`` the codes stay on disk until a row is read."""
+        mode = "r" if mmap else None
+        codes, scales, offsets = (np.load(folder / name, mmap_mode=mode) for name in FILES)
+        if codes.dtype != np.int8 or codes.ndim != 2 or len(scales) != len(codes):
+            raise ValueError("late-interaction files are inconsistent")
+        return cls(codes, scales, np.asarray(offsets))

@@ -141,9 +141,11 @@ def open_index(
     force: bool = False,
     progress=None,
     encode=None,
+    total=None,
 ) -> tuple[LoadedIndex, int]:
     """Load the index, rebuilding it first (with a log line saying why) when it is stale;
-    ``encode`` is the build's encoding step (default: this process; ray_build.py)."""
+    ``encode`` is the build's encoding step (default: this process; ray_build.py);
+    ``total`` and ``progress`` are told the texts to encode and those done (build_index)."""
     from .milvus_store import vector_store
 
     store = vector_store(settings.vector_store, settings.milvus_uri, settings.ann_min_rows)
@@ -159,6 +161,7 @@ def open_index(
         progress=progress,
         encode=encode,
         store=store,
+        total=total,
     )
 
 

@@ -138,8 +138,8 @@ def passage_text(pool: Pool, i: int) -> str:
 def build_index(pool: Pool, embedder: Embedder, ann_min_rows: int = ANN_MIN_ROWS) -> LoadedIndex:
     """A throw-away in-memory index over every sentence of the pool, encoded by the
     product's own index code (index.encode_rows): one view per sentence, its article title
-    as context, the sentence alone for its token vectors; approximate (bot/ann.py) from
-    ``ann_min_rows`` sentences, as a built index would be."""
+    as context, the sentence's own tokens for its token vectors; approximate (bot/ann.py)
+    from ``ann_min_rows`` sentences, as a built index would be."""
     views = [[("source", passage_text(pool, i))] for i in range(len(pool.passages))]
     built, _ = encode_rows(embedder, pool.passages, views)
     manifest = {

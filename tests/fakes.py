@@ -79,15 +79,17 @@ class HashEmbedder(DenseShortcuts):
             return np.zeros((0, self.dim), np.float16)
         return np.stack([self._vec(w) for w in words]).astype(np.float16)
 
-    def encode(self, texts: list[str], kind: str) -> Encoding:
-        """Trigram vectors, and word vectors and sparse vectors when configured."""
+    def encode(self, texts: list[str], kind: str, token_from: list[int] | None = None) -> Encoding:
+        """Trigram vectors, and word vectors and sparse vectors when configured (the word
+        vectors of each text from ``token_from``, as the real embedders)."""
         self.calls += len(texts)
         dense = (
             np.stack([self._vec(t) for t in texts])
             if texts
             else np.zeros((0, self.dim), np.float32)
         )
-        tokens = [self._tokens(t) for t in texts] if self.token_recipe else None
+        own = [t[a:] for t, a in zip(texts, token_from or [0] * len(texts), strict=True)]
+        tokens = [self._tokens(t) for t in own] if self.token_recipe else None
         sparse = self.sparse.encode(list(texts)) if self.sparse else None
         return Encoding(dense, tokens, sparse)
 

@@ -52,11 +52,11 @@ class CrashOnce(SparseHash):
         super().__init__()
         self.marker = marker
 
-    def encode(self, texts, kind):
+    def encode(self, texts, kind, token_from=None):
         try:
             os.close(os.open(self.marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
         except FileExistsError:
-            return super().encode(texts, kind)
+            return super().encode(texts, kind, token_from)
         os._exit(1)  # a worker dying mid-batch, as a node lost would
 
 
@@ -87,7 +87,9 @@ def same_index(a, b, same_id: bool = True) -> float:
             assert np.allclose(a.sparse.row(j)[1], b.sparse.row(j)[1], atol=1e-4)
     if a.late is not None:
         assert np.array_equal(a.late.offsets, b.late.offsets)
-        assert np.abs(a.late.vectors.astype("f4") - b.late.vectors.astype("f4")).max() <= 1e-3
+        a_tok = a.late.codes * a.late.scales.astype("f4")[:, None]
+        b_tok = b.late.codes * b.late.scales.astype("f4")[:, None]
+        assert np.abs(a_tok - b_tok).max() <= 1e-2
     return float(np.abs(a.vectors.vectors() - b.vectors.vectors()).max())
 
 

@@ -236,16 +236,23 @@ def test_token_vectors_are_persisted_and_reused(tmp_path, corpus_copy):
     assert built.late is not None and built.late.count == len(built.rows) == 36
     # The stored tokens are the sentence's own words, without the title and section context.
     first = built.passages[0]
-    assert len(built.late.row(0)) == len(emb.encode([first.text], "passage").tokens[0])
-    assert np.array_equal(load_index(tmp_path).late.row(7), built.late.row(7))
+    assert len(built.late.row(0).scales) == len(emb.encode([first.text], "passage").tokens[0])
+    assert np.array_equal(load_index(tmp_path).late.row(7).codes, built.late.row(7).codes)
     calls = []
     original = emb.encode
-    emb.encode = lambda texts, kind: calls.extend(texts) or original(texts, kind)
+    emb.encode = lambda texts, kind, token_from=None: (
+        calls.append((texts, token_from)) or original(texts, kind, token_from)
+    )
     add_two_sentence_document(corpus_copy)
     index, _ = build_index(tmp_path, load_corpus(corpus_copy), emb)
-    # Only the new sentences: their views (title and context) for the dense pass, then the
-    # sentences alone for their token vectors.
-    assert calls[-2:] == ["One new sentence.", "And another."] and len(calls) == 4
+    # Only the new sentences, in one pass: their views (title and context) give the dense
+    # vectors, and the part after the context the token vectors.
+    [(texts, starts)] = calls
+    assert [t[a:] for t, a in zip(texts, starts, strict=True)] == [
+        "One new sentence.",
+        "And another.",
+    ]
+    assert all(a > 0 for a in starts)
     assert index.late.count == 38
 
 

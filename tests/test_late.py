@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from bot.late import LateIndex
+from bot.late import LateIndex, pack, unpack
 
 
 def onehot(*dims, size=4):
@@ -16,30 +16,43 @@ def test_maxsim_averages_each_query_tokens_best_match():
     index = LateIndex.build([onehot(0), onehot(0, 1), onehot(2, 3)], dim=4)
     query = onehot(0, 1).astype(np.float32)
     # Row 0 matches token 0 only: (1 + 0) / 2; row 1 both; row 2 neither.
-    assert index.scores(query, np.array([0, 1, 2])).tolist() == [0.5, 1.0, 0.0]
-    assert index.scores(query, np.array([2, 0])).tolist() == [0.0, 0.5]  # in the order asked
+    # int8 with a float16 scale: exact to ~1e-4.
+    assert np.allclose(index.scores(query, np.array([0, 1, 2])), [0.5, 1.0, 0.0], atol=1e-3)
+    assert np.allclose(index.scores(query, np.array([2, 0])), [0.0, 0.5], atol=1e-3)
 
 
 def test_empty_sides_score_zero():
     index = LateIndex.build([onehot(0), np.zeros((0, 4), np.float16), onehot(1)], dim=4)
-    assert index.scores(onehot(0).astype(np.float32), np.array([1, 0, 2])).tolist() == [
-        0.0,
-        1.0,
-        0.0,
-    ]
+    got = index.scores(onehot(0).astype(np.float32), np.array([1, 0, 2]))
+    assert np.allclose(got, [0.0, 1.0, 0.0], atol=1e-3)
     assert index.scores(np.zeros((0, 4), np.float32), np.array([0, 2])).tolist() == [0.0, 0.0]
     assert index.scores(onehot(0).astype(np.float32), np.array([], np.int64)).tolist() == []
     empty = LateIndex.build([], dim=4)
-    assert empty.count == 0 and empty.vectors.shape == (0, 4)
+    assert empty.count == 0 and empty.codes.shape == (0, 4)
 
 
-def test_round_trip(tmp_path):
+def test_round_trip_is_memory_mapped(tmp_path):
     rows = [onehot(0, 1), onehot(3), np.zeros((0, 4), np.float16)]
-    LateIndex.build(rows, dim=4).save(tmp_path / "late.npz")
-    back = LateIndex.load(tmp_path / "late.npz")
-    assert back.count == 3
+    built = LateIndex.build(rows, dim=4)
+    built.save(tmp_path)
+    back = LateIndex.load(tmp_path)
+    assert back.count == 3 and isinstance(back.codes, np.memmap)
     for i, r in enumerate(rows):
-        assert np.array_equal(back.row(i), r)
+        assert np.allclose(unpack(back.row(i)), r.astype(np.float32), atol=1e-3)
+        assert np.array_equal(back.row(i).codes, built.row(i).codes)
+    q = onehot(0, 3).astype(np.float32)
+    rows = np.array([0, 1, 2])
+    assert back.scores(q, rows).tolist() == built.scores(q, rows).tolist()
+
+
+def test_int8_packing_keeps_cosines():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(50, 384)).astype(np.float32)
+    x /= np.linalg.norm(x, axis=1, keepdims=True)
+    p = pack(x.astype(np.float16))
+    assert p.codes.dtype == np.int8 and p.codes.nbytes + p.scales.nbytes == 50 * (384 + 2)
+    assert np.abs(unpack(p) @ x.T - x @ x.T).max() < 0.01
+    assert np.abs(np.abs(p.codes).max(axis=1) - 127).max() == 0  # the scale spans the range
 
 
 @pytest.mark.model

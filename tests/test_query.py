@@ -23,10 +23,10 @@ class CountingEmbedder(HashEmbedder):
         super().__init__(tokens=True)
         self.query_texts: list[str] = []
 
-    def encode(self, texts, kind):
+    def encode(self, texts, kind, token_from=None):
         if kind == "query":
             self.query_texts.extend(texts)
-        return super().encode(texts, kind)
+        return super().encode(texts, kind, token_from)
 
 
 @pytest.fixture(scope="module")
