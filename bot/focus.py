@@ -30,12 +30,13 @@ from .lexical import tokenize
 from .normalize import normalize
 from .offers import (
     CLITIC,
+    ROLES,
     agent_groups,
     bare,
     has_date,
     has_measure,
-    has_place,
     number_positions,
+    proper_names,
     words_in_order,
 )
 
@@ -110,6 +111,7 @@ _VARIANTS = tuple(
         "الامريكيه الاميركيه الامريكيين الاميركيين الامريكان امريكان الامريكاني واشنطن washington "
         "الولايات",
         "soldiers soldier troops جنود الجنود جندي العساكر عساكر",
+        "qatar qatari قطر قطري القطري القطريه القطريين القطريون الدوحه doha",
         # English verbs whose past tense no stemmer joins to the present
         "hold holds held",
         "run runs ran",
@@ -185,6 +187,8 @@ def question_focus(question: str) -> Focus:
     unit = None
     if kind == "measure":
         unit = next((u for u, p in _MEASURE_UNIT if re.search(p, q)), "amount")
+    if kind == "date" and re.search(r"\bsince when\b|\bhow long\b|(?:^|\s)(?:و|ف)?منذ متي(?!\w)", q):
+        unit = "duration"
     counted = None
     if kind == "count":
         m = _COUNTED.search(q)
@@ -230,19 +234,34 @@ def _subsequence(short: str, long: str) -> bool:
     return all(c in it for c in short)
 
 
+def _new_name(focus: Focus, text: str, translation: str | None) -> bool:
+    """Does the passage name someone or somewhere the question does not?"""
+    names = proper_names(text, translation)
+    if names is None:  # no English to read names from: not judged
+        return True
+    asked = set(focus.about)
+    tokens = {t for w in asked for t in tokenize(w)}
+    return any(not _present(n, tokens, asked) for n in names)
+
+
 def _offers(focus: Focus, seq: list[str], words: set[str], text: str, translation: str | None) -> str:
     """ "" when the passage offers an answer of the focus's kind, else the reason it does not."""
     kind = focus.kind
     norm = " ".join(seq)
     if kind == "date" and not has_date(norm, words):
-        return "no date"
+        if focus.unit != "duration" or not has_measure(seq, "duration"):
+            return "no date"
     if kind == "count" and not number_positions(seq):
         return "no number"
     if kind == "measure" and not has_measure(seq, focus.unit or "amount"):
         return "no unit"
-    if kind == "person" and not agent_groups(words) - agent_groups(set(focus.about)):
-        return "no person"
-    if kind == "place" and not has_place(text, translation):
+    if kind == "person":
+        asked, named = agent_groups(set(focus.about)), agent_groups(words)
+        if (asked & ROLES) - named:  # "who is the *ambassador*": the passage names none
+            return "no person"
+        if not (named - asked) and not _new_name(focus, text, translation):
+            return "no person"  # every title and name in the passage is the question's own
+    if kind == "place" and not _new_name(focus, text, translation):
         return "no place"
     if kind == "count" and focus.counted:
         # The passage counts something: "the number of US troops" does not count facilities.

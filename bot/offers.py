@@ -6,16 +6,19 @@ July" offers a date, and an English one offers a place through "at the Royal Mil
 Sandhurst". Explainable rules only:
 
 * a **date** is a year (1800–2099) or a month name (English, Arabic and Levantine names);
+  "since when" is also answered by a duration, a number next to years or decades ("for more
+  than a decade");
 * a **number** is digits or a number word (three, ثلاثة, آلاف, عشرات), but not the "one" of
   "one of the places" / «واحدة من» (a partitive, not a count);
 * a **measure** is a number with a unit of the asked class *next to it* (at most three words
   away): dollars for a cost, metres for a height, per cent for a share, years old for an age.
   "In recent years … 8,000 troops" holds a number and the word "years", but not an age;
 * a **person** (the answer to "who") is a title, office or body (King, Sheikh, Secretary,
-  Department, forces, الملك, الشيخ, وزير, القوات) that the question itself does not name:
-  the sentence naming "US Central Command" does not say who commands it;
-* a **place** is a capitalised name after a preposition of place (in, at, near, to, from) in
-  the English text or translation, months left out ("in July" is a date).
+  Department, forces, الملك, الشيخ, وزير, القوات) or a name that the question itself does
+  not name: the sentence naming only "US Central Command" does not say who commands it; a
+  question naming a role ("who is the *ambassador*", «ما اسم *قائد*…») needs that role;
+* a **place** is a name (a capitalised word of the English text or translation, not the first
+  of a sentence unless possessive, not a month or a nationality) the question does not name.
 """
 
 from __future__ import annotations
@@ -68,6 +71,10 @@ UNITS: dict[str, frozenset[str]] = {
     "percent": _norm_set("% percent per cent بالمئه بالمائه المئه المائه مئه مائه"),
     "age": _norm_set("aged old years year عاما عام سنه سنوات سنين"),
     "population": _norm_set("population inhabitants people residents نسمه سكان"),
+    # "since when" is answered by a duration too ("for more than a decade")
+    "duration": _norm_set(
+        "year years decade decades month months عام اعوام سنه سنوات عقد عقود شهر اشهر"
+    ),
 }
 # "how much" asks an amount: money, a size, a share or a head count, but not a duration.
 UNITS["amount"] = frozenset().union(
@@ -97,8 +104,12 @@ AGENTS = tuple(
         "bin بن",  # Tamim bin Hamad: a person's name
     )
 )
-_PLACE = re.compile(
-    r"\b(?:in|at|near|to|from|outside|inside|across)\s+(?:the\s+)?([A-Z][\w'-]*)"
+# The groups above that name a role a question can ask to fill ("who is the *ambassador*").
+ROLES = frozenset(range(8))
+# Capitalised words that are no names: nationalities, months are handled apart.
+_NOT_NAMES = _norm_set(
+    "the a an no this that these those it its in on at for of and but british english american "
+    "qatari kuwaiti saudi emirati iraqi iranian french german arab arabic european western"
 )
 _TOKEN = re.compile(r"\w+|[%$£€]")
 
@@ -142,15 +153,27 @@ def agent_groups(words: set[str]) -> set[int]:
     return {i for i, g in enumerate(AGENTS) if g & forms}
 
 
-def has_place(text: str, translation: str | None) -> bool:
-    """A capitalised name after a preposition of place, in the English of the passage.
+def proper_names(text: str, translation: str | None) -> list[str] | None:
+    """The capitalised words of the passage's English (text or aligned translation), normalised.
 
-    A passage with no English at all (Arabic without an aligned translation) is not judged.
+    A sentence's first word, nationality adjectives ("British", "Qatari") and months are left
+    out. A passage with no English at all gives None: names cannot be read off Arabic script.
     """
-    english = " ".join(t for t in (text, translation or "") if re.search(r"[A-Za-z]", t))
+    english = [t for t in (text, translation or "") if re.search(r"[A-Za-z]{2}", t)]
     if not english:
-        return True
-    return any(
-        normalize(m.group(1)) not in MONTHS and m.group(1) not in ("No",)
-        for m in _PLACE.finditer(english)
-    )
+        return None
+    out = []
+    for part in english:
+        for m in re.finditer(r"[A-Za-z][\w'-]*", part):
+            word = re.sub(r"'s$", "", m.group())
+            before = part[: m.start()].rstrip()
+            if not word[0].isupper():
+                continue
+            # A sentence's first word is capitalised anyway: a name only as a possessive
+            # ("London's commitment").
+            if (not before or before[-1] in ".;:!?") and word == m.group():
+                continue
+            norm = normalize(word)
+            if norm not in _NOT_NAMES and norm not in MONTHS:
+                out.append(norm)
+    return out
