@@ -71,7 +71,8 @@ _KINDS: tuple[tuple[str, re.Pattern], ...] = tuple(
             rf"|^(?:و|ف)?(?:من|مين|منو)(?! (?:اين|وين|اي|متي|اجل|بين))\s"
             # "ما اسم القاعدة" asks for a thing's name: only the name of a person is a person.
             rf"|{_W}ما (?:هو )?اسم (?:ال)?(?:قائد|رئيس|وزير|سفير|مدير|ملك|امير|قاده){_E}"
-            r"|\bwhat is the name of the (?:commander|president|minister|ambassador|head|king)\b",
+            r"|\bwhat(?: is|'s) the name of the (?:\w+ ){0,3}?(?:commander|president|minister|"
+            r"ambassador|head|king|secretary|leader|chief)\b",
         ),
         (
             "place",
@@ -244,6 +245,20 @@ def _new_name(focus: Focus, text: str, translation: str | None) -> bool:
     return any(not _present(n, tokens, asked) for n in names)
 
 
+def _counts(noun: str, seq: list[str], norm: str) -> bool:
+    """Does the passage give a number of ``noun``: a number at most three words from it, or
+    "the number of <noun>" / «عدد <noun>» with a number in the sentence?"""
+
+    def names_noun(words: list[str]) -> bool:
+        return _present(noun, {t for w in words for t in tokenize(w)}, set(words))
+
+    positions = number_positions(seq)
+    if any(names_noun(seq[max(0, i - 3) : i + 4]) for i in positions):
+        return True
+    spans = [next(g for g in m.groups() if g) for m in _NUMBER_OF.finditer(norm)]
+    return bool(positions) and any(names_noun(s.split()) for s in spans)
+
+
 def _offers(focus: Focus, seq: list[str], words: set[str], text: str, translation: str | None) -> str:
     """ "" when the passage offers an answer of the focus's kind, else the reason it does not."""
     kind = focus.kind
@@ -263,13 +278,8 @@ def _offers(focus: Focus, seq: list[str], words: set[str], text: str, translatio
             return "no person"  # every title and name in the passage is the question's own
     if kind == "place" and not _new_name(focus, text, translation):
         return "no place"
-    if kind == "count" and focus.counted:
-        # The passage counts something: "the number of US troops" does not count facilities.
-        spans = [next(g for g in m.groups() if g) for m in _NUMBER_OF.finditer(norm)]
-        if spans and not any(
-            _present(focus.counted, set(tokenize(s)), set(s.split())) for s in spans
-        ):
-            return "counts something else"
+    if kind == "count" and focus.counted and not _counts(focus.counted, seq, norm):
+        return "counts something else"  # "the two sides … several agreements"
     return ""
 
 
