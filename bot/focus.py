@@ -93,7 +93,7 @@ the a an of in on at to for from by with about and or so but its it this that th
 his her he she they them one year month date name number tall high long far big large old
 height length area square cost costs price pay paid spend spent budget worth percentage
 percent proportion population age city country town place exactly currently current
-gain gained get got have has had make made take took
+gain gained get got have has had make made take took since
 ما ماذا من متي اين وين فين كيف كم كام بكم هل اي ايش شو مين منو عدد اسم تاريخ عام سنه شهر
 هو هي هم في على الي الى عن مع منذ التي الذي الذين ذلك هذا هذه هناك به بها له لها كان كانت
 ارتفاع طول مساحه تكلفه قيمه ميزانيه نسبه عمر سكان تعداد مدينه بلد دوله مكان تبلغ يبلغ
@@ -106,7 +106,7 @@ _CLITIC = CLITIC
 _VARIANTS = tuple(
     frozenset(normalize(w) for w in g.split())
     for g in (
-        "britain british uk england english بريطانيا بريطاني البريطاني البريطانيه انجلترا الانجليز "
+        "britain british uk kingdom england english بريطانيا بريطاني البريطاني البريطانيه انجلترا الانجليز "
         "انجليز البريطانيين المملكه لندن london",
         "america american americans us usa امريكا اميركا امريكي اميركي الامريكي الاميركي "
         "الامريكيه الاميركيه الامريكيين الاميركيين الامريكان امريكان الامريكاني واشنطن washington "
