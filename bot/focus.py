@@ -106,8 +106,8 @@ _CLITIC = CLITIC
 _VARIANTS = tuple(
     frozenset(normalize(w) for w in g.split())
     for g in (
-        "britain british uk kingdom england english بريطانيا بريطاني البريطاني البريطانيه انجلترا الانجليز "
-        "انجليز البريطانيين المملكه لندن london",
+        "britain british uk kingdom england english بريطانيا بريطاني البريطاني البريطانيه "
+        "انجلترا الانجليز انجليز البريطانيين المملكه لندن london",
         "america american americans us usa امريكا اميركا امريكي اميركي الامريكي الاميركي "
         "الامريكيه الاميركيه الامريكيين الاميركيين الامريكان امريكان الامريكاني واشنطن washington "
         "الولايات",
@@ -130,6 +130,7 @@ _COUNTED = re.compile(
     r"\bhow many (\w+)|\bthe number of (\w+)|(?:^|\s)(?:كم|ما|ما هو) عدد (\w+)|(?:^|\s)كم (\w+)"
 )
 _NUMBER_OF = re.compile(r"\bnumber of (?:the )?((?:\w+ ?){1,3})|(?:^|\s)عدد ((?:\w+ ?){1,3})")
+_SINCE = r"\bsince when\b|\bhow long\b|(?:^|\s)(?:و|ف)?منذ متي(?!\w)"  # a duration answers
 _MEASURE_UNIT = (  # which unit a measure question asks for, checked in this order
     ("percent", r"\b(?:percentage|percent|proportion)\b|(?:^|\s)(?:و|ف|ب)?نسبه(?!\w)"),
     (
@@ -188,7 +189,7 @@ def question_focus(question: str) -> Focus:
     unit = None
     if kind == "measure":
         unit = next((u for u, p in _MEASURE_UNIT if re.search(p, q)), "amount")
-    if kind == "date" and re.search(r"\bsince when\b|\bhow long\b|(?:^|\s)(?:و|ف)?منذ متي(?!\w)", q):
+    if kind == "date" and re.search(_SINCE, q):
         unit = "duration"
     counted = None
     if kind == "count":
@@ -259,7 +260,9 @@ def _counts(noun: str, seq: list[str], norm: str) -> bool:
     return bool(positions) and any(names_noun(s.split()) for s in spans)
 
 
-def _offers(focus: Focus, seq: list[str], words: set[str], text: str, translation: str | None) -> str:
+def _offers(
+    focus: Focus, seq: list[str], words: set[str], text: str, translation: str | None
+) -> str:
     """ "" when the passage offers an answer of the focus's kind, else the reason it does not."""
     kind = focus.kind
     norm = " ".join(seq)

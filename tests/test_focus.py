@@ -135,8 +135,7 @@ STUDENTS_EN = (
     "Every year Qatari students enrol at Sandhurst, and Al Thani himself is one of its graduates."
 )
 AGREEMENTS_EN = (
-    "The two sides discussed their shared commitment to cooperation and signed several "
-    "agreements."
+    "The two sides discussed their shared commitment to cooperation and signed several agreements."
 )
 LONDON_EN = (
     "London's commitment to Qatar's defence readiness is also evident in the training of "
@@ -169,15 +168,15 @@ LIBERATION_EN = (
         ("Which country was liberated by the coalition forces?", LIBERATION_EN, True, ""),
         # how many: a number of the counted thing, not "one of", not "the two sides"
         ("How many Qatari students enrol at Sandhurst each year?", STUDENTS_EN, False, "no number"),
-        ("How many agreements did the two sides sign?", AGREEMENTS_EN, False, "counts something else"),
+        ("How many agreements did the sides sign?", AGREEMENTS_EN, False, "counts something else"),
         ("How many countries are major non-NATO allies?", NATO_EN, False, "counts something else"),
         ("How many years after independence did relations begin?", RELATIONS_EN, True, ""),
         # how much: a unit of the asked class next to a number
         ("How much does Qatar pay to host US troops?", TROOPS_EN, False, "no unit"),
-        ("How much military aid has the United States given Qatar?", RELATIONS_EN, False, "no unit"),
+        ("How much military aid has the US given Qatar?", RELATIONS_EN, False, "no unit"),
         ("How much does the base cost?", "The base cost $1 billion to build.", True, ""),
         # since when: a duration answers it
-        ("Since when have the UK and Qatar developed their defence partnership?", DECADE_EN, True, ""),
+        ("Since when have the UK and Qatar built their partnership?", DECADE_EN, True, ""),
         ("When did the UK and Qatar start their defence partnership?", DECADE_EN, False, "no date"),
     ],
 )
