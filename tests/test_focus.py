@@ -176,7 +176,7 @@ LIBERATION_EN = (
         ("How much military aid has the US given Qatar?", RELATIONS_EN, False, "no unit"),
         ("How much does the base cost?", "The base cost $1 billion to build.", True, ""),
         # since when: a duration answers it
-        ("Since when have the UK and Qatar built their partnership?", DECADE_EN, True, ""),
+        ("Since when have the UK and Qatar worked on their partnership?", DECADE_EN, True, ""),
         ("When did the UK and Qatar start their defence partnership?", DECADE_EN, False, "no date"),
     ],
 )
