@@ -10,12 +10,14 @@ a sentence about the right entity that scores like an answer. What gives it away
   ارتفاع, كم تبلغ قيمة, ما نسبة), a ``person`` (who, من هو, ما اسم قائد) or a ``place`` (where,
   أين, في أي مدينة);
 * **offered**: the passage (Arabic text and its aligned translation) must hold an answer of that
-  kind: a year or a month for a date; a number for a count; a number with the measure's unit
-  (metres, dollars, per cent, years old) for a measure;
+  kind (bot/offers.py): a year or a month for a date (or a duration for "since when"); a
+  number *of the counted thing* for a count; a number with a unit of the asked class next to
+  it (dollars for a cost, metres for a height) for a measure; a title, body or name the
+  question does not give for a person or a place, and the role a person question names;
 * **about**: the question's topic words (its content words, without question words, the kind's
-  own words like "number"/"عدد"/"اسم") must all occur in the passage, a typo or a different
-  Arabic clitic allowed. For "how many British troops" the passage about *US* troops lacks
-  "British"; for "who commands X" the passage naming X lacks "commands".
+  own words like "number"/"عدد"/"اسم") must all occur in the passage, a typo, an irregular
+  past, a different Arabic clitic or attached pronoun allowed. For "how many British troops"
+  the passage about *US* troops names the other partner country, which refuses it outright.
 
 A question of no recognised kind ("What role did Qatar play?") passes: the score rule decides.
 """
