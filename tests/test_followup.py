@@ -80,7 +80,7 @@ def test_evaluate_counts_hits_with_and_without_resolution():
 def test_read_conversations_parses_the_dev_set_and_rejects_bad_lines(tmp_path):
     items = read_conversations(DATA)
     assert len(items) >= 60 and items[0].history[0].role == "user"
-    assert {i.split for i in items} == {"tune", "heldout"}
+    assert {i.split for i in items} == {"tune", "heldout", "heldout-b"}
     assert len(read_conversations(DATA, "heldout")) == sum(i.split == "heldout" for i in items)
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"question": "x"}\n', encoding="utf-8")
@@ -162,8 +162,8 @@ def test_passage_names(pid, person, names):
         (
             [Turn("user", "من هو أمير قطر؟"), Turn("assistant", EMIR_ANSWER)],
             "Where did he study?",
-            ["Sheikh Tamim bin Hamad Al Thani"],
-            ["Gulf", "King", "أمير"],
+            ["Al Thani"],  # the shortest spelling the corpus uses, not the full name
+            ["Gulf", "King", "أمير", "Sheikh"],
         ),
         (
             [
@@ -181,15 +181,15 @@ def test_passage_names(pid, person, names):
                 Turn("assistant", EMIR_ANSWER),
             ],
             "When did he graduate?",
-            ["Sheikh Tamim bin Hamad Al Thani"],
-            ["King"],
+            ["Al Thani"],
+            ["King", "Tamim"],
         ),
         # Arabic follow-up with an implied subject, after an English turn
         (
             [Turn("user", "Who is the Emir of Qatar?"), Turn("assistant", EMIR_ANSWER)],
             "ومن أين تخرج؟",
-            ["Sheikh Tamim bin Hamad Al Thani"],
-            [],
+            ["Al Thani"],
+            ["Sheikh"],
         ),
     ],
 )
