@@ -40,9 +40,11 @@ from .referents import (
     Quotables,
     answered,
     as_quotables,
+    contrast,
     nth_referent,
     ordinal,
     short_name,
+    shorten_names,
     thing_pronoun,
     thing_referent,
 )
@@ -213,11 +215,21 @@ def resolve(
             if len(quotables):
                 cited = cited_passage(turn.content, quotables) or cited
     res = _step(question, topic).resolution
+    if res.resolved and len(res.own_words) <= MAX_OWN_WORDS:
+        kept = contrast(question, res.context)
+        if kept != res.context:
+            query = " ".join([question.strip(), *kept])
+            res = replace(res, query=query, context=kept, resolved=bool(kept))
     if cited is not None:
         res = replace(res, cited=cited.id)
     if not asked or not answer.strip():
         return res
     language = question_language(question)
+    # A person named in full is searched by the corpus's short spelling of them.
+    short = shorten_names(question.strip(), quotables, language)
+    if short != question.strip():
+        res = replace(res, query=short + res.query.strip()[len(question.strip()) :])
+        question = short
     items = answered(asked, answer)
     # "the second one": the n-th of the names of one kind the previous answer listed.
     n = ordinal(question)

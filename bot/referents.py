@@ -229,3 +229,61 @@ def short_name(name: str, quotables: Quotables, language: str) -> str:
     if len(found) == 1 and found[0].type == "person":
         return quotables.short_form(found[0].id, language) or name
     return name
+
+
+def shorten_names(text: str, quotables: Quotables, language: str) -> str:
+    """``text`` with each person named in full written as the corpus spells them shortest,
+    when that spelling is part of the full one ("الشيخ تميم بن حمد آل ثاني" -> "آل ثاني")."""
+    out, last = [], 0
+    for f in sorted(mentions(text), key=lambda f: f.start):
+        if BY_ID[f.value].type != "person" or f.start < last:
+            continue
+        short = quotables.short_form(f.value, "ar" if _is_ar(f.text) else "en")
+        if not short or len(short) >= len(f.text):
+            continue
+        full = {normalize(w) for w in _WORDS.findall(f.text)}
+        if not all(normalize(w) in full for w in _WORDS.findall(short)):
+            continue  # "Emir of Qatar" is not shortened to "Al Thani"
+        start = f.start
+        if text[max(0, start - 2) : start] == "ال":  # "الشيخ": the article goes with the title
+            start -= 2
+        out += [text[last:start], short]
+        last = f.end
+    return "".join(out) + text[last:] if out else text
+
+
+_WORDS = re.compile(r"\w+")
+
+
+def _is_ar(text: str) -> bool:
+    return any("\u0600" <= c <= "\u06ff" for c in text)
+
+
+def contrast(question: str, context: Sequence[str]) -> tuple[str, ...]:
+    """The earlier topic words for a follow-up that only names another entity ("And for
+    Britain?", "وبالنسبة لبريطانيا؟"): it asks the earlier question of that entity, so the
+    first entity of its type the earlier topic named (usually the subject), with any name
+    containing it ("وزارة الخارجية الأمريكية"), is left out. Otherwise ``context`` as given."""
+    new = named(question)
+    if len(new) != 1 or not context:
+        return tuple(context)
+    topic = " ".join(context)
+    facts = mentions(topic)
+    same = sorted(
+        (f for f in facts if BY_ID[f.value].type == new[0].type and f.value != new[0].id),
+        key=lambda f: f.start,
+    )
+    if not same:
+        return tuple(context)
+    f = same[0]
+    a, b = f.start, f.end
+    for g in facts:  # the widest name containing it
+        if g.start <= f.start and f.end <= g.end:
+            a, b = min(a, g.start), max(b, g.end)
+    kept, pos = [], 0
+    for w in context:
+        start = topic.index(w, pos)
+        pos = start + len(w)
+        if pos <= a or start >= b:
+            kept.append(w)
+    return tuple(kept)
