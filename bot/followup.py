@@ -13,16 +13,22 @@ words of its own to retrieve with. The rule, with no language model:
 * any other question stands on its own: it has its own topic, and carrying the previous one
   would drag retrieval back to the previous answer.
 
-* the previous **answer** counts too: Sanad's answers quote the cited sentence verbatim, so
-  the sentence is found again among the corpus passages (given by the caller). A follow-up
-  that refers to a person with "he/him/his" ("Where did he study?"), or an Arabic follow-up
-  with an implied subject after a "who" question ("ومن أين تخرج؟"), is about the person that
-  sentence named in answer: its titled names (capitalised spans of the aligned English
-  translation with King, Sheikh, Secretary…) less the words the previous question used
-  ("British Defence Secretary John Healey" -> "John Healey"). The query becomes the question
-  and that name, without the previous topic words, which would pull retrieval back to the
-  previous answer. Carrying the names of things ("it" -> "Al Udeid Air Base") was tried and
-  lost more than it gained (docs/quality.md).
+* the previous **answer** counts too (referents.py): Sanad's answers quote the cited sentence
+  verbatim, so the sentence is found again among the corpus passages (looked up by its text).
+  A follow-up that refers to a person with "he/him/his" ("Where did he study?"), or an Arabic
+  follow-up with an implied subject after a "who" question ("ومن أين تخرج؟"), is about the
+  person that sentence named in answer: its titled names (capitalised spans of the aligned
+  English translation with King, Sheikh, Secretary…) less the words the previous question
+  used, searched by the shortest spelling the corpus has for them ("Sheikh Tamim bin Hamad Al
+  Thani" -> "Al Thani"). An under-specified follow-up with "it"/"there"/هناك/دورها is about
+  the first distinctive thing or place the previous answer named that its question did not
+  (a base is searched as "base"/"القاعدة", the way the article refers back to it); "the first
+  one"/"الأول منها" is the n-th of the names of one kind the answer listed. In each case the
+  query is the question and that name, without the previous topic words, which would pull
+  retrieval back to the previous answer.
+* a follow-up that only names another entity ("وبالنسبة لبريطانيا؟") drops from the carried
+  topic the entity of that type it replaces; a person named in full in a follow-up is searched
+  by the corpus's short spelling.
 
 Only the retrieval query changes; the question, and so the answer language, stay the user's.
 Figures: docs/quality.md.
@@ -251,7 +257,7 @@ def resolve(
     if cited is not None and (_PERSON_PRONOUN.search(question) or implied):
         person = referent(cited, asked, quotables)
         if person:
-            return _with(question, res, short_name(person, quotables, PERSON_LANGUAGE or language))
+            return _with(question, res, short_name(person, quotables, language))
         return res
     # "it"/"there" stands for the thing or place the previous answer named.
     kind = thing_pronoun(question)
@@ -260,10 +266,6 @@ def resolve(
         if name:
             return _with(question, res, name)
     return res
-
-
-#: The script a person's name is carried in (None: the question's).
-PERSON_LANGUAGE: str | None = "en"
 
 
 def _with(question: str, res: Resolution, name: str) -> Resolution:

@@ -58,9 +58,10 @@ _ORDINAL_EN = re.compile(
     re.I,
 )
 _ORDINALS_AR = {"اول": 1, "اولي": 1, "ثاني": 2, "ثانيه": 2, "ثالث": 3, "ثالثه": 3}
-# On normalised text: "الأول منها", "الثانية؟" (at the end of the question), "أولها", "ثانيهما".
+# On normalised text (a month name is not an ordinal: كانون الثاني): "الأول منها", "الثانية؟" (at the end of the question), "أولها", "ثانيهما".
 _ORDINAL_AR = re.compile(
-    r"(?<!\w)[وفبل]?(?:ال(اول|اولي|ثاني|ثانيه|ثالث|ثالثه)(?= (?:منها|منهما|منهم)(?!\w)|\s*[؟?.!]?\s*$)"
+    r"(?<!\w)(?<!كانون )(?<!تشرين )[وفبل]?(?:ال(اول|اولي|ثاني|ثانيه|ثالث|ثالثه)"
+    r"(?= (?:منها|منهما|منهم)(?!\w)|\s*[؟?.!]?\s*$)"
     r"|(اول|ثاني|ثالث)(?:ها|هما|هم)(?!\w))"
 )
 
@@ -210,9 +211,7 @@ def thing_referent(
     return None
 
 
-def nth_referent(
-    n: int, items: Sequence[Named], quotables: Quotables, language: str
-) -> str | None:
+def nth_referent(n: int, items: Sequence[Named], quotables: Quotables, language: str) -> str | None:
     """The search words for "the n-th one": the n-th name of the kind the list starts with."""
     if not items:
         return None
