@@ -236,11 +236,10 @@ def resolve(
     if short != question.strip():
         res = replace(res, query=short + res.query.strip()[len(question.strip()) :])
         question = short
-    items = answered(asked, answer)
     # "the second one": the n-th of the names of one kind the previous answer listed.
     n = ordinal(question)
     if n is not None:
-        name = nth_referent(n, items, quotables, language)
+        name = nth_referent(n, answered(asked, answer), quotables, language)
         if name:
             return _with(question, res, name)
     # Only an under-specified follow-up takes a referent: one with a topic of its own ("Which
@@ -262,7 +261,7 @@ def resolve(
     # "it"/"there" stands for the thing or place the previous answer named.
     kind = thing_pronoun(question)
     if kind:
-        name = thing_referent(kind, items, quotables, language)
+        name = thing_referent(kind, answered(asked, answer), quotables, language)
         if name:
             return _with(question, res, name)
     return res

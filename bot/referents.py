@@ -47,7 +47,7 @@ _PLACE_EN = re.compile(r"\bthere\b", re.I)
 # Standalone pronouns of a thing, and a noun or verb carrying the feminine suffix "ها"
 # (Arabic things are mostly feminine: القاعدة، قطر، الأكاديمية), as in "وما دورها؟".
 _THING_AR = re.compile(
-    r"(?<!\w)(?:[وف])?(?:هي|هناك|فيها|منها|لها|بها|عنها|عليها|اليها|إليها)(?!\w)|\w{3,}ها(?!\w)"
+    r"(?<!\w)(?:[وف])?(?:هي|هناك|فيها|منها|لها|بها|عنها|عليها|اليها|إليها)(?!\w)|(?<!\w)\w{3,}ها(?!\w)"
 )
 _PLACE_AR = re.compile(r"(?<!\w)(?:[وف])?(?:هناك|فيها)(?!\w)")
 
@@ -58,7 +58,8 @@ _ORDINAL_EN = re.compile(
     re.I,
 )
 _ORDINALS_AR = {"اول": 1, "اولي": 1, "ثاني": 2, "ثانيه": 2, "ثالث": 3, "ثالثه": 3}
-# On normalised text (a month name is not an ordinal: كانون الثاني): "الأول منها", "الثانية؟" (at the end of the question), "أولها", "ثانيهما".
+# On normalised text: "الأول منها", "الثانية؟" (at the end of the question), "أولها",
+# "ثانيهما"; a month name is not an ordinal (كانون الثاني).
 _ORDINAL_AR = re.compile(
     r"(?<!\w)(?<!كانون )(?<!تشرين )[وفبل]?(?:ال(اول|اولي|ثاني|ثانيه|ثالث|ثالثه)"
     r"(?= (?:منها|منهما|منهم)(?!\w)|\s*[؟?.!]?\s*$)"
@@ -85,7 +86,9 @@ class Named:
 
 
 # An answer quotes passages between « » or " ", each followed by its number: «…» [1].
-_QUOTE = re.compile(r"[«\"](.{20,}?)[»\"] \[\d+\]", re.S)
+_CLOSE = re.compile(r"[»\"] \[\d+\]")
+#: Openers tried per closing quote mark (a quoted sentence may itself contain quote marks).
+_MAX_OPENERS = 8
 
 
 class Quotables:
@@ -100,17 +103,33 @@ class Quotables:
                 if quote and quote.strip():
                     self._by_quote[quote.strip()] = p
         self._name_share: dict[str, float] = {}
+        self._longest = max((len(q) for q in self._by_quote), default=0)
 
     def __len__(self) -> int:
         return len(self.passages)
 
     def cited(self, answer: str) -> list[Quotable]:
-        """The passages an answer quotes verbatim, in the order it quotes them."""
+        """The passages an answer quotes verbatim, in the order it quotes them.
+
+        Each closing mark followed by a citation number is matched with an opening mark at most
+        one passage length before it, so the work stays linear in the answer's length whatever
+        a client sends back as history.
+        """
         out: list[Quotable] = []
-        for m in _QUOTE.finditer(answer):
-            p = self._by_quote.get(m.group(1).strip())
-            if p is not None and p not in out:
-                out.append(p)
+        for m in _CLOSE.finditer(answer):
+            close = m.start()
+            opener = "«" if answer[close] == "»" else '"'
+            floor = max(0, close - self._longest - 2)
+            at = close
+            for _ in range(_MAX_OPENERS):
+                at = answer.rfind(opener, floor, at)
+                if at < 0:
+                    break
+                p = self._by_quote.get(answer[at + 1 : close].strip())
+                if p is not None:
+                    if p not in out:
+                        out.append(p)
+                    break
         return out
 
     def name_share(self, span: str) -> float:
@@ -167,10 +186,15 @@ def named(text: str) -> list[Named]:
     return out
 
 
+#: Characters of a turn read for names: Sanad's answers quote at most two sentences, and a
+#: pronoun points to what an answer says first (this also bounds the work on long history).
+MAX_READ = 2000
+
+
 def answered(asked: str, answer: str) -> list[Named]:
     """The entities the answer named that its question did not: what it told the user."""
-    asked_ids = {n.id for n in named(asked)}
-    return [n for n in named(answer) if n.id not in asked_ids]
+    asked_ids = {n.id for n in named(asked[:MAX_READ])}
+    return [n for n in named(answer[:MAX_READ]) if n.id not in asked_ids]
 
 
 def thing_pronoun(question: str) -> str | None:

@@ -339,12 +339,18 @@ def test_a_person_named_in_full_is_searched_by_the_short_spelling(question, expe
 
 def test_quotables_find_quoted_passages_by_text_in_order():
     quotables = Quotables(CORPUS)
-    two = f"{BASE_ANSWER}\nIt adds: \"{CORPUS[3].translation}\" [2]"
+    two = f'{BASE_ANSWER}\nIt adds: "{CORPUS[3].translation}" [2]'
     assert [p.id for p in quotables.cited(two)] == ["d:5", "d:11"]
     assert quotables.by_id["d:12"].text == EMIR_AR
     assert quotables.short_form("tamim", "en") == "Al Thani"
     assert quotables.short_form("tamim", "ar") == "آل ثاني"
     assert quotables.common("qatar") and not quotables.common("al_udeid")
+    # a quoted sentence with quote marks of its own is still found; a bare mark is not a quote
+    said = Quotable("d:7", "قال «نعم» للخطة في ذلك اليوم.", 'He said "yes" to the plan that day.')
+    quotables = Quotables([*CORPUS, said])
+    assert [p.id for p in quotables.cited(f'The article says: "{said.translation}" [1]')] == ["d:7"]
+    assert [p.id for p in quotables.cited(f"جاء في المقال: «{said.text}» [1]")] == ["d:7"]
+    assert quotables.cited('" [1]' * 50 + "» [2]") == []
 
 
 def test_sanad_builds_quotables_once_per_index(tmp_path, fake_embedder):
