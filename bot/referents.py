@@ -47,7 +47,7 @@ _PLACE_EN = re.compile(r"\bthere\b", re.I)
 # Standalone pronouns of a thing, and a noun or verb carrying the feminine suffix "ها"
 # (Arabic things are mostly feminine: القاعدة، قطر، الأكاديمية), as in "وما دورها؟".
 _THING_AR = re.compile(
-    r"(?<!\w)(?:[وف])?(?:هي|هناك|فيها|منها|لها|بها|عنها|عليها|اليها|إليها)(?!\w)|(?<!\w)\w{3,}ها(?!\w)"
+    r"(?<!\w)(?:[وف])?(?:هناك|فيها|منها|لها|بها|عنها|عليها|اليها|إليها)(?!\w)|(?<!\w)\w{3,}ها(?!\w)"
 )
 _PLACE_AR = re.compile(r"(?<!\w)(?:[وف])?(?:هناك|فيها)(?!\w)")
 

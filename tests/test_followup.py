@@ -19,7 +19,7 @@ from bot.followup import (
     read_conversations,
     resolve,
 )
-from bot.referents import ordinal, shorten_names
+from bot.referents import ordinal, shorten_names, thing_pronoun
 
 DATA = Path(__file__).parent / "data" / "followups.jsonl"
 ALLY = [
@@ -279,6 +279,22 @@ def test_an_ordinal_is_the_nth_name_of_the_list_the_answer_gave(question, name, 
 )
 def test_ordinal(question, expected):
     assert ordinal(question) == expected
+
+
+@pytest.mark.parametrize(
+    "question, kind",
+    [
+        ("What is it used for?", "thing"),
+        ("وما دورها؟", "thing"),
+        ("How many soldiers are there?", "place"),
+        ("ومن التقى به هناك؟", "place"),
+        ("ما هي القاعدة؟", None),  # "هي" here is the copula of "what is"
+        ("Where did he study?", None),
+        ("وعلام يدل ذلك؟", None),  # "that" is a fact, not a named thing
+    ],
+)
+def test_thing_pronoun(question, kind):
+    assert thing_pronoun(question) == kind
 
 
 BASE_ASKED = Turn("user", "What is the cornerstone of the US-Qatar defence relationship?")
