@@ -34,7 +34,7 @@ MAX_DOCUMENT_CHARS = 1_000_000
 class Passage:
     """One citable sentence."""
 
-    # slots: an index holds one per sentence, and an instance dict cost ~100 bytes each.
+    # slots: an index holds one per sentence, and an instance dict costs ~100 bytes each.
 
     id: str
     doc_id: str
