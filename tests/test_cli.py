@@ -105,9 +105,9 @@ def test_index_build_twice_and_info(index_dir):
     assert "up to date, nothing to do" in second.stdout
     info = json.loads(run_bot("index", "info", "--json", index_dir=index_dir).stdout)
     assert info["passage_count"] == 18 and info["corpus"] == "current"
-    assert info["late"].endswith("+tokens-v1") and info["format_version"] == 4
+    assert info["late"].endswith("+tokens-v1") and info["format_version"] == 5
     plain = run_bot("index", "info", index_dir=index_dir).stdout
-    assert re.search(r"^tokens  \d+ token vectors", plain, re.M), plain
+    assert re.search(r"^tokens  \d+ token vectors, int8 \([\d.]+ MiB", plain, re.M), plain
 
 
 @pytest.mark.parametrize(
