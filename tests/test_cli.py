@@ -108,7 +108,7 @@ def test_index_build_twice_and_info(index_dir):
     assert info["passage_count"] == 18 and info["corpus"] == "current"
     assert info["late"].endswith("+tokens-v1") and info["format_version"] == FORMAT_VERSION
     plain = run_bot("index", "info", index_dir=index_dir).stdout
-    assert re.search(r"^tokens  \d+ token vectors", plain, re.M), plain
+    assert re.search(r"^tokens  \d+ token vectors, int8 \([\d.]+ MiB", plain, re.M), plain
 
 
 @pytest.mark.parametrize(
