@@ -212,7 +212,7 @@ def test_token_vectors_are_built_from_the_sentences_alone(files):
     assert index.late is not None and index.late.count == len(pool.passages)
     assert index.manifest["late"] == "hash-trigrams-v1+hash-words-v1"
     first = pool.passages[0].text  # no article title in the token vectors
-    assert len(index.late.row(0)) == len(emb.encode([first], "passage").tokens[0])
+    assert len(index.late.row(0).scales) == len(emb.encode([first], "passage").tokens[0])
     report = evaluate(index, pool.questions, emb)
     assert report["retrievers"]["hybrid"]["R@5"] == 1.0
     assert build_index(pool, HashEmbedder()).late is None
