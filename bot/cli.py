@@ -230,7 +230,18 @@ def cmd_eval(args: argparse.Namespace) -> int:
     if args.squad or not args.file:  # retrieval benchmark on SQuAD-format data: bot/squad.py
         from .squad import run_cli
 
-        return run_cli(args.squad, args.queries, args.json, _settings())
+        settings = _settings()
+        cache = None if args.no_cache else (args.cache or settings.cache_dir / "squad-vectors")
+        return run_cli(
+            args.squad,
+            args.queries,
+            args.json,
+            settings,
+            args.pool,
+            args.gold,
+            args.half,
+            cache,
+        )
     from .evaluate import evaluate, format_report, read_items
 
     items = read_items(Path(args.file), args.split)
@@ -501,6 +512,35 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="with --squad: ask this file's questions "
         "(same ids), e.g. English questions against the Arabic pool",
+    )
+    ev.add_argument(
+        "--pool",
+        nargs="+",
+        metavar="FILE",
+        default=[],
+        help="with --squad: every sentence of these parallel files joins the pool "
+        "(e.g. all 11 XQuAD-R languages)",
+    )
+    ev.add_argument(
+        "--gold",
+        choices=["all", "file"],
+        default="all",
+        help="with --pool: a hit is the gold sentence in any file (all, LAReQA) or only "
+        "in the --squad file (file: the others are distractors)",
+    )
+    ev.add_argument(
+        "--half",
+        choices=["A", "B"],
+        help="with --squad: only questions of even (A, tuned on) or odd (B) articles",
+    )
+    ev.add_argument(
+        "--cache",
+        metavar="DIR",
+        help="with --squad: keep encoded vectors here (default: squad-vectors in the "
+        "model cache folder)",
+    )
+    ev.add_argument(
+        "--no-cache", action="store_true", help="with --squad: encode everything again"
     )
     ev.add_argument(
         "--split",

@@ -7,6 +7,12 @@ article title as its title, so sentence context (the paragraph) works as it does
 corpus. Sentences are encoded once and questions once; every retriever variant then ranks
 from the same vectors, so the comparison is on the same data in the same run.
 
+Several files make one pool (``--pool``): every sentence of every file is a candidate. The
+files are parallel (XQuAD-R: the same questions, by id, over translated paragraphs), so a
+question has one gold sentence per language. ``gold="all"`` counts any of them as a hit (the
+LAReQA multilingual pool); ``gold="file"`` only the question file's own, the other languages'
+sentences being distractors. Encoded vectors are cached per file (vector_cache.py).
+
 XQuAD-R (google-research-datasets/lareqa) is CC BY-SA 4.0; see its SOURCE.md.
 """
 
@@ -15,14 +21,16 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
+from . import vector_cache
 from .corpus import Passage
 from .embed import Embedder, token_fingerprint
+from .encoding import BATCH, Encoded, EncodeItem, encode_locally
 from .errors import InputError
-from .index import LoadedIndex, encode_rows
+from .index import LoadedIndex, Previous, encode_rows
 from .normalize import dense_text
 from .retrieve import DEFAULT_WEIGHTS, Retriever, Weights
 
@@ -48,6 +56,7 @@ class Question:
     id: str
     text: str
     gold: frozenset[int]
+    article: int = 0  # position of its article in the file: the halves split on it
 
 
 @dataclass(frozen=True)
@@ -57,7 +66,8 @@ class Pool:
     passages: list[Passage]
     titles: list[str]  # per passage
     questions: list[Question]
-    source: str  # sha256 of the file, for the throw-away index id
+    source: str  # sha256 of the file (of all files' hashes for a pool of several)
+    parts: tuple[tuple[str, int], ...] = ()  # (sha256, sentences) of each file, in order
 
 
 def _read(path: Path) -> dict:
@@ -72,14 +82,15 @@ def _read(path: Path) -> dict:
     return data
 
 
-def load_pool(path: Path) -> Pool:
-    """Read a SQuAD file with ``sentences``/``sentence_breaks`` into a sentence pool."""
+def load_pool(path: Path, prefix: str = "") -> Pool:
+    """Read a SQuAD file with ``sentences``/``sentence_breaks`` into a sentence pool; its
+    paragraphs (documents) are named ``{prefix}p0``, ``{prefix}p1``, ..."""
     data = _read(path)
     passages: list[Passage] = []
     titles: list[str] = []
-    gold_text: list[tuple[str, str, str]] = []  # (id, question, gold sentence)
+    gold_text: list[tuple[str, str, str, int]] = []  # (id, question, gold sentence, article)
     k = 0
-    for article in data["data"]:
+    for a, article in enumerate(data["data"]):
         title = str(article.get("title", "")).replace("_", " ")
         for para in article.get("paragraphs", []):
             if "sentences" not in para or "sentence_breaks" not in para:
@@ -87,7 +98,7 @@ def load_pool(path: Path) -> Pool:
                     f"{path}: paragraph {k} has no sentences/sentence_breaks "
                     "(use XQuAD-R-style data)"
                 )
-            doc = f"p{k}"
+            doc = f"{prefix}p{k}"
             breaks = para["sentence_breaks"]
             for n, (text, (start, end)) in enumerate(
                 zip(para["sentences"], breaks, strict=True), 1
@@ -101,28 +112,76 @@ def load_pool(path: Path) -> Pool:
                     raise InputError(
                         f"{path}: answer of question {qa['id']} is outside every sentence"
                     )
-                gold_text.append((qa["id"], qa["question"], para["sentences"][j]))
+                gold_text.append((qa["id"], qa["question"], para["sentences"][j], a))
             k += 1
     if not gold_text:
         raise InputError(f"{path} holds no questions")
     where: dict[str, list[int]] = {}
     for i, p in enumerate(passages):
         where.setdefault(p.text, []).append(i)
-    questions = [Question(qid, q, frozenset(where[s])) for qid, q, s in gold_text]
+    questions = [Question(qid, q, frozenset(where[s]), a) for qid, q, s, a in gold_text]
     digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
-    return Pool(passages, titles, questions, digest)
+    return Pool(passages, titles, questions, digest, ((digest, len(passages)),))
+
+
+GOLD_MODES = ("all", "file")
+
+
+def load_pools(file: Path, others: Sequence[Path], gold: str = "all") -> Pool:
+    """``file`` and ``others`` (parallel SQuAD files) as one pool of all their sentences,
+    ``file``'s questions asked; a hit is the gold sentence of any file (``gold="all"``) or of
+    ``file`` only (``gold="file"``). Gold is matched by text over the whole pool, as in one
+    file. ``file`` is not added twice when ``others`` names it too."""
+    if gold not in GOLD_MODES:
+        raise InputError(f"gold must be one of {', '.join(GOLD_MODES)}, not {gold!r}")
+    paths = [Path(file)]
+    for p in map(Path, others):
+        if all(p.resolve() != q.resolve() for q in paths):
+            paths.append(p)
+    stems = [p.stem for p in paths]
+    if len(set(stems)) < len(stems):
+        raise InputError("two pool files have the same name; give each language its own file")
+    pools = [load_pool(p, f"{p.stem}/") for p in paths]
+    gold_texts: dict[str, set[str]] = {}
+    for k, one in enumerate(pools):
+        if gold == "all" or k == 0:
+            for q in one.questions:
+                gold_texts.setdefault(q.id, set()).update(one.passages[i].text for i in q.gold)
+    passages = [p for one in pools for p in one.passages]
+    where: dict[str, list[int]] = {}
+    for i, p in enumerate(passages):
+        where.setdefault(p.text, []).append(i)
+    questions = [
+        replace(q, gold=frozenset(i for t in gold_texts[q.id] for i in where[t]))
+        for q in pools[0].questions
+    ]
+    parts = tuple(part for one in pools for part in one.parts)
+    source = hashlib.sha256("".join(s for s, _ in parts).encode()).hexdigest()
+    titles = [t for one in pools for t in one.titles]
+    return Pool(passages, titles, questions, source, parts)
+
+
+def half(questions: list[Question], name: str | None) -> list[Question]:
+    """Questions of the even-numbered articles (half ``"A"``, tuned on) or the odd ones
+    (``"B"``, only measured); all of them for ``None``."""
+    if name is None:
+        return questions
+    if name not in ("A", "B"):
+        raise InputError(f"half must be A (even articles) or B (odd articles), not {name!r}")
+    return [q for q in questions if q.article % 2 == (name == "B")]
 
 
 def load_queries(path: Path, pool: Pool) -> list[Question]:
     """Questions of another SQuAD file asked against ``pool``, matched by id."""
     gold = {q.id: q.gold for q in pool.questions}
+    article = {q.id: q.article for q in pool.questions}
     out = []
-    for article in _read(path)["data"]:
-        for para in article.get("paragraphs", []):
+    for part in _read(path)["data"]:
+        for para in part.get("paragraphs", []):
             for qa in para.get("qas", []):
                 if qa["id"] not in gold:
                     raise InputError(f"{path}: question id {qa['id']} is not in the pool file")
-                out.append(Question(qa["id"], qa["question"], gold[qa["id"]]))
+                out.append(Question(qa["id"], qa["question"], gold[qa["id"]], article[qa["id"]]))
     if not out:
         raise InputError(f"{path} holds no questions")
     return out
@@ -134,12 +193,34 @@ def passage_text(pool: Pool, i: int) -> str:
     return dense_text(f"{title}: {text}" if title else text)
 
 
-def build_index(pool: Pool, embedder: Embedder) -> LoadedIndex:
+def build_index(
+    pool: Pool,
+    embedder: Embedder,
+    cache: Path | None = None,
+    progress: Callable[[int, int], object] | None = None,
+) -> LoadedIndex:
     """A throw-away in-memory index over every sentence of the pool, encoded by the
     product's own index code (index.encode_rows): one view per sentence, its article title
-    as context, the sentence alone for its token vectors."""
+    as context, the sentence alone for its token vectors. With ``cache`` (a folder), each
+    file's vectors are read from and written to it (vector_cache.py). ``progress(done,
+    total)`` is told of every batch of texts encoded."""
     views = [[("source", passage_text(pool, i))] for i in range(len(pool.passages))]
-    built, _ = encode_rows(embedder, pool.passages, views)
+    prev = Previous()
+    parts = pool.parts or ((pool.source, len(pool.passages)),)
+    have: list[set[str]] = []
+    if cache is not None:
+        have = [
+            vector_cache.read(vector_cache.cache_file(cache, embedder, s), prev) for s, _ in parts
+        ]
+    encode = _encoder(embedder, progress)
+    built, _ = encode_rows(embedder, pool.passages, views, prev, encode=encode)
+    if cache is not None:
+        start = 0
+        for (source, n), known in zip(parts, have, strict=True):
+            rows = range(start, start + n)
+            if any(r.key not in known for r in built.rows if r.passage in rows):
+                vector_cache.write(vector_cache.cache_file(cache, embedder, source), built, rows)
+            start += n
     manifest = {
         "id": f"squad-{pool.source[:12]}",
         "passage_count": len(pool.passages),
@@ -147,6 +228,32 @@ def build_index(pool: Pool, embedder: Embedder) -> LoadedIndex:
         "late": token_fingerprint(embedder),
     }
     return built.loaded(manifest)
+
+
+def _encoder(embedder: Embedder, progress: Callable[[int, int], object] | None):
+    """The local encoding step, run pass by pass and batch by batch so that ``progress``
+    sees both passes (dense and sparse with the title, then token vectors of the sentence)."""
+    local = encode_locally(embedder)
+
+    def encode(items: list[EncodeItem], _progress) -> Encoded:
+        first = [replace(it, tokens=False) for it in items]
+        second = [replace(it, dense=False, sparse=False) for it in items]
+        todo = [j for j, it in enumerate(first) if it.dense or it.sparse]
+        todo += [len(items) + j for j, it in enumerate(second) if it.tokens]
+        both = first + second
+        out = Encoded([None] * len(both), [None] * len(both), [None] * len(both))
+        for s in range(0, len(todo), BATCH):
+            chunk = todo[s : s + BATCH]
+            got = local([both[j] for j in chunk], None)
+            for r, j in enumerate(chunk):
+                out.dense[j], out.sparse[j] = got.dense[r], got.sparse[r]
+                out.tokens[j] = got.tokens[r]
+            if progress:
+                progress(min(s + BATCH, len(todo)), len(todo))
+        n = len(items)
+        return Encoded(out.dense[:n], out.sparse[:n], out.tokens[n:])
+
+    return encode
 
 
 def metrics(ranks: list[int | None]) -> dict:
@@ -221,22 +328,77 @@ def format_report(report: dict, title: str = "") -> str:
     return "\n".join(lines)
 
 
-def run(file: Path, queries: Path | None, embedder: Embedder) -> dict:
-    """Load ``file`` as the pool, ask ``queries`` (or its own questions), and evaluate."""
-    pool = load_pool(file)
-    questions = load_queries(queries, pool) if queries else pool.questions
-    return evaluate(build_index(pool, embedder), questions, embedder)
+def run(
+    file: Path,
+    queries: Path | None,
+    embedder: Embedder,
+    pool: Sequence[Path] = (),
+    gold: str = "all",
+    half_name: str | None = None,
+    cache: Path | None = None,
+    progress: Callable[[int, int], object] | None = None,
+) -> dict:
+    """Load ``file`` (with the ``pool`` files, if any) as the pool, ask ``queries`` (or
+    ``file``'s own questions; only half ``half_name`` of the articles if given), evaluate."""
+    sentences = load_pools(file, pool, gold) if pool else load_pool(file)
+    questions = load_queries(queries, sentences) if queries else sentences.questions
+    questions = half(questions, half_name)
+    index = build_index(sentences, embedder, cache, progress)
+    report = evaluate(index, questions, embedder)
+    report["pool"] = {
+        "files": len(sentences.parts),
+        "sentences": len(sentences.passages),
+        "gold": gold if pool else "file",
+        "half": half_name or "all",
+    }
+    return report
 
 
-def run_cli(file: str | None, queries: str | None, as_json: bool, settings) -> int:
-    """``bot eval --squad FILE [--queries FILE] [--json]``: print the report, return 0."""
+def run_cli(
+    file: str | None,
+    queries: str | None,
+    as_json: bool,
+    settings,
+    pool: Sequence[str] = (),
+    gold: str = "all",
+    half_name: str | None = None,
+    cache: str | None = None,
+) -> int:
+    """``bot eval --squad FILE [--queries FILE] [--pool FILE...] [--gold all|file]
+    [--half A|B] [--cache DIR|--no-cache] [--json]``: print the report, return 0."""
+    from tqdm import tqdm
+
     from .embed import load_embedder
 
     if not file:
         raise InputError("give a JSONL question file, or --squad FILE (SQuAD-format data)")
-    report = run(Path(file), Path(queries) if queries else None, load_embedder(settings))
+    bar = tqdm(total=0, unit="text", desc="encoding the pool", disable=None, mininterval=2)
+
+    def progress(done: int, total: int) -> None:
+        bar.total = total
+        bar.update(done - bar.n)
+
+    try:
+        report = run(
+            Path(file),
+            Path(queries) if queries else None,
+            load_embedder(settings),
+            [Path(p) for p in pool],
+            gold,
+            half_name,
+            Path(cache) if cache else None,
+            progress,
+        )
+    finally:
+        bar.close()
     if as_json:
         print(json.dumps(report, indent=1))
     else:
-        print(format_report(report, f"pool {file}; questions {queries or file}"))
+        info = report["pool"]
+        title = (
+            f"pool {file}" + (f" + {info['files'] - 1} files" if pool else "")
+            + f" ({info['sentences']} sentences, gold: {info['gold']}); "
+            + f"questions {queries or file}, articles: {info['half']}"
+        )
+        print(format_report(report, title))
     return 0

@@ -1,0 +1,78 @@
+"""A file cache of encoded vectors for the in-memory benchmark indexes of ``bot eval --squad``.
+
+A pool of 13,000 sentences takes many minutes to encode on two cores; the benchmark rebuilds
+its index on every run, so the vectors of each data file are kept in one ``.npz`` named by the
+encoder's identity (model, sparse head and token recipe fingerprints) and the file's sha256.
+They are handed back to the product's own build (``index.encode_rows``) as :class:`Previous`
+vectors by row key, exactly as an incremental ``bot index`` build reuses its live build, so a
+cached run ranks from the same vectors a fresh one would compute. A changed file, model or
+recipe has another name, so a stale cache is never read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+import numpy as np
+
+from .embed import Embedder, token_fingerprint
+from .index import Built, Previous
+
+
+def cache_file(folder: Path, embedder: Embedder, source: str) -> Path:
+    """Where the vectors of the data file with sha256 ``source`` are kept for ``embedder``."""
+    ident = "\x00".join(
+        [embedder.fingerprint, str(embedder.features.sparse), str(token_fingerprint(embedder))]
+    )
+    digest = hashlib.sha256(f"{ident}\x00{source}".encode()).hexdigest()[:24]
+    return Path(folder) / f"squad-vectors-{digest}.npz"
+
+
+def read(path: Path, into: Previous) -> set[str]:
+    """Add the vectors stored in ``path`` to ``into``; return their row keys (none when the
+    file is missing or unreadable: the vectors are then simply encoded again)."""
+    try:
+        with np.load(path) as z:
+            keys = [str(k) for k in z["keys"]]
+            dense = z["dense"]
+            for j, k in enumerate(keys):
+                into.dense[k] = dense[j]
+            if "sparse_indptr" in z:
+                ptr, ix, val = z["sparse_indptr"], z["sparse_indices"], z["sparse_values"]
+                for j, k in enumerate(keys):
+                    into.sparse[k] = (ix[ptr[j] : ptr[j + 1]], val[ptr[j] : ptr[j + 1]])
+            if "late_offsets" in z:
+                off, vec = z["late_offsets"], z["late_vectors"]
+                for j, k in enumerate(keys):
+                    into.late[k] = vec[off[j] : off[j + 1]]
+    except (OSError, ValueError, KeyError):
+        return set()
+    return set(keys)
+
+
+def write(path: Path, built: Built, rows: range) -> None:
+    """Store the vectors of ``built``'s rows whose passage is in ``rows`` (one data file's
+    passages) in ``path``, atomically (a killed run leaves no half-written cache)."""
+    sel = [j for j, r in enumerate(built.rows) if r.passage in rows]
+    arrays: dict[str, np.ndarray] = {
+        "keys": np.array([built.rows[j].key for j in sel]),
+        "dense": built.vectors[sel],
+    }
+    if built.sparse is not None:
+        parts = [built.sparse.row(j) for j in sel]
+        arrays["sparse_indptr"] = np.concatenate([[0], np.cumsum([len(ix) for ix, _ in parts])])
+        arrays["sparse_indices"] = np.concatenate([ix for ix, _ in parts] or [np.zeros(0)])
+        arrays["sparse_values"] = np.concatenate([v for _, v in parts] or [np.zeros(0)])
+    if built.late is not None:
+        parts = [built.late.row(j) for j in sel]
+        arrays["late_offsets"] = np.concatenate([[0], np.cumsum([len(t) for t in parts])])
+        arrays["late_vectors"] = (
+            np.concatenate(parts) if parts else np.zeros((0, built.vectors.shape[1]), np.float16)
+        )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with tmp.open("wb") as f:
+        np.savez(f, **arrays)
+    os.replace(tmp, path)
