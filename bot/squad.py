@@ -30,7 +30,7 @@ from .corpus import Passage
 from .embed import Embedder, token_fingerprint
 from .encoding import BATCH, Encoded, EncodeItem, encode_locally
 from .errors import InputError
-from .index import LoadedIndex, Previous, encode_rows
+from .index import LoadedIndex, Previous, _key, encode_rows
 from .normalize import dense_text
 from .retrieve import DEFAULT_WEIGHTS, Retriever, Weights
 
@@ -206,21 +206,28 @@ def build_index(
     total)`` is told of every batch of texts encoded."""
     views = [[("source", passage_text(pool, i))] for i in range(len(pool.passages))]
     prev = Previous()
-    parts = pool.parts or ((pool.source, len(pool.passages)),)
-    have: list[set[str]] = []
     if cache is not None:
-        have = [
-            vector_cache.read(vector_cache.cache_file(cache, embedder, s), prev) for s, _ in parts
-        ]
-    encode = _encoder(embedder, progress)
-    built, _ = encode_rows(embedder, pool.passages, views, prev, encode=encode)
-    if cache is not None:
+        # File by file: each file's vectors are stored as soon as they are encoded, so a
+        # killed run keeps what it finished and a run over other files reuses them.
         start = 0
-        for (source, n), known in zip(parts, have, strict=True):
+        for source, n in pool.parts or ((pool.source, len(pool.passages)),):
+            path = vector_cache.cache_file(cache, embedder, source)
+            known = vector_cache.read(path, prev)
             rows = range(start, start + n)
-            if any(r.key not in known for r in built.rows if r.passage in rows):
-                vector_cache.write(vector_cache.cache_file(cache, embedder, source), built, rows)
+            if any(_key(embedder, views[i][0][1]) not in known for i in rows):
+                part, _ = encode_rows(
+                    embedder,
+                    pool.passages[start : start + n],
+                    views[start : start + n],
+                    prev,
+                    encode=_encoder(embedder, progress),
+                )
+                vector_cache.write(path, part, range(n))
+                vector_cache.read(path, prev)
             start += n
+    built, _ = encode_rows(
+        embedder, pool.passages, views, prev, encode=_encoder(embedder, progress)
+    )
     manifest = {
         "id": f"squad-{pool.source[:12]}",
         "passage_count": len(pool.passages),
@@ -372,10 +379,11 @@ def run_cli(
 
     if not file:
         raise InputError("give a JSONL question file, or --squad FILE (SQuAD-format data)")
-    bar = tqdm(total=0, unit="text", desc="encoding the pool", disable=None, mininterval=2)
+    bar = tqdm(total=0, unit="text", desc="encoding the pool", mininterval=5)
 
     def progress(done: int, total: int) -> None:
-        bar.total = total
+        if done < bar.n or total != bar.total:  # the next file of the pool
+            bar.reset(total)
         bar.update(done - bar.n)
 
     try:
