@@ -238,7 +238,6 @@ def cmd_eval(args: argparse.Namespace) -> int:
             args.json,
             settings,
             args.pool,
-            args.gold,
             args.half,
             cache,
         )
@@ -519,14 +518,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         default=[],
         help="with --squad: every sentence of these parallel files joins the pool "
-        "(e.g. all 11 XQuAD-R languages)",
-    )
-    ev.add_argument(
-        "--gold",
-        choices=["all", "file"],
-        default="all",
-        help="with --pool: a hit is the gold sentence in any file (all, LAReQA) or only "
-        "in the --squad file (file: the others are distractors)",
+        "(e.g. all 11 XQuAD-R languages); reports a hit in any file and in FILE only",
     )
     ev.add_argument(
         "--half",

@@ -9,9 +9,10 @@ from the same vectors, so the comparison is on the same data in the same run.
 
 Several files make one pool (``--pool``): every sentence of every file is a candidate. The
 files are parallel (XQuAD-R: the same questions, by id, over translated paragraphs), so a
-question has one gold sentence per language. ``gold="all"`` counts any of them as a hit (the
-LAReQA multilingual pool); ``gold="file"`` only the question file's own, the other languages'
-sentences being distractors. Encoded vectors are cached per file (vector_cache.py).
+question has one gold sentence per language. A run over such a pool reports two ways of
+counting from the same ranking: a hit is any of them (``retrievers``: the LAReQA multilingual
+pool), or only the question file's own gold sentence, the other languages' sentences being
+distractors (``own_language``). Encoded vectors are cached per file (vector_cache.py).
 
 XQuAD-R (google-research-datasets/lareqa) is CC BY-SA 4.0; see its SOURCE.md.
 """
@@ -57,6 +58,7 @@ class Question:
     text: str
     gold: frozenset[int]
     article: int = 0  # position of its article in the file: the halves split on it
+    own: frozenset[int] | None = None  # in a pool of several files: the first file's gold only
 
 
 @dataclass(frozen=True)
@@ -124,16 +126,11 @@ def load_pool(path: Path, prefix: str = "") -> Pool:
     return Pool(passages, titles, questions, digest, ((digest, len(passages)),))
 
 
-GOLD_MODES = ("all", "file")
-
-
-def load_pools(file: Path, others: Sequence[Path], gold: str = "all") -> Pool:
+def load_pools(file: Path, others: Sequence[Path]) -> Pool:
     """``file`` and ``others`` (parallel SQuAD files) as one pool of all their sentences,
-    ``file``'s questions asked; a hit is the gold sentence of any file (``gold="all"``) or of
-    ``file`` only (``gold="file"``). Gold is matched by text over the whole pool, as in one
-    file. ``file`` is not added twice when ``others`` names it too."""
-    if gold not in GOLD_MODES:
-        raise InputError(f"gold must be one of {', '.join(GOLD_MODES)}, not {gold!r}")
+    ``file``'s questions asked. A question's ``gold`` is its gold sentence in every file (by
+    question id), ``own`` the one in ``file`` only; both are matched by text over the whole
+    pool, as in one file. ``file`` is not added twice when ``others`` names it too."""
     paths = [Path(file)]
     for p in map(Path, others):
         if all(p.resolve() != q.resolve() for q in paths):
@@ -143,17 +140,25 @@ def load_pools(file: Path, others: Sequence[Path], gold: str = "all") -> Pool:
         raise InputError("two pool files have the same name; give each language its own file")
     pools = [load_pool(p, f"{p.stem}/") for p in paths]
     gold_texts: dict[str, set[str]] = {}
-    for k, one in enumerate(pools):
-        if gold == "all" or k == 0:
-            for q in one.questions:
-                gold_texts.setdefault(q.id, set()).update(one.passages[i].text for i in q.gold)
+    for one in pools:
+        for q in one.questions:
+            gold_texts.setdefault(q.id, set()).update(one.passages[i].text for i in q.gold)
     passages = [p for one in pools for p in one.passages]
     where: dict[str, list[int]] = {}
     for i, p in enumerate(passages):
         where.setdefault(p.text, []).append(i)
+
+    def at(texts) -> frozenset[int]:
+        return frozenset(i for t in texts for i in where[t])
+
+    first = pools[0]
     questions = [
-        replace(q, gold=frozenset(i for t in gold_texts[q.id] for i in where[t]))
-        for q in pools[0].questions
+        replace(
+            q,
+            gold=at(gold_texts[q.id]),
+            own=at(first.passages[i].text for i in q.gold),
+        )
+        for q in first.questions
     ]
     parts = tuple(part for one in pools for part in one.parts)
     source = hashlib.sha256("".join(s for s, _ in parts).encode()).hexdigest()
@@ -173,15 +178,14 @@ def half(questions: list[Question], name: str | None) -> list[Question]:
 
 def load_queries(path: Path, pool: Pool) -> list[Question]:
     """Questions of another SQuAD file asked against ``pool``, matched by id."""
-    gold = {q.id: q.gold for q in pool.questions}
-    article = {q.id: q.article for q in pool.questions}
+    known = {q.id: q for q in pool.questions}
     out = []
     for part in _read(path)["data"]:
         for para in part.get("paragraphs", []):
             for qa in para.get("qas", []):
-                if qa["id"] not in gold:
+                if qa["id"] not in known:
                     raise InputError(f"{path}: question id {qa['id']} is not in the pool file")
-                out.append(Question(qa["id"], qa["question"], gold[qa["id"]], article[qa["id"]]))
+                out.append(replace(known[qa["id"]], text=qa["question"]))
     if not out:
         raise InputError(f"{path} holds no questions")
     return out
@@ -304,19 +308,24 @@ def evaluate(
     ]
     encode_ms = (clock() - t0) * 1000 / n
     position = {p.id: i for i, p in enumerate(index.passages)}
-    out = {}
+    pooled = any(q.own is not None for q in questions)
+    out: dict[str, dict] = {}
+    own: dict[str, dict] = {}
     for name, (mode, weights) in variants.items():
         retriever = Retriever(index, embedder, mode, weights)
-        ranks = []
+        ranks, own_ranks = [], []
         t0 = clock()
         for q, query in zip(questions, queries, strict=True):
-            hits = retriever.rank(query, DEPTH).hits
-            ranks.append(gold_rank([position[h.passage.id] for h in hits], q.gold))
-        ms = (clock() - t0) * 1000 / n
-        row = metrics(ranks)
-        row["ms_per_query"] = round(ms + (0.0 if mode == "lexical" else encode_ms), 2)
-        out[name] = row
-    return {"default": DEFAULT_VARIANT, "retrievers": out}
+            hits = [position[h.passage.id] for h in retriever.rank(query, DEPTH).hits]
+            ranks.append(gold_rank(hits, q.gold))
+            own_ranks.append(gold_rank(hits, q.own if q.own is not None else q.gold))
+        ms = round((clock() - t0) * 1000 / n + (0.0 if mode == "lexical" else encode_ms), 2)
+        out[name] = {**metrics(ranks), "ms_per_query": ms}
+        own[name] = {**metrics(own_ranks), "ms_per_query": ms}
+    report = {"default": DEFAULT_VARIANT, "retrievers": out}
+    if pooled:  # the same rankings, a hit being the question file's own gold sentence only
+        report["own_language"] = own
+    return report
 
 
 def format_report(report: dict, title: str = "") -> str:
@@ -340,14 +349,13 @@ def run(
     queries: Path | None,
     embedder: Embedder,
     pool: Sequence[Path] = (),
-    gold: str = "all",
     half_name: str | None = None,
     cache: Path | None = None,
     progress: Callable[[int, int], object] | None = None,
 ) -> dict:
     """Load ``file`` (with the ``pool`` files, if any) as the pool, ask ``queries`` (or
     ``file``'s own questions; only half ``half_name`` of the articles if given), evaluate."""
-    sentences = load_pools(file, pool, gold) if pool else load_pool(file)
+    sentences = load_pools(file, pool) if pool else load_pool(file)
     questions = load_queries(queries, sentences) if queries else sentences.questions
     questions = half(questions, half_name)
     index = build_index(sentences, embedder, cache, progress)
@@ -355,7 +363,6 @@ def run(
     report["pool"] = {
         "files": len(sentences.parts),
         "sentences": len(sentences.passages),
-        "gold": gold if pool else "file",
         "half": half_name or "all",
     }
     return report
@@ -367,12 +374,11 @@ def run_cli(
     as_json: bool,
     settings,
     pool: Sequence[str] = (),
-    gold: str = "all",
     half_name: str | None = None,
     cache: str | None = None,
 ) -> int:
-    """``bot eval --squad FILE [--queries FILE] [--pool FILE...] [--gold all|file]
-    [--half A|B] [--cache DIR|--no-cache] [--json]``: print the report, return 0."""
+    """``bot eval --squad FILE [--queries FILE] [--pool FILE...] [--half A|B]
+    [--cache DIR|--no-cache] [--json]``: print the report, return 0."""
     from tqdm import tqdm
 
     from .embed import load_embedder
@@ -392,7 +398,6 @@ def run_cli(
             Path(queries) if queries else None,
             load_embedder(settings),
             [Path(p) for p in pool],
-            gold,
             half_name,
             Path(cache) if cache else None,
             progress,
@@ -401,12 +406,15 @@ def run_cli(
         bar.close()
     if as_json:
         print(json.dumps(report, indent=1))
-    else:
-        info = report["pool"]
-        title = (
-            f"pool {file}" + (f" + {info['files'] - 1} files" if pool else "")
-            + f" ({info['sentences']} sentences, gold: {info['gold']}); "
-            + f"questions {queries or file}, articles: {info['half']}"
-        )
-        print(format_report(report, title))
+        return 0
+    info = report["pool"]
+    what = f"questions {queries or file}, articles: {info['half']}"
+    if not pool:
+        print(format_report(report, f"pool {file}; {what}"))
+        return 0
+    size = f"{info['sentences']} sentences of {info['files']} files"
+    print(format_report(report, f"pool {file} + --pool ({size}), a hit in any file; {what}"))
+    print()
+    own = {**report, "retrievers": report["own_language"]}
+    print(format_report(own, f"same rankings, a hit in {file} only (the rest distractors)"))
     return 0
