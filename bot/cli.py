@@ -227,6 +227,8 @@ def cmd_corpus_remove(args: argparse.Namespace) -> int:
 
 def cmd_eval(args: argparse.Namespace) -> int:
     """Evaluate retrieval and abstention on a question file."""
+    if not args.squad and (args.pool or args.half or args.cache or args.no_cache):
+        raise InputError("--pool, --half, --cache and --no-cache go with --squad FILE")
     if args.squad or not args.file:  # retrieval benchmark on SQuAD-format data: bot/squad.py
         from .squad import run_cli
 

@@ -344,6 +344,16 @@ def format_report(report: dict, title: str = "") -> str:
     return "\n".join(lines)
 
 
+def load(
+    file: Path, queries: Path | None, pool: Sequence[Path] = (), half_name: str | None = None
+) -> tuple[Pool, list[Question]]:
+    """The sentence pool (``file``, with the ``pool`` files if any) and the questions asked:
+    ``queries``'s (or ``file``'s own), only half ``half_name`` of the articles if given."""
+    sentences = load_pools(file, pool) if pool else load_pool(file)
+    questions = load_queries(queries, sentences) if queries else sentences.questions
+    return sentences, half(questions, half_name)
+
+
 def run(
     file: Path,
     queries: Path | None,
@@ -353,11 +363,12 @@ def run(
     cache: Path | None = None,
     progress: Callable[[int, int], object] | None = None,
 ) -> dict:
-    """Load ``file`` (with the ``pool`` files, if any) as the pool, ask ``queries`` (or
-    ``file``'s own questions; only half ``half_name`` of the articles if given), evaluate."""
-    sentences = load_pools(file, pool) if pool else load_pool(file)
-    questions = load_queries(queries, sentences) if queries else sentences.questions
-    questions = half(questions, half_name)
+    """Load the pool and questions (:func:`load`), build the index, evaluate."""
+    sentences, questions = load(file, queries, pool, half_name)
+    return _run(sentences, questions, embedder, half_name, cache, progress)
+
+
+def _run(sentences, questions, embedder, half_name, cache, progress) -> dict:
     index = build_index(sentences, embedder, cache, progress)
     report = evaluate(index, questions, embedder)
     report["pool"] = {
@@ -385,22 +396,21 @@ def run_cli(
 
     if not file:
         raise InputError("give a JSONL question file, or --squad FILE (SQuAD-format data)")
-    bar = tqdm(total=0, unit="text", desc="encoding the pool", mininterval=5)
 
     def progress(done: int, total: int) -> None:
         if done < bar.n or total != bar.total:  # the next file of the pool
             bar.reset(total)
         bar.update(done - bar.n)
 
+    # The data first: a bad file is reported before the model loads.
+    sentences, questions = load(
+        Path(file), Path(queries) if queries else None, [Path(p) for p in pool], half_name
+    )
+    embedder = load_embedder(settings)
+    bar = tqdm(total=0, unit="text", desc="encoding the pool", mininterval=5, delay=1)
     try:
-        report = run(
-            Path(file),
-            Path(queries) if queries else None,
-            load_embedder(settings),
-            [Path(p) for p in pool],
-            half_name,
-            Path(cache) if cache else None,
-            progress,
+        report = _run(
+            sentences, questions, embedder, half_name, Path(cache) if cache else None, progress
         )
     finally:
         bar.close()

@@ -2,7 +2,7 @@
 
 A pool of 13,000 sentences takes many minutes to encode on two cores; the benchmark rebuilds
 its index on every run, so the vectors of each data file are kept in one ``.npz`` named by the
-encoder's identity (model, sparse head and token recipe fingerprints) and the file's sha256.
+encoder's identity (model fingerprint and dimension, sparse head and token recipe) and the file's sha256.
 They are handed back to the product's own build (``index.encode_rows``) as :class:`Previous`
 vectors by row key, exactly as an incremental ``bot index`` build reuses its live build, so a
 cached run ranks from the same vectors a fresh one would compute. A changed file, model or
@@ -24,7 +24,12 @@ from .index import Built, Previous
 def cache_file(folder: Path, embedder: Embedder, source: str) -> Path:
     """Where the vectors of the data file with sha256 ``source`` are kept for ``embedder``."""
     ident = "\x00".join(
-        [embedder.fingerprint, str(embedder.features.sparse), str(token_fingerprint(embedder))]
+        [
+            embedder.fingerprint,
+            str(embedder.dim),
+            str(embedder.features.sparse),
+            str(token_fingerprint(embedder)),
+        ]
     )
     digest = hashlib.sha256(f"{ident}\x00{source}".encode()).hexdigest()[:24]
     return Path(folder) / f"squad-vectors-{digest}.npz"
