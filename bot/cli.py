@@ -13,7 +13,7 @@ from pathlib import Path
 from pydantic import ValidationError
 from pydantic_settings import SettingsError
 
-from .errors import SanadError
+from .errors import InputError, SanadError
 from .settings import MAX_TOP_K, Settings, load_settings
 
 log = logging.getLogger("sanad")

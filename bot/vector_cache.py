@@ -2,7 +2,8 @@
 
 A pool of 13,000 sentences takes many minutes to encode on two cores; the benchmark rebuilds
 its index on every run, so the vectors of each data file are kept in one ``.npz`` named by the
-encoder's identity (model fingerprint and dimension, sparse head and token recipe) and the file's sha256.
+encoder's identity (model fingerprint and dimension, sparse head and token recipe) and the
+file's sha256.
 They are handed back to the product's own build (``index.encode_rows``) as :class:`Previous`
 vectors by row key, exactly as an incremental ``bot index`` build reuses its live build, so a
 cached run ranks from the same vectors a fresh one would compute. A changed file, model or

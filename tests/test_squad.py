@@ -262,10 +262,11 @@ def test_a_pool_of_parallel_files_has_a_gold_sentence_in_each(pooled):
     ar, en = pooled
     pool = load_pools(ar, [ar, en])  # FILE named again in --pool is not added twice
     assert [p.id for p in pool.passages][:3] == ["ar/p0:1", "ar/p0:2", "ar/p0:3"]
-    assert [p.id for p in pool.passages][5:] == ["en/p0:1", "en/p0:2", "en/p0:3", "en/p1:1", "en/p1:2"]
+    ids = [p.id for p in pool.passages][5:]
+    assert ids == ["en/p0:1", "en/p0:2", "en/p0:3", "en/p1:1", "en/p1:2"]
     assert len(pool.parts) == 2 and [n for _, n in pool.parts] == [5, 5]
     by_id = {q.id: q for q in pool.questions}
-    assert [q.text for q in pool.questions] == ["متى بنيت قاعدة العديد؟", "ما أكبر قاعدة أمريكية؟", "أي جملة تتكرر؟"]
+    assert [q.text for q in pool.questions] == [q.text for q in load_pool(ar).questions]
     assert by_id["q1"].gold == {1, 6} and by_id["q1"].own == {1}
     assert by_id["q3"].gold == {2, 4, 7, 9} and by_id["q3"].own == {2, 4}
     [en_q1, *_] = load_queries(en, pool)
