@@ -227,8 +227,8 @@ def cmd_corpus_remove(args: argparse.Namespace) -> int:
 
 def cmd_eval(args: argparse.Namespace) -> int:
     """Evaluate retrieval and abstention on a question file."""
-    if not args.squad and (args.pool or args.half or args.cache or args.no_cache):
-        raise InputError("--pool, --half, --cache and --no-cache go with --squad FILE")
+    if not args.squad and (args.pool or args.articles or args.half or args.cache or args.no_cache):
+        raise InputError("--pool, --articles, --half, --cache and --no-cache go with --squad FILE")
     if args.squad or not args.file:  # retrieval benchmark on SQuAD-format data: bot/squad.py
         from .squad import run_cli
 
@@ -242,6 +242,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
             args.pool,
             args.half,
             cache,
+            args.articles,
         )
     from .evaluate import evaluate, format_report, read_items
 
@@ -521,6 +522,12 @@ def build_parser() -> argparse.ArgumentParser:
         default=[],
         help="with --squad: every sentence of these parallel files joins the pool "
         "(e.g. all 11 XQuAD-R languages); reports a hit in any file and in FILE only",
+    )
+    ev.add_argument(
+        "--articles",
+        metavar="SPEC",
+        help="with --squad: only these articles of every file, numbered from 0 "
+        "(e.g. 0-11 or 0-5,9)",
     )
     ev.add_argument(
         "--half",

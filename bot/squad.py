@@ -84,15 +84,18 @@ def _read(path: Path) -> dict:
     return data
 
 
-def load_pool(path: Path, prefix: str = "") -> Pool:
+def load_pool(path: Path, prefix: str = "", articles: frozenset[int] | None = None) -> Pool:
     """Read a SQuAD file with ``sentences``/``sentence_breaks`` into a sentence pool; its
-    paragraphs (documents) are named ``{prefix}p0``, ``{prefix}p1``, ..."""
+    paragraphs (documents) are named ``{prefix}p0``, ``{prefix}p1``, ... With ``articles``,
+    only those articles (numbered from 0 in the file) are read."""
     data = _read(path)
     passages: list[Passage] = []
     titles: list[str] = []
     gold_text: list[tuple[str, str, str, int]] = []  # (id, question, gold sentence, article)
     k = 0
     for a, article in enumerate(data["data"]):
+        if articles is not None and a not in articles:
+            continue
         title = str(article.get("title", "")).replace("_", " ")
         for para in article.get("paragraphs", []):
             if "sentences" not in para or "sentence_breaks" not in para:
@@ -123,10 +126,30 @@ def load_pool(path: Path, prefix: str = "") -> Pool:
         where.setdefault(p.text, []).append(i)
     questions = [Question(qid, q, frozenset(where[s]), a) for qid, q, s, a in gold_text]
     digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    if articles is not None:
+        digest = hashlib.sha256(f"{digest}:{sorted(articles)}".encode()).hexdigest()
     return Pool(passages, titles, questions, digest, ((digest, len(passages)),))
 
 
-def load_pools(file: Path, others: Sequence[Path]) -> Pool:
+def parse_articles(spec: str | None) -> frozenset[int] | None:
+    """``"0-11"`` or ``"0-5,9"`` -> those article numbers; None or "" -> every article."""
+    if not spec:
+        return None
+    out: set[int] = set()
+    try:
+        for part in spec.split(","):
+            a, _, b = part.partition("-")
+            out.update(range(int(a), int(b or a) + 1))
+    except ValueError:
+        raise InputError(
+            f"--articles {spec!r}: give numbers and ranges, e.g. 0-11 or 0-5,9"
+        ) from None
+    return frozenset(out)
+
+
+def load_pools(
+    file: Path, others: Sequence[Path], articles: frozenset[int] | None = None
+) -> Pool:
     """``file`` and ``others`` (parallel SQuAD files) as one pool of all their sentences,
     ``file``'s questions asked. A question's ``gold`` is its gold sentence in every file (by
     question id), ``own`` the one in ``file`` only; both are matched by text over the whole
@@ -138,7 +161,7 @@ def load_pools(file: Path, others: Sequence[Path]) -> Pool:
     stems = [p.stem for p in paths]
     if len(set(stems)) < len(stems):
         raise InputError("two pool files have the same name; give each language its own file")
-    pools = [load_pool(p, f"{p.stem}/") for p in paths]
+    pools = [load_pool(p, f"{p.stem}/", articles) for p in paths]
     gold_texts: dict[str, set[str]] = {}
     for one in pools:
         for q in one.questions:
@@ -176,11 +199,16 @@ def half(questions: list[Question], name: str | None) -> list[Question]:
     return [q for q in questions if q.article % 2 == (name == "B")]
 
 
-def load_queries(path: Path, pool: Pool) -> list[Question]:
-    """Questions of another SQuAD file asked against ``pool``, matched by id."""
+def load_queries(
+    path: Path, pool: Pool, articles: frozenset[int] | None = None
+) -> list[Question]:
+    """Questions of another SQuAD file asked against ``pool``, matched by id (only those of
+    ``articles``, when the pool was read with them)."""
     known = {q.id: q for q in pool.questions}
     out = []
-    for part in _read(path)["data"]:
+    for a, part in enumerate(_read(path)["data"]):
+        if articles is not None and a not in articles:
+            continue
         for para in part.get("paragraphs", []):
             for qa in para.get("qas", []):
                 if qa["id"] not in known:
@@ -211,14 +239,14 @@ def build_index(
     views = [[("source", passage_text(pool, i))] for i in range(len(pool.passages))]
     prev = Previous()
     if cache is not None:
+        known: set[str] = set()
+        for path in vector_cache.cache_files(cache, embedder):
+            known |= vector_cache.read(path, prev)
         # File by file: each file's vectors are stored as soon as they are encoded, so a
         # killed run keeps what it finished and a run over other files reuses them.
         start = 0
         for source, n in pool.parts or ((pool.source, len(pool.passages)),):
-            path = vector_cache.cache_file(cache, embedder, source)
-            known = vector_cache.read(path, prev)
-            rows = range(start, start + n)
-            if any(_key(embedder, views[i][0][1]) not in known for i in rows):
+            if any(_key(embedder, views[i][0][1]) not in known for i in range(start, start + n)):
                 part, _ = encode_rows(
                     embedder,
                     pool.passages[start : start + n],
@@ -226,8 +254,9 @@ def build_index(
                     prev,
                     encode=_encoder(embedder, progress),
                 )
+                path = vector_cache.cache_file(cache, embedder, source)
                 vector_cache.write(path, part, range(n))
-                vector_cache.read(path, prev)
+                known |= vector_cache.read(path, prev)
             start += n
     built, _ = encode_rows(
         embedder, pool.passages, views, prev, encode=_encoder(embedder, progress)
@@ -345,12 +374,17 @@ def format_report(report: dict, title: str = "") -> str:
 
 
 def load(
-    file: Path, queries: Path | None, pool: Sequence[Path] = (), half_name: str | None = None
+    file: Path,
+    queries: Path | None,
+    pool: Sequence[Path] = (),
+    half_name: str | None = None,
+    articles: frozenset[int] | None = None,
 ) -> tuple[Pool, list[Question]]:
-    """The sentence pool (``file``, with the ``pool`` files if any) and the questions asked:
-    ``queries``'s (or ``file``'s own), only half ``half_name`` of the articles if given."""
-    sentences = load_pools(file, pool) if pool else load_pool(file)
-    questions = load_queries(queries, sentences) if queries else sentences.questions
+    """The sentence pool (``file``, with the ``pool`` files if any; only ``articles`` if
+    given) and the questions asked: ``queries``'s (or ``file``'s own), only half
+    ``half_name`` of the articles if given."""
+    sentences = load_pools(file, pool, articles) if pool else load_pool(file, "", articles)
+    questions = load_queries(queries, sentences, articles) if queries else sentences.questions
     return sentences, half(questions, half_name)
 
 
@@ -362,19 +396,21 @@ def run(
     half_name: str | None = None,
     cache: Path | None = None,
     progress: Callable[[int, int], object] | None = None,
+    articles: frozenset[int] | None = None,
 ) -> dict:
     """Load the pool and questions (:func:`load`), build the index, evaluate."""
-    sentences, questions = load(file, queries, pool, half_name)
-    return _run(sentences, questions, embedder, half_name, cache, progress)
+    sentences, questions = load(file, queries, pool, half_name, articles)
+    return _run(sentences, questions, embedder, half_name, cache, progress, articles)
 
 
-def _run(sentences, questions, embedder, half_name, cache, progress) -> dict:
+def _run(sentences, questions, embedder, half_name, cache, progress, articles) -> dict:
     index = build_index(sentences, embedder, cache, progress)
     report = evaluate(index, questions, embedder)
     report["pool"] = {
         "files": len(sentences.parts),
         "sentences": len(sentences.passages),
         "half": half_name or "all",
+        "articles": sorted(articles) if articles is not None else "all",
     }
     return report
 
@@ -387,9 +423,10 @@ def run_cli(
     pool: Sequence[str] = (),
     half_name: str | None = None,
     cache: str | None = None,
+    articles: str | None = None,
 ) -> int:
-    """``bot eval --squad FILE [--queries FILE] [--pool FILE...] [--half A|B]
-    [--cache DIR|--no-cache] [--json]``: print the report, return 0."""
+    """``bot eval --squad FILE [--queries FILE] [--pool FILE...] [--articles SPEC]
+    [--half A|B] [--cache DIR|--no-cache] [--json]``: print the report, return 0."""
     from tqdm import tqdm
 
     from .embed import load_embedder
@@ -404,13 +441,23 @@ def run_cli(
 
     # The data first: a bad file is reported before the model loads.
     sentences, questions = load(
-        Path(file), Path(queries) if queries else None, [Path(p) for p in pool], half_name
+        Path(file),
+        Path(queries) if queries else None,
+        [Path(p) for p in pool],
+        half_name,
+        parse_articles(articles),
     )
     embedder = load_embedder(settings)
     bar = tqdm(total=0, unit="text", desc="encoding the pool", mininterval=5, delay=1)
     try:
         report = _run(
-            sentences, questions, embedder, half_name, Path(cache) if cache else None, progress
+            sentences,
+            questions,
+            embedder,
+            half_name,
+            Path(cache) if cache else None,
+            progress,
+            parse_articles(articles),
         )
     finally:
         bar.close()
@@ -418,7 +465,7 @@ def run_cli(
         print(json.dumps(report, indent=1))
         return 0
     info = report["pool"]
-    what = f"questions {queries or file}, articles: {info['half']}"
+    what = f"questions {queries or file}, articles: {articles or 'all'}, half: {info['half']}"
     if not pool:
         print(format_report(report, f"pool {file}; {what}"))
         return 0

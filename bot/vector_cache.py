@@ -23,7 +23,17 @@ from .index import Built, Previous
 
 
 def cache_file(folder: Path, embedder: Embedder, source: str) -> Path:
-    """Where the vectors of the data file with sha256 ``source`` are kept for ``embedder``."""
+    """Where the vectors of the data with sha256 ``source`` are kept for ``embedder``."""
+    return Path(folder) / f"squad-vectors-{_ident(embedder)}-{source[:24]}.npz"
+
+
+def cache_files(folder: Path, embedder: Embedder) -> list[Path]:
+    """Every cache file of ``embedder`` in ``folder`` (vectors are found by row key, so a
+    slice of a file reuses the vectors of the whole file and the reverse)."""
+    return sorted(Path(folder).glob(f"squad-vectors-{_ident(embedder)}-*.npz"))
+
+
+def _ident(embedder: Embedder) -> str:
     ident = "\x00".join(
         [
             embedder.fingerprint,
@@ -32,8 +42,7 @@ def cache_file(folder: Path, embedder: Embedder, source: str) -> Path:
             str(token_fingerprint(embedder)),
         ]
     )
-    digest = hashlib.sha256(f"{ident}\x00{source}".encode()).hexdigest()[:24]
-    return Path(folder) / f"squad-vectors-{digest}.npz"
+    return hashlib.sha256(ident.encode()).hexdigest()[:16]
 
 
 def read(path: Path, into: Previous) -> set[str]:

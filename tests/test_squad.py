@@ -14,10 +14,12 @@ from bot.squad import (
     format_report,
     gold_rank,
     half,
+    load,
     load_pool,
     load_pools,
     load_queries,
     metrics,
+    parse_articles,
     run,
 )
 
@@ -284,7 +286,7 @@ def test_pool_files_need_distinct_names(pooled, tmp_path):
 def test_a_pooled_run_counts_a_hit_in_any_file_and_in_the_question_file(pooled):
     ar, en = pooled
     report = run(ar, en, HashEmbedder(), [en])  # English questions, English sentences pooled
-    assert report["pool"] == {"files": 2, "sentences": 10, "half": "all"}
+    assert report["pool"] == {"files": 2, "sentences": 10, "half": "all", "articles": "all"}
     anyf, own = report["retrievers"], report["own_language"]
     assert set(anyf) == set(own)
     for name in anyf:  # the same ranking; any-file gold is a superset of the file's own
@@ -293,6 +295,24 @@ def test_a_pooled_run_counts_a_hit_in_any_file_and_in_the_question_file(pooled):
     # Word overlap puts the English sentence first: a hit in any file, not in ar.json.
     assert anyf["lexical"]["R@1"] > 0.6 > own["lexical"]["R@1"]
     assert "own_language" not in run(ar, en, HashEmbedder())
+
+
+def test_articles_select_a_slice_of_every_file(pooled, tmp_path):
+    ar, en = pooled
+    pool, questions = load(ar, en, [en], articles=parse_articles("1"))
+    assert [p.id for p in pool.passages] == ["ar/p0:1", "ar/p0:2", "en/p0:1", "en/p0:2"]
+    assert [(q.id, q.article, q.text) for q in questions] == [
+        ("q3", 1, "Which sentence repeats?")
+    ]
+    assert questions[0].gold == {1, 3} and questions[0].own == {1}
+    # The slice reuses the whole files' cached vectors (they are found by text).
+    emb = HashEmbedder(sparse=HashSparse())
+    build_index(load_pools(ar, [en]), emb, tmp_path / "c")
+    build_index(pool, emb, tmp_path / "c")
+    assert emb.sparse.calls == 10
+    assert parse_articles("0-2,5") == {0, 1, 2, 5} and parse_articles("") is None
+    with pytest.raises(InputError, match="articles"):
+        parse_articles("a-b")
 
 
 def test_halves_split_on_articles(files):
@@ -328,7 +348,7 @@ def test_encoded_vectors_are_cached_per_file(pooled, tmp_path):
     data["data"][1]["paragraphs"][0]["sentences"][0] = "Qatar hosted the 2022 World Cup."
     en.write_text(json.dumps(data), encoding="utf-8")
     build_index(load_pools(ar, [en]), emb, tmp_path / "c")
-    assert emb.sparse.calls == 20 + 10
+    assert emb.sparse.calls == 20 + 2  # only the changed sentence, twice
 
 
 def test_a_broken_cache_file_is_encoded_again(files, tmp_path):
