@@ -29,9 +29,8 @@ from pathlib import Path
 from . import vector_cache
 from .corpus import Passage
 from .embed import Embedder, token_fingerprint
-from .encoding import BATCH, Encoded, EncodeItem, encode_locally
 from .errors import InputError
-from .index import LoadedIndex, Previous, _key, encode_rows
+from .index import LoadedIndex, Previous, encode_rows
 from .normalize import dense_text
 from .retrieve import DEFAULT_WEIGHTS, Retriever, Weights
 
@@ -239,28 +238,10 @@ def build_index(
     views = [[("source", passage_text(pool, i))] for i in range(len(pool.passages))]
     prev = Previous()
     if cache is not None:
-        known: set[str] = set()
-        for path in vector_cache.cache_files(cache, embedder):
-            known |= vector_cache.read(path, prev)
-        # File by file: each file's vectors are stored as soon as they are encoded, so a
-        # killed run keeps what it finished and a run over other files reuses them.
-        start = 0
-        for source, n in pool.parts or ((pool.source, len(pool.passages)),):
-            if any(_key(embedder, views[i][0][1]) not in known for i in range(start, start + n)):
-                part, _ = encode_rows(
-                    embedder,
-                    pool.passages[start : start + n],
-                    views[start : start + n],
-                    prev,
-                    encode=_encoder(embedder, progress),
-                )
-                path = vector_cache.cache_file(cache, embedder, source)
-                vector_cache.write(path, part, range(n))
-                known |= vector_cache.read(path, prev)
-            start += n
-    built, _ = encode_rows(
-        embedder, pool.passages, views, prev, encode=_encoder(embedder, progress)
-    )
+        parts = pool.parts or ((pool.source, len(pool.passages)),)
+        prev = vector_cache.prefill(cache, embedder, parts, pool.passages, views, progress)
+    encode = vector_cache.counting_encoder(embedder, progress)
+    built, _ = encode_rows(embedder, pool.passages, views, prev, encode=encode)
     manifest = {
         "id": f"squad-{pool.source[:12]}",
         "passage_count": len(pool.passages),
@@ -268,32 +249,6 @@ def build_index(
         "late": token_fingerprint(embedder),
     }
     return built.loaded(manifest)
-
-
-def _encoder(embedder: Embedder, progress: Callable[[int, int], object] | None):
-    """The local encoding step, run pass by pass and batch by batch so that ``progress``
-    sees both passes (dense and sparse with the title, then token vectors of the sentence)."""
-    local = encode_locally(embedder)
-
-    def encode(items: list[EncodeItem], _progress) -> Encoded:
-        first = [replace(it, tokens=False) for it in items]
-        second = [replace(it, dense=False, sparse=False) for it in items]
-        todo = [j for j, it in enumerate(first) if it.dense or it.sparse]
-        todo += [len(items) + j for j, it in enumerate(second) if it.tokens]
-        both = first + second
-        out = Encoded([None] * len(both), [None] * len(both), [None] * len(both))
-        for s in range(0, len(todo), BATCH):
-            chunk = todo[s : s + BATCH]
-            got = local([both[j] for j in chunk], None)
-            for r, j in enumerate(chunk):
-                out.dense[j], out.sparse[j] = got.dense[r], got.sparse[r]
-                out.tokens[j] = got.tokens[r]
-            if progress:
-                progress(min(s + BATCH, len(todo)), len(todo))
-        n = len(items)
-        return Encoded(out.dense[:n], out.sparse[:n], out.tokens[n:])
-
-    return encode
 
 
 def metrics(ranks: list[int | None]) -> dict:

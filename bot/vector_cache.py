@@ -7,19 +7,30 @@ file's sha256.
 They are handed back to the product's own build (``index.encode_rows``) as :class:`Previous`
 vectors by row key, exactly as an incremental ``bot index`` build reuses its live build, so a
 cached run ranks from the same vectors a fresh one would compute. A changed file, model or
-recipe has another name, so a stale cache is never read.
+recipe has another name, so a stale cache is never read. Vectors are found by row key (the
+text), so a slice of a file reuses the whole file's and the reverse.
+
+:func:`prefill` encodes what is missing file by file (each file stored when done) through
+:func:`counting_encoder`, the local encoding step run batch by batch over both of its passes so
+that a progress bar sees all the work.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
+from .corpus import Passage
 from .embed import Embedder, token_fingerprint
-from .index import Built, Previous
+from .encoding import BATCH, Encoded, EncodeItem, encode_locally
+from .index import Built, Previous, _key, encode_rows
+
+Progress = Callable[[int, int], object]
 
 
 def cache_file(folder: Path, embedder: Embedder, source: str) -> Path:
@@ -91,3 +102,62 @@ def write(path: Path, built: Built, rows: range) -> None:
     with tmp.open("wb") as f:
         np.savez(f, **arrays)
     os.replace(tmp, path)
+
+
+def prefill(
+    folder: Path,
+    embedder: Embedder,
+    parts: Sequence[tuple[str, int]],
+    passages: list[Passage],
+    views: list[list[tuple[str, str]]],
+    progress: Progress | None = None,
+) -> Previous:
+    """Every cached vector of ``embedder`` in ``folder``, after encoding (and storing) the
+    data files of ``parts`` (``(sha256, passages)`` in order) that are not all there yet."""
+    prev = Previous()
+    known: set[str] = set()
+    for path in cache_files(folder, embedder):
+        known |= read(path, prev)
+    # File by file: each file's vectors are stored as soon as they are encoded, so a killed
+    # run keeps what it finished and a run over other files reuses them.
+    start = 0
+    for source, n in parts:
+        if any(_key(embedder, views[i][0][1]) not in known for i in range(start, start + n)):
+            part, _ = encode_rows(
+                embedder,
+                passages[start : start + n],
+                views[start : start + n],
+                prev,
+                encode=counting_encoder(embedder, progress),
+            )
+            path = cache_file(folder, embedder, source)
+            write(path, part, range(n))
+            known |= read(path, prev)
+        start += n
+    return prev
+
+
+def counting_encoder(embedder: Embedder, progress: Progress | None):
+    """The local encoding step, run pass by pass and batch by batch so that ``progress``
+    sees both passes (dense and sparse with the title, then token vectors of the sentence)."""
+    local = encode_locally(embedder)
+
+    def encode(items: list[EncodeItem], _progress) -> Encoded:
+        first = [replace(it, tokens=False) for it in items]
+        second = [replace(it, dense=False, sparse=False) for it in items]
+        todo = [j for j, it in enumerate(first) if it.dense or it.sparse]
+        todo += [len(items) + j for j, it in enumerate(second) if it.tokens]
+        both = first + second
+        out = Encoded([None] * len(both), [None] * len(both), [None] * len(both))
+        for s in range(0, len(todo), BATCH):
+            chunk = todo[s : s + BATCH]
+            got = local([both[j] for j in chunk], None)
+            for r, j in enumerate(chunk):
+                out.dense[j], out.sparse[j] = got.dense[r], got.sparse[r]
+                out.tokens[j] = got.tokens[r]
+            if progress:
+                progress(min(s + BATCH, len(todo)), len(todo))
+        n = len(items)
+        return Encoded(out.dense[:n], out.sparse[:n], out.tokens[n:])
+
+    return encode
