@@ -140,6 +140,8 @@ class OnnxRunner:
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         opts.intra_op_num_threads = int(os.environ.get("SANAD_THREADS", 0)) or (os.cpu_count() or 1)
         opts.log_severity_level = 3
+        if os.environ.get("SANAD_ORT_SPIN") == "0":
+            opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self.session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
 
     def __call__(
