@@ -11,7 +11,12 @@ In one run:
    and p95 from one client (each question asked once, so none is cached), a repeated question
    (answer cache), 1,000-character hostile questions (U+FDFA, emoji, "a b a b ..."), and
    questions/s at 1, 4 and 16 clients (distinct XQuAD-R questions, none cached) with p50/p95,
-   errors and the server's RSS.
+   errors, the server's RSS and the CPU time per question of the server and of the clients.
+
+The 16-client figure is compared with the bare batched encoder as questions/s and as CPU time
+per question (bare / (server + clients): what the ratio comes to when they fill the machine's
+cores; steadier than questions/s on a shared machine). The bare encoder runs with ONNX
+Runtime's thread spinning (its default) and without; the faster counts.
 
     PYTHONPATH=. .venv/bin/python scripts/bench_api.py [--backends torch,onnx,onnx-int8]
         [--json out.json] [--only throughput] [--levels 1,4,16]
