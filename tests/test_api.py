@@ -58,6 +58,21 @@ def test_chat_resolves_a_short_follow_up_from_history(client):
     assert "NATO" in body["resolved_query"] and "Biden" not in body["resolved_query"]
 
 
+def test_chat_resolves_an_ordinal_from_the_previous_answer_and_shows_the_query(client, hash_sanad):
+    # the previous answer quotes the squadrons sentence as Sanad's answers do; "the first one"
+    # is its first squadron
+    first = "Which squadrons are shared between the UK and Qatar?"
+    p = next(p for p in hash_sanad.index.passages if "Typhoon and Hawk" in p.translation)
+    answer = f'The article says: "{p.translation}" [1]'
+    history = [{"role": "user", "content": first}, {"role": "assistant", "content": answer}]
+    question = {"question": "Who runs the first one?", "history": history}
+    body = client.post("/v1/chat", json=question).json()
+    assert body["resolved_query"] == "Who runs the first one? Typhoon"
+    # resolved_query is exactly what retrieval got
+    expected = hash_sanad.ask("Who runs the first one?", retrieval_query=body["resolved_query"])
+    assert body["citations"] == expected.to_dict()["citations"]
+
+
 def test_chat_keeps_a_self_contained_question(client):
     history = [{"role": "user", "content": "Where is Al Udeid?"}]
     q = "Which US command uses the Al Udeid base?"
