@@ -31,6 +31,7 @@ import json
 import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, replace
+from difflib import SequenceMatcher
 from pathlib import Path
 
 import numpy as np
@@ -134,10 +135,36 @@ def evidence(dense: np.ndarray, query_tokens: list[str], idf: dict[str, float]) 
     else:
         unseen = max(idf.values(), default=1.0)
         weights = [idf.get(t, unseen) for t in query_tokens]
-        coverage = sum(w for t, w in zip(query_tokens, weights, strict=True) if t in idf) / sum(
-            weights
-        )
+        seen = [t in idf or _close_to_vocabulary(t, idf) for t in query_tokens]
+        coverage = sum(w for s, w in zip(seen, weights, strict=True) if s) / sum(weights)
     return Evidence(round(top, 5), round(peak, 5), round(coverage, 5))
+
+
+_by_shape: dict[int, tuple[dict, dict[tuple[str, int], list[str]]]] = {}
+
+
+def _close_to_vocabulary(token: str, idf: dict[str, float]) -> bool:
+    """Is ``token`` a misspelling of a corpus word ("ساندهيرست" / "ساندهرست", "secreteri")?
+
+    Tokens of five letters or more only, against corpus tokens with the same first letter,
+    at most one letter longer or shorter, and 85% alike; shorter words differ in meaning
+    with one letter. The corpus vocabulary is bucketed once per ``idf`` table.
+    """
+    if len(token) < 5 or token.isdigit():
+        return False
+    entry = _by_shape.get(id(idf))
+    if entry is None or entry[0] is not idf:
+        buckets: dict[tuple[str, int], list[str]] = {}
+        for t in idf:
+            buckets.setdefault((t[:1], len(t)), []).append(t)
+        _by_shape.clear()  # one table at a time: the live index's
+        entry = _by_shape[id(idf)] = (idf, buckets)
+    buckets = entry[1]
+    return any(
+        SequenceMatcher(None, token, t).ratio() >= 0.85
+        for n in (len(token) - 1, len(token), len(token) + 1)
+        for t in buckets.get((token[:1], n), ())
+    )
 
 
 def with_focus(

@@ -576,7 +576,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     efu = sub.add_parser("eval-followups", help="follow-up R@1 with and without resolution")
     efu.add_argument("file")
-    efu.add_argument("--split", choices=["tune", "heldout"], help="only this split")
+    efu.add_argument("--split", choices=["tune", "heldout", "heldout-b"], help="only this split")
     efu.add_argument("--json", action="store_true")
     efu.set_defaults(func=cmd_eval_followups)
     return p

@@ -10,12 +10,14 @@ a sentence about the right entity that scores like an answer. What gives it away
   ارتفاع, كم تبلغ قيمة, ما نسبة), a ``person`` (who, من هو, ما اسم قائد) or a ``place`` (where,
   أين, في أي مدينة);
 * **offered**: the passage (Arabic text and its aligned translation) must hold an answer of that
-  kind: a year or a month for a date; a number for a count; a number with the measure's unit
-  (metres, dollars, per cent, years old) for a measure;
+  kind (bot/offers.py): a year or a month for a date (or a duration for "since when"); a
+  number *of the counted thing* for a count; a number with a unit of the asked class next to
+  it (dollars for a cost, metres for a height) for a measure; a title, body or name the
+  question does not give for a person or a place, and the role a person question names;
 * **about**: the question's topic words (its content words, without question words, the kind's
-  own words like "number"/"عدد"/"اسم") must all occur in the passage, a typo or a different
-  Arabic clitic allowed. For "how many British troops" the passage about *US* troops lacks
-  "British"; for "who commands X" the passage naming X lacks "commands".
+  own words like "number"/"عدد"/"اسم") must all occur in the passage, a typo, an irregular
+  past, a different Arabic clitic or attached pronoun allowed. For "how many British troops"
+  the passage about *US* troops names the other partner country, which refuses it outright.
 
 A question of no recognised kind ("What role did Qatar play?") passes: the score rule decides.
 """
@@ -28,6 +30,17 @@ from difflib import SequenceMatcher
 
 from .lexical import tokenize
 from .normalize import normalize
+from .offers import (
+    CLITIC,
+    ROLES,
+    agent_groups,
+    bare,
+    has_date,
+    has_measure,
+    number_positions,
+    proper_names,
+    words_in_order,
+)
 
 _W = r"(?:^|(?<=\s))"  # start of a word in normalised text (Arabic has no \b before ال)
 _E = r"(?!\w)"
@@ -37,7 +50,7 @@ _KINDS: tuple[tuple[str, re.Pattern], ...] = tuple(
     for k, p in (
         (
             "measure",
-            r"\b(?:how (?:tall|high|far|big|large|old)|how long (?:is|are|was|were)|"
+            r"\b(?:how (?:tall|high|far|big|large|old|much)|how long (?:is|are|was|were)|"
             r"height|length|area|square|cost|costs|price|pay|paid|spend|spent|budget|"
             r"worth|percentage|percent|proportion|population|age)\b"
             + rf"|{_W}(?:و|ف)?(?:ارتفاع|طول|مساحه|تكلفه|تكلف|كلف|قيمه|ميزانيه|تدفع|دفعت|"
@@ -56,9 +69,12 @@ _KINDS: tuple[tuple[str, re.Pattern], ...] = tuple(
         ),
         (
             "person",
-            r"^(?:and |so |but )?(?:who|whom)\b|\bwhat is the name of\b"
+            r"^(?:and |so |but )?(?:who|whom)\b"
             rf"|^(?:و|ف)?(?:من|مين|منو)(?! (?:اين|وين|اي|متي|اجل|بين))\s"
-            rf"|{_W}ما اسم{_E}",
+            # "ما اسم القاعدة" asks for a thing's name: only the name of a person is a person.
+            rf"|{_W}ما (?:هو )?اسم (?:ال)?(?:قائد|رئيس|وزير|سفير|مدير|ملك|امير|قاده){_E}"
+            r"|\bwhat(?: is|'s) the name of the (?:\w+ ){0,3}?(?:commander|president|minister|"
+            r"ambassador|head|king|secretary|leader|chief)\b",
         ),
         (
             "place",
@@ -79,6 +95,7 @@ the a an of in on at to for from by with about and or so but its it this that th
 his her he she they them one year month date name number tall high long far big large old
 height length area square cost costs price pay paid spend spent budget worth percentage
 percent proportion population age city country town place exactly currently current
+gain gained get got have has had make made take took since
 ما ماذا من متي اين وين فين كيف كم كام بكم هل اي ايش شو مين منو عدد اسم تاريخ عام سنه شهر
 هو هي هم في على الي الى عن مع منذ التي الذي الذين ذلك هذا هذه هناك به بها له لها كان كانت
 ارتفاع طول مساحه تكلفه قيمه ميزانيه نسبه عمر سكان تعداد مدينه بلد دوله مكان تبلغ يبلغ
@@ -86,57 +103,65 @@ percent proportion population age city country town place exactly currently curr
 """.split()
 )
 
-_YEAR = re.compile(r"(?<!\d)(?:1[89]|20)\d\d(?!\d)")
-_MONTHS = frozenset(
-    normalize(w)
-    for w in (
-        "january february march april may june july august september october november december "
-        "يناير فبراير مارس ابريل مايو يونيو يوليو اغسطس سبتمبر اكتوبر نوفمبر ديسمبر "
-        "كانون شباط اذار نيسان ايار حزيران تموز اب ايلول تشرين"
-    ).split()
-)
-_NUMBER_WORDS = frozenset(
-    normalize(w)
-    for w in (
-        "one two three four five six seven eight nine ten eleven twelve hundred thousand million "
-        "billion first third fourth fifth dozen dozens decade decades "
-        "واحد اثنان اثنين ثلاث ثلاثه اربع اربعه خمس خمسه ست سته سبع سبعه ثمان ثمانيه تسع تسعه عشر "
-        "عشره مئه مائه الف الاف الفا مليون ملايين مليار اول ثالث رابع خامس سادس عشرات مئات "
-        "عقد عقود"
-    ).split()
-)
-# A measure needs its unit next to the number: none of these is a bare count.
-_UNITS = frozenset(
-    normalize(w)
-    for w in (
-        "metre metres meter meters km kilometre kilometres kilometer feet foot mile miles hectare "
-        "hectares acre acres square dollar dollars pound pounds riyal riyals euro euros percent "
-        "per cent aged old population inhabitants decade decades "
-        "متر امتار مترا كيلومتر كيلومترات كلم قدم ميل هكتار دونم مربع دولار دولارات جنيه ريال "
-        "يورو بالمئه بالمائه المئه المائه عاما سنوات نسمه سكان عقد عقود"
-    ).split()
-)
-_CLITIC = re.compile("^(?:و|ف|ب|ل|ك)?(?:ال)?")
+_CLITIC = CLITIC
 # Names the article spells one way and questions another: any member stands for its group.
 _VARIANTS = tuple(
     frozenset(normalize(w) for w in g.split())
     for g in (
-        "britain british uk england english بريطانيا بريطاني البريطاني البريطانيه انجلترا الانجليز "
-        "انجليز البريطانيين المملكه لندن london",
+        "britain british uk kingdom england english بريطانيا بريطاني البريطاني البريطانيه "
+        "انجلترا الانجليز انجليز البريطانيين المملكه لندن london",
         "america american americans us usa امريكا اميركا امريكي اميركي الامريكي الاميركي "
         "الامريكيه الاميركيه الامريكيين الاميركيين الامريكان امريكان الامريكاني واشنطن washington "
         "الولايات",
         "soldiers soldier troops جنود الجنود جندي العساكر عساكر",
+        "qatar qatari قطر قطري القطري القطريه القطريين القطريون الدوحه doha",
+        # English verbs whose past tense no stemmer joins to the present
+        "hold holds held",
+        "run runs ran",
+        "begin begins began begun",
+        "buy buys bought",
+        "become becomes became",
+        "lead leads led",
+        "meet meets met",
+        "give gives gave given",
     )
+)
+_COUNTRIES = _VARIANTS[:2]  # a question naming one of these, a passage naming the other
+# Where a count question names what it counts: the word after "how many" / "كم عدد".
+_COUNTED = re.compile(
+    r"\bhow many (\w+)|\bthe number of (\w+)|(?:^|\s)(?:كم|ما|ما هو) عدد (\w+)|(?:^|\s)كم (\w+)"
+)
+_NUMBER_OF = re.compile(r"\bnumber of (?:the )?((?:\w+ ?){1,3})|(?:^|\s)عدد ((?:\w+ ?){1,3})")
+_SINCE = r"\bsince when\b|\bhow long\b|(?:^|\s)(?:و|ف)?منذ متي(?!\w)"  # a duration answers
+_MEASURE_UNIT = (  # which unit a measure question asks for, checked in this order
+    ("percent", r"\b(?:percentage|percent|proportion)\b|(?:^|\s)(?:و|ف|ب)?نسبه(?!\w)"),
+    (
+        "money",
+        r"\b(?:cost|costs|price|pay|paid|spend|spent|budget|worth)\b"
+        r"|(?:^|\s)(?:و|ف)?(?:تكلفه|تكلف|كلف|قيمه|ميزانيه|تدفع|دفعت|سعر|ثمن|مصاريف)(?!\w)",
+    ),
+    (
+        "length",
+        r"\bhow (?:tall|high|far|big|large)\b|\bhow long (?:is|are|was|were)\b"
+        r"|\b(?:height|length|area|square)\b|(?:^|\s)(?:و|ف)?(?:ارتفاع|طول|مساحه)(?!\w)",
+    ),
+    ("age", r"\bhow old\b|\bage\b|(?:^|\s)(?:و|ف)?عمر(?!\w)"),
+    ("population", r"\bpopulation\b|(?:^|\s)(?:و|ف)?(?:سكان|تعداد)(?!\w)"),
 )
 
 
 @dataclass(frozen=True)
 class Focus:
-    """What a question asks for (``kind``) and about what (``about``, normalised words)."""
+    """What a question asks for (``kind``) and about what (``about``, normalised words).
+
+    ``unit`` is the class of unit a measure is given in ("money", "length", "percent", "age",
+    "population", or "amount" for a plain "how much"); ``counted`` the noun a count counts.
+    """
 
     kind: str | None
     about: tuple[str, ...] = ()
+    unit: str | None = None
+    counted: str | None = None
 
 
 @dataclass(frozen=True)
@@ -145,7 +170,9 @@ class FocusCheck:
 
     ok: bool
     missing: tuple[str, ...] = ()  # topic words the passage lacks
-    reason: str = ""  # "" when ok; else "no date", "no number", "no unit", "missing words"
+    # "" when ok; else "no date", "no number", "no unit", "no person", "no place",
+    # "counts something else", "another country" or "missing words"
+    reason: str = ""
 
 
 def question_focus(question: str) -> Focus:
@@ -158,10 +185,20 @@ def question_focus(question: str) -> Focus:
 
     about = []
     for w in content_words(q):
-        bare = _CLITIC.sub("", w) if len(w) > 4 else w
-        if w not in _ASKING and bare not in _ASKING and not w.isdigit():
+        b = _CLITIC.sub("", w) if len(w) > 4 else w
+        if w not in _ASKING and b not in _ASKING and not w.isdigit():
             about.append(w)
-    return Focus(kind, tuple(about))
+    unit = None
+    if kind == "measure":
+        unit = next((u for u, p in _MEASURE_UNIT if re.search(p, q)), "amount")
+    if kind == "date" and re.search(_SINCE, q):
+        unit = "duration"
+    counted = None
+    if kind == "count":
+        m = _COUNTED.search(q)
+        word = next((g for g in m.groups() if g), None) if m else None
+        counted = word if word in about else None
+    return Focus(kind, tuple(about), unit, counted)
 
 
 def _words(text: str) -> set[str]:
@@ -173,35 +210,81 @@ def _present(word: str, tokens: set[str], words: set[str]) -> bool:
         return True
     if any(word in g or _CLITIC.sub("", word) in g for g in _VARIANTS if g & words):
         return True
-    # A typo ("soliders", "statoined") or another clitic: a close written form counts.
-    bare = _CLITIC.sub("", word) if len(word) > 4 else word
-    if len(bare) < 4:
+    # Another clitic or attached pronoun on either side: قطر / لقطر, علاقاتها / العلاقات.
+    b = bare(word)
+    if len(b) >= 3 and any(bare(x) == b for x in words):
+        return True
+    if len(b) == 3:  # a short name spelt with a letter less: "jon" for "john"
+        return any(len(x) == 4 and x[0] == b[0] and _subsequence(b, x) for x in words)
+    if len(b) < 4:
         return False
+    # A typo ("soliders", "statoined"), on the words or on their stems ("apointed" and
+    # "appointment" share the stem "appoint"): a close written form counts.
+    stems = [t for t in tokenize(word) if len(t) >= 4]
     return any(
-        abs(len(x) - len(bare)) <= 2 and SequenceMatcher(None, bare, x).ratio() >= 0.8
+        abs(len(x) - len(b)) <= 2 and SequenceMatcher(None, b, x).ratio() >= 0.8
         for x in words
-        if x[:1] == bare[:1] or _CLITIC.sub("", x)[:1] == bare[:1]
+        if x[:1] == b[:1] or _CLITIC.sub("", x)[:1] == b[:1]
+    ) or any(
+        abs(len(t) - len(s)) <= 2 and SequenceMatcher(None, s, t).ratio() >= 0.8
+        for s in stems
+        for t in tokens
+        if t[:1] == s[:1]
     )
 
 
-def _offers(kind: str, words: set[str], text: str) -> str:
-    """ "" when the text offers an answer of this kind, else the reason it does not."""
-    has_number = (
-        bool(re.search(r"\d", text))
-        or bool(words & _NUMBER_WORDS)
-        or any(_CLITIC.sub("", w) in _NUMBER_WORDS for w in words)
-    )
-    if kind == "date" and not (
-        _YEAR.search(text) or words & _MONTHS or any(_CLITIC.sub("", w) in _MONTHS for w in words)
-    ):
-        return "no date"
-    if kind == "count" and not has_number:
+def _subsequence(short: str, long: str) -> bool:
+    it = iter(long)
+    return all(c in it for c in short)
+
+
+def _new_name(focus: Focus, text: str, translation: str | None) -> bool:
+    """Does the passage name someone or somewhere the question does not?"""
+    names = proper_names(text, translation)
+    if names is None:  # no English to read names from: not judged
+        return True
+    asked = set(focus.about)
+    tokens = {t for w in asked for t in tokenize(w)}
+    return any(not _present(n, tokens, asked) for n in names)
+
+
+def _counts(noun: str, seq: list[str], norm: str) -> bool:
+    """Does the passage give a number of ``noun``: a number at most three words from it, or
+    "the number of <noun>" / «عدد <noun>» with a number in the sentence?"""
+
+    def names_noun(words: list[str]) -> bool:
+        return _present(noun, {t for w in words for t in tokenize(w)}, set(words))
+
+    positions = number_positions(seq)
+    if any(names_noun(seq[max(0, i - 3) : i + 4]) for i in positions):
+        return True
+    spans = [next(g for g in m.groups() if g) for m in _NUMBER_OF.finditer(norm)]
+    return bool(positions) and any(names_noun(s.split()) for s in spans)
+
+
+def _offers(
+    focus: Focus, seq: list[str], words: set[str], text: str, translation: str | None
+) -> str:
+    """ "" when the passage offers an answer of the focus's kind, else the reason it does not."""
+    kind = focus.kind
+    norm = " ".join(seq)
+    if kind == "date" and not has_date(norm, words):
+        if focus.unit != "duration" or not has_measure(seq, "duration"):
+            return "no date"
+    if kind == "count" and not number_positions(seq):
         return "no number"
-    if kind == "measure" and not (
-        has_number
-        and (words & _UNITS or "%" in text or any(_CLITIC.sub("", w) in _UNITS for w in words))
-    ):
+    if kind == "measure" and not has_measure(seq, focus.unit or "amount"):
         return "no unit"
+    if kind == "person":
+        asked, named = agent_groups(set(focus.about)), agent_groups(words)
+        if (asked & ROLES) - named:  # "who is the *ambassador*": the passage names none
+            return "no person"
+        if not (named - asked) and not _new_name(focus, text, translation):
+            return "no person"  # every title and name in the passage is the question's own
+    if kind == "place" and not _new_name(focus, text, translation):
+        return "no place"
+    if kind == "count" and focus.counted and not _counts(focus.counted, seq, norm):
+        return "counts something else"  # "the two sides … several agreements"
     return ""
 
 
@@ -210,11 +293,17 @@ def check_focus(focus: Focus, text: str, translation: str | None = None) -> Focu
     if focus.kind is None:
         return FocusCheck(True)
     both = f"{text} {translation or ''}"
-    norm = normalize(both)
-    words = _words(both)
-    reason = _offers(focus.kind, words, norm)
+    seq = words_in_order(both)
+    words = set(seq)
+    reason = _offers(focus, seq, words, text, translation)
     if reason:
         return FocusCheck(False, (), reason)
     tokens = set(tokenize(both))
     missing = tuple(w for w in focus.about if not _present(w, tokens, words))
+    if any(
+        any(w in g or _CLITIC.sub("", w) in g for w in missing) and not (g & words)
+        for g in _COUNTRIES
+    ) and any(g & words for g in _COUNTRIES):
+        # The question names one country, the passage only the other: about someone else.
+        return FocusCheck(False, missing, "another country")
     return FocusCheck(not missing, missing, "missing words" if missing else "")

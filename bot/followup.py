@@ -13,16 +13,22 @@ words of its own to retrieve with. The rule, with no language model:
 * any other question stands on its own: it has its own topic, and carrying the previous one
   would drag retrieval back to the previous answer.
 
-* the previous **answer** counts too: Sanad's answers quote the cited sentence verbatim, so
-  the sentence is found again among the corpus passages (given by the caller). A follow-up
-  that refers to a person with "he/him/his" ("Where did he study?"), or an Arabic follow-up
-  with an implied subject after a "who" question ("ومن أين تخرج؟"), is about the person that
-  sentence named in answer: its titled names (capitalised spans of the aligned English
-  translation with King, Sheikh, Secretary…) less the words the previous question used
-  ("British Defence Secretary John Healey" -> "John Healey"). The query becomes the question
-  and that name, without the previous topic words, which would pull retrieval back to the
-  previous answer. Carrying the names of things ("it" -> "Al Udeid Air Base") was tried and
-  lost more than it gained (docs/quality.md).
+* the previous **answer** counts too (referents.py): Sanad's answers quote the cited sentence
+  verbatim, so the sentence is found again among the corpus passages (looked up by its text).
+  A follow-up that refers to a person with "he/him/his" ("Where did he study?"), or an Arabic
+  follow-up with an implied subject after a "who" question ("ومن أين تخرج؟"), is about the
+  person that sentence named in answer: its titled names (capitalised spans of the aligned
+  English translation with King, Sheikh, Secretary…) less the words the previous question
+  used, searched by the shortest spelling the corpus has for them ("Sheikh Tamim bin Hamad Al
+  Thani" -> "Al Thani"). An under-specified follow-up with "it"/"there"/هناك/دورها is about
+  the first distinctive thing or place the previous answer named that its question did not
+  (a base is searched as "base"/"القاعدة", the way the article refers back to it); "the first
+  one"/"الأول منها" is the n-th of the names of one kind the answer listed. In each case the
+  query is the question and that name, without the previous topic words, which would pull
+  retrieval back to the previous answer.
+* a follow-up that only names another entity ("وبالنسبة لبريطانيا؟") drops from the carried
+  topic the entity of that type it replaces; a person named in full in a follow-up is searched
+  by the corpus's short spelling.
 
 Only the retrieval query changes; the question, and so the answer language, stay the user's.
 Figures: docs/quality.md.
@@ -34,7 +40,22 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 
-from .normalize import normalize
+from .normalize import normalize, question_language
+from .referents import (
+    Quotable,
+    Quotables,
+    answered,
+    as_quotables,
+    contrast,
+    nth_referent,
+    ordinal,
+    short_name,
+    shorten_names,
+    thing_pronoun,
+    thing_referent,
+)
+
+__all__ = ["Quotable", "Quotables", "Resolution", "Turn", "resolve"]
 
 #: A question with at most this many content words of its own takes the previous topic.
 MAX_OWN_WORDS = 1
@@ -79,15 +100,6 @@ class Resolution:
     names: tuple[str, ...] = ()  # the names carried over from that passage
 
 
-@dataclass(frozen=True)
-class Quotable:
-    """A corpus passage as the resolver needs it: id, text and aligned translation."""
-
-    id: str
-    text: str
-    translation: str | None = None
-
-
 def _is_function_word(word: str) -> bool:
     if word in _FUNCTION_WORDS:
         return True
@@ -127,25 +139,22 @@ _IDENTITY = re.compile(r"\s*(?:who is|who's|who was|(?:و)?(?:من|مين) (?:ه
 COMMON_NAME_SHARE = 0.25
 
 
-def cited_passage(answer: str, passages: Sequence[Quotable]) -> Quotable | None:
-    """The passage an earlier answer quotes verbatim (its text or translation), if any."""
-    best = None
-    for p in passages:
-        for quote in (p.text, p.translation):
-            if quote and len(quote) > 20 and quote in answer:
-                if best is None or answer.index(quote) < answer.index(best[1]):
-                    best = (p, quote)
-    return best[0] if best else None
+def cited_passage(answer: str, passages: Sequence[Quotable] | Quotables) -> Quotable | None:
+    """The first passage an earlier answer quotes verbatim (its text or translation), if any:
+    looked up by the quoted text, not by scanning the corpus."""
+    cited = as_quotables(passages).cited(answer)
+    return cited[0] if cited else None
 
 
 def passage_names(
-    p: Quotable, passages: Sequence[Quotable], person: bool | None = None
+    p: Quotable, passages: Sequence[Quotable] | Quotables, person: bool | None = None
 ) -> tuple[str, ...]:
     """The distinctive names of a passage (from its English translation), in order.
 
     ``person`` True keeps names with a title (King, Sheikh, Secretary…) or that continue a
     titled one; False keeps the others; None keeps all.
     """
+    passages = as_quotables(passages)
     text = p.translation or ""
     names: list[str] = []
     for m in _NAME.finditer(text):
@@ -158,8 +167,7 @@ def passage_names(
         titled = any(normalize(w) in _TITLES for w in words)
         if person is not None and titled != person:
             continue
-        share = sum(1 for q in passages if q.translation and span in q.translation)
-        if passages and share / len(passages) > COMMON_NAME_SHARE:
+        if passages.name_share(span) > COMMON_NAME_SHARE:
             continue
         if span not in names:
             names.append(span)
@@ -191,24 +199,52 @@ def referent(p: Quotable, asked: str, passages: Sequence[Quotable]) -> str | Non
 
 
 def resolve(
-    question: str, history: Sequence[Turn] = (), passages: Sequence[Quotable] = ()
+    question: str,
+    history: Sequence[Turn] = (),
+    passages: Sequence[Quotable] | Quotables = (),
 ) -> Resolution:
     """The retrieval query for ``question`` asked after ``history`` (oldest turn first).
 
-    ``passages`` (the corpus) lets the previous answer's quoted sentence be found; without
-    them only the earlier user turns are used.
+    ``passages`` (the corpus, best as :class:`Quotables` built once) lets the previous
+    answer's quoted sentence be found; the previous answer's names are read from its text.
     """
+    quotables = as_quotables(passages)
     topic: tuple[str, ...] = ()
     cited: Quotable | None = None
-    asked = ""
+    asked = answer = ""
     for turn in history:  # replay the user turns so a chain of follow-ups keeps its topic
         if turn.role == "user" and turn.content.strip():
             topic = _step(turn.content, topic).context_words
-            cited, asked = None, turn.content
-        elif turn.role == "assistant" and passages:
-            cited = cited_passage(turn.content, passages) or cited
+            cited, asked, answer = None, turn.content, ""
+        elif turn.role == "assistant":
+            answer = turn.content
+            if len(quotables):
+                cited = cited_passage(turn.content, quotables) or cited
     res = _step(question, topic).resolution
-    if cited is None:
+    if res.resolved and len(res.own_words) <= MAX_OWN_WORDS:
+        kept = contrast(question, res.context)
+        if kept != res.context:
+            query = " ".join([question.strip(), *kept])
+            res = replace(res, query=query, context=kept, resolved=bool(kept))
+    if cited is not None:
+        res = replace(res, cited=cited.id)
+    if not asked or not answer.strip():
+        return res
+    language = question_language(question)
+    # A person named in full is searched by the corpus's short spelling of them.
+    short = shorten_names(question.strip(), quotables, language)
+    if short != question.strip():
+        res = replace(res, query=short + res.query.strip()[len(question.strip()) :])
+        question = short
+    # "the second one": the n-th of the names of one kind the previous answer listed.
+    n = ordinal(question)
+    if n is not None:
+        name = nth_referent(n, answered(asked, answer), quotables, language)
+        if name:
+            return _with(question, res, name)
+    # Only an under-specified follow-up takes a referent: one with a topic of its own ("Which
+    # academy is he a graduate of?") is pulled back to the quoted sentence by it.
+    if len(res.own_words) > MAX_OWN_WORDS:
         return res
     # "he"/"him" (or an Arabic follow-up of one topic word after a "who" question, whose
     # subject is implied: "ومن أين تخرج؟") stands for the person the previous answer named.
@@ -217,16 +253,27 @@ def resolve(
     implied = (
         res.resolved and question_focus(asked).kind == "person" and not _PRONOUN.search(question)
     )
-    # Only an under-specified follow-up takes the name: one with a topic of its own ("Which
-    # academy is he a graduate of?") is pulled back to the quoted sentence by it.
-    if len(res.own_words) > MAX_OWN_WORDS or not (_PERSON_PRONOUN.search(question) or implied):
-        return replace(res, cited=cited.id)
-    person = referent(cited, asked, passages)
-    if not person or all(
-        normalize(w) in {normalize(x) for x in _WORD.findall(question)} for w in person.split()
-    ):
-        return replace(res, cited=cited.id)
-    return Resolution(f"{question.strip()} {person}", True, res.own_words, (), cited.id, (person,))
+    if cited is not None and (_PERSON_PRONOUN.search(question) or implied):
+        person = referent(cited, asked, quotables)
+        if person:
+            return _with(question, res, short_name(person, quotables, language))
+        return res
+    # "it"/"there" stands for the thing or place the previous answer named.
+    kind = thing_pronoun(question)
+    if kind:
+        name = thing_referent(kind, answered(asked, answer), quotables, language)
+        if name:
+            return _with(question, res, name)
+    return res
+
+
+def _with(question: str, res: Resolution, name: str) -> Resolution:
+    """The question searched with ``name`` instead of the earlier topic words (which would
+    pull retrieval back to the previous answer); unchanged when it already says the name."""
+    said = {normalize(w) for w in _WORD.findall(question)}
+    if all(normalize(w) in said for w in _WORD.findall(name)):
+        return res
+    return Resolution(f"{question.strip()} {name}", True, res.own_words, (), res.cited, (name,))
 
 
 @dataclass(frozen=True)

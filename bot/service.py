@@ -19,7 +19,7 @@ from .batching import BatchingEmbedder
 from .corpus import Document, load_corpus
 from .embed import Embedder, load_embedder
 from .errors import InputError
-from .followup import Quotable
+from .followup import Quotable, Quotables
 from .index import LoadedIndex, build_index, expected_manifest, staleness
 from .lru import LRU
 from .normalize import normalize, question_language
@@ -178,7 +178,7 @@ class Sanad:
         self.docs = {d.id: d for d in docs}
         self.embedder = embedder
         # Questions asked at the same time (API threads) share forward passes.
-        self._batching = BatchingEmbedder(embedder)
+        self._batching = BatchingEmbedder(embedder, passes=settings.model_passes)
         self._lock = threading.Lock()
         self._answers: LRU[tuple, Answer] = LRU(settings.answer_cache)
         self._rule = self.rule
@@ -194,6 +194,9 @@ class Sanad:
 
     def _set_index(self, index: LoadedIndex) -> None:
         retriever = Retriever(index, self._batching, self.settings.retriever)
+        # Follow-up resolution's view of the passages, indexed once per index (looked up by
+        # quoted text and id, not scanned per request).
+        self._quotables = Quotables([Quotable(p.id, p.text, p.translation) for p in index.passages])
         # One assignment swaps both, so a request sees either the old or the new pair.
         self._state = (index, retriever)
         self._answers.clear()
@@ -215,9 +218,9 @@ class Sanad:
         return self._state[0]
 
     @property
-    def quotables(self) -> list[Quotable]:
-        """The indexed passages as follow-up resolution reads them (to find quoted answers)."""
-        return [Quotable(p.id, p.text, p.translation) for p in self.index.passages]
+    def quotables(self) -> Quotables:
+        """The indexed passages as follow-up resolution reads them, built once per index."""
+        return self._quotables
 
     @property
     def rule(self) -> Rule:

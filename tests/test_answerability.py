@@ -60,6 +60,16 @@ def test_evidence_peak_and_coverage():
     assert evidence(np.array([], np.float32), ["a"], {}).top == 0.0
 
 
+def test_coverage_forgives_a_misspelt_corpus_word():
+    idf = {"ساندهرست": 2.0, "secretari": 2.0, "qatar": 0.5}
+    dense = np.array([0.9, 0.5], np.float32)
+    # one letter more / less than a corpus word: seen; a short word or a far one: unseen
+    assert evidence(dense, ["ساندهيرست"], idf).coverage == 1.0
+    assert evidence(dense, ["secreteri", "qatar"], idf).coverage == 1.0
+    assert evidence(dense, ["qatr", "qatar"], idf).coverage == pytest.approx(0.5 / 2.5)
+    assert evidence(dense, ["sandwich"], idf).coverage == 0.0
+
+
 def test_fit_separates_and_respects_type_check():
     answerable = [Evidence(0.9, 3.0, 0.9), Evidence(0.85, 2.5, 0.8), Evidence(0.88, 3.2, 0.7)]
     unanswerable = [
@@ -106,7 +116,9 @@ def test_old_calibration_entries_load_without_a_focus_weight(tmp_path):
     "question, type_ok, focus",
     [
         ("How many US troops are stationed in Qatar?", True, 1.0),
-        ("How many British troops are stationed in Qatar?", True, 0.75),  # "british" missing
+        # the passage counts US troops, not British ones: refused whatever the score
+        ("How many British troops are stationed in Qatar?", False, 1.0),
+        ("How many US troops are stationed there?", True, 1.0),
         ("How tall is the tower?", False, 1.0),  # no unit: refused whatever the score
         ("What role does Qatar play?", True, 1.0),  # no kind: the score decides
     ],

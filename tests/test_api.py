@@ -58,6 +58,21 @@ def test_chat_resolves_a_short_follow_up_from_history(client):
     assert "NATO" in body["resolved_query"] and "Biden" not in body["resolved_query"]
 
 
+def test_chat_resolves_an_ordinal_from_the_previous_answer_and_shows_the_query(client, hash_sanad):
+    # the previous answer quotes the squadrons sentence as Sanad's answers do; "the first one"
+    # is its first squadron
+    first = "Which squadrons are shared between the UK and Qatar?"
+    p = next(p for p in hash_sanad.index.passages if "Typhoon and Hawk" in p.translation)
+    answer = f'The article says: "{p.translation}" [1]'
+    history = [{"role": "user", "content": first}, {"role": "assistant", "content": answer}]
+    question = {"question": "Who runs the first one?", "history": history}
+    body = client.post("/v1/chat", json=question).json()
+    assert body["resolved_query"] == "Who runs the first one? Typhoon"
+    # resolved_query is exactly what retrieval got
+    expected = hash_sanad.ask("Who runs the first one?", retrieval_query=body["resolved_query"])
+    assert body["citations"] == expected.to_dict()["citations"]
+
+
 def test_chat_keeps_a_self_contained_question(client):
     history = [{"role": "user", "content": "Where is Al Udeid?"}]
     q = "Which US command uses the Al Udeid base?"
@@ -335,6 +350,7 @@ def test_health_ready_and_info(client, hash_sanad):
     info = client.get("/v1/info").json()
     assert info["model"] == "test:hash-trigrams" and info["index"]["id"] == hash_sanad.index.id
     assert info["documents"][0]["id"] == DOC_ID and info["limits"]["max_question_chars"] == 1000
+    assert info["limits"]["model_passes"] == hash_sanad.settings.model_passes
 
 
 def test_readyz_is_503_until_sanad_is_loaded(hash_sanad):

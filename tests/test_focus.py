@@ -77,14 +77,16 @@ def test_topic_words_leave_out_question_and_kind_words():
         ("how many US soldiers are statoined in qatar", TROOPS_AR, TROOPS_EN, True, ""),  # typo
         ("When was John Healey appointed?", "", HEALEY_EN, True, ""),
         # near misses
+        # the passage counts US troops: "british" is not what it counts
         (
             "How many British troops are stationed in Qatar?",
             TROOPS_AR,
             TROOPS_EN,
             False,
-            "missing words",
+            "counts something else",
         ),
-        ("كم عدد الجنود البريطانيين في قطر؟", TROOPS_AR, TROOPS_EN, False, "missing words"),
+        # it counts soldiers, but American ones: the question names the other country
+        ("كم عدد الجنود البريطانيين في قطر؟", TROOPS_AR, TROOPS_EN, False, "another country"),
         ("How tall is the control tower at Al Udeid Air Base?", "", BASE_EN, False, "no unit"),
         (
             "What is the area of Al Udeid Air Base in square kilometres?",
@@ -102,7 +104,8 @@ def test_topic_words_leave_out_question_and_kind_words():
             False,
             "missing words",
         ),
-        ("Who is the British ambassador to Qatar?", "", HEALEY_EN, False, "missing words"),
+        # the role asked about (ambassador) is not in the passage
+        ("Who is the British ambassador to Qatar?", "", HEALEY_EN, False, "no person"),
         ("How many Hawk aircraft has Qatar bought?", "", BASE_EN, False, "no number"),
     ],
 )
@@ -113,3 +116,91 @@ def test_check_focus(question, text, translation, ok, reason):
 
 def test_no_kind_always_passes():
     assert check_focus(Focus(None), "", "").ok
+
+
+COMMAND_EN = (
+    "The base serves as a main operational hub for US Central Command and supports global "
+    "counter-terrorism efforts."
+)
+TYPHOON_EN = (
+    "The joint Typhoon squadron is a unique operational unit run jointly by British and "
+    "Qatari forces."
+)
+RELATIONS_EN = (
+    "The United States and Qatar share a partnership whose roots go back decades; diplomatic "
+    "relations between the two countries began in 1972, a year after Qatar's independence "
+    "from the United Kingdom."
+)
+STUDENTS_EN = (
+    "Every year Qatari students enrol at Sandhurst, and Al Thani himself is one of its graduates."
+)
+AGREEMENTS_EN = (
+    "The two sides discussed their shared commitment to cooperation and signed several agreements."
+)
+LONDON_EN = (
+    "London's commitment to Qatar's defence readiness is also evident in the training of "
+    "Qatari military personnel."
+)
+DECADE_EN = (
+    "For more than a decade, the United Kingdom and Qatar have worked to develop their strong "
+    "defence partnership."
+)
+NATO_EN = "In January 2022, President Joe Biden designated Qatar a major non-NATO ally."
+LIBERATION_EN = (
+    "During the Gulf War, Qatar hosted the forces of the international coalition, including US "
+    "Army soldiers and aircraft that took part in the liberation of Kuwait."
+)
+
+
+@pytest.mark.parametrize(
+    "question, translation, ok, reason",
+    [
+        # who: a title, body or name the question does not name; the role it asks about
+        ("Who commands US Central Command?", COMMAND_EN, False, "no person"),
+        ("Who runs the joint Typhoon squadron?", TYPHOON_EN, True, ""),  # forces
+        ("Who trains Qatari military personnel?", LONDON_EN, True, ""),  # London's, possessive
+        ("Who was the US president when relations began?", RELATIONS_EN, False, "no person"),
+        ("What is the name of the current US ambassador to Qatar?", HEALEY_EN, False, "no person"),
+        ("Who visited Qatar after being appointed Defence Secretary?", HEALEY_EN, True, ""),
+        # where: a name the question does not name; nationalities and months are none
+        ("Where is the joint Typhoon squadron based?", TYPHOON_EN, False, "no place"),
+        ("Where did Healey hold security talks with the Emir?", HEALEY_EN, True, ""),
+        ("Which country was liberated by the coalition forces?", LIBERATION_EN, True, ""),
+        # how many: a number of the counted thing, not "one of", not "the two sides"
+        ("How many Qatari students enrol at Sandhurst each year?", STUDENTS_EN, False, "no number"),
+        ("How many agreements did the sides sign?", AGREEMENTS_EN, False, "counts something else"),
+        ("How many countries are major non-NATO allies?", NATO_EN, False, "counts something else"),
+        ("How many years after independence did relations begin?", RELATIONS_EN, True, ""),
+        # how much: a unit of the asked class next to a number
+        ("How much does Qatar pay to host US troops?", TROOPS_EN, False, "no unit"),
+        ("How much military aid has the US given Qatar?", RELATIONS_EN, False, "no unit"),
+        ("How much does the base cost?", "The base cost $1 billion to build.", True, ""),
+        # since when: a duration answers it
+        ("Since when have the UK and Qatar worked on their partnership?", DECADE_EN, True, ""),
+        ("When did the UK and Qatar start their defence partnership?", DECADE_EN, False, "no date"),
+    ],
+)
+def test_what_the_passage_offers(question, translation, ok, reason):
+    check = check_focus(question_focus(question), "", translation)
+    assert (check.ok, check.reason) == (ok, reason), check
+
+
+@pytest.mark.parametrize(
+    "question, text",
+    [
+        ("كم عدد الجنود في قطر؟", "تراوح عدد الجنود المتمركزين لقطر 8 آلاف"),  # قطر / لقطر
+        ("متى بدأت علاقاتها؟", "بدأت العلاقات عام 1972"),  # attached pronoun -ها
+        ("when was jon healy apointed?", "John Healey after his appointment in July"),  # typos
+        ("In which month did Healey hold talks?", "in December Healey held talks"),  # held
+        ("In what year did Qatar gain independence?", "in 1971, Qatar's independence"),  # gain
+    ],
+)
+def test_topic_words_found_across_spellings(question, text):
+    check = check_focus(question_focus(question), text, None)
+    assert check.ok, check
+
+
+def test_a_person_named_with_no_english_is_not_judged():
+    # Arabic passage, no aligned translation: names cannot be read, the gate stays open
+    assert check_focus(question_focus("من يدير السرب؟"), "يدير السرب فريق مشترك", None).ok
+    assert check_focus(question_focus("أين يقع السرب؟"), "يقع السرب في الدوحة", None).ok

@@ -10,6 +10,7 @@ from bot.errors import InputError
 from bot.followup import (
     Conversation,
     Quotable,
+    Quotables,
     Turn,
     cited_passage,
     content_words,
@@ -18,6 +19,7 @@ from bot.followup import (
     read_conversations,
     resolve,
 )
+from bot.referents import ordinal, shorten_names, thing_pronoun
 
 DATA = Path(__file__).parent / "data" / "followups.jsonl"
 ALLY = [
@@ -80,7 +82,7 @@ def test_evaluate_counts_hits_with_and_without_resolution():
 def test_read_conversations_parses_the_dev_set_and_rejects_bad_lines(tmp_path):
     items = read_conversations(DATA)
     assert len(items) >= 60 and items[0].history[0].role == "user"
-    assert {i.split for i in items} == {"tune", "heldout"}
+    assert {i.split for i in items} == {"tune", "heldout", "heldout-b"}
     assert len(read_conversations(DATA, "heldout")) == sum(i.split == "heldout" for i in items)
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"question": "x"}\n', encoding="utf-8")
@@ -162,8 +164,8 @@ def test_passage_names(pid, person, names):
         (
             [Turn("user", "من هو أمير قطر؟"), Turn("assistant", EMIR_ANSWER)],
             "Where did he study?",
-            ["Sheikh Tamim bin Hamad Al Thani"],
-            ["Gulf", "King", "أمير"],
+            ["Al Thani"],  # the shortest spelling the corpus uses, not the full name
+            ["Gulf", "King", "أمير", "Sheikh"],
         ),
         (
             [
@@ -181,15 +183,15 @@ def test_passage_names(pid, person, names):
                 Turn("assistant", EMIR_ANSWER),
             ],
             "When did he graduate?",
-            ["Sheikh Tamim bin Hamad Al Thani"],
-            ["King"],
+            ["Al Thani"],
+            ["King", "Tamim"],
         ),
         # Arabic follow-up with an implied subject, after an English turn
         (
             [Turn("user", "Who is the Emir of Qatar?"), Turn("assistant", EMIR_ANSWER)],
             "ومن أين تخرج؟",
-            ["Sheikh Tamim bin Hamad Al Thani"],
-            [],
+            ["آل ثاني"],  # in the question's script
+            ["Sheikh", "تميم"],
         ),
     ],
 )
@@ -226,6 +228,160 @@ def test_without_passages_only_user_turns_are_used():
     assert res.cited is None and "Udeid" not in res.query
 
 
+SQUADRONS_EN = (
+    "The two sides signed several agreements, including cooperation through the joint "
+    "UK-Qatar Typhoon and Hawk squadrons."
+)
+SQUADRONS = [
+    *CORPUS,
+    Quotable(
+        "d:14",
+        "ووقعا عدة اتفاقيات عبر أسراب الطائرات تايفون وهوك المشتركة بين المملكة المتحدة وقطر.",
+        SQUADRONS_EN,
+    ),
+    Quotable(
+        "d:15",
+        "يُذكر أن سرب تايفون المشترك هو وحدة عملياتية فريدة.",
+        "The joint Typhoon squadron is a unique operational unit.",
+    ),
+]
+SQUADRONS_ASKED = Turn("user", "Which squadrons are shared between the UK and Qatar?")
+
+
+@pytest.mark.parametrize(
+    "question, name, not_name",
+    [
+        ("Who runs the first one?", "Typhoon", "Hawk"),
+        ("And the second of them?", "Hawk", "Typhoon"),
+        ("ومن يشارك في إدارة الأول منها؟", "تايفون", "هوك"),
+        ("وما الذي يميز ثانيها؟", "هوك", "تايفون"),
+    ],
+)
+def test_an_ordinal_is_the_nth_name_of_the_list_the_answer_gave(question, name, not_name):
+    answer = f'The article says: "{SQUADRONS_EN}" [1]'
+    res = resolve(question, [SQUADRONS_ASKED, Turn("assistant", answer)], SQUADRONS)
+    assert res.cited == "d:14" and res.names == (name,)
+    assert res.query == f"{question} {name}" and not_name not in res.query
+    assert "shared" not in res.query  # the earlier topic is not carried besides the name
+
+
+@pytest.mark.parametrize(
+    "question, expected",
+    [
+        ("the first one?", 1),
+        ("Who runs the second of them?", 2),
+        ("ومتى بدأت العلاقات مع الأولى؟", 1),
+        ("وما الذي يميز أولها؟", 1),
+        ("Which country was among the first he visited?", None),  # "the first places"
+        ("وماذا حدث في كانون الثاني؟", None),  # January, not "the second"
+        ("When was that?", None),
+    ],
+)
+def test_ordinal(question, expected):
+    assert ordinal(question) == expected
+
+
+@pytest.mark.parametrize(
+    "question, kind",
+    [
+        ("What is it used for?", "thing"),
+        ("وما دورها؟", "thing"),
+        ("How many soldiers are there?", "place"),
+        ("ومن التقى به هناك؟", "place"),
+        ("ما هي القاعدة؟", None),  # "هي" here is the copula of "what is"
+        ("Where did he study?", None),
+        ("وعلام يدل ذلك؟", None),  # "that" is a fact, not a named thing
+    ],
+)
+def test_thing_pronoun(question, kind):
+    assert thing_pronoun(question) == kind
+
+
+BASE_ASKED = Turn("user", "What is the cornerstone of the US-Qatar defence relationship?")
+
+
+@pytest.mark.parametrize(
+    "question, expected",
+    [
+        ("What is it used for?", "What is it used for? base"),
+        ("And what else does it support?", "And what else does it support? base"),
+        ("How many soldiers are there?", "How many soldiers are there? base"),
+        ("وما دورها؟", "وما دورها؟ القاعدة"),
+        ("كم جندياً هناك؟", "كم جندياً هناك؟ القاعدة"),
+    ],
+)
+def test_it_and_there_are_the_thing_the_answer_named_searched_by_its_kind(question, expected):
+    # a short, hand-written answer (no quote) names the base as well as a quoted one does
+    for answer in (BASE_ANSWER, "Al Udeid Air Base."):
+        res = resolve(question, [BASE_ASKED, Turn("assistant", answer)], CORPUS)
+        assert res.resolved and res.query == expected, answer
+        assert "cornerstone" not in res.query
+
+
+def test_it_without_a_distinctive_thing_keeps_the_topic_rule():
+    # the answer names only Qatar and the US, which are everywhere in the corpus
+    history = [Turn("user", "Who is Qatar a partner of?"), Turn("assistant", "The United States.")]
+    res = resolve("Since when is it?", history, CORPUS)
+    assert res.names == () and res.query == "Since when is it? Qatar partner"
+
+
+def test_a_follow_up_naming_another_entity_replaces_the_one_of_its_type():
+    history = [
+        Turn("user", "كيف تصف وزارة الخارجية الأمريكية قطر؟"),
+        Turn("assistant", "شريك دفاعي استراتيجي مهم للولايات المتحدة."),
+    ]
+    res = resolve("وبالنسبة لبريطانيا؟", history, CORPUS)
+    assert res.query == "وبالنسبة لبريطانيا؟ تصف قطر"
+    # English: "the US" (with the State Department around it) gives way to "the UK"
+    history = [Turn("user", "How does the US State Department describe Qatar?")]
+    history.append(Turn("assistant", "As an important strategic defence partner."))
+    assert resolve("And the UK?", history, CORPUS).query == "And the UK? describe Qatar"
+
+
+@pytest.mark.parametrize(
+    "question, expected",
+    [
+        ("وأين تخرّج الشيخ تميم بن حمد آل ثاني؟", "وأين تخرّج آل ثاني؟"),
+        ("Did Sheikh Tamim bin Hamad Al Thani study there?", "Did Al Thani study there?"),
+        ("Who invited the Emir of Qatar?", "Who invited the Emir of Qatar?"),  # not a part
+    ],
+)
+def test_a_person_named_in_full_is_searched_by_the_short_spelling(question, expected):
+    quotables = Quotables(CORPUS)
+    assert shorten_names(question, quotables, "en") == expected
+    history = [Turn("user", "Who is the Emir of Qatar?"), Turn("assistant", EMIR_ANSWER)]
+    assert resolve(question, history, quotables).query.startswith(expected)
+
+
+def test_quotables_find_quoted_passages_by_text_in_order():
+    quotables = Quotables(CORPUS)
+    two = f'{BASE_ANSWER}\nIt adds: "{CORPUS[3].translation}" [2]'
+    assert [p.id for p in quotables.cited(two)] == ["d:5", "d:11"]
+    assert quotables.by_id["d:12"].text == EMIR_AR
+    assert quotables.short_form("tamim", "en") == "Al Thani"
+    assert quotables.short_form("tamim", "ar") == "آل ثاني"
+    assert quotables.common("qatar") and not quotables.common("al_udeid")
+    # a quoted sentence with quote marks of its own is still found; a bare mark is not a quote
+    said = Quotable("d:7", "قال «نعم» للخطة في ذلك اليوم.", 'He said "yes" to the plan that day.')
+    quotables = Quotables([*CORPUS, said])
+    assert [p.id for p in quotables.cited(f'The article says: "{said.translation}" [1]')] == ["d:7"]
+    assert [p.id for p in quotables.cited(f"جاء في المقال: «{said.text}» [1]")] == ["d:7"]
+    assert quotables.cited('" [1]' * 50 + "» [2]") == []
+
+
+def test_sanad_builds_quotables_once_per_index(tmp_path, fake_embedder):
+    from conftest import make_settings
+
+    from bot.service import Sanad
+
+    sanad = Sanad.open(make_settings(tmp_path), embedder=fake_embedder)
+    first = sanad.quotables
+    assert sanad.quotables is first and len(first) == len(sanad.index.passages)
+    assert first.by_id[sanad.index.passages[4].id].text == sanad.index.passages[4].text
+    sanad.reload()  # a new index gets its own
+    assert sanad.quotables is not first and len(sanad.quotables) == len(first)
+
+
 @pytest.mark.model
 def test_follow_up_r_at_1_on_the_heldout_split(real_sanad):
     items = read_conversations(DATA, "heldout")
@@ -235,6 +391,7 @@ def test_follow_up_r_at_1_on_the_heldout_split(real_sanad):
         real_sanad.quotables,
     )
     assert report["n"] >= 30
-    # Measured 0.765 (26 of 34; 0.647 without resolution). The goal is 0.80: not met yet.
-    assert report["R@1_with"] >= 0.76, report["R@1_with"]
+    # Measured 0.824 (28 of 34; 0.647 without resolution, 0.765 before the previous answer's
+    # things, places, lists and short names were read). The goal is 0.80.
+    assert report["R@1_with"] >= 0.80, report["R@1_with"]
     assert report["R@1_with"] > report["R@1_without"] + 0.1

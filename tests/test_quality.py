@@ -2,8 +2,8 @@
 
 The floors sit just under the figures measured when they were set (docs/quality.md), so a
 regression fails here. The recall targets are higher (dev R@1 >= 0.9, R@3 >= 0.97): raise the
-floors as retrieval improves. The abstention rule is fitted on dev + held-out + the tune split
-of the near-miss set; the near-miss floor is asserted on its held-out split only.
+floors as retrieval improves. The abstention rule is fitted on dev + held-out + the tune splits
+of the near-miss and kinds sets; their floors are asserted on their held-out splits only.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ def test_dev_set_abstention(dev):
     o = dev["overall"]
     assert o["unanswerable"] >= 8
     assert o["abstained_unanswerable"] >= 0.875 * o["unanswerable"], o  # measured 10 of 10
-    assert o["wrongly_abstained"] <= 3, o  # measured 3 (0 before the focus check)
+    assert o["wrongly_abstained"] <= 2, o  # measured 2 (both rank-5 retrieval misses)
 
 
 def test_both_languages_are_served(dev):
@@ -54,18 +54,26 @@ def test_both_languages_are_served(dev):
 def test_heldout_set(heldout):
     o = heldout["overall"]
     assert o["R@1"] >= 0.96, o  # measured 1.000
-    assert o["abstained_unanswerable"] >= 11, o  # measured 12 of 12 (hard negatives)
-    assert o["wrongly_abstained"] <= 1, o  # measured 1
+    assert o["abstained_unanswerable"] >= 11, o  # measured 11 of 12 (hard negatives)
+    assert o["wrongly_abstained"] <= 1, o  # measured 0
 
 
 def test_near_misses_heldout_split(real_sanad, dev, heldout):
     """Off-article questions naming the article's people and places, never tuned on.
 
     The goal is 75% refused with at most 2% of answerable questions (dev + held-out) wrongly
-    refused; measured 23 of 32 (72%) and 4 of 74 (5.4%): the floor is the measurement.
+    refused; measured 30 of 32 (94%) and 2 of 74 (2.7%): the floor is the measurement.
     """
     o = run(real_sanad, "nearmiss.jsonl", "heldout")["overall"]
     assert o["unanswerable"] == 32
-    assert o["abstained_unanswerable"] >= 23, o  # measured 23 (9 before the focus check)
+    assert o["abstained_unanswerable"] >= 30, o  # measured 30 (23 before the passage recognisers)
     wrong = dev["overall"]["wrongly_abstained"] + heldout["overall"]["wrongly_abstained"]
-    assert wrong <= 4, wrong  # measured 4 of 74
+    assert wrong <= 2, wrong  # measured 2 of 74
+
+
+def test_answerable_questions_of_every_kind_heldout_split(real_sanad):
+    """Answerable when, how many, who and where questions (kinds.jsonl, batch 2, never tuned
+    on): the focus check must not refuse what the article answers."""
+    o = run(real_sanad, "kinds.jsonl", "heldout")["overall"]
+    assert o["n"] == 25
+    assert o["wrongly_abstained"] <= 4, o  # measured 4 of 25 (3 with the rule before)
