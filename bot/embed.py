@@ -161,9 +161,7 @@ class E5Embedder(DenseShortcuts):
             return text
         return text[: enc.offsets[max_tokens - 1][1]]
 
-    def encode(
-        self, texts: list[str], kind: Kind, token_from: list[int] | None = None
-    ) -> Encoding:
+    def encode(self, texts: list[str], kind: Kind, token_from: list[int] | None = None) -> Encoding:
         """Dense, token and sparse vectors of ``texts`` (one forward pass per batch).
 
         ``token_from[i]``: the character of ``texts[i]`` where the part whose token vectors
@@ -257,9 +255,7 @@ class SentenceTransformerEmbedder(DenseShortcuts):
         """How many leading tokens (start token and prompt) come before the text itself."""
         return len(self.model.tokenizer(prompt.strip())["input_ids"]) - 1
 
-    def encode(
-        self, texts: list[str], kind: Kind, token_from: list[int] | None = None
-    ) -> Encoding:
+    def encode(self, texts: list[str], kind: Kind, token_from: list[int] | None = None) -> Encoding:
         """Dense and token vectors of ``texts`` from one forward pass (``token_from``: as
         :meth:`E5Embedder.encode`)."""
         prompt = self.prompts[kind]

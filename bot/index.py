@@ -468,9 +468,7 @@ def build_index(
     prev = Previous() if force else _previous_vectors(index_dir, expected, store.uri)
     partial = index_dir / "builds" / f"{PARTIAL}{expected['id']}"
     remove_stale_partials(index_dir / "builds", keep=None if force else expected["id"])
-    built, embedded = encode_rows(
-        embedder, passages, views, prev, progress, encode, partial, total
-    )
+    built, embedded = encode_rows(embedder, passages, views, prev, progress, encode, partial, total)
     try:
         _write_build(index_dir, expected, built, store)
         shutil.rmtree(partial, ignore_errors=True)

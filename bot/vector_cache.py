@@ -11,8 +11,8 @@ recipe has another name, so a stale cache is never read. Vectors are found by ro
 text), so a slice of a file reuses the whole file's and the reverse.
 
 :func:`prefill` encodes what is missing file by file (each file stored when done) through
-:func:`counting_encoder`, the local encoding step run batch by batch over both of its passes so
-that a progress bar sees all the work.
+:func:`counting_encoder`, the local encoding step run batch by batch so that a progress bar
+sees all the work.
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -28,7 +27,8 @@ import numpy as np
 from .corpus import Passage
 from .embed import Embedder, token_fingerprint
 from .encoding import BATCH, Encoded, EncodeItem, encode_locally
-from .index import Built, Previous, _key, encode_rows
+from .index import FORMAT_VERSION, Built, Previous, _key, encode_rows
+from .late import Packed
 
 Progress = Callable[[int, int], object]
 
@@ -51,6 +51,7 @@ def _ident(embedder: Embedder) -> str:
             str(embedder.dim),
             str(embedder.features.sparse),
             str(token_fingerprint(embedder)),
+            f"format{FORMAT_VERSION}",  # how token vectors are taken and stored
         ]
     )
     return hashlib.sha256(ident.encode()).hexdigest()[:16]
@@ -70,9 +71,9 @@ def read(path: Path, into: Previous) -> set[str]:
                 for j, k in enumerate(keys):
                     into.sparse[k] = (ix[ptr[j] : ptr[j + 1]], val[ptr[j] : ptr[j + 1]])
             if "late_offsets" in z:
-                off, vec = z["late_offsets"], z["late_vectors"]
+                off, codes, scales = z["late_offsets"], z["late_codes"], z["late_scales"]
                 for j, k in enumerate(keys):
-                    into.late[k] = vec[off[j] : off[j + 1]]
+                    into.late[k] = Packed(codes[off[j] : off[j + 1]], scales[off[j] : off[j + 1]])
     except (OSError, ValueError, KeyError):
         return set()
     return set(keys)
@@ -92,10 +93,14 @@ def write(path: Path, built: Built, rows: range) -> None:
         arrays["sparse_indices"] = np.concatenate([ix for ix, _ in parts] or [np.zeros(0)])
         arrays["sparse_values"] = np.concatenate([v for _, v in parts] or [np.zeros(0)])
     if built.late is not None:
-        parts = [built.late.row(j) for j in sel]
-        arrays["late_offsets"] = np.concatenate([[0], np.cumsum([len(t) for t in parts])])
-        arrays["late_vectors"] = (
-            np.concatenate(parts) if parts else np.zeros((0, built.vectors.shape[1]), np.float16)
+        rows = [built.late.row(j) for j in sel]
+        arrays["late_offsets"] = np.concatenate([[0], np.cumsum([len(t.scales) for t in rows])])
+        dim = built.vectors.shape[1]
+        arrays["late_codes"] = np.concatenate(
+            [t.codes for t in rows] or [np.zeros((0, dim), np.int8)]
+        )
+        arrays["late_scales"] = np.concatenate(
+            [t.scales for t in rows] or [np.zeros(0, np.float16)]
         )
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
@@ -138,26 +143,21 @@ def prefill(
 
 
 def counting_encoder(embedder: Embedder, progress: Progress | None):
-    """The local encoding step, run pass by pass and batch by batch so that ``progress``
-    sees both passes (dense and sparse with the title, then token vectors of the sentence)."""
+    """The local encoding step (one pass a text: dense, sparse and the sentence's token
+    vectors), run batch by batch so that ``progress`` sees the work."""
     local = encode_locally(embedder)
 
     def encode(items: list[EncodeItem], _progress) -> Encoded:
-        first = [replace(it, tokens=False) for it in items]
-        second = [replace(it, dense=False, sparse=False) for it in items]
-        todo = [j for j, it in enumerate(first) if it.dense or it.sparse]
-        todo += [len(items) + j for j, it in enumerate(second) if it.tokens]
-        both = first + second
-        out = Encoded([None] * len(both), [None] * len(both), [None] * len(both))
+        out = Encoded([None] * len(items), [None] * len(items), [None] * len(items))
+        todo = [j for j, it in enumerate(items) if it.dense or it.sparse or it.tokens]
         for s in range(0, len(todo), BATCH):
             chunk = todo[s : s + BATCH]
-            got = local([both[j] for j in chunk], None)
+            got = local([items[j] for j in chunk], None)
             for r, j in enumerate(chunk):
                 out.dense[j], out.sparse[j] = got.dense[r], got.sparse[r]
                 out.tokens[j] = got.tokens[r]
             if progress:
                 progress(min(s + BATCH, len(todo)), len(todo))
-        n = len(items)
-        return Encoded(out.dense[:n], out.sparse[:n], out.tokens[n:])
+        return out
 
     return encode

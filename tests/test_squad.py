@@ -210,7 +210,7 @@ def test_real_model_on_a_slice_of_xquad_r(real_embedder, tmp_path):
     assert cross["hybrid"]["MRR@10"] > cross["hybrid-no-late"]["MRR@10"]
 
 
-def test_token_vectors_are_built_from_the_sentences_alone(files):
+def test_token_vectors_are_built_from_the_sentences_own_tokens(files):
     emb = HashEmbedder(tokens=True)
     pool = load_pool(files[0])
     index = build_index(pool, emb)
@@ -329,26 +329,27 @@ def test_encoded_vectors_are_cached_per_file(pooled, tmp_path):
     emb = HashEmbedder(tokens=True, sparse=HashSparse())
     seen = []
     first = build_index(load_pools(ar, [en]), emb, tmp_path / "c", lambda d, t: seen.append(t))
-    # Two files of 5 sentences, each sentence encoded twice (with its title; alone).
-    assert emb.sparse.calls == 20 and seen[-1] == 10
+    # Two files of 5 sentences, each sentence encoded once (with its title; its own tokens
+    # sliced from that pass).
+    assert emb.sparse.calls == 10 and seen[-1] == 5
     assert len(list((tmp_path / "c").glob("squad-vectors-*.npz"))) == 2
     again = build_index(load_pools(ar, [en]), emb, tmp_path / "c")
-    assert emb.sparse.calls == 20  # nothing encoded again
+    assert emb.sparse.calls == 10  # nothing encoded again
     np.testing.assert_array_equal(first.vectors.vectors(), again.vectors.vectors())
-    np.testing.assert_array_equal(first.late.vectors, again.late.vectors)
+    np.testing.assert_array_equal(first.late.codes, again.late.codes)
     np.testing.assert_array_equal(first.sparse.values, again.sparse.values)
     alone = build_index(load_pool(ar), emb, tmp_path / "c")  # the Arabic file alone reuses it
-    assert emb.sparse.calls == 20 and alone.vectors.count == 5
+    assert emb.sparse.calls == 10 and alone.vectors.count == 5
     # Another model's vectors are never read: its cache has another name.
     other = HashEmbedder(dim=64, tokens=True, sparse=HashSparse())
     build_index(load_pool(ar), other, tmp_path / "c")
-    assert other.sparse.calls == 10
+    assert other.sparse.calls == 5
     # A changed file is encoded again (its hash names its cache).
     data = json.loads(en.read_text(encoding="utf-8"))
     data["data"][1]["paragraphs"][0]["sentences"][0] = "Qatar hosted the 2022 World Cup."
     en.write_text(json.dumps(data), encoding="utf-8")
     build_index(load_pools(ar, [en]), emb, tmp_path / "c")
-    assert emb.sparse.calls == 20 + 2  # only the changed sentence, twice
+    assert emb.sparse.calls == 10 + 1  # only the changed sentence
 
 
 def test_a_broken_cache_file_is_encoded_again(files, tmp_path):
