@@ -13,7 +13,7 @@ from pathlib import Path
 from pydantic import ValidationError
 from pydantic_settings import SettingsError
 
-from .errors import SanadError
+from .errors import InputError, SanadError
 from .settings import MAX_TOP_K, Settings, load_settings
 
 log = logging.getLogger("sanad")
@@ -227,10 +227,23 @@ def cmd_corpus_remove(args: argparse.Namespace) -> int:
 
 def cmd_eval(args: argparse.Namespace) -> int:
     """Evaluate retrieval and abstention on a question file."""
+    if not args.squad and (args.pool or args.articles or args.half or args.cache or args.no_cache):
+        raise InputError("--pool, --articles, --half, --cache and --no-cache go with --squad FILE")
     if args.squad or not args.file:  # retrieval benchmark on SQuAD-format data: bot/squad.py
         from .squad import run_cli
 
-        return run_cli(args.squad, args.queries, args.json, _settings())
+        settings = _settings()
+        cache = None if args.no_cache else (args.cache or settings.cache_dir / "squad-vectors")
+        return run_cli(
+            args.squad,
+            args.queries,
+            args.json,
+            settings,
+            args.pool,
+            args.half,
+            cache,
+            args.articles,
+        )
     from .evaluate import evaluate, format_report, read_items
 
     items = read_items(Path(args.file), args.split)
@@ -501,6 +514,34 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="with --squad: ask this file's questions "
         "(same ids), e.g. English questions against the Arabic pool",
+    )
+    ev.add_argument(
+        "--pool",
+        nargs="+",
+        metavar="FILE",
+        default=[],
+        help="with --squad: every sentence of these parallel files joins the pool "
+        "(e.g. all 11 XQuAD-R languages); reports a hit in any file and in FILE only",
+    )
+    ev.add_argument(
+        "--articles",
+        metavar="SPEC",
+        help="with --squad: only these articles of every file, numbered from 0 "
+        "(e.g. 0-11 or 0-5,9)",
+    )
+    ev.add_argument(
+        "--half",
+        choices=["A", "B"],
+        help="with --squad: only questions of even (A, tuned on) or odd (B) articles",
+    )
+    ev.add_argument(
+        "--cache",
+        metavar="DIR",
+        help="with --squad: keep encoded vectors here (default: squad-vectors in the "
+        "model cache folder)",
+    )
+    ev.add_argument(
+        "--no-cache", action="store_true", help="with --squad: encode everything again"
     )
     ev.add_argument(
         "--split",

@@ -106,6 +106,7 @@ class E5Embedder(DenseShortcuts):
         query_prompt: str = "query: ",
         passage_prompt: str = "passage: ",
         batch_size: int = 32,
+        spin: bool = True,
     ):
         from tokenizers import Tokenizer
 
@@ -119,7 +120,7 @@ class E5Embedder(DenseShortcuts):
         else:
             from .export import export_onnx
 
-            self.run = OnnxRunner(export_onnx(folder, sae, int8=backend == "onnx-int8"))
+            self.run = OnnxRunner(export_onnx(folder, sae, int8=backend == "onnx-int8"), spin)
         self.backend = backend
         self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
         self.tokenizer.enable_truncation(512)
@@ -274,7 +275,12 @@ def load_embedder(settings: Settings) -> Embedder:
         record = check_folder(folder)
         fingerprint = f"{record['source_sha256'][:16]}-c{record['converter_version']}"
         return E5Embedder(
-            folder, fingerprint, settings.backend, settings.query_prompt, settings.passage_prompt
+            folder,
+            fingerprint,
+            settings.backend,
+            settings.query_prompt,
+            settings.passage_prompt,
+            spin=settings.model_spin,
         )
     path = Path(name).expanduser()
     if path.exists():

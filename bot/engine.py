@@ -131,15 +131,23 @@ class TorchRunner:
 
 
 class OnnxRunner:
-    """Runs the exported graph with ONNX Runtime."""
+    """Runs the exported graph with ONNX Runtime.
 
-    def __init__(self, path: Path):
+    ``spin``: whether the runtime's threads busy-wait for work between and after passes (its
+    default). A lone process that only encodes is a little faster so; a server is not: the
+    spinning threads hold the cores that ranking, answering and HTTP need, and which the
+    passes of concurrent questions need (docs/quality.md, ``SANAD_MODEL_SPIN``).
+    """
+
+    def __init__(self, path: Path, spin: bool = True):
         import onnxruntime as ort
 
         opts = ort.SessionOptions()
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         opts.intra_op_num_threads = int(os.environ.get("SANAD_THREADS", 0)) or (os.cpu_count() or 1)
         opts.log_severity_level = 3
+        opts.add_session_config_entry("session.intra_op.allow_spinning", "1" if spin else "0")
+        self.spin = spin
         self.session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
 
     def __call__(

@@ -77,6 +77,19 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
     workers: int = Field(1, ge=1, le=16)
+    model_passes: int = Field(
+        1,
+        ge=1,
+        le=16,
+        description="Forward passes of concurrent questions run at the same time "
+        "(bot/batching.py; docs/quality.md measures them).",
+    )
+    model_spin: bool = Field(
+        False,
+        description="Let ONNX Runtime's threads busy-wait for work (its own default): a "
+        "little faster for a process that only encodes, slower for a server whose ranking "
+        "and HTTP work needs the cores (docs/quality.md).",
+    )
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
         description="Origins allowed cross-origin access: a JSON list or comma-separated.",

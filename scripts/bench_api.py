@@ -11,10 +11,18 @@ In one run:
    and p95 from one client (each question asked once, so none is cached), a repeated question
    (answer cache), 1,000-character hostile questions (U+FDFA, emoji, "a b a b ..."), and
    questions/s at 1, 4 and 16 clients (distinct XQuAD-R questions, none cached) with p50/p95,
-   errors and the server's RSS.
+   errors, the server's RSS and the CPU time per question of the server and of the clients.
+
+The 16-client figure is compared with the bare batched encoder as questions/s and as CPU time
+per question (bare / (server + clients): what the ratio comes to when they fill the machine's
+cores; steadier than questions/s on a shared machine). The bare encoder runs with ONNX
+Runtime's thread spinning (its default) and without; the faster counts.
 
     PYTHONPATH=. .venv/bin/python scripts/bench_api.py [--backends torch,onnx,onnx-int8]
-        [--json out.json]
+        [--json out.json] [--only throughput] [--levels 1,4,16]
+
+``--only throughput`` measures only the served backend's bare batched encoder and the
+concurrent clients (with their ratio): a short run for work on concurrency.
 """
 
 from __future__ import annotations
@@ -109,12 +117,15 @@ def raw_forward(questions: list[str]) -> list[float]:
 
 
 def bare(backend: str, questions: list[str], batch_questions: list[str]) -> dict:
-    """One backend's forward, one at a time and batched by 16 (questions/s)."""
+    """One backend's forward, one at a time and batched by 16 (questions/s, CPU time per
+    question). ONNX Runtime runs with its default thread spinning, then (batched) without:
+    the faster of the two is the bare encoder's throughput."""
     from bot.embed import load_embedder
+    from bot.engine import OnnxRunner
     from bot.normalize import dense_text
     from bot.settings import load_settings
 
-    emb = load_embedder(load_settings(backend=backend))
+    emb = load_embedder(load_settings(backend=backend, model_spin=True))
     emb.encode([dense_text(q) for q in questions[:3]], "query")  # warm up
     one = []
     for q in questions:
@@ -122,11 +133,25 @@ def bare(backend: str, questions: list[str], batch_questions: list[str]) -> dict
         emb.encode([emb.cap(dense_text(q))], "query")
         one.append(time.perf_counter() - t)
     texts = [emb.cap(dense_text(q)) for q in batch_questions]
-    t = time.perf_counter()
-    for s in range(0, len(texts), 16):
-        emb.encode(texts[s : s + 16], "query")
-    qps = len(texts) / (time.perf_counter() - t)
-    return {"p50": statistics.median(one), "qps16": qps}
+
+    def batched() -> tuple[float, float]:
+        t, cpu = time.perf_counter(), time.process_time()
+        for s in range(0, len(texts), 16):
+            emb.encode(texts[s : s + 16], "query")
+        return len(texts) / (time.perf_counter() - t), (time.process_time() - cpu) / len(texts)
+
+    runs = {"spin": batched()}
+    if isinstance(emb.run, OnnxRunner):
+        emb.run = OnnxRunner(Path(emb.run.session._model_path), spin=False)
+        emb.encode(texts[:16], "query")  # warm up
+        runs["no spin"] = batched()
+    best = max(runs, key=lambda k: runs[k][0])
+    return {
+        "p50": statistics.median(one),
+        "qps16": runs[best][0],
+        "cpu16": runs[best][1],
+        "runs": {k: round(v[0], 1) for k, v in runs.items()},
+    }
 
 
 def rss_mb(pid: int) -> float:
@@ -136,8 +161,15 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
-def clients(url: str, questions: list[str], n: int) -> dict:
-    """``questions`` split over ``n`` concurrent clients; questions/s, p50/p95, errors."""
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) a process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def clients(url: str, questions: list[str], n: int, pid: int) -> dict:
+    """``questions`` split over ``n`` concurrent clients; questions/s, p50/p95, errors, and
+    the CPU time per question of the server (``pid``) and of the clients (this process)."""
     lat: list[float] = []
     errors = 0
     lock = threading.Lock()
@@ -157,7 +189,7 @@ def clients(url: str, questions: list[str], n: int) -> dict:
                     errors += not ok
 
     threads = [threading.Thread(target=run, args=(s,)) for s in share]
-    t = time.perf_counter()
+    t, server_cpu, client_cpu = time.perf_counter(), cpu_seconds(pid), time.process_time()
     for th in threads:
         th.start()
     for th in threads:
@@ -166,6 +198,8 @@ def clients(url: str, questions: list[str], n: int) -> dict:
     return {
         "clients": n,
         "qps": round(len(questions) / wall, 1),
+        "server_cpu_ms": ms((cpu_seconds(pid) - server_cpu) / len(questions)),
+        "client_cpu_ms": ms((time.process_time() - client_cpu) / len(questions)),
         "p50": pct(lat, 0.5),
         "p95": pct(lat, 0.95),
         "errors": errors,
@@ -183,17 +217,32 @@ def main() -> int:
         default=0,
         help="use only this many seed questions (0: all; for loaded machines)",
     )
+    ap.add_argument(
+        "--only",
+        choices=("all", "throughput"),
+        default="all",
+        help="throughput: only the bare batched encoder and the concurrent clients",
+    )
+    ap.add_argument("--levels", default="1,4,16", help="numbers of concurrent clients")
+    ap.add_argument(
+        "--server-env",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a setting for the server only (the bare encoder keeps the defaults)",
+    )
     args = ap.parse_args()
+    only_tp = args.only == "throughput"
+    levels_n = [int(x) for x in args.levels.split(",")]
     from bot.settings import load_settings
 
     served = load_settings().backend  # what `bot serve` runs (SANAD_BACKEND or the default)
-    backends = list(dict.fromkeys(args.backends.split(",") + [served]))
+    backends = [served] if only_tp else list(dict.fromkeys(args.backends.split(",") + [served]))
     qs = seed_questions()
     if args.questions:
         qs = qs[:: max(1, len(qs) // args.questions)][: args.questions]
     load_before = os.getloadavg()
-    raw = raw_forward(qs)
-    ref = statistics.median(raw)
+    ref = float("nan") if only_tp else statistics.median(raw_forward(qs))
     result: dict = {
         "questions": len(qs),
         "raw_forward_ms": ms(ref),
@@ -205,13 +254,17 @@ def main() -> int:
         b = bare(backend, qs, batch_qs)
         result["backends"][backend] = {
             "p50_ms": ms(b["p50"]),
-            "ratio": round(b["p50"] / ref, 2),
+            "ratio": None if only_tp else round(b["p50"] / ref, 2),
             "batched16_qps": round(b["qps16"], 1),
+            "batched16_cpu_ms": ms(b["cpu16"]),
+            "batched16_qps_by_spin": b["runs"],
         }
     tmp = tempfile.mkdtemp(prefix="sanad-bench-")
     env = {**os.environ}
     env.setdefault("SANAD_INDEX_DIR", str(Path(tmp) / "index"))
     env.setdefault("SANAD_RATE_LIMIT", "0")  # one client address sends everything here
+    env.update(kv.split("=", 1) for kv in args.server_env)
+    result["server_env"] = args.server_env
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     proc = subprocess.Popen(
@@ -233,6 +286,7 @@ def main() -> int:
             else:
                 raise SystemExit("bot serve did not become ready")
             info = http.get(f"{url}/v1/info").json()
+            result["server"] = {"backend": served, "index": info["index"]["id"]}
             for q in ["warm-up question one", "سؤال للتسخين"]:
                 http.post(f"{url}/v1/chat", json={"question": q})
 
@@ -241,32 +295,32 @@ def main() -> int:
                 http.post(f"{url}/v1/chat", json={"question": q}).raise_for_status()
                 return time.perf_counter() - t
 
-            one = [timed(q) for q in qs]
-            repeat = [timed(qs[0]) for _ in range(40)]
-            hostile_ms = {
-                k: statistics.median([timed(hostile(k, i)) for i in range(5)])
-                for k in ("fdfa", "emoji", "ab")
-            }
-        p50 = statistics.median(one)
-        result["server"] = {
-            "backend": served,
-            "index": info["index"]["id"],
-            "chat_p50_ms": ms(p50),
-            "chat_p95_ms": ms(pct(one, 0.95)),
-            "chat_p50_ratio": round(p50 / ref, 2),
-            "chat_p95_ratio": round(pct(one, 0.95) / ref, 2),
-            "repeat_p50_ms": ms(statistics.median(repeat)),
-            "repeat_ratio": round(statistics.median(repeat) / ref, 3),
-            "hostile": {
-                k: {"ms": ms(v), "x_typical": round(v / p50, 2)} for k, v in hostile_ms.items()
-            },
-        }
-        pool = many_questions(args.per_client * (1 + 4 + 16) + 200)[200:]
+            if not only_tp:
+                one = [timed(q) for q in qs]
+                repeat = [timed(qs[0]) for _ in range(40)]
+                hostile_ms = {
+                    k: statistics.median([timed(hostile(k, i)) for i in range(5)])
+                    for k in ("fdfa", "emoji", "ab")
+                }
+                p50 = statistics.median(one)
+                result["server"].update(
+                    chat_p50_ms=ms(p50),
+                    chat_p95_ms=ms(pct(one, 0.95)),
+                    chat_p50_ratio=round(p50 / ref, 2),
+                    chat_p95_ratio=round(pct(one, 0.95) / ref, 2),
+                    repeat_p50_ms=ms(statistics.median(repeat)),
+                    repeat_ratio=round(statistics.median(repeat) / ref, 3),
+                    hostile={
+                        k: {"ms": ms(v), "x_typical": round(v / p50, 2)}
+                        for k, v in hostile_ms.items()
+                    },
+                )
+        pool = many_questions(args.per_client * sum(levels_n) + 200)[200:]
         levels, start = [], 0
-        for n in (1, 4, 16):
+        for n in levels_n:
             chunk = pool[start : start + args.per_client * n]
             start += len(chunk)
-            r = clients(url, chunk, n)
+            r = clients(url, chunk, n, proc.pid)
             r.update(p50_ms=ms(r.pop("p50")), p95_ms=ms(r.pop("p95")), rss_mb=rss_mb(proc.pid))
             levels.append(r)
         result["throughput"] = levels
@@ -274,7 +328,12 @@ def main() -> int:
         proc.terminate()
         proc.wait(timeout=30)
     bare16 = result["backends"][served]["batched16_qps"]
-    result["throughput_16_vs_bare_batched"] = round(levels[-1]["qps"] / bare16, 2)
+    result[f"throughput_{levels_n[-1]}_vs_bare_batched"] = round(levels[-1]["qps"] / bare16, 2)
+    # What that ratio is bound to be on a machine whose cores the server and its clients fill:
+    # the bare encoder's CPU per question against theirs (steadier than q/s on a shared machine).
+    spent = levels[-1]["server_cpu_ms"] + levels[-1]["client_cpu_ms"]
+    bare_cpu = result["backends"][served]["batched16_cpu_ms"]
+    result[f"cpu_{levels_n[-1]}_vs_bare_batched"] = round(bare_cpu / spent, 2)
     result["loadavg_after"] = [round(x, 1) for x in os.getloadavg()]
     print(json.dumps(result, indent=1, ensure_ascii=False))
     if args.json:

@@ -75,3 +75,47 @@ def test_an_error_reaches_every_question_of_the_pass_and_the_batcher_recovers():
     with pytest.raises(RuntimeError):
         futures[0].result()
     assert emb.encode(["fine"], "query").dense.shape == (1, inner.dim)
+
+
+def test_two_passes_in_flight_overlap_and_every_question_gets_its_own_vectors():
+    inner = SlowEmbedder()
+    emb = BatchingEmbedder(inner, passes=2)
+    questions = [f"question number {i}" for i in range(40)]
+    with ThreadPoolExecutor(40) as pool:
+        results = list(pool.map(lambda q: emb.encode([q], "query"), questions))
+    for q, enc in zip(questions, results, strict=True):
+        assert np.array_equal(enc.dense, HashEmbedder(tokens=True).encode([q], "query").dense)
+    assert sum(inner.batches) == 40 and max(inner.batches) <= 16
+    assert inner.most_inside == 2  # two passes ran at the same time, never three
+    assert len(inner.batches) < 40
+    assert emb._leaders == 0 and not emb._queue  # every leader place was given back
+
+
+def test_many_passes_under_churn_neither_lose_nor_hang_a_question():
+    """Questions arriving in waves while passes finish: each is answered once, in time."""
+
+    class Jittery(SlowEmbedder):
+        def encode(self, texts, kind):
+            time.sleep(0.001 * (len(texts) % 7))
+            return super().encode(texts, kind)
+
+    inner = Jittery()
+    emb = BatchingEmbedder(inner, max_batch=4, passes=3)
+
+    def ask(i: int) -> bool:
+        time.sleep(0.003 * (i % 11))
+        q = f"q{i}"
+        return np.array_equal(
+            emb.encode([q], "query").dense, HashEmbedder(tokens=True).encode([q], "query").dense
+        )
+
+    with ThreadPoolExecutor(32) as pool:
+        ok = list(pool.map(ask, range(160), timeout=60))
+    assert all(ok) and sum(inner.batches) == 160
+    assert 1 < inner.most_inside <= 3
+    assert emb._leaders == 0 and not emb._queue
+
+
+def test_passes_must_be_positive():
+    with pytest.raises(ValueError):
+        BatchingEmbedder(SlowEmbedder(), passes=0)

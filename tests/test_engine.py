@@ -71,3 +71,21 @@ def test_onnx_fp32_and_torch_give_the_same_vectors(real_embedder):
     for (ia, _), (ib, _) in zip(a.sparse, b.sparse, strict=True):
         assert len(set(ia[:32].tolist()) & set(ib[:32].tolist())) >= 30
     assert second.fingerprint != real_embedder.fingerprint  # the index records the backend
+
+
+@pytest.mark.model
+def test_runtime_threads_do_not_spin_by_default_and_spinning_changes_no_vector(real_embedder):
+    """A server's cores are shared with ranking and HTTP (SANAD_MODEL_SPIN); the setting
+    changes how the runtime waits for work, never what it computes."""
+    from pathlib import Path
+
+    from bot.engine import OnnxRunner
+
+    if real_embedder.backend == "torch":
+        pytest.skip("thread spinning is an ONNX Runtime setting")
+    assert real_embedder.run.spin is False
+    spinning = OnnxRunner(Path(real_embedder.run.session._model_path), spin=True)
+    ids = np.array([[0, 41, 1294, 12, 3034, 2], [0, 41, 1294, 2, 1, 1]], np.int64)
+    mask = (ids != 1).astype(np.int64)
+    for a, b in zip(real_embedder.run(ids, mask), spinning(ids, mask), strict=True):
+        assert np.array_equal(a, b)

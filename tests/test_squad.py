@@ -3,6 +3,7 @@
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 from fakes import HashEmbedder, HashSparse
 
@@ -12,9 +13,13 @@ from bot.squad import (
     evaluate,
     format_report,
     gold_rank,
+    half,
+    load,
     load_pool,
+    load_pools,
     load_queries,
     metrics,
+    parse_articles,
     run,
 )
 
@@ -216,3 +221,140 @@ def test_token_vectors_are_built_from_the_sentences_alone(files):
     report = evaluate(index, pool.questions, emb)
     assert report["retrievers"]["hybrid"]["R@5"] == 1.0
     assert build_index(pool, HashEmbedder()).late is None
+
+
+def parallel(sentences_by_article, questions_by_article):
+    """A SQuAD file with one paragraph per article (the same question ids in every file)."""
+    return {
+        "data": [
+            {"title": f"Article_{a}", "paragraphs": [paragraph(s, questions_by_article[a])]}
+            for a, s in enumerate(sentences_by_article)
+        ]
+    }
+
+
+# English counterpart of AR: the same articles, question ids and answers, translated.
+EN_FULL = parallel(
+    [
+        [
+            "Al Udeid is the largest American base in the region.",
+            "The base was built in 1996.",
+            "A repeated sentence.",
+        ],
+        ["Qatar hosted the World Cup in 2022.", "A repeated sentence."],
+    ],
+    [
+        [
+            ("q1", "When was Al Udeid built?", "1996"),
+            ("q2", "Which is the largest American base?", "Al Udeid"),
+        ],
+        [("q3", "Which sentence repeats?", "repeated")],
+    ],
+)
+
+
+@pytest.fixture
+def pooled(files, tmp_path):
+    en = tmp_path / "en.json"  # replaces the questions-only file: full paragraphs now
+    en.write_text(json.dumps(EN_FULL), encoding="utf-8")
+    return files[0], en
+
+
+def test_a_pool_of_parallel_files_has_a_gold_sentence_in_each(pooled):
+    ar, en = pooled
+    pool = load_pools(ar, [ar, en])  # FILE named again in --pool is not added twice
+    assert [p.id for p in pool.passages][:3] == ["ar/p0:1", "ar/p0:2", "ar/p0:3"]
+    ids = [p.id for p in pool.passages][5:]
+    assert ids == ["en/p0:1", "en/p0:2", "en/p0:3", "en/p1:1", "en/p1:2"]
+    assert len(pool.parts) == 2 and [n for _, n in pool.parts] == [5, 5]
+    by_id = {q.id: q for q in pool.questions}
+    assert [q.text for q in pool.questions] == [q.text for q in load_pool(ar).questions]
+    assert by_id["q1"].gold == {1, 6} and by_id["q1"].own == {1}
+    assert by_id["q3"].gold == {2, 4, 7, 9} and by_id["q3"].own == {2, 4}
+    [en_q1, *_] = load_queries(en, pool)
+    assert (en_q1.text, en_q1.gold, en_q1.own) == ("When was Al Udeid built?", {1, 6}, {1})
+
+
+def test_pool_files_need_distinct_names(pooled, tmp_path):
+    other = tmp_path / "x"
+    other.mkdir()
+    (other / "ar.json").write_text(pooled[0].read_text(encoding="utf-8"), encoding="utf-8")
+    with pytest.raises(InputError, match="same name"):
+        load_pools(pooled[0], [other / "ar.json"])
+
+
+def test_a_pooled_run_counts_a_hit_in_any_file_and_in_the_question_file(pooled):
+    ar, en = pooled
+    report = run(ar, en, HashEmbedder(), [en])  # English questions, English sentences pooled
+    assert report["pool"] == {"files": 2, "sentences": 10, "half": "all", "articles": "all"}
+    anyf, own = report["retrievers"], report["own_language"]
+    assert set(anyf) == set(own)
+    for name in anyf:  # the same ranking; any-file gold is a superset of the file's own
+        for k in ("R@1", "R@5", "R@10", "MRR@10"):
+            assert anyf[name][k] >= own[name][k]
+    # Word overlap puts the English sentence first: a hit in any file, not in ar.json.
+    assert anyf["lexical"]["R@1"] > 0.6 > own["lexical"]["R@1"]
+    assert "own_language" not in run(ar, en, HashEmbedder())
+
+
+def test_articles_select_a_slice_of_every_file(pooled, tmp_path):
+    ar, en = pooled
+    pool, questions = load(ar, en, [en], articles=parse_articles("1"))
+    assert [p.id for p in pool.passages] == ["ar/p0:1", "ar/p0:2", "en/p0:1", "en/p0:2"]
+    assert [(q.id, q.article, q.text) for q in questions] == [
+        ("q3", 1, "Which sentence repeats?")
+    ]
+    assert questions[0].gold == {1, 3} and questions[0].own == {1}
+    # The slice reuses the whole files' cached vectors (they are found by text).
+    emb = HashEmbedder(sparse=HashSparse())
+    build_index(load_pools(ar, [en]), emb, tmp_path / "c")
+    build_index(pool, emb, tmp_path / "c")
+    assert emb.sparse.calls == 10
+    assert parse_articles("0-2,5") == {0, 1, 2, 5} and parse_articles("") is None
+    with pytest.raises(InputError, match="articles"):
+        parse_articles("a-b")
+
+
+def test_halves_split_on_articles(files):
+    pool = load_pool(files[0])
+    assert [q.id for q in half(pool.questions, "A")] == ["q1", "q2"]  # article 0
+    assert [q.id for q in half(pool.questions, "B")] == ["q3"]  # article 1
+    assert half(pool.questions, None) == pool.questions
+    with pytest.raises(InputError, match="half"):
+        half(pool.questions, "C")
+
+
+def test_encoded_vectors_are_cached_per_file(pooled, tmp_path):
+    ar, en = pooled
+    emb = HashEmbedder(tokens=True, sparse=HashSparse())
+    seen = []
+    first = build_index(load_pools(ar, [en]), emb, tmp_path / "c", lambda d, t: seen.append(t))
+    # Two files of 5 sentences, each sentence encoded twice (with its title; alone).
+    assert emb.sparse.calls == 20 and seen[-1] == 10
+    assert len(list((tmp_path / "c").glob("squad-vectors-*.npz"))) == 2
+    again = build_index(load_pools(ar, [en]), emb, tmp_path / "c")
+    assert emb.sparse.calls == 20  # nothing encoded again
+    np.testing.assert_array_equal(first.vectors.vectors(), again.vectors.vectors())
+    np.testing.assert_array_equal(first.late.vectors, again.late.vectors)
+    np.testing.assert_array_equal(first.sparse.values, again.sparse.values)
+    alone = build_index(load_pool(ar), emb, tmp_path / "c")  # the Arabic file alone reuses it
+    assert emb.sparse.calls == 20 and alone.vectors.count == 5
+    # Another model's vectors are never read: its cache has another name.
+    other = HashEmbedder(dim=64, tokens=True, sparse=HashSparse())
+    build_index(load_pool(ar), other, tmp_path / "c")
+    assert other.sparse.calls == 10
+    # A changed file is encoded again (its hash names its cache).
+    data = json.loads(en.read_text(encoding="utf-8"))
+    data["data"][1]["paragraphs"][0]["sentences"][0] = "Qatar hosted the 2022 World Cup."
+    en.write_text(json.dumps(data), encoding="utf-8")
+    build_index(load_pools(ar, [en]), emb, tmp_path / "c")
+    assert emb.sparse.calls == 20 + 2  # only the changed sentence, twice
+
+
+def test_a_broken_cache_file_is_encoded_again(files, tmp_path):
+    emb = HashEmbedder(sparse=HashSparse())  # no token vectors: one pass a sentence
+    build_index(load_pool(files[0]), emb, tmp_path)
+    [cached] = tmp_path.glob("squad-vectors-*.npz")
+    cached.write_bytes(b"not an npz")
+    build_index(load_pool(files[0]), emb, tmp_path)
+    assert emb.sparse.calls == 10
