@@ -545,9 +545,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="with --squad: keep encoded vectors here (default: squad-vectors in the "
         "model cache folder)",
     )
-    ev.add_argument(
-        "--no-cache", action="store_true", help="with --squad: encode everything again"
-    )
+    ev.add_argument("--no-cache", action="store_true", help="with --squad: encode everything again")
     ev.add_argument(
         "--split",
         choices=["tune", "heldout"],

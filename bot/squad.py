@@ -147,9 +147,7 @@ def parse_articles(spec: str | None) -> frozenset[int] | None:
     return frozenset(out)
 
 
-def load_pools(
-    file: Path, others: Sequence[Path], articles: frozenset[int] | None = None
-) -> Pool:
+def load_pools(file: Path, others: Sequence[Path], articles: frozenset[int] | None = None) -> Pool:
     """``file`` and ``others`` (parallel SQuAD files) as one pool of all their sentences,
     ``file``'s questions asked. A question's ``gold`` is its gold sentence in every file (by
     question id), ``own`` the one in ``file`` only; both are matched by text over the whole
@@ -199,9 +197,7 @@ def half(questions: list[Question], name: str | None) -> list[Question]:
     return [q for q in questions if q.article % 2 == (name == "B")]
 
 
-def load_queries(
-    path: Path, pool: Pool, articles: frozenset[int] | None = None
-) -> list[Question]:
+def load_queries(path: Path, pool: Pool, articles: frozenset[int] | None = None) -> list[Question]:
     """Questions of another SQuAD file asked against ``pool``, matched by id (only those of
     ``articles``, when the pool was read with them)."""
     known = {q.id: q for q in pool.questions}
@@ -359,9 +355,7 @@ def run(
 ) -> dict:
     """Load the pool and questions (:func:`load`), build the index, evaluate."""
     sentences, questions = load(file, queries, pool, half_name, articles)
-    return _run(
-        sentences, questions, embedder, half_name, cache, progress, articles, ann_min_rows
-    )
+    return _run(sentences, questions, embedder, half_name, cache, progress, articles, ann_min_rows)
 
 
 def _run(

@@ -301,9 +301,7 @@ def test_articles_select_a_slice_of_every_file(pooled, tmp_path):
     ar, en = pooled
     pool, questions = load(ar, en, [en], articles=parse_articles("1"))
     assert [p.id for p in pool.passages] == ["ar/p0:1", "ar/p0:2", "en/p0:1", "en/p0:2"]
-    assert [(q.id, q.article, q.text) for q in questions] == [
-        ("q3", 1, "Which sentence repeats?")
-    ]
+    assert [(q.id, q.article, q.text) for q in questions] == [("q3", 1, "Which sentence repeats?")]
     assert questions[0].gold == {1, 3} and questions[0].own == {1}
     # The slice reuses the whole files' cached vectors (they are found by text).
     emb = HashEmbedder(sparse=HashSparse())
