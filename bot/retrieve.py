@@ -179,6 +179,46 @@ class Ranking:
     stats: DenseStats = DenseStats(0, 0.0, 0.0, 0.0)  # of ``dense`` (exact) or estimated
 
 
+@dataclass(frozen=True)
+class Matches:
+    """What a query matches in postings: item ids (ascending) and their scores; every other
+    item scores 0. The candidate path's form of a full score array."""
+
+    ids: np.ndarray
+    scores: np.ndarray
+
+    @classmethod
+    def of(cls, full: np.ndarray) -> Matches:
+        """The nonzero entries of a full score array."""
+        ids = np.flatnonzero(full)
+        return cls(ids, full[ids])
+
+    @property
+    def top(self) -> float:
+        """The highest score, 0 when nothing matched (as ``unit`` sees a full array)."""
+        return max(float(self.scores.max()), 0.0) if self.scores.size else 0.0
+
+    def head(self, n: int) -> np.ndarray:
+        """Ids of the (at most) ``n`` best items scoring above 0."""
+        keep = self.scores > 0
+        ids, scores = self.ids[keep], self.scores[keep]
+        if len(ids) > n:
+            ids = ids[np.argpartition(-scores, n - 1)[:n]]
+        return ids
+
+    def unit_at(self, where: np.ndarray) -> np.ndarray:
+        """The scores of ``where`` divided by :attr:`top` (``unit`` of the full array), 0 for
+        items not matched."""
+        out = np.zeros(len(where), np.float32)
+        top = self.top
+        if not len(self.ids) or top <= 0:
+            return out
+        pos = np.minimum(np.searchsorted(self.ids, where), len(self.ids) - 1)
+        hit = self.ids[pos] == where
+        out[hit] = self.scores[pos[hit]] / top
+        return out
+
+
 class Retriever:
     """Ranks the passages of a loaded index for a question."""
 
@@ -360,6 +400,11 @@ class Retriever:
     def late_scores(self, query_tokens: np.ndarray, passages: np.ndarray) -> np.ndarray:
         """Late-interaction MaxSim of each of ``passages``: the best over its views."""
         assert self.index.late is not None
+        if self.approximate:  # the passages' own rows, not a pass over every row
+            rows, owner = self._rows_of(np.asarray(passages, np.int64))
+            out = np.full(len(passages), -np.inf, np.float32)
+            np.maximum.at(out, owner, self.index.late.scores(query_tokens, rows))
+            return out
         rows = np.flatnonzero(np.isin(self._row_passage, passages))
         per_row = self.index.late.scores(query_tokens, rows)
         best = np.full(len(self.index.passages), -np.inf, np.float32)
@@ -435,20 +480,20 @@ class Retriever:
     def candidates(
         self,
         query: Query,
-        lexical: np.ndarray,
-        group_lexical: np.ndarray,
-        sparse: np.ndarray | None = None,
+        lexical: Matches,
+        group_lexical: Matches,
+        sparse: Matches | None = None,
     ) -> np.ndarray:
         """The passages an approximate index ranks for ``query`` (module docstring), sorted;
-        ``lexical`` and ``sparse`` score every passage, ``group_lexical`` every group."""
+        ``lexical`` and ``sparse`` are the passages the query matches, ``group_lexical`` the
+        groups."""
         parts = [self.dense_candidates(query.dense)]
-        for scores in (lexical, sparse):
-            if scores is not None and scores.size:
-                head = np.argpartition(-scores, min(LEXICAL_CANDIDATES, scores.size - 1))
-                head = head[:LEXICAL_CANDIDATES]
-                parts.append(head[scores[head] > 0])
-        if group_lexical.size and group_lexical.max() > 0:  # its maximum scales the group term
-            parts.append(self._group_start[[int(group_lexical.argmax())]])
+        for matches in (lexical, sparse):
+            if matches is not None:
+                parts.append(matches.head(LEXICAL_CANDIDATES))
+        if group_lexical.top > 0:  # its maximum scales the group term
+            best = int(group_lexical.ids[int(np.argmax(group_lexical.scores))])
+            parts.append(self._group_start[[best]])
         cand = np.unique(np.concatenate(parts))
         groups = np.unique(self.groups[cand])
         sizes = self._group_start[groups + 1] - self._group_start[groups]
@@ -456,13 +501,25 @@ class Retriever:
         members = [np.arange(self._group_start[g], self._group_start[g + 1]) for g in small]
         return np.unique(np.concatenate([cand, *members]))
 
+    def sparse_matches(self, query: SparseVector) -> Matches:
+        """The passages sharing a learned-sparse feature with ``query``: the best dot product
+        over each passage's views (postings only, no pass over every row)."""
+        assert self.index.sparse is not None
+        rows, products = self.index.sparse.candidates(query)
+        passages, inverse = np.unique(self._row_passage[rows], return_inverse=True)
+        best = np.zeros(len(passages), np.float32)  # as sparse_scores: a passage starts at 0
+        np.maximum.at(best, inverse, products)
+        return Matches(passages, best)
+
     def _rank_candidates(self, query: Query, k: int) -> Ranking:
-        """:meth:`rank` on the candidate set of an approximate index."""
+        """:meth:`rank` on the candidate set of an approximate index: lexical, group and
+        sparse scores come from postings, so a question costs in proportion to what it
+        matches, not to the collection."""
         qtok, share = query.lexical, query.lexical_share
         weights = self.weights
         if query.numeric:  # as in rank()
             weights = replace(weights, lexical=1.0)
-        lexical_all = self.bm25.scores(qtok)
+        lexical_all = Matches(*self.bm25.candidates(qtok))
         sparse_all = None
         if (
             self.mode == "hybrid"
@@ -470,14 +527,13 @@ class Retriever:
             and weights.sparse
             and query.sparse is not None
         ):
-            sparse_all = self.sparse_scores(query.sparse)
-        group_lexical = self.group_bm25.scores(qtok)
+            sparse_all = self.sparse_matches(query.sparse)
+        group_lexical = Matches(*self.group_bm25.candidates(qtok))
         cand = self.candidates(query, lexical_all, group_lexical, sparse_all)
         dense = self.dense_of(query.dense, cand)
         local_group = np.searchsorted(np.unique(self.groups[cand]), self.groups[cand])
         context = group_max(dense, local_group, int(local_group.max()) + 1)
-        lex_unit_all = unit(lexical_all)
-        lexical = lex_unit_all[cand]  # scaled over the collection: the top may be no candidate
+        lexical = lexical_all.unit_at(cand)  # scaled over the collection
         if self.mode == "dense":
             fused = dense
         elif self.mode == "lexical":
@@ -490,9 +546,9 @@ class Retriever:
                 lexical,
                 share,
                 context,
-                unit(group_lexical)[self.groups[cand]],
+                group_lexical.unit_at(self.groups[cand]),
                 weights,
-                None if sparse_all is None else unit(sparse_all)[cand],
+                None if sparse_all is None else sparse_all.unit_at(cand),
             )
         order = np.argsort(-fused, kind="stable")
         late = np.zeros(len(cand), np.float32)

@@ -17,7 +17,8 @@ from bot import ann
 from bot.answerability import evidence
 from bot.corpus import load_corpus
 from bot.index import FaissStore, VectorIndex, build_index, expected_manifest, staleness
-from bot.retrieve import Retriever
+from bot.retrieve import Matches as M
+from bot.retrieve import Retriever, unit
 from bot.service import Sanad
 from bot.squad import build_index as squad_index
 from bot.squad import load_pool
@@ -96,7 +97,11 @@ def test_candidate_ranking_matches_exact_ranking_with_fakes(monkeypatch):
             query = a.encode_query(q)
             lexical = b.bm25.scores(query.lexical)
             groups = b.group_bm25.scores(query.lexical)
-            sizes.append(len(b.candidates(query, lexical, groups, b.sparse_scores(query.sparse))))
+            sizes.append(
+                len(
+                    b.candidates(query, M.of(lexical), M.of(groups), b.sparse_matches(query.sparse))
+                )
+            )
             ra, rb = a.rank(query, 2), b.rank(query, 2)
             if mode == "lexical":  # passages scoring 0 tie; only those that match are ranked
                 ra.hits[:] = [h for h in ra.hits if h.score > 0]
@@ -141,7 +146,7 @@ def test_candidate_ranking_on_a_real_xquad_slice(real_embedder, tmp_path, monkey
     for query in queries:
         ra, rb = a.rank(query, 3), b.rank(query, 3)
         lexical, groups = b.bm25.scores(query.lexical), b.group_bm25.scores(query.lexical)
-        sizes.append(len(b.candidates(query, lexical, groups)))
+        sizes.append(len(b.candidates(query, M.of(lexical), M.of(groups))))
         same += [h.passage.id for h in ra.hits] == [h.passage.id for h in rb.hits]
         ea = evidence(ra.stats, list(query.lexical), ra.idf)
         eb = evidence(rb.stats, list(query.lexical), rb.idf)
@@ -162,3 +167,18 @@ def test_candidate_ranking_on_a_real_xquad_slice(real_embedder, tmp_path, monkey
         eb = evidence(b.rank(query, 3).stats, list(query.lexical), b.bm25.idf)
         errors.append(abs(ea.peak - eb.peak) / max(ea.peak, 1e-6))
     assert np.median(errors) < 0.01
+
+
+def test_matches_stand_for_the_full_array():
+    rng = np.random.default_rng(3)
+    for _ in range(50):
+        full = np.where(rng.random(40) < 0.3, rng.random(40).astype(np.float32), 0).astype(
+            np.float32
+        )
+        m = M.of(full)
+        where = np.sort(rng.choice(40, 15, replace=False))
+        np.testing.assert_array_equal(m.unit_at(where), unit(full)[where])
+        head = m.head(5)
+        assert len(head) == min(5, int((full > 0).sum()))
+        if len(head):
+            assert full[head].min() >= np.sort(full)[::-1][len(head) - 1]
