@@ -147,7 +147,7 @@ def evidence(
     return Evidence(round(top, 5), round(peak, 5), round(coverage, 5))
 
 
-_by_shape: dict[int, tuple[dict, dict[tuple[str, int], list[str]]]] = {}
+_by_shape: dict[int, tuple[dict, dict[tuple[str, int], list[str]], dict[str, bool]]] = {}
 
 
 def _close_to_vocabulary(token: str, idf: dict[str, float]) -> bool:
@@ -165,13 +165,17 @@ def _close_to_vocabulary(token: str, idf: dict[str, float]) -> bool:
         for t in idf:
             buckets.setdefault((t[:1], len(t)), []).append(t)
         _by_shape.clear()  # one table at a time: the live index's
-        entry = _by_shape[id(idf)] = (idf, buckets)
-    buckets = entry[1]
-    return any(
-        SequenceMatcher(None, token, t).ratio() >= 0.85
-        for n in (len(token) - 1, len(token), len(token) + 1)
-        for t in buckets.get((token[:1], n), ())
-    )
+        entry = _by_shape[id(idf)] = (idf, buckets, {})
+    buckets, memo = entry[1], entry[2]
+    if token not in memo:  # questions repeat their words; the comparisons are the cost
+        if len(memo) > 50_000:
+            memo.clear()
+        memo[token] = any(
+            SequenceMatcher(None, token, t).ratio() >= 0.85
+            for n in (len(token) - 1, len(token), len(token) + 1)
+            for t in buckets.get((token[:1], n), ())
+        )
+    return memo[token]
 
 
 def with_focus(

@@ -26,6 +26,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .arrays import load_array
+
 #: The files of a stored :class:`LateIndex`, inside a build folder.
 FILES = ("late-codes.npy", "late-scales.npy", "late-offsets.npy")
 
@@ -123,9 +125,9 @@ class LateIndex:
 
     @classmethod
     def load(cls, folder: Path, mmap: bool = True) -> LateIndex:
-        """Read from ``folder``; with ``mmap`` the codes stay on disk until a row is read."""
-        mode = "r" if mmap else None
-        codes, scales, offsets = (np.load(folder / name, mmap_mode=mode) for name in FILES)
+        """Read from ``folder``; with ``mmap`` large codes stay on disk until a row is read
+        (arrays.py)."""
+        codes, scales, offsets = (load_array(folder / name, mmap) for name in FILES)
         if codes.dtype != np.int8 or codes.ndim != 2 or len(scales) != len(codes):
             raise ValueError("late-interaction files are inconsistent")
         return cls(codes, scales, np.asarray(offsets))

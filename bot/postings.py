@@ -30,6 +30,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .arrays import load_array
+
 _FILES = ("hashes", "indptr", "docs", "tf", "lengths")
 #: A term's count in one document is stored in 16 bits (a sentence never repeats a word more).
 MAX_TF = np.iinfo(np.uint16).max
@@ -173,12 +175,7 @@ class Postings:
     def load(cls, folder: Path) -> Postings:
         """Read from ``folder``; the postings themselves are memory-mapped (read as touched)."""
         arrays = {
-            name: np.load(
-                folder / f"{name}.npy",
-                mmap_mode="r" if name in ("docs", "tf") else None,
-                allow_pickle=False,
-            )
-            for name in _FILES
+            name: load_array(folder / f"{name}.npy", mmap=name in ("docs", "tf")) for name in _FILES
         }
         p = cls(**arrays, terms=folder / "terms.txt")
         if len(p.indptr) != p.size + 1 or p.indptr[-1] != len(p.docs) or len(p.tf) != len(p.docs):

@@ -12,6 +12,7 @@ from conftest import DOC_ID, make_settings
 from fakes import HashEmbedder, HashSparse
 
 import bot.index as index_mod
+from bot import arrays
 from bot.corpus import Passage, load_corpus
 from bot.errors import IndexUnavailable
 from bot.index import (
@@ -48,7 +49,8 @@ def with_sparse(sparse=None) -> HashEmbedder:
     return HashEmbedder(sparse=sparse or HashSparse())
 
 
-def test_sparse_index_scores_by_dot_product_and_round_trips(tmp_path):
+def test_sparse_index_scores_by_dot_product_and_round_trips(tmp_path, monkeypatch):
+    monkeypatch.setattr(arrays, "MMAP_MIN_BYTES", 0)  # as an archive's files
     rows = [
         (np.array([1, 5], np.int32), np.array([0.5, 2.0], np.float32)),
         (np.array([], np.int32), np.array([], np.float32)),

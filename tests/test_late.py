@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from bot import arrays
 from bot.late import LateIndex, pack, unpack
 
 
@@ -31,7 +32,8 @@ def test_empty_sides_score_zero():
     assert empty.count == 0 and empty.codes.shape == (0, 4)
 
 
-def test_round_trip_is_memory_mapped(tmp_path):
+def test_round_trip_is_memory_mapped(tmp_path, monkeypatch):
+    monkeypatch.setattr(arrays, "MMAP_MIN_BYTES", 0)  # as an archive's files
     rows = [onehot(0, 1), onehot(3), np.zeros((0, 4), np.float16)]
     built = LateIndex.build(rows, dim=4)
     built.save(tmp_path)
@@ -78,3 +80,15 @@ def test_real_token_vectors_come_from_the_same_pass_and_cover_only_the_text(real
     index = LateIndex.build([near, far], real_embedder.dim)
     near_score, far_score = index.scores(tokens[1].astype(np.float32), np.array([0, 1]))
     assert near_score > far_score + 0.05
+
+
+def test_small_files_are_read_into_memory(tmp_path):
+    # A slice of a memmap is a Python object of its own: on a small index it cost more than
+    # the scoring. Only files of at least arrays.MMAP_MIN_BYTES are mapped.
+    LateIndex.build([onehot(0, 1), onehot(3)], dim=4).save(tmp_path)
+    back = LateIndex.load(tmp_path)
+    assert not isinstance(back.codes, np.memmap) and back.count == 2
+    big = tmp_path / "big.npy"
+    np.save(big, np.zeros(arrays.MMAP_MIN_BYTES // 8 + 16, np.int64))
+    assert isinstance(arrays.load_array(big), np.memmap)
+    assert not isinstance(arrays.load_array(big, mmap=False), np.memmap)

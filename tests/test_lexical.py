@@ -6,6 +6,7 @@ import random
 import numpy as np
 import pytest
 
+from bot import arrays
 from bot.lexical import BM25, light_stem, peak_idf, tokenize
 from bot.postings import Postings
 
@@ -129,7 +130,8 @@ def test_group_postings_equal_bm25_over_concatenated_groups():
         assert np.allclose(bm.scores(query), _dense_bm25(merged, query), rtol=1e-6, atol=0)
 
 
-def test_idf_mapping_and_postings_round_trip(tmp_path):
+def test_idf_mapping_and_postings_round_trip(tmp_path, monkeypatch):
+    monkeypatch.setattr(arrays, "MMAP_MIN_BYTES", 0)  # as an archive's files
     _, vocab, docs = _random_corpus(4, 200)
     built = Postings.build(docs)
     built.save(tmp_path / "lexical")
