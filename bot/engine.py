@@ -134,9 +134,9 @@ class OnnxRunner:
     """Runs the exported graph with ONNX Runtime.
 
     ``spin``: whether the runtime's threads busy-wait for work between and after passes (its
-    default). A lone process that only encodes is a little faster so; a server is not: the
-    spinning threads hold the cores that ranking, answering and HTTP need, and which the
-    passes of concurrent questions need (docs/quality.md, ``SANAD_MODEL_SPIN``).
+    default). Measured idle, a server is faster so (one question and 16 concurrent ones);
+    where other processes share the cores, the spinning threads hold the cores that ranking,
+    answering and HTTP need, and off is faster (docs/quality.md, ``SANAD_MODEL_SPIN``).
     """
 
     def __init__(self, path: Path, spin: bool = True):

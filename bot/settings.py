@@ -87,10 +87,10 @@ class Settings(BaseSettings):
         "(bot/batching.py; docs/quality.md measures them).",
     )
     model_spin: bool = Field(
-        False,
-        description="Let ONNX Runtime's threads busy-wait for work (its own default): a "
-        "little faster for a process that only encodes, slower for a server whose ranking "
-        "and HTTP work needs the cores (docs/quality.md).",
+        True,
+        description="Let ONNX Runtime's threads busy-wait for work (its own default): faster "
+        "on a server that has its cores to itself; off helps where other work shares "
+        "them (docs/quality.md).",
     )
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list,

@@ -74,7 +74,7 @@ def test_onnx_fp32_and_torch_give_the_same_vectors(real_embedder):
 
 
 @pytest.mark.model
-def test_runtime_threads_do_not_spin_by_default_and_spinning_changes_no_vector(real_embedder):
+def test_runtime_threads_spin_by_default_and_spinning_changes_no_vector(real_embedder):
     """A server's cores are shared with ranking and HTTP (SANAD_MODEL_SPIN); the setting
     changes how the runtime waits for work, never what it computes."""
     from pathlib import Path
@@ -83,8 +83,8 @@ def test_runtime_threads_do_not_spin_by_default_and_spinning_changes_no_vector(r
 
     if real_embedder.backend == "torch":
         pytest.skip("thread spinning is an ONNX Runtime setting")
-    assert real_embedder.run.spin is False
-    spinning = OnnxRunner(Path(real_embedder.run.session._model_path), spin=True)
+    assert real_embedder.run.spin is True
+    spinning = OnnxRunner(Path(real_embedder.run.session._model_path), spin=False)
     ids = np.array([[0, 41, 1294, 12, 3034, 2], [0, 41, 1294, 2, 1, 1]], np.int64)
     mask = (ids != 1).astype(np.int64)
     for a, b in zip(real_embedder.run(ids, mask), spinning(ids, mask), strict=True):
