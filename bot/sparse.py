@@ -86,8 +86,14 @@ class SparseIndex:
         rows, products = self._postings(query)
         if not len(rows):
             return rows.astype(np.int64), products
-        uniq, inverse = np.unique(rows, return_inverse=True)
-        return uniq.astype(np.int64), np.bincount(inverse, weights=products).astype(np.float32)
+        # Counting into an array of every row, not sorting the postings (np.unique): a
+        # frequent feature has postings in most rows, and sorting millions of them cost
+        # ~100 ms a question at 100k rows; the sums are the same, in the same order.
+        sums = np.bincount(rows, weights=products, minlength=self.count)
+        touched = np.zeros(self.count, bool)
+        touched[rows] = True
+        ids = np.flatnonzero(touched)
+        return ids.astype(np.int64), sums[ids].astype(np.float32)
 
     def scores(self, query: SparseVector) -> np.ndarray:
         """Dot product of ``query`` with every row (0 for rows sharing no feature)."""
