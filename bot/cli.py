@@ -478,7 +478,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         metavar="ADDRESS",
         help="encode on a Ray cluster: join ADDRESS ('auto', "
-        "'ray://host:10001') or, without one, start a local one (2 CPUs)",
+        "'head:6379') or, without one, start a local one (2 CPUs)",
     )
     build.add_argument(
         "--ray-workers",

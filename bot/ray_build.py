@@ -38,8 +38,18 @@ class RayUnavailable(SanadError):
 
 
 def start(address: str | None = None, num_cpus: int = 2) -> int:
-    """Join the cluster at ``address`` (``auto``, ``ray://host:10001``) or, without one, start
-    a local one with ``num_cpus`` CPUs; return the CPUs the cluster offers."""
+    """Join the cluster at ``address`` (``auto``, ``host:6379``) or, without one, start a local
+    one with ``num_cpus`` CPUs; return the CPUs the cluster offers.
+
+    Not through Ray Client (``ray://``): Ray Data's streaming executor needs a driver that is a
+    node of the cluster (measured: it fails with "'Worker' object has no attribute
+    'core_worker'"), so such an address is refused with what to do instead."""
+    if address and address.startswith("ray://"):
+        raise RayUnavailable(
+            f"cannot build through Ray Client ({address}): Ray Data needs the driver on a node "
+            "of the cluster; run `bot index build --ray HOST:PORT` (the cluster's GCS address, "
+            "e.g. 'head:6379', or 'auto') on a cluster node, or submit it as a Ray job"
+        )
     try:
         import ray
     except ImportError as exc:
