@@ -95,6 +95,28 @@ class SparseIndex:
         ids = np.flatnonzero(touched)
         return ids.astype(np.int64), sums[ids].astype(np.float32)
 
+    def scores_of(self, query: SparseVector, rows: np.ndarray) -> np.ndarray:
+        """Dot product of ``query`` with each of ``rows`` (ascending), found by binary search
+        in the postings of the query's features: the cost grows with the features and the
+        rows asked for, not with the collection (the candidate path of an archive)."""
+        out = np.zeros(len(rows), np.float64)
+        if not len(rows):
+            return out.astype(np.float32)
+        for f, v in zip(query[0], query[1], strict=True):
+            f = int(f)
+            if not 0 <= f < self.dim:
+                continue
+            a, b = int(self.fptr[f]), int(self.fptr[f + 1])
+            if a == b:
+                continue
+            post = np.asarray(self.rows[a:b])
+            pos = np.minimum(np.searchsorted(post, rows), b - a - 1)
+            hit = post[pos] == rows
+            if hit.any():
+                at = a + pos[hit]
+                out[hit] += np.float32(v) * np.asarray(self.weights[at], np.float32)
+        return out.astype(np.float32)
+
     def scores(self, query: SparseVector) -> np.ndarray:
         """Dot product of ``query`` with every row (0 for rows sharing no feature)."""
         rows, products = self._postings(query)

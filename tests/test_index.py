@@ -326,3 +326,17 @@ def test_passage_positions_come_from_document_starts(tmp_path, corpus_copy, fake
     for bad in ("extra:3", "extra:0", "extra:x", "nope:1", "extra", ""):
         assert index.position(bad) is None
     assert index.passages_of("nope") == range(0)
+
+
+def test_sparse_scores_of_some_rows_equal_the_full_scores():
+    rng = np.random.default_rng(5)
+    rows = []
+    for _ in range(60):
+        ix = np.sort(rng.choice(50, rng.integers(0, 12), replace=False)).astype(np.int32)
+        rows.append((ix, rng.random(len(ix)).astype(np.float32)))
+    idx = SparseIndex.build(50, rows)
+    for _ in range(20):
+        q = np.sort(rng.choice(60, 15, replace=False)).astype(np.int32)  # some beyond dim
+        query = (q, rng.random(15).astype(np.float32))
+        ask = np.sort(rng.choice(60, 25, replace=False))
+        np.testing.assert_allclose(idx.scores_of(query, ask), idx.scores(query)[ask], rtol=1e-6)
