@@ -5,12 +5,12 @@ Below :data:`ANN_MIN_ROWS` vector rows a build keeps the exact flat scan (``Inde
 every score is exact, and ranking scores every passage (retrieve.py). From that size on the
 build gets an HNSW graph over 8-bit scalar-quantised vectors (``IndexHNSWSQ``): about 640
 bytes a row instead of 1,536, and a search that visits a few thousand rows instead of all
-of them. Ranking then works on a candidate set (the ANN head, the lexical and sparse heads,
-their section neighbours), and the distribution abstention needs (top, mean, spread of every
-passage's dense score) is estimated: the top from the candidates, mean and spread from a
-fixed random sample of passages scored exactly. The figures behind these constants (recall@10
-against the exact scan, memory a row, search time) are in docs/retrieval.md, "Scale", and
-come from scripts/bench_ann.py.
+of them. Ranking then works on a candidate set (the ANN head, the lexical head, their section
+neighbours; learned-sparse scores only for those), and the distribution abstention needs
+(top, mean, spread of every passage's dense score) is estimated: the top from the
+candidates, mean and spread from a fixed random sample of passages scored exactly. The
+figures behind these constants (recall@10 against the exact scan, memory a row, search time)
+are in docs/retrieval.md, "Scale", and come from scripts/bench_ann.py.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ HNSW_EF_CONSTRUCTION = 80
 HNSW_EF_SEARCH = 128
 #: Dense rows the ANN search returns as ranking candidates.
 DENSE_CANDIDATES = 200
-#: Passages from each of the lexical and sparse heads added to the candidates.
+#: Passages from the lexical (BM25) head added to the candidates.
 LEXICAL_CANDIDATES = 100
 #: A candidate's section neighbours are scored too (for its context score) when the
 #: section has at most this many passages; larger ones contribute their candidates only.

@@ -92,10 +92,6 @@ DEFAULT_WEIGHTS = Weights()
 RERANK_DEPTH = 10
 #: Reciprocal-rank-fusion constant of the naive ``rrf`` ablation (the usual 60).
 RRF_K = 60
-#: On the candidate path, how many of a question's learned-sparse features score the
-#: candidates: a question has ~200, each a binary search in a posting list of thousands of rows
-#: at 100k rows; the heaviest 64 carry the ranking (docs/retrieval.md, "Scale").
-SPARSE_QUERY_FEATURES = 64
 
 
 @dataclass(frozen=True)
@@ -181,15 +177,6 @@ class Ranking:
     dense: np.ndarray | None
     idf: Mapping[str, float]  # the collection's lexical IDF (answerability's coverage)
     stats: DenseStats = DenseStats(0, 0.0, 0.0, 0.0)  # of ``dense`` (exact) or estimated
-
-
-def strongest(vector: SparseVector, n: int) -> SparseVector:
-    """The ``n`` heaviest features of a sparse vector (all when it has no more)."""
-    features, weights = vector
-    if len(features) <= n:
-        return vector
-    keep = np.sort(np.argpartition(-np.asarray(weights), n - 1)[:n])
-    return np.asarray(features)[keep], np.asarray(weights)[keep]
 
 
 @dataclass(frozen=True)
@@ -495,15 +482,11 @@ class Retriever:
         query: Query,
         lexical: Matches,
         group_lexical: Matches,
-        sparse: Matches | None = None,
     ) -> np.ndarray:
-        """The passages an approximate index ranks for ``query`` (module docstring), sorted;
-        ``lexical`` and ``sparse`` are the passages the query matches, ``group_lexical`` the
-        groups."""
-        parts = [self.dense_candidates(query.dense)]
-        for matches in (lexical, sparse):
-            if matches is not None:
-                parts.append(matches.head(LEXICAL_CANDIDATES))
+        """The passages an approximate index ranks for ``query`` (module docstring), sorted:
+        the dense head, the lexical head (``lexical``: the passages the query's words match)
+        and the best group of ``group_lexical``, with the passages of small groups."""
+        parts = [self.dense_candidates(query.dense), lexical.head(LEXICAL_CANDIDATES)]
         if group_lexical.top > 0:  # its maximum scales the group term
             best = int(group_lexical.ids[int(np.argmax(group_lexical.scores))])
             parts.append(self._group_start[[best]])
@@ -513,16 +496,6 @@ class Retriever:
         small = groups[sizes <= GROUP_CAP]
         members = [np.arange(self._group_start[g], self._group_start[g + 1]) for g in small]
         return np.unique(np.concatenate([cand, *members]))
-
-    def sparse_matches(self, query: SparseVector) -> Matches:
-        """The passages sharing a learned-sparse feature with ``query``: the best dot product
-        over each passage's views (postings only, no pass over every row)."""
-        assert self.index.sparse is not None
-        rows, products = self.index.sparse.candidates(query)
-        passages, inverse = np.unique(self._row_passage[rows], return_inverse=True)
-        best = np.zeros(len(passages), np.float32)  # as sparse_scores: a passage starts at 0
-        np.maximum.at(best, inverse, products)
-        return Matches(passages, best)
 
     def sparse_of(self, query: SparseVector, passages: np.ndarray) -> np.ndarray:
         """Learned-sparse dot product of each of ``passages``: the best over its views (0
@@ -558,7 +531,7 @@ class Retriever:
             # The model's sparse features are not rare words: a question's postings cover most
             # of an archive (~1.4 M at 100k rows, ~18 ms), so at scale the learned-sparse term
             # is scored for the candidates only and scaled by its best candidate.
-            sparse = unit(self.sparse_of(strongest(query.sparse, SPARSE_QUERY_FEATURES), cand))
+            sparse = unit(self.sparse_of(query.sparse, cand))
         dense = self.dense_of(query.dense, cand)
         local_group = np.searchsorted(np.unique(self.groups[cand]), self.groups[cand])
         context = group_max(dense, local_group, int(local_group.max()) + 1)

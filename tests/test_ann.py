@@ -97,11 +97,7 @@ def test_candidate_ranking_matches_exact_ranking_with_fakes(monkeypatch):
             query = a.encode_query(q)
             lexical = b.bm25.scores(query.lexical)
             groups = b.group_bm25.scores(query.lexical)
-            sizes.append(
-                len(
-                    b.candidates(query, M.of(lexical), M.of(groups), b.sparse_matches(query.sparse))
-                )
-            )
+            sizes.append(len(b.candidates(query, M.of(lexical), M.of(groups))))
             ra, rb = a.rank(query, 2), b.rank(query, 2)
             if mode == "lexical":  # passages scoring 0 tie; only those that match are ranked
                 ra.hits[:] = [h for h in ra.hits if h.score > 0]
