@@ -54,6 +54,37 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def start_server(env: dict, wait_s: float = 600) -> tuple[subprocess.Popen, str]:
+    """``bot serve`` with ``env`` on a free loopback port; returns (process, base URL) once
+    ``/readyz`` answers 200. A server that exits first, or is not ready in ``wait_s``, ends
+    the benchmark with its last words (stderr goes to a file, so a chatty server never
+    blocks on a full pipe)."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    log = tempfile.TemporaryFile()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot", "serve", "--port", str(port)],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=log,
+    )
+    deadline = time.monotonic() + wait_s
+    with httpx.Client(timeout=30) as http:
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                log.seek(0)
+                raise SystemExit(f"bot serve exited: {log.read().decode(errors='replace')[-2000:]}")
+            try:
+                if http.get(f"{url}/readyz").status_code == 200:
+                    return proc, url
+            except httpx.TransportError:
+                pass
+            time.sleep(0.3)
+    proc.terminate()
+    raise SystemExit(f"bot serve was not ready in {wait_s:.0f} s")
+
+
 def seed_questions() -> list[str]:
     out = []
     for name in ("dev", "heldout"):
@@ -278,26 +309,9 @@ def main() -> int:
     env.setdefault("SANAD_RATE_LIMIT", "0")  # one client address sends everything here
     env.update(kv.split("=", 1) for kv in args.server_env)
     result["server_env"] = args.server_env
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "bot", "serve", "--port", str(port)],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    proc, url = start_server(env)
     try:
         with httpx.Client(timeout=120) as http:
-            for _ in range(2000):
-                try:
-                    if http.get(f"{url}/readyz").status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                time.sleep(0.3)
-            else:
-                raise SystemExit("bot serve did not become ready")
             info = http.get(f"{url}/v1/info").json()
             result["server"] = {"backend": served, "index": info["index"]["id"]}
             for q in ["warm-up question one", "سؤال للتسخين"]:

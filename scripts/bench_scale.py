@@ -45,7 +45,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from bench_api import free_port, pct, rss_mb  # noqa: E402
+from bench_api import pct, rss_mb, start_server  # noqa: E402
 from scale_archive import (  # noqa: E402
     DENSE_NOISE,
     LANGS,
@@ -109,28 +109,11 @@ def serve(corpus: Path, index: Path, qs: list[str], extra: dict | None = None) -
     seconds to become ready, and the server's RSS (MB) after the questions."""
     env = {**os.environ, "SANAD_CORPUS_DIR": str(corpus), "SANAD_INDEX_DIR": str(index)}
     env.update(SANAD_RATE_LIMIT="0", SANAD_ANSWER_CACHE="0", **(extra or {}))
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
     t0 = time.perf_counter()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "bot", "serve", "--port", str(port)],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
+    proc, url = start_server(env, wait_s=3600)
+    ready = time.perf_counter() - t0
     try:
         with httpx.Client(timeout=300) as http:
-            while True:
-                if proc.poll() is not None:
-                    raise SystemExit(f"bot serve exited: {proc.stderr.read().decode()[-2000:]}")
-                try:
-                    if http.get(f"{url}/readyz").status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                time.sleep(0.3)
-            ready = time.perf_counter() - t0
             for q in ["warm-up question one", "سؤال للتسخين"]:
                 http.post(f"{url}/v1/chat", json={"question": q}).raise_for_status()
             lat = []

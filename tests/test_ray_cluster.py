@@ -13,12 +13,12 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from api_fixtures import free_port
 
 from bot.settings import ROOT
 
@@ -54,12 +54,6 @@ print(json.dumps({
     "max_diff": float(np.abs(built.vectors.vectors() - local.vectors.vectors()).max()),
 }))
 """
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
