@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .arrays import release
+
 if TYPE_CHECKING:
     import faiss
 
@@ -42,6 +44,8 @@ GROUP_CAP = 64
 STATS_SAMPLE = 4096
 #: Rows the scalar quantiser is trained on (its ranges: a minimum and maximum a dimension).
 SQ_TRAIN_ROWS = 200_000
+#: Rows added to a FAISS index at a time while it is built.
+ADD_BLOCK = 65_536
 
 FLAT = "flat"
 HNSW_SQ8 = "hnsw-sq8"
@@ -64,7 +68,6 @@ def new_index(vectors: np.ndarray, kind: str) -> faiss.Index:
     """A FAISS index of ``kind`` holding ``vectors`` (L2-normalised rows)."""
     import faiss  # here, not at the top: settings.py reads this module's constants
 
-    vectors = np.ascontiguousarray(vectors, dtype=np.float32)
     dim = vectors.shape[1]
     if kind == FLAT:
         index = faiss.IndexFlatIP(dim)
@@ -76,11 +79,15 @@ def new_index(vectors: np.ndarray, kind: str) -> faiss.Index:
         index.hnsw.efSearch = HNSW_EF_SEARCH
         if len(vectors):
             step = max(1, len(vectors) // SQ_TRAIN_ROWS)
-            index.train(vectors[::step])
+            index.train(np.ascontiguousarray(vectors[::step], dtype=np.float32))
+            release(vectors)
     else:
         raise ValueError(f"unknown dense index kind {kind!r}")
-    if len(vectors):
-        index.add(vectors)
+    # Block by block: ``vectors`` may be a memory-mapped file of a build (assemble.py), and
+    # only a block of it is then in memory at a time.
+    for s in range(0, len(vectors), ADD_BLOCK):
+        index.add(np.ascontiguousarray(vectors[s : s + ADD_BLOCK], dtype=np.float32))
+        release(vectors)
     return index
 
 

@@ -133,20 +133,33 @@ def encode_resumable(
     chunk = chunk or CHUNK
     for s in range(0, len(items), chunk):
         part = items[s : s + chunk]
-        path = folder / f"chunk-{_chunk_key(part)}.npz" if folder is not None else None
-        got = _read_chunk(path, part) if path is not None else None
-        if got is not None:
-            if progress:
-                progress(len(part))
-        else:
-            got = encode(part, progress)
-            got.tokens = [pack(t) if isinstance(t, np.ndarray) else t for t in got.tokens]
-            if path is not None:
-                _write_chunk(path, part, got, dim)
+        got = encode_chunk(part, encode, dim, progress, folder)
         out.dense[s : s + len(part)] = got.dense
         out.sparse[s : s + len(part)] = got.sparse
         out.tokens[s : s + len(part)] = got.tokens
     return out
+
+
+def encode_chunk(
+    part: list[EncodeItem],
+    encode: Encode,
+    dim: int,
+    progress: Callable[[int], object] | None = None,
+    folder: Path | None = None,
+) -> Encoded:
+    """One chunk of :func:`encode_resumable`: read back from ``folder`` when a finished copy
+    is there, else encoded (token vectors packed) and, with a ``folder``, kept there."""
+    path = folder / f"chunk-{_chunk_key(part)}.npz" if folder is not None else None
+    got = _read_chunk(path, part) if path is not None else None
+    if got is not None:
+        if progress:
+            progress(len(part))
+        return got
+    got = encode(part, progress)
+    got.tokens = [pack(t) if isinstance(t, np.ndarray) else t for t in got.tokens]
+    if path is not None:
+        _write_chunk(path, part, got, dim)
+    return got
 
 
 def _chunk_key(items: list[EncodeItem]) -> str:

@@ -41,6 +41,7 @@ import faiss
 import numpy as np
 
 from .ann import ANN_MIN_ROWS, FLAT, HNSW_EF_SEARCH, describe, index_kind, kind_of, new_index
+from .assemble import write_vectors
 from .corpus import Document, Passage
 from .embed import Embedder, SparseVector, token_fingerprint
 from .encoding import Encode, EncodeItem, encode_locally, encode_resumable
@@ -468,9 +469,33 @@ def build_index(
     prev = Previous() if force else _previous_vectors(index_dir, expected, store.uri)
     partial = index_dir / "builds" / f"{PARTIAL}{expected['id']}"
     remove_stale_partials(index_dir / "builds", keep=None if force else expected["id"])
-    built, embedded = encode_rows(embedder, passages, views, prev, progress, encode, partial, total)
+    rows, items = plan_rows(embedder, passages, views, prev)
+    need = sum(it.dense or it.sparse or it.tokens for it in items)
+    if total:
+        total(need)
+    if need:
+        partial.mkdir(parents=True, exist_ok=True)
+        (partial / OWNER).write_text(str(os.getpid()), encoding="ascii")
+
+    def fill(tmp: Path) -> None:
+        _write_texts(tmp, passages, rows)
+        write_vectors(
+            tmp,
+            [r.key for r in rows],
+            items,
+            prev,
+            dim=embedder.dim,
+            sparse_dim=embedder.features.sparse_dim if embedder.features.sparse else None,
+            tokens=embedder.features.tokens is not None,
+            encode=encode or encode_locally(embedder),
+            write_dense=lambda vectors: store.write(tmp, expected["id"], vectors),
+            progress=progress,
+            partial=partial if need else None,
+        )
+
+    embedded = sum(it.dense or it.sparse for it in items)
     try:
-        _write_build(index_dir, expected, built, store)
+        _swap_in(index_dir, expected, fill, store)
         shutil.rmtree(partial, ignore_errors=True)
     except OSError as exc:
         raise IndexUnavailable(
@@ -529,24 +554,9 @@ def encode_rows(
     folder of finished chunks (encoding.encode_resumable); ``total`` is told how many texts
     need encoding."""
     prev = prev or Previous()
-    rows: list[Row] = []
-    texts: list[str] = []
-    for i, passage_views_ in enumerate(views):
-        for view, text in passage_views_:
-            rows.append(Row(i, view, _key(embedder, text)))
-            texts.append(text)
+    rows, items = plan_rows(embedder, passages, views, prev)
     has_sparse = embedder.features.sparse is not None
     has_tokens = embedder.features.tokens is not None
-    items = [
-        EncodeItem(
-            texts[j],
-            token_text(passages[r.passage], r.view),
-            r.key not in prev.dense,
-            has_sparse and r.key not in prev.sparse,
-            has_tokens and r.key not in prev.late,
-        )
-        for j, r in enumerate(rows)
-    ]
     need = [j for j, it in enumerate(items) if it.dense or it.sparse or it.tokens]
     if total:
         total(len(need))
@@ -582,6 +592,35 @@ def encode_rows(
     return Built(passages, rows, vectors, sparse, late), sum(it.dense or it.sparse for it in items)
 
 
+def plan_rows(
+    embedder: Embedder,
+    passages: list[Passage],
+    views: list[list[tuple[str, str]]],
+    prev: Previous,
+) -> tuple[list[Row], list[EncodeItem]]:
+    """The vector rows of a build (one per view of each passage) and, for each, what must be
+    encoded (what ``prev`` does not hold)."""
+    rows: list[Row] = []
+    texts: list[str] = []
+    for i, passage_views_ in enumerate(views):
+        for view, text in passage_views_:
+            rows.append(Row(i, view, _key(embedder, text)))
+            texts.append(text)
+    has_sparse = embedder.features.sparse is not None
+    has_tokens = embedder.features.tokens is not None
+    items = [
+        EncodeItem(
+            texts[j],
+            token_text(passages[r.passage], r.view),
+            r.key not in prev.dense,
+            has_sparse and r.key not in prev.sparse,
+            has_tokens and r.key not in prev.late,
+        )
+        for j, r in enumerate(rows)
+    ]
+    return rows, items
+
+
 @dataclass
 class Previous:
     """What the live build already holds, by row key, for an incremental build to reuse."""
@@ -610,7 +649,38 @@ def _previous_vectors(index_dir: Path, expected: dict, vector_uri: str | None = 
 def _write_build(
     index_dir: Path, manifest: dict, built: Built, store: VectorStore | None = None
 ) -> None:
+    """Write a build held in memory (:class:`Built`) and make it the live one."""
     store = store or FaissStore()
+
+    def fill(tmp: Path) -> None:
+        _write_texts(tmp, built.passages, built.rows)
+        store.write(tmp, manifest["id"], built.vectors)
+        if built.sparse is not None:
+            built.sparse.save(tmp / "sparse")
+        if built.late is not None:
+            built.late.save(tmp)
+
+    _swap_in(index_dir, manifest, fill, store)
+
+
+def _write_texts(folder: Path, passages: list[Passage], rows: list[Row]) -> None:
+    """``passages.jsonl``, ``lexical/`` and ``rows.json`` of a build (written line by line)."""
+    with (folder / "passages.jsonl").open("w", encoding="utf-8") as f:
+        for p in passages:
+            f.write(json.dumps(asdict(p), ensure_ascii=False) + "\n")
+    Postings.build(passage_tokens(p) for p in passages).save(folder / "lexical")
+    with (folder / "rows.json").open("w", encoding="utf-8") as f:
+        f.write("[")  # the bytes of json.dumps of the whole list, without holding it
+        for j, r in enumerate(rows):
+            f.write((", " if j else "") + json.dumps(asdict(r)))
+        f.write("]")
+
+
+def _swap_in(
+    index_dir: Path, manifest: dict, fill: Callable[[Path], None], store: VectorStore
+) -> None:
+    """Have ``fill`` write a build into a fresh folder, add its manifest, and make it the
+    live build (``CURRENT``); the other builds are removed."""
     previous = current_path(index_dir)
     builds = index_dir / "builds"
     builds.mkdir(parents=True, exist_ok=True)
@@ -618,18 +688,7 @@ def _write_build(
     tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=builds))
     try:
         (tmp / OWNER).write_text(str(os.getpid()), encoding="ascii")
-        with (tmp / "passages.jsonl").open("w", encoding="utf-8") as f:
-            for p in built.passages:
-                f.write(json.dumps(asdict(p), ensure_ascii=False) + "\n")
-        Postings.build(passage_tokens(p) for p in built.passages).save(tmp / "lexical")
-        (tmp / "rows.json").write_text(
-            json.dumps([asdict(r) for r in built.rows]), encoding="utf-8"
-        )
-        store.write(tmp, manifest["id"], built.vectors)
-        if built.sparse is not None:
-            built.sparse.save(tmp / "sparse")
-        if built.late is not None:
-            built.late.save(tmp)
+        fill(tmp)
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=1), encoding="utf-8")
         (tmp / OWNER).unlink()
         final = builds / manifest["id"]

@@ -16,7 +16,8 @@ unchanged (docs/retrieval.md).
 
 Stored as int8 with one float16 scale per token (386 bytes a token instead of 768 in
 float16, with the same R@1; docs/retrieval.md "Scale"), in plain ``.npy`` files that load
-memory-mapped: a process touches only the rows it reranks.
+memory-mapped: a process touches only the rows it reranks. A build writes them block by block
+(:class:`LateWriter`), so it never holds more than a block's token vectors.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .arrays import load_array
+from .arrays import GrowingNpy, load_array
 
 #: The files of a stored :class:`LateIndex`, inside a build folder.
 FILES = ("late-codes.npy", "late-scales.npy", "late-offsets.npy")
@@ -131,3 +132,33 @@ class LateIndex:
         if codes.dtype != np.int8 or codes.ndim != 2 or len(scales) != len(codes):
             raise ValueError("late-interaction files are inconsistent")
         return cls(codes, scales, np.asarray(offsets))
+
+
+class LateWriter:
+    """Writes the files of a :class:`LateIndex` into a folder row block by row block, the same
+    bytes as :meth:`LateIndex.save` of the whole index, holding only the row offsets."""
+
+    def __init__(self, folder: Path, dim: int):
+        self.dim = dim
+        self._codes = GrowingNpy(folder / FILES[0], np.int8, (dim,))
+        self._scales = GrowingNpy(folder / FILES[1], np.float16)
+        self._folder = folder
+        self._sizes: list[np.ndarray] = []
+
+    def add(self, rows: list[Packed | np.ndarray]) -> None:
+        """Append rows (float rows are packed, :func:`pack`)."""
+        packed = [r if isinstance(r, Packed) else pack(r) for r in rows]
+        kept = [r for r in packed if len(r.scales)]
+        if kept:
+            self._codes.append(np.concatenate([r.codes for r in kept]))
+            self._scales.append(np.concatenate([r.scales for r in kept]))
+        self._sizes.append(np.array([len(r.scales) for r in packed], np.int64))
+
+    def close(self) -> None:
+        """Finish the files (the offsets are written last)."""
+        self._codes.close()
+        self._scales.close()
+        sizes = np.concatenate(self._sizes) if self._sizes else np.zeros(0, np.int64)
+        offsets = np.zeros(len(sizes) + 1, np.int64)
+        offsets[1:] = np.cumsum(sizes)
+        np.save(self._folder / FILES[2], offsets)
