@@ -52,6 +52,7 @@ from scale_archive import (  # noqa: E402
     SPARSE_NOISE,
     TOKEN_NOISE,
     base_documents,
+    dense_vector,
     encoding_order,
     precomputed_encode,
     real_encodings,
@@ -92,14 +93,34 @@ def questions(data: Path, n: int, articles: set[int]) -> list[str]:
     return mixed[:n]
 
 
+def exact_blocks(real: dict, plan: dict, rows: list[str], block: int = 65_536):
+    """The dense vectors of ``rows`` (texts, in row order) as the build was given them, made
+    again block by block (scale_archive.dense_vector): at 1M rows they are not kept."""
+    for a in range(0, len(rows), block):
+        yield np.stack([dense_vector(real, plan, t) for t in rows[a : a + block]])
+
+
 def folder_bytes(path: Path) -> int:
     """Bytes of the files under ``path``."""
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
 
 
-def recall_at_k(exact: np.ndarray, queries: np.ndarray, search, k: int = K) -> float:
-    """Mean overlap of ``search``'s top ``k`` with the exact inner-product top ``k``."""
-    truth = np.argsort(-(queries @ exact.T), axis=1)[:, :k]
+def recall_at_k(exact, queries: np.ndarray, search, k: int = K) -> float:
+    """Mean overlap of ``search``'s top ``k`` with the exact inner-product top ``k``;
+    ``exact`` is the matrix of every row, or its blocks in row order (an iterable), so a
+    million rows need not be in memory at once."""
+    blocks = [exact] if isinstance(exact, np.ndarray) else exact
+    best_s = np.full((len(queries), 0), -np.inf, np.float32)
+    best_i = np.zeros((len(queries), 0), np.int64)
+    at = 0
+    for block in blocks:
+        s = np.concatenate([best_s, queries @ np.asarray(block, np.float32).T], axis=1)
+        ids = np.broadcast_to(np.arange(at, at + len(block)), (len(queries), len(block)))
+        i = np.concatenate([best_i, ids], axis=1)
+        top = np.argsort(-s, axis=1, kind="stable")[:, :k]
+        best_s, best_i = np.take_along_axis(s, top, 1), np.take_along_axis(i, top, 1)
+        at += len(block)
+    truth = best_i
     _, found = search(queries, k)
     return float(np.mean([len(set(t) & set(f)) / k for t, f in zip(truth, found, strict=True)]))
 
@@ -132,6 +153,24 @@ def serve(corpus: Path, index: Path, qs: list[str], extra: dict | None = None) -
     finally:
         proc.terminate()
         proc.wait(timeout=60)
+
+
+def reset_peak_rss() -> float:
+    """Start this process's peak RSS (``VmHWM``) again from its current RSS (Linux
+    ``clear_refs``); the current RSS in MB."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        pass  # then the peak is the process's whole life's: still an upper bound
+    return rss_mb(os.getpid())
+
+
+def peak_rss_mb() -> float:
+    """This process's peak RSS (``VmHWM``) in MB since :func:`reset_peak_rss`."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return 0.0
 
 
 def ms(x: float) -> float:
@@ -192,21 +231,24 @@ def measure_size(
     docs = load_corpus(corpus)
     load_s = time.perf_counter() - t0
     plan, odd = row_plan(docs, base)
-    encode, spent, given = precomputed_encode(real, plan)
+    encode, spent, _ = precomputed_encode(real, plan, keep=False)
+    rss_before = reset_peak_rss()
     t0 = time.perf_counter()
     loaded, texts = build_index(index, docs, embedder, force=True, encode=encode)
     build_s = time.perf_counter() - t0 - spent[0]
+    build_peak = peak_rss_mb()
     passages = len(loaded.passages)
     del loaded
     rows = [t for t, _ in row_texts(docs)]
-    exact = np.stack([given[t] for t in rows]).astype(np.float32)
-    given.clear()
+    ndocs = len(docs)
+    del docs
+
     per_row = real["meta"]["seconds"] / real["meta"]["rows"]
     path, vecs = open_dense(index)
     r = {
         "passages": passages,
         "rows": len(rows),
-        "documents": len(docs),
+        "documents": ndocs,
         "copy_passages_renumbered": odd,
         "corpus_load_s": round(load_s, 1),
         "encode_s_estimated": round(texts * per_row, 1),
@@ -215,10 +257,16 @@ def measure_size(
         "build_vs_bare_encode": round(texts * per_row / (texts * per_row + build_s), 3),
         "disk_bytes_per_passage": round(folder_bytes(path) / passages),
         "corpus_bytes_per_passage": round(folder_bytes(corpus) / passages),
+        "build_rss_before_mb": rss_before,
+        "build_peak_rss_mb": build_peak,
+        "build_peak_over_before_mb": round(build_peak - rss_before, 1),
+        "disk_bytes": folder_bytes(path),
+        "index_path": str(path),
         "dense_index": getattr(vecs, "kind", type(getattr(vecs, "_index", vecs)).__name__),
-        "recall_at_10": round(recall_at_k(exact, qvecs, vecs.search), 4),
+        "recall_at_10": round(recall_at_k(exact_blocks(real, plan, rows), qvecs, vecs.search), 4),
     }
     del vecs
+    print(json.dumps({"built": r}), flush=True)  # the build's figures, before serving
     s = serve(corpus, index, qs)
     r.update(served(s, seed["faiss"]))
     if milvus:
@@ -231,7 +279,7 @@ def measure_size(
             "build_s": round(secs, 1),
             **served(m, seed["milvus"]),
             "p50_vs_faiss": round(m["p50"] / s["p50"], 2),
-            "recall_at_10": round(recall_at_k(exact, qvecs, mv.search), 4),
+            "recall_at_10": round(recall_at_k(exact_blocks(real, plan, rows), qvecs, mv.search), 4),
         }
         mv.client.close()
     return r
@@ -325,6 +373,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--articles", help="XQuAD-R article numbers, e.g. 0-5,9 (default: all 48)")
     ap.add_argument("--json", type=Path, help="also write the figures to this file")
+    ap.add_argument(
+        "--keep",
+        action="store_true",
+        help="keep the work folder (corpora and index builds) under --cache, for re-measuring",
+    )
     args = ap.parse_args(argv)
     try:
         sizes = [parse_size(s) for s in args.sizes.split(",") if s.strip()]
@@ -402,7 +455,10 @@ def main(argv: list[str] | None = None) -> int:
             print(json.dumps({name: r}, ensure_ascii=False), flush=True)
         result["loadavg_after"] = [round(x, 1) for x in os.getloadavg()]
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        if args.keep:
+            print(f"kept {work}", flush=True)
+        else:
+            shutil.rmtree(work, ignore_errors=True)
     for v in result["seed"].values():
         v.update(p50=round(v["p50"], 4), p95=round(v["p95"], 4))
     print(table(result))

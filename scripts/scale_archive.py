@@ -234,11 +234,23 @@ def row_plan(docs, base) -> tuple[dict[str, tuple[int, int]], int]:
     return plan, odd
 
 
-def precomputed_encode(real: dict, plan: dict[str, tuple[int, int]]):
+def dense_vector(real: dict, plan: dict[str, tuple[int, int]], text: str) -> np.ndarray:
+    """The dense vector :func:`precomputed_encode` gives the row of ``text`` (the same
+    numbers: the perturbation is the first draw of the text's generator)."""
+    b, c = plan[text]
+    v = real["dense"][b]
+    if not c:
+        return v
+    g = _rng(text).standard_normal(v.shape, np.float32) / np.sqrt(len(v))
+    return _unit(v + DENSE_NOISE * g).astype(np.float32)
+
+
+def precomputed_encode(real: dict, plan: dict[str, tuple[int, int]], keep: bool = True):
     """The encoding step (``bot.encoding.Encode``) of a build of the archive: each item's
     vectors are its base row's, unchanged for copy 0 and perturbed otherwise. Returns the
-    step, the seconds it spends (left out of the build time) and the dense vectors it gave
-    by text (for the exact scan)."""
+    step, the seconds it spends (left out of the build time) and, with ``keep``, the dense
+    vectors it gave by text (for the exact scan; at a million rows :func:`dense_vector`
+    makes them again instead of holding 1.5 GB)."""
     from bot.encoding import Encoded
 
     dense, spent, given = real["dense"], [0.0], {}
@@ -256,7 +268,9 @@ def precomputed_encode(real: dict, plan: dict[str, tuple[int, int]]):
                 if c:
                     g = rng.standard_normal(v.shape, np.float32) / np.sqrt(len(v))
                     v = _unit(v + DENSE_NOISE * g).astype(np.float32)
-                out.dense[j] = given[it.text] = v
+                out.dense[j] = v
+                if keep:
+                    given[it.text] = v
             if it.sparse and has_sparse:
                 a, z = real["sp_indptr"][b], real["sp_indptr"][b + 1]
                 vals = real["sp_values"][a:z]
