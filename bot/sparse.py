@@ -180,8 +180,8 @@ class SparseWriter:
     scatters them into the memory-mapped inverted files, one block of postings at a time
     (rows stay ascending within a feature because blocks come in row order)."""
 
-    def __init__(self, folder: Path, dim: int, work: Path, block: int = SCATTER_BLOCK):
-        self.folder, self.dim, self.block = folder, dim, block
+    def __init__(self, folder: Path, dim: int, work: Path, block: int | None = None):
+        self.folder, self.dim, self.block = folder, dim, block or SCATTER_BLOCK
         self._paths = (work / "sparse-features.i32", work / "sparse-weights.f16")
         self._files = [path.open("wb") for path in self._paths]
         self._counts = np.zeros(dim, np.int64)
