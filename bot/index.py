@@ -32,7 +32,7 @@ import shutil
 import tempfile
 import time
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -625,24 +625,49 @@ def plan_rows(
 class Previous:
     """What the live build already holds, by row key, for an incremental build to reuse."""
 
-    dense: dict[str, np.ndarray] = field(default_factory=dict)
-    sparse: dict[str, SparseVector] = field(default_factory=dict)
-    late: dict[str, Packed] = field(default_factory=dict)
+    dense: Mapping[str, np.ndarray] = field(default_factory=dict)
+    sparse: Mapping[str, SparseVector] = field(default_factory=dict)
+    late: Mapping[str, Packed] = field(default_factory=dict)
+
+
+class _ByKey(Mapping):
+    """A previous build's rows by key, each read when asked: an archive's token vectors are
+    not all held in memory for a rebuild that reuses them."""
+
+    def __init__(self, at: dict[str, int], read: Callable[[int], object]):
+        self._at, self._read = at, read
+
+    def __getitem__(self, key: str):
+        return self._read(self._at[key])
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._at
+
+    def __iter__(self):
+        return iter(self._at)
+
+    def __len__(self) -> int:
+        return len(self._at)
 
 
 def _previous_vectors(index_dir: Path, expected: dict, vector_uri: str | None = None) -> Previous:
-    """Vectors of the live build by row key; sparse and token vectors only when they were
-    made by the same encoder as ``expected`` says."""
+    """Vectors of the live build by row key (read from its files as they are reused); sparse
+    and token vectors only when they were made by the same encoder as ``expected`` says."""
     try:
         old = load_index(index_dir, vector_uri)
     except IndexUnavailable:
         return Previous()
-    vecs = old.vectors.vectors()
-    prev = Previous(dense={r.key: vecs[j] for j, r in enumerate(old.rows)})
-    if old.sparse is not None and old.manifest.get("sparse") == expected["sparse"]:
-        prev.sparse = {r.key: old.sparse.row(j) for j, r in enumerate(old.rows)}
-    if old.late is not None and old.manifest.get("late") == expected["late"]:
-        prev.late = {r.key: old.late.row(j) for j, r in enumerate(old.rows)}
+    at = {r.key: j for j, r in enumerate(old.rows)}
+    vectors, sparse, late = old.vectors, old.sparse, old.late
+    if isinstance(vectors, VectorIndex):
+        prev = Previous(dense=_ByKey(at, lambda j: vectors.rows(np.array([j]))[0]))
+    else:  # an outside store (Milvus) is read whole
+        vecs = vectors.vectors()
+        prev = Previous(dense={r.key: vecs[j] for j, r in enumerate(old.rows)})
+    if sparse is not None and old.manifest.get("sparse") == expected["sparse"]:
+        prev.sparse = _ByKey(at, sparse.row)
+    if late is not None and old.manifest.get("late") == expected["late"]:
+        prev.late = _ByKey(at, late.row)
     return prev
 
 
