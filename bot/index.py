@@ -41,7 +41,7 @@ import faiss
 import numpy as np
 
 from .ann import ANN_MIN_ROWS, FLAT, HNSW_EF_SEARCH, describe, index_kind, kind_of, new_index
-from .assemble import write_vectors
+from .assemble import WORK, write_vectors
 from .corpus import Document, Passage
 from .embed import Embedder, SparseVector, token_fingerprint
 from .encoding import Encode, EncodeItem, encode_locally, encode_resumable
@@ -49,7 +49,7 @@ from .errors import IndexUnavailable
 from .late import LateIndex, Packed
 from .lexical import TOKENIZER_VERSION, tokenize
 from .normalize import dense_text
-from .postings import Postings
+from .postings import Postings, write_postings
 from .sparse import SparseIndex
 
 #: 2: passages embedded through ``dense_text``; tokens from the two-stem tokenizer.
@@ -693,7 +693,8 @@ def _write_texts(folder: Path, passages: list[Passage], rows: list[Row]) -> None
     with (folder / "passages.jsonl").open("w", encoding="utf-8") as f:
         for p in passages:
             f.write(json.dumps(asdict(p), ensure_ascii=False) + "\n")
-    Postings.build(passage_tokens(p) for p in passages).save(folder / "lexical")
+    write_postings((passage_tokens(p) for p in passages), folder / "lexical", folder / WORK)
+    shutil.rmtree(folder / WORK, ignore_errors=True)
     with (folder / "rows.json").open("w", encoding="utf-8") as f:
         f.write("[")  # the bytes of json.dumps of the whole list, without holding it
         for j, r in enumerate(rows):

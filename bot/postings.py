@@ -18,6 +18,10 @@ Files of a build (``lexical/`` in the build folder)::
     tf.npy       uint16 (P,)   how often the term occurs in that document
     lengths.npy  int32 (N,)    tokens per document
     terms.txt    the terms, one a line, in term-id order
+
+A build writes them with :func:`write_postings`, a block of documents at a time (the same
+files as :meth:`Postings.build` then :meth:`Postings.save`, in memory that holds the
+vocabulary but not every posting).
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from pathlib import Path
 import numpy as np
 
 from .arrays import load_array
+from .invert import RowLists
 
 _FILES = ("hashes", "indptr", "docs", "tf", "lengths")
 #: A term's count in one document is stored in 16 bits (a sentence never repeats a word more).
@@ -183,3 +188,56 @@ class Postings:
         if not (folder / "terms.txt").is_file():
             raise FileNotFoundError(f"{folder / 'terms.txt'} is missing")
         return p
+
+
+#: Documents :func:`write_postings` tokenises before it appends them to its work files.
+WRITE_BLOCK = 4096
+
+
+def write_postings(docs: Iterable[list[str]], folder: Path, work: Path) -> int:
+    """Write the files of :meth:`Postings.build` of ``docs`` followed by :meth:`Postings.save`
+    into ``folder``, the same bytes, without holding every (term, document) pair: documents
+    go to work files in ``work`` a block at a time and are inverted at the end (invert.py);
+    memory holds the vocabulary and a length per document. Returns the documents written."""
+    folder.mkdir(parents=True, exist_ok=True)
+    work.mkdir(parents=True, exist_ok=True)
+    ids: dict[str, int] = {}
+    lists = RowLists(work, "lexical", np.uint16)
+    lengths: list[np.ndarray] = []
+    sizes, keys, tfs, block_lengths = array("q"), array("i"), array("i"), array("i")
+
+    def flush() -> None:
+        lists.add_flat(
+            np.array(sizes, np.int64), np.array(keys, np.int32), np.array(tfs, np.int32)
+        )
+        lengths.append(np.array(block_lengths, np.int32))
+        for a in (sizes, keys, tfs, block_lengths):
+            del a[:]
+
+    for tokens in docs:
+        counted = Counter(tokens)
+        block_lengths.append(len(tokens))
+        sizes.append(len(counted))
+        for w, tf in counted.items():
+            keys.append(ids.setdefault(w, len(ids)))
+            tfs.append(min(tf, MAX_TF))
+        if len(block_lengths) >= WRITE_BLOCK:
+            flush()
+    flush()
+    terms = list(ids)
+    hashes = np.array([term_hash(w) for w in terms], np.uint64)
+    by_hash = np.argsort(hashes, kind="stable")
+    hashes = hashes[by_hash]
+    if len(hashes) > 1 and bool((hashes[1:] == hashes[:-1]).any()):
+        raise ValueError("two lexical terms share a 64-bit hash; cannot index them")
+    rank = np.empty(len(terms), np.int64)
+    rank[by_hash] = np.arange(len(terms))
+    indptr = lists.invert(len(terms), folder / "docs.npy", folder / "tf.npy", rank=rank)
+    np.save(folder / "hashes.npy", hashes, allow_pickle=False)
+    np.save(folder / "indptr.npy", indptr, allow_pickle=False)
+    all_lengths = np.concatenate(lengths).astype(np.int32)
+    np.save(folder / "lengths.npy", all_lengths, allow_pickle=False)
+    with (folder / "terms.txt").open("w", encoding="utf-8") as f:
+        for j in by_hash:
+            f.write(f"{terms[j]}\n")
+    return len(all_lengths)

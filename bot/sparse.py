@@ -26,8 +26,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .arrays import load_array, release
+from .arrays import load_array
 from .embed import SparseVector
+from .invert import RowLists
 
 #: How sparse weights are stored.
 WEIGHT = np.float16
@@ -168,66 +169,25 @@ class SparseIndex:
         return cls(dim, count, fptr, rows, weights)
 
 
-#: Postings :class:`SparseWriter` scatters at a time.
-SCATTER_BLOCK = 4_000_000
-
-
 class SparseWriter:
     """Writes the files of a :class:`SparseIndex` (``sparse/``) from rows given block by block:
-    the same arrays as :meth:`SparseIndex.build` of all the rows, in bounded memory.
-
-    Rows are appended to two work files (features, weights) in ``work``; :meth:`close`
-    scatters them into the memory-mapped inverted files, one block of postings at a time
-    (rows stay ascending within a feature because blocks come in row order)."""
+    the same arrays as :meth:`SparseIndex.build` of all the rows, in bounded memory (rows go
+    to work files in ``work``, inverted at :meth:`close`: invert.py)."""
 
     def __init__(self, folder: Path, dim: int, work: Path, block: int | None = None):
-        self.folder, self.dim, self.block = folder, dim, block or SCATTER_BLOCK
-        self._paths = (work / "sparse-features.i32", work / "sparse-weights.f16")
-        self._files = [path.open("wb") for path in self._paths]
-        self._counts = np.zeros(dim, np.int64)
-        self._sizes: list[np.ndarray] = []
+        self.folder, self.dim, self.block = folder, dim, block
+        self._lists = RowLists(work, "sparse", WEIGHT)
 
     def add(self, vectors: list[SparseVector]) -> None:
         """Append rows."""
-        self._sizes.append(np.array([len(ix) for ix, _ in vectors], np.int64))
-        if not vectors:
-            return
-        ix = np.concatenate([np.asarray(i, np.int32) for i, _ in vectors])
-        w = np.concatenate([np.asarray(v, np.float32) for _, v in vectors]).astype(WEIGHT)
-        self._counts += np.bincount(ix.astype(np.int64), minlength=self.dim)[: self.dim]
-        self._files[0].write(ix.tobytes())
-        self._files[1].write(w.tobytes())
+        self._lists.add([ix for ix, _ in vectors], [np.asarray(w, np.float32) for _, w in vectors])
 
     def close(self) -> None:
         """Write the inverted files into ``folder`` and remove the work files."""
-        for f in self._files:
-            f.close()
-        sizes = np.concatenate(self._sizes) if self._sizes else np.zeros(0, np.int64)
-        indptr = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
-        fptr = np.concatenate([[0], np.cumsum(self._counts)]).astype(np.int64)
-        nnz = int(fptr[-1])
         self.folder.mkdir(parents=True, exist_ok=True)
-        np.save(self.folder / "meta.npy", np.array([self.dim, len(sizes)], np.int64))
+        rows = self._lists.rows
+        fptr = self._lists.invert(
+            self.dim, self.folder / "rows.npy", self.folder / "weights.npy", block=self.block
+        )
+        np.save(self.folder / "meta.npy", np.array([self.dim, rows], np.int64))
         np.save(self.folder / "fptr.npy", fptr)
-        fmt = np.lib.format
-        rows = fmt.open_memmap(self.folder / "rows.npy", "w+", np.int32, (nnz,))
-        weights = fmt.open_memmap(self.folder / "weights.npy", "w+", WEIGHT, (nnz,))
-        cursor = fptr[:-1].copy()
-        with self._paths[0].open("rb") as ff, self._paths[1].open("rb") as fw:
-            for a in range(0, nnz, self.block):
-                f = np.fromfile(ff, np.int32, min(self.block, nnz - a)).astype(np.int64)
-                w = np.fromfile(fw, WEIGHT, len(f))
-                row = np.searchsorted(indptr, np.arange(a, a + len(f)), side="right") - 1
-                order = np.argsort(f, kind="stable")
-                f = f[order]
-                counts = np.bincount(f, minlength=self.dim)
-                first = np.concatenate([[0], np.cumsum(counts)[:-1]])
-                at = cursor[f] + np.arange(len(f)) - first[f]
-                rows[at] = row[order].astype(np.int32)
-                weights[at] = w[order]
-                cursor += counts
-                release(rows)
-                release(weights)
-        del rows, weights
-        for path in self._paths:
-            path.unlink()

@@ -5,7 +5,7 @@ import tracemalloc
 
 import numpy as np
 
-from bot import encoding, sparse
+from bot import encoding, invert, postings
 from bot.arrays import GrowingNpy
 from bot.assemble import write_vectors
 from bot.corpus import load_corpus
@@ -101,6 +101,19 @@ def test_writers_in_tiny_blocks_equal_the_whole_arrays(tmp_path):
         assert (tmp_path / "g.npy").read_bytes() == (tmp_path / "s.npy").read_bytes()
 
 
+def test_postings_written_in_blocks_equal_the_whole_postings(tmp_path, monkeypatch):
+    monkeypatch.setattr(postings, "WRITE_BLOCK", 3)
+    monkeypatch.setattr(invert, "BLOCK", 5)
+    rng = np.random.default_rng(1)
+    words = [f"w{j}" for j in range(40)] + ["قطر", "الدفاع"]
+    docs = [list(rng.choice(words, int(rng.integers(0, 12)))) for _ in range(50)]
+    docs[7] = ["same"] * 70_000  # a term frequency past 16 bits is capped alike
+    postings.Postings.build(docs).save(tmp_path / "whole")
+    assert postings.write_postings(iter(docs), tmp_path / "blocks", tmp_path / "work") == 50
+    assert _files(tmp_path / "whole") == _files(tmp_path / "blocks")
+    assert not list((tmp_path / "work").iterdir())
+
+
 DIM, TOKENS = 64, 40
 
 
@@ -139,7 +152,7 @@ def _peak(folder, rows: int) -> int:
 
 
 def test_peak_memory_of_a_build_does_not_grow_with_the_rows(tmp_path, monkeypatch):
-    monkeypatch.setattr(sparse, "SCATTER_BLOCK", 256)  # postings inverted 256 at a time
+    monkeypatch.setattr(invert, "BLOCK", 256)  # postings inverted 256 at a time
     small, large = _peak(tmp_path / "small", 100), _peak(tmp_path / "large", 1600)
     written = (tmp_path / "large" / "late-codes.npy").stat().st_size
     assert written > 1600 * TOKENS * DIM  # everything reached the disk

@@ -1,0 +1,115 @@
+"""Inverting row-major lists on disk, block by block: (row -> keys, values) into
+key -> (rows, values), the layout of the lexical postings (postings.py) and of the learned-sparse
+index (sparse.py).
+
+A build appends each row's keys and values to two work files as the rows come
+(:class:`RowLists`), counting the entries of each key; :meth:`RowLists.invert` then places each
+block of entries at its key's place in the memory-mapped output files. Blocks come in row
+order and keep it within a key (a stable sort), so rows are ascending within every key, as
+when the whole list is sorted at once; memory holds one block and a count per key.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from .arrays import release
+
+#: Entries placed at a time by :meth:`RowLists.invert`.
+BLOCK = 4_000_000
+
+
+class RowLists:
+    """Rows of (key, value) entries appended to work files, to be inverted by key."""
+
+    def __init__(self, work: Path, name: str, value_dtype):
+        self.value_dtype = np.dtype(value_dtype)
+        self._paths = (work / f"{name}-keys.i32", work / f"{name}-values.bin")
+        self._files = [path.open("wb") for path in self._paths]
+        self._counts = np.zeros(0, np.int64)
+        self._sizes: list[np.ndarray] = []
+
+    def add(self, keys: list[np.ndarray], values: list[np.ndarray]) -> None:
+        """Append rows: row i holds ``keys[i]`` (ints >= 0) with ``values[i]``."""
+        sizes = np.array([len(k) for k in keys], np.int64)
+        if not keys:
+            return self.add_flat(sizes, np.zeros(0, np.int32), np.zeros(0))
+        self.add_flat(sizes, np.concatenate(keys), np.concatenate(values))
+
+    def add_flat(self, sizes: np.ndarray, keys: np.ndarray, values: np.ndarray) -> None:
+        """Append rows given flat: row i holds the next ``sizes[i]`` of ``keys`` and
+        ``values``."""
+        self._sizes.append(np.asarray(sizes, np.int64))
+        k = np.asarray(keys, np.int32)
+        if len(k):
+            found = np.bincount(k.astype(np.int64))
+            if len(found) > len(self._counts):
+                grow = np.zeros(len(found) - len(self._counts), np.int64)
+                self._counts = np.concatenate([self._counts, grow])
+            self._counts[: len(found)] += found
+        self._files[0].write(k.tobytes())
+        self._files[1].write(np.asarray(values).astype(self.value_dtype).tobytes())
+
+    @property
+    def rows(self) -> int:
+        """Rows appended so far."""
+        return sum(len(s) for s in self._sizes)
+
+    def invert(
+        self,
+        keys: int,
+        rows_path: Path,
+        values_path: Path,
+        rank: np.ndarray | None = None,
+        block: int | None = None,
+    ) -> np.ndarray:
+        """Write the inverted lists of ``keys`` keys: key t's rows (int32, ascending) and values
+        at ``indptr[t]:indptr[t+1]`` of ``rows_path`` and ``values_path`` (``.npy``); return
+        ``indptr``. ``rank`` renumbers the appended keys first (output key = rank[key]).
+        The work files are removed."""
+        block = block or BLOCK
+        for f in self._files:
+            f.close()
+        sizes = np.concatenate(self._sizes) if self._sizes else np.zeros(0, np.int64)
+        row_ptr = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+        counts = np.zeros(keys, np.int64)
+        seen = self._counts[:keys] if rank is None else None
+        if rank is None:
+            counts[: len(seen)] = seen
+        else:
+            np.add.at(counts, rank[: len(self._counts)], self._counts)
+        indptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+        total = int(indptr[-1])
+        if not total:  # numpy cannot map an empty array
+            np.save(rows_path, np.zeros(0, np.int32))
+            np.save(values_path, np.zeros(0, self.value_dtype))
+            for path in self._paths:
+                path.unlink()
+            return indptr
+        fmt = np.lib.format
+        out_rows = fmt.open_memmap(rows_path, "w+", np.int32, (total,))
+        out_values = fmt.open_memmap(values_path, "w+", self.value_dtype, (total,))
+        cursor = indptr[:-1].copy()
+        with self._paths[0].open("rb") as fk, self._paths[1].open("rb") as fv:
+            for a in range(0, total, block):
+                k = np.fromfile(fk, np.int32, min(block, total - a)).astype(np.int64)
+                v = np.fromfile(fv, self.value_dtype, len(k))
+                if rank is not None:
+                    k = rank[k]
+                row = np.searchsorted(row_ptr, np.arange(a, a + len(k)), side="right") - 1
+                order = np.argsort(k, kind="stable")
+                k = k[order]
+                here = np.bincount(k, minlength=keys)
+                first = np.concatenate([[0], np.cumsum(here)[:-1]])
+                at = cursor[k] + np.arange(len(k)) - first[k]
+                out_rows[at] = row[order].astype(np.int32)
+                out_values[at] = v[order]
+                cursor += here
+                release(out_rows)
+                release(out_values)
+        del out_rows, out_values
+        for path in self._paths:
+            path.unlink()
+        return indptr
