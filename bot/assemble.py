@@ -39,7 +39,7 @@ WORK = ".work"
 def write_vectors(
     folder: Path,
     keys: Sequence[str],
-    items: Sequence[EncodeItem],
+    items: Sequence[EncodeItem],  # may make each item when asked (index._Items)
     previous,
     *,
     dim: int,
@@ -71,27 +71,27 @@ def write_vectors(
         sparse = SparseWriter(folder / "sparse", sparse_dim, work) if sparse_dim else None
         late = LateWriter(folder, dim) if tokens else None
         for s in range(0, len(items), block):
-            span = range(s, min(s + block, len(items)))
-            need = [j for j in span if items[j].dense or items[j].sparse or items[j].tokens]
+            here = [items[j] for j in range(s, min(s + block, len(items)))]  # made once
+            need = [n for n, it in enumerate(here) if it.dense or it.sparse or it.tokens]
             got = (
-                encode_chunk([items[j] for j in need], encode, dim, progress, partial)
+                encode_chunk([here[n] for n in need], encode, dim, progress, partial)
                 if need
                 else None
             )
-            at = {j: n for n, j in enumerate(need)}
+            at = {n: m for m, n in enumerate(need)}
 
-            def pick(j: int, fresh: str, old: str, asked: bool, got=got, at=at):
-                return getattr(got, fresh)[at[j]] if asked else getattr(previous, old)[keys[j]]
+            def pick(n: int, fresh: str, old: str, asked: bool, got=got, at=at, s=s):
+                return getattr(got, fresh)[at[n]] if asked else getattr(previous, old)[keys[s + n]]
 
-            if len(span):
-                dense[s : span.stop] = np.stack(
-                    [pick(j, "dense", "dense", items[j].dense) for j in span]
+            if here:
+                dense[s : s + len(here)] = np.stack(
+                    [pick(n, "dense", "dense", it.dense) for n, it in enumerate(here)]
                 )
                 release(dense)
             if sparse is not None:
-                sparse.add([pick(j, "sparse", "sparse", items[j].sparse) for j in span])
+                sparse.add([pick(n, "sparse", "sparse", it.sparse) for n, it in enumerate(here)])
             if late is not None:
-                late.add([pick(j, "tokens", "late", items[j].tokens) for j in span])
+                late.add([pick(n, "tokens", "late", it.tokens) for n, it in enumerate(here)])
         del dense
         if late is not None:
             late.close()

@@ -32,7 +32,7 @@ import shutil
 import tempfile
 import time
 import zipfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -270,6 +270,17 @@ def passage_views(p: Passage, doc: Document) -> list[tuple[str, str]]:
     return views
 
 
+def view_texts(docs: list[Document]):
+    """(passage number, view, embedded text) of every row of a build of ``docs``, in row
+    order, made as they are read."""
+    i = 0
+    for d in docs:
+        for p in d.passages:
+            for view, text in passage_views(p, d):
+                yield i, view, text
+            i += 1
+
+
 def token_text(p: Passage, view: str) -> str:
     """The text whose token vectors are stored for a view: the sentence, not its context.
 
@@ -293,7 +304,12 @@ def expected_manifest(
     """The manifest a build of ``docs`` with ``embedder`` would have (id included); ``store``
     names the vector store (a Milvus build is another build than a FAISS one); a FAISS build
     of at least ``ann_min_rows`` rows records its approximate index (``dense_index``)."""
-    views = [text for d in docs for p in d.passages for _, text in passage_views(p, d)]
+    views = hashlib.sha256()  # of the view texts joined by NUL, without holding them all
+    rows = 0
+    for _, _, text in view_texts(docs):
+        views.update(b"\x00" if rows else b"")
+        views.update(text.encode())
+        rows += 1
     body = {
         "format_version": FORMAT_VERSION,
         "tokenizer": TOKENIZER_VERSION,  # persisted tokens go stale when tokenize() changes
@@ -311,7 +327,7 @@ def expected_manifest(
             }
             for d in docs
         ],
-        "views_sha256": hashlib.sha256("\x00".join(views).encode()).hexdigest(),
+        "views_sha256": views.hexdigest(),
         "passage_count": sum(len(d.passages) for d in docs),
         "dim": embedder.dim,
         "sparse": embedder.features.sparse,
@@ -319,7 +335,7 @@ def expected_manifest(
     }
     if store != "faiss":
         body["vectors"] = store
-    elif (dense_index := describe(index_kind(len(views), ann_min_rows))) is not None:
+    elif (dense_index := describe(index_kind(rows, ann_min_rows))) is not None:
         body["dense_index"] = dense_index
     body["id"] = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:16]
     return body
@@ -465,12 +481,12 @@ def build_index(
             log.warning("%s; rebuilding it", str(exc).split(": run")[0])
             force = True
     passages = [p for d in docs for p in d.passages]
-    views = [passage_views(p, d) for d in docs for p in d.passages]
     prev = Previous() if force else _previous_vectors(index_dir, expected, store.uri)
     partial = index_dir / "builds" / f"{PARTIAL}{expected['id']}"
     remove_stale_partials(index_dir / "builds", keep=None if force else expected["id"])
-    rows, items = plan_rows(embedder, passages, views, prev)
-    need = sum(it.dense or it.sparse or it.tokens for it in items)
+    rows = [Row(i, view, _key(embedder, text)) for i, view, text in view_texts(docs)]
+    items = _Items(embedder, passages, [d for d in docs for _ in d.passages], rows, prev)
+    need = sum(any(items.asks(r)) for r in rows)
     if total:
         total(need)
     if need:
@@ -493,7 +509,7 @@ def build_index(
             partial=partial if need else None,
         )
 
-    embedded = sum(it.dense or it.sparse for it in items)
+    embedded = sum(any(items.asks(r)[:2]) for r in rows)
     try:
         _swap_in(index_dir, expected, fill, store)
         shutil.rmtree(partial, ignore_errors=True)
@@ -503,6 +519,33 @@ def build_index(
             "make the folder writable or set SANAD_INDEX_DIR to one that is"
         ) from exc
     return load_index(index_dir, store.uri), embedded
+
+
+class _Items(Sequence):
+    """The :class:`EncodeItem` of each row of a build, made when asked: a build goes a block
+    of rows at a time (assemble.py), and an archive's texts are not all held twice over."""
+
+    def __init__(self, embedder, passages, owners, rows, prev: Previous):
+        self._passages, self._owners, self._rows, self._prev = passages, owners, rows, prev
+        self._sparse = embedder.features.sparse is not None
+        self._tokens = embedder.features.tokens is not None
+
+    def asks(self, r: Row) -> tuple[bool, bool, bool]:
+        """Whether row ``r``'s dense, sparse and token vectors must be encoded."""
+        return (
+            r.key not in self._prev.dense,
+            self._sparse and r.key not in self._prev.sparse,
+            self._tokens and r.key not in self._prev.late,
+        )
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def __getitem__(self, j):  # an int: what a build asks for
+        r = self._rows[j]
+        p = self._passages[r.passage]
+        text = dict(passage_views(p, self._owners[r.passage]))[r.view]
+        return EncodeItem(text, token_text(p, r.view), *self.asks(r))
 
 
 @dataclass
