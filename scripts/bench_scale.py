@@ -21,8 +21,11 @@ ratios to the seed article's p50/p95 in the same run. ``--milvus``: the same thr
 ``SANAD_VECTOR_STORE=milvus`` (Milvus Lite), built by ``bot index build`` from the FAISS
 build's vectors, and Milvus recall@10 against the exact scan.
 
-    PYTHONPATH=. .venv/bin/python scripts/bench_scale.py [--sizes 10k,100k] [--milvus]
-        [--questions 60] [--cache DIR] [--json out.json]
+The build's peak RSS (``VmHWM`` of this process during ``build_index``) is reported beside
+its RSS before; ``--keep`` keeps the corpora and builds under ``--cache`` for re-measuring.
+
+    PYTHONPATH=. .venv/bin/python scripts/bench_scale.py [--sizes 10k,100k,1M] [--milvus]
+        [--questions 60] [--cache DIR] [--json out.json] [--keep]
 """
 
 from __future__ import annotations
