@@ -480,10 +480,37 @@ def build_index(
         except IndexUnavailable as exc:  # damaged files: a rebuild is what anyone would do next
             log.warning("%s; rebuilding it", str(exc).split(": run")[0])
             force = True
-    passages = [p for d in docs for p in d.passages]
     prev = Previous() if force else _previous_vectors(index_dir, expected, store.uri)
-    partial = index_dir / "builds" / f"{PARTIAL}{expected['id']}"
     remove_stale_partials(index_dir / "builds", keep=None if force else expected["id"])
+    try:
+        # In a function of its own, so that its row lists are gone when the build is loaded.
+        embedded = _write_streamed(
+            index_dir, expected, docs, embedder, prev, store, encode, progress, total
+        )
+    except OSError as exc:
+        raise IndexUnavailable(
+            f"cannot write the index in {index_dir} ({exc.strerror or exc}): "
+            "make the folder writable or set SANAD_INDEX_DIR to one that is"
+        ) from exc
+    del prev  # the previous build's files, not needed to load the new one
+    return load_index(index_dir, store.uri), embedded
+
+
+def _write_streamed(
+    index_dir: Path,
+    expected: dict,
+    docs: list[Document],
+    embedder: Embedder,
+    prev: Previous,
+    store: VectorStore,
+    encode: Encode | None,
+    progress: Callable[[int], object] | None,
+    total: Callable[[int], object] | None,
+) -> int:
+    """Encode (or reuse) and write every row of a build block by block (assemble.py), make
+    it the live build and remove its chunks; the number of texts embedded."""
+    passages = [p for d in docs for p in d.passages]
+    partial = index_dir / "builds" / f"{PARTIAL}{expected['id']}"
     rows = [Row(i, view, _key(embedder, text)) for i, view, text in view_texts(docs)]
     items = _Items(embedder, passages, [d for d in docs for _ in d.passages], rows, prev)
     need = sum(any(items.asks(r)) for r in rows)
@@ -509,16 +536,9 @@ def build_index(
             partial=partial if need else None,
         )
 
-    embedded = sum(any(items.asks(r)[:2]) for r in rows)
-    try:
-        _swap_in(index_dir, expected, fill, store)
-        shutil.rmtree(partial, ignore_errors=True)
-    except OSError as exc:
-        raise IndexUnavailable(
-            f"cannot write the index in {index_dir} ({exc.strerror or exc}): "
-            "make the folder writable or set SANAD_INDEX_DIR to one that is"
-        ) from exc
-    return load_index(index_dir, store.uri), embedded
+    _swap_in(index_dir, expected, fill, store)
+    shutil.rmtree(partial, ignore_errors=True)
+    return sum(any(items.asks(r)[:2]) for r in rows)
 
 
 class _Items(Sequence):
