@@ -47,6 +47,11 @@ def cmd_ask(args: argparse.Namespace) -> int:
     if not answer.answerable:
         label = "Closest passages" if answer.language == "en" else "أقرب المقاطع"
     print(f"{label}:")
+    if answer.evidence.moved_from > 1:  # bot/choice.py: say why the order is not the scores'
+        print(
+            f"(passage {answer.evidence.moved_from} of the ranking is cited first: it offers "
+            "what the question asks for and the passages above it do not)"
+        )
     for c in answer.citations:
         where = f"{c.id} [{c.start}:{c.end}] score {c.score:.3f}"
         print(f"[{c.n}] {where}\n    {c.text}")

@@ -53,26 +53,30 @@ _KINDS: tuple[tuple[str, re.Pattern], ...] = tuple(
             r"\b(?:how (?:tall|high|far|big|large|old|much)|how long (?:is|are|was|were)|"
             r"height|length|area|square|cost|costs|price|pay|paid|spend|spent|budget|"
             r"worth|percentage|percent|proportion|population|age)\b"
-            + rf"|{_W}(?:و|ف)?(?:ارتفاع|طول|مساحه|تكلفه|تكلف|كلف|قيمه|ميزانيه|تدفع|دفعت|"
+            + rf"|{_W}(?:و|ف)?(?:ارتفاع|طول|مساحه|تكلفه|تكلف|تكلفت|كلف|كلفت|قيمه|ميزانيه|تدفع|دفعت|"
             rf"سعر|ثمن|نسبه|عمر|سكان|تعداد|مصاريف){_E}",
         ),
         (
             "date",
             r"^(?:and |so |but )?(?:when|since when)\b|\b(?:what|which|in what|in which) "
-            r"(?:year|month|date)\b" + rf"|{_W}(?:و|ف)?(?:متي|امتي|ايمتي|وقتاش|منذ متي){_E}"
-            r"|(?:في|ب) ?اي (?:عام|سنه|شهر|تاريخ)|ما (?:تاريخ|سنه)",
+            r"(?:year|month|date)\b"
+            rf"|{_W}(?:و|ف)?(?:متي|امتي|امتا|ايمتي|ايمتا|وقتاش|وقتيش|منذ متي|من امتي){_E}"
+            r"|(?:في|ب) ?اي (?:عام|سنه|شهر|تاريخ)|ما (?:تاريخ|سنه)"
+            # "قديش صار لـ…": how long it has been, a "since when" (before قديش as a count)
+            rf"|{_W}(?:و|ف)?(?:قديش|اديش|كم) صار{_E}",
         ),
         (
             "count",
             r"\b(?:how many|what number of|the number of)\b"
-            rf"|{_W}(?:و|ف)?(?:كم|كام|بكم){_E}|{_W}(?:ما|ما هو) عدد{_E}",
+            rf"|{_W}(?:و|ف)?(?:كم|كام|بكم|قديش|اديش|شقد){_E}|{_W}(?:ما|ما هو) عدد{_E}",
         ),
         (
             "person",
             r"^(?:and |so |but )?(?:who|whom)\b"
             rf"|^(?:و|ف)?(?:من|مين|منو)(?! (?:اين|وين|اي|متي|اجل|بين))\s"
             # "ما اسم القاعدة" asks for a thing's name: only the name of a person is a person.
-            rf"|{_W}ما (?:هو )?اسم (?:ال)?(?:قائد|رئيس|وزير|سفير|مدير|ملك|امير|قاده){_E}"
+            rf"|{_W}(?:ما|شو|ايش|وش) (?:هو )?اسم "
+            rf"(?:ال)?(?:قائد|رئيس|وزير|سفير|مدير|ملك|امير|قاده){_E}"
             r"|\bwhat(?: is|'s) the name of the (?:\w+ ){0,3}?(?:commander|president|minister|"
             r"ambassador|head|king|secretary|leader|chief)\b",
         ),
@@ -80,7 +84,7 @@ _KINDS: tuple[tuple[str, re.Pattern], ...] = tuple(
             "place",
             r"^(?:and |so |but )?where\b(?!.*\brank)|\b(?:in |from )?(?:which|what) "
             r"(?:city|country|town|place|university|school)\b"
-            rf"|{_W}(?:و|ف)?(?:اين|وين|فين){_E}"
+            rf"|{_W}(?:و|ف)?(?:اين|وين|فين|منين|لوين){_E}"
             r"|(?:في|من) ?اي (?:مدينه|بلد|دوله|جامعه|مكان)",
         ),
     )
@@ -98,8 +102,10 @@ percent proportion population age city country town place exactly currently curr
 gain gained get got have has had make made take took since
 ما ماذا من متي اين وين فين كيف كم كام بكم هل اي ايش شو مين منو عدد اسم تاريخ عام سنه شهر
 هو هي هم في على الي الى عن مع منذ التي الذي الذين ذلك هذا هذه هناك به بها له لها كان كانت
-ارتفاع طول مساحه تكلفه قيمه ميزانيه نسبه عمر سكان تعداد مدينه بلد دوله مكان تبلغ يبلغ
+ارتفاع طول مساحه تكلفه تكلفت كلفت قيمه ميزانيه نسبه عمر سكان تعداد مدينه بلد دوله مكان تبلغ يبلغ
 حاليا الحالي اللي الي ايه
+امتي امتا ايمتي ايمتا وقتاش وقتيش قديش اديش شقد منين لوين ليش ليه لماذا شلون ازاي وش صار
+موجود موجوده موجودين موجودون
 """.split()
 )
 
@@ -113,7 +119,12 @@ _VARIANTS = tuple(
         "america american americans us usa امريكا اميركا امريكي اميركي الامريكي الاميركي "
         "الامريكيه الاميركيه الامريكيين الاميركيين الامريكان امريكان الامريكاني واشنطن washington "
         "الولايات",
-        "soldiers soldier troops جنود الجنود جندي العساكر عساكر",
+        # troops are the forces counted: "the number of US forces" is the number of troops
+        "soldiers soldier troops forces جنود الجنود جندي العساكر عساكر قوات القوات",
+        # one root across forms and languages: تخرج، متخرج، خريج
+        "graduate graduates graduated تخرج تخرجه متخرج المتخرج خريج خريجي خريجين خريجيها",
+        "based stationed deployed متمركز المتمركز متمركزين المتمركزين متمركزه المتمركزه "
+        "المتمركزون",
         "qatar qatari قطر قطري القطري القطريه القطريين القطريون الدوحه doha",
         # English verbs whose past tense no stemmer joins to the present
         "hold holds held",
@@ -129,16 +140,19 @@ _VARIANTS = tuple(
 _COUNTRIES = _VARIANTS[:2]  # a question naming one of these, a passage naming the other
 # Where a count question names what it counts: the word after "how many" / "كم عدد".
 _COUNTED = re.compile(
-    r"\bhow many (\w+)|\bthe number of (\w+)|(?:^|\s)(?:كم|ما|ما هو) عدد (\w+)|(?:^|\s)كم (\w+)"
+    r"\bhow many (\w+)|\bthe number of (\w+)|(?:^|\s)(?:كم|كام|قديش|اديش|ما|ما هو) عدد (\w+)"
+    r"|(?:^|\s)(?:كم|كام|قديش|اديش) (\w+)"
 )
 _NUMBER_OF = re.compile(r"\bnumber of (?:the )?((?:\w+ ?){1,3})|(?:^|\s)عدد ((?:\w+ ?){1,3})")
-_SINCE = r"\bsince when\b|\bhow long\b|(?:^|\s)(?:و|ف)?منذ متي(?!\w)"  # a duration answers
+_SINCE = (  # a duration answers
+    r"\bsince when\b|\bhow long\b|(?:^|\s)(?:و|ف)?(?:منذ متي|من امتي|(?:قديش|اديش|كم) صار)(?!\w)"
+)
 _MEASURE_UNIT = (  # which unit a measure question asks for, checked in this order
     ("percent", r"\b(?:percentage|percent|proportion)\b|(?:^|\s)(?:و|ف|ب)?نسبه(?!\w)"),
     (
         "money",
         r"\b(?:cost|costs|price|pay|paid|spend|spent|budget|worth)\b"
-        r"|(?:^|\s)(?:و|ف)?(?:تكلفه|تكلف|كلف|قيمه|ميزانيه|تدفع|دفعت|سعر|ثمن|مصاريف)(?!\w)",
+        r"|(?:^|\s)(?:و|ف)?(?:تكلفه|تكلف|تكلفت|كلف|كلفت|قيمه|ميزانيه|تدفع|دفعت|سعر|ثمن|مصاريف)(?!\w)",
     ),
     (
         "length",

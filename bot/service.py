@@ -16,9 +16,11 @@ from typing import Any
 from .answer import Citation, citations, quoted, render
 from .answerability import Evidence, Rule, evidence, load_rule, with_focus
 from .batching import BatchingEmbedder
+from .choice import DEPTH, choose
 from .corpus import Document, load_corpus
 from .embed import Embedder, load_embedder
 from .errors import InputError
+from .focus import question_focus
 from .followup import Quotable, Quotables
 from .index import LoadedIndex, build_index, expected_manifest, staleness
 from .lru import LRU
@@ -231,7 +233,7 @@ class Sanad:
             or Rule(0.0, 0.0, UNCALIBRATED_THRESHOLD)
         )
         t = self.settings.abstain_threshold
-        return rule if t is None else Rule(rule.w_peak, rule.w_coverage, t)
+        return rule if t is None else replace(rule, threshold=t)
 
     def reload(self) -> str:
         """Re-read corpus and index (rebuilding if stale) and swap them in; return the id."""
@@ -269,13 +271,17 @@ class Sanad:
         cached = self._answers.get(key)
         if cached is not None:
             return replace(cached, question=question)
-        ranking = retriever.rank(retriever.encode_query(text, capped=True), k)
-        hits = ranking.hits
+        # At least the passages the answer may be chosen from, whatever ``k`` (choice.py).
+        ranking = retriever.rank(retriever.encode_query(text, capped=True), max(k, DEPTH))
         ev = evidence(ranking.stats, list(ranking.query.lexical), ranking.idf)
-        if hits:  # what the question asks for, against what the best passage offers
+        # The retrieval text, not the question: answers are cached by it.
+        focus = question_focus(text)
+        chosen = choose(focus, ranking.hits)
+        hits = chosen.hits[:k]
+        if hits:  # what the question asks for, against what the chosen passage offers
             best = hits[0].passage
-            # The retrieval text, not the question: answers are cached by it.
-            ev = with_focus(ev, text, best.text, best.translation, ranking.idf)
+            ev = with_focus(ev, text, best.text, best.translation, ranking.idf, focus)
+            ev = replace(ev, moved_from=chosen.moved_from)
         answerable = bool(hits) and self._rule.answerable(ev)
         cites = citations(hits, self.docs)
         text = render(language, answerable, quoted(cites, -1.0) if answerable else [])

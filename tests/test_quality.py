@@ -76,4 +76,28 @@ def test_answerable_questions_of_every_kind_heldout_split(real_sanad):
     on): the focus check must not refuse what the article answers."""
     o = run(real_sanad, "kinds.jsonl", "heldout")["overall"]
     assert o["n"] == 25
-    assert o["wrongly_abstained"] <= 4, o  # measured 4 of 25 (3 with the rule before)
+    assert o["wrongly_abstained"] <= 3, o  # measured 3 of 25 (4 before the dialect words)
+
+
+def test_the_passage_offering_the_focus_is_answered_with(real_sanad):
+    """"How many American soldiers are based in Qatar?" ranks the Gulf War sentence (soldiers,
+    no number) just above the number of US troops; it was refused, it is answered with the
+    number (bot/choice.py). A near miss of the same shape is still refused."""
+    a = real_sanad.ask("How many American soldiers are based in Qatar?")
+    assert a.answerable
+    assert a.citations[0].id == "qatar-defense-partnerships:7"
+    assert a.evidence.moved_from == 2
+    miss = real_sanad.ask("How many British troops are stationed in Qatar?")
+    assert not miss.answerable
+    assert miss.evidence.moved_from == 1
+
+
+def test_dialect_and_third_batch_heldout_b(real_sanad):
+    """The third batch (kinds and near misses, split heldout-b) was written before the choice
+    of the answer passage and the dialect words, and only measured."""
+    kinds = run(real_sanad, "kinds.jsonl", "heldout-b")["overall"]
+    assert kinds["n"] == 24
+    assert kinds["R@1"] >= 0.87, kinds  # measured 0.875 (0.833 before)
+    assert kinds["wrongly_abstained"] <= 4, kinds  # measured 4 of 24 (2 before)
+    near = run(real_sanad, "nearmiss.jsonl", "heldout-b")["overall"]
+    assert near["abstained_unanswerable"] >= 12, near  # measured 12 of 12 (11 before)
