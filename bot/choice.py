@@ -26,12 +26,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .focus import Focus, check_focus
+from .names import Alias
 from .retrieve import Hit
 
 #: How many of the best passages may be chosen from.
 DEPTH = 5
 #: How far below the best passage's fused score the chosen one may be.
-MARGIN = 0.05
+MARGIN = 0.15
 
 
 @dataclass(frozen=True)
@@ -48,22 +49,24 @@ def choose(
     hits: Sequence[Hit],
     depth: int = DEPTH,
     margin: float = MARGIN,
+    aliases: Sequence[Alias] = (),
 ) -> Choice:
     """``hits`` with the first passage offering ``focus`` moved first, when the best one does
-    not and that passage is within ``depth`` places and ``margin`` of the best score."""
+    not and that passage is within ``depth`` places and ``margin`` of the best score
+    (``aliases``: people named by family name, bot/names.py)."""
     hits = list(hits)
     if focus.kind is None or len(hits) < 2:
         return Choice(hits)
-    if _offers(focus, hits[0]):
+    if _offers(focus, hits[0], aliases):
         return Choice(hits)
     floor = hits[0].score - margin
     for i, hit in enumerate(hits[1:depth], 1):
         if hit.score < floor:
             break  # the ranking is by score: nothing further down is within the margin
-        if _offers(focus, hit):
+        if _offers(focus, hit, aliases):
             return Choice([hit, *hits[:i], *hits[i + 1 :]], i + 1)
     return Choice(hits)
 
 
-def _offers(focus: Focus, hit: Hit) -> bool:
-    return check_focus(focus, hit.passage.text, hit.passage.translation).ok
+def _offers(focus: Focus, hit: Hit, aliases: Sequence[Alias]) -> bool:
+    return check_focus(focus, hit.passage.text, hit.passage.translation, aliases).ok

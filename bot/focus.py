@@ -25,10 +25,12 @@ A question of no recognised kind ("What role did Qatar play?") passes: the score
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
 from .lexical import tokenize
+from .names import Alias
 from .normalize import normalize
 from .offers import (
     CLITIC,
@@ -110,6 +112,7 @@ gain gained get got have has had make made take took since
 )
 
 _CLITIC = CLITIC
+_TITLES = frozenset(range(4))  # AGENTS' president, king, sheikh, emir: titles before a name
 # Names the article spells one way and questions another: any member stands for its group.
 _VARIANTS = tuple(
     frozenset(normalize(w) for w in g.split())
@@ -247,6 +250,23 @@ def _present(word: str, tokens: set[str], words: set[str]) -> bool:
     )
 
 
+def _by_family(
+    about: tuple[str, ...], missing: tuple[str, ...], norm: str, aliases: Sequence[Alias]
+) -> tuple[str, ...]:
+    """``missing`` less the given names (and a title just before one: Sheikh, الشيخ) of the
+    people whose family name the passage gives ("Al Thani" for "Sheikh Tamim")."""
+    found: set[str] = set()
+    for alias in aliases:
+        if not alias.named_in(norm):
+            continue
+        for i, w in enumerate(about):
+            if w in alias.given or bare(w) in alias.given:
+                found.add(w)
+                if i and agent_groups({about[i - 1]}) & _TITLES:
+                    found.add(about[i - 1])
+    return tuple(w for w in missing if w not in found)
+
+
 def _subsequence(short: str, long: str) -> bool:
     it = iter(long)
     return all(c in it for c in short)
@@ -302,8 +322,14 @@ def _offers(
     return ""
 
 
-def check_focus(focus: Focus, text: str, translation: str | None = None) -> FocusCheck:
-    """Does the passage (its text and aligned translation) offer what the question asks?"""
+def check_focus(
+    focus: Focus, text: str, translation: str | None = None, aliases: Sequence[Alias] = ()
+) -> FocusCheck:
+    """Does the passage (its text and aligned translation) offer what the question asks?
+
+    ``aliases`` (bot/names.py): people the corpus names by family name after their full name;
+    a question's given name (and the title before it) is present where the family is named.
+    """
     if focus.kind is None:
         return FocusCheck(True)
     both = f"{text} {translation or ''}"
@@ -314,6 +340,8 @@ def check_focus(focus: Focus, text: str, translation: str | None = None) -> Focu
         return FocusCheck(False, (), reason)
     tokens = set(tokenize(both))
     missing = tuple(w for w in focus.about if not _present(w, tokens, words))
+    if missing and aliases:
+        missing = _by_family(focus.about, missing, " ".join(seq), aliases)
     if any(
         any(w in g or _CLITIC.sub("", w) in g for w in missing) and not (g & words)
         for g in _COUNTRIES

@@ -8,6 +8,7 @@ import pytest
 from bot.choice import DEPTH, MARGIN, choose
 from bot.corpus import Passage
 from bot.focus import check_focus, question_focus
+from bot.names import aliases
 from bot.retrieve import Hit
 
 GULF_WAR = (
@@ -135,3 +136,43 @@ def test_a_near_miss_moves_nothing():
     focus = question_focus("How many British troops are stationed in Qatar?")
     hits = [hit(3, GULF_WAR, 1.6), hit(7, TROOPS, 1.59), hit(5, BASE, 1.58)]
     assert choose(focus, hits).moved_from == 1
+
+
+# --- people named by family name ----------------------------------------------------------
+
+FULL_AR = "دعا الملك أمير قطر الشيخ تميم بن حمد آل ثاني في زيارة دولة."
+FULL_EN = "The King invited the Emir of Qatar, Sheikh Tamim bin Hamad Al Thani, on a state visit."
+FAMILY_AR = "وينتسب الطلاب القطريون كل عام إلى ساندهرست، علما أن آل ثاني نفسه من خريجيها."
+
+
+def test_full_names_give_the_family_alias():
+    (alias,) = aliases([(FULL_AR, FULL_EN), ("نص", "Another sentence.")])
+    assert alias.given == {"تميم", "tamim"}
+    assert alias.family == ("ال ثاني", "al thani")
+
+
+def test_a_family_shared_by_two_people_is_no_alias():
+    other = (
+        "زار الشيخ جاسم بن حمد آل ثاني لندن.",
+        "Sheikh Jassim bin Hamad Al Thani visited London.",
+    )
+    assert aliases([(FULL_AR, FULL_EN), other]) == ()
+
+
+def test_the_given_name_and_title_are_present_where_the_family_is_named():
+    focus = question_focus("الشيخ تميم متخرج من وين؟")
+    assert not check_focus(focus, FAMILY_AR, GRADUATES).ok  # "Sheikh Tamim" is not in it
+    found = check_focus(focus, FAMILY_AR, GRADUATES, aliases([(FULL_AR, FULL_EN)]))
+    assert found.ok, found
+    # the father's name is no alias: "Hamad" alone is someone else
+    hamad = check_focus(
+        question_focus("Where did Hamad graduate?"), "", GRADUATES, aliases([(FULL_AR, FULL_EN)])
+    )
+    assert hamad.missing == ("hamad",)
+
+
+def test_a_passage_within_the_margin_naming_the_family_is_chosen():
+    focus = question_focus("Where did Sheikh Tamim graduate from?")
+    hits = [hit(12, FULL_EN, 1.41), hit(18, GRADUATES, 1.41 - MARGIN + 0.01)]
+    assert choose(focus, hits).moved_from == 1  # without the aliases: "Tamim" is not in it
+    assert choose(focus, hits, aliases=aliases([(FULL_AR, FULL_EN)])).moved_from == 2
