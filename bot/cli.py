@@ -553,7 +553,7 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--no-cache", action="store_true", help="with --squad: encode everything again")
     ev.add_argument(
         "--split",
-        choices=["tune", "heldout"],
+        choices=["tune", "heldout", "heldout-b"],
         help="only this split's questions (items without a split are always kept)",
     )
     ev.add_argument("--json", action="store_true")
@@ -568,7 +568,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     cal.add_argument(
         "--split",
-        choices=["tune", "heldout"],
+        choices=["tune", "heldout", "heldout-b"],
         help="fit on this split of split sets only (sets without splits are used whole)",
     )
     cal.set_defaults(func=cmd_calibrate)
