@@ -176,3 +176,28 @@ def test_a_passage_within_the_margin_naming_the_family_is_chosen():
     hits = [hit(12, FULL_EN, 1.41), hit(18, GRADUATES, 1.41 - MARGIN + 0.01)]
     assert choose(focus, hits).moved_from == 1  # without the aliases: "Tamim" is not in it
     assert choose(focus, hits, aliases=aliases([(FULL_AR, FULL_EN)])).moved_from == 2
+
+
+# --- the service ----------------------------------------------------------------------------
+
+
+def test_the_service_reads_the_aliases_and_keeps_the_focus_weight(
+    tmp_path, corpus_copy, fake_embedder
+):
+    from conftest import make_settings
+
+    from bot.answerability import Rule, save_rule
+    from bot.service import Sanad, calibration_path
+
+    settings = make_settings(tmp_path, corpus_copy)
+    sanad = Sanad.open(settings, fake_embedder)
+    assert [a.given for a in sanad._state[2]] == [{"تميم", "tamim"}]
+    # an overridden threshold replaces the threshold only, not the focus weight
+    rule = Rule(0.04, 0.05, 1.09, 0.16)
+    save_rule(fake_embedder.model_id, rule, {}, calibration_path(settings))
+    assert sanad.rule == rule
+    sanad.settings = settings.model_copy(update={"abstain_threshold": 0.5})
+    assert sanad.rule == Rule(0.04, 0.05, 0.5, 0.16)
+    # top_k=1 still chooses among the first DEPTH passages
+    answer = sanad.ask("How many American soldiers are based in Qatar?", top_k=1)
+    assert len(answer.citations) == 1
