@@ -4,18 +4,17 @@ index (sparse.py).
 
 A build appends each row's keys and values to two work files as the rows come
 (:class:`RowLists`), counting the entries of each key; :meth:`RowLists.invert` then places each
-block of entries at its key's place in the memory-mapped output files. Blocks come in row
+block of entries at its key's place in the output files. Blocks come in row
 order and keep it within a key (a stable sort), so rows are ascending within every key, as
 when the whole list is sorted at once; memory holds one block and a count per key.
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
-
-from .arrays import release
 
 #: Entries placed at a time by :meth:`RowLists.invert`.
 BLOCK = 4_000_000
@@ -88,28 +87,40 @@ class RowLists:
             for path in self._paths:
                 path.unlink()
             return indptr
-        fmt = np.lib.format
-        out_rows = fmt.open_memmap(rows_path, "w+", np.int32, (total,))
-        out_values = fmt.open_memmap(values_path, "w+", self.value_dtype, (total,))
+        # The output files are written with pwrite, not through a memory map: a block's
+        # postings land all over the files (every key has some), and mapped pages would count
+        # in the build's RSS until released.
+        offsets = []
+        for path, dtype in ((rows_path, np.int32), (values_path, self.value_dtype)):
+            out = np.lib.format.open_memmap(path, "w+", dtype, (total,))  # header, length
+            offsets.append(out.offset)
+            del out
         cursor = indptr[:-1].copy()
-        with self._paths[0].open("rb") as fk, self._paths[1].open("rb") as fv:
-            for a in range(0, total, block):
-                k = np.fromfile(fk, np.int32, min(block, total - a)).astype(np.int64)
-                v = np.fromfile(fv, self.value_dtype, len(k))
-                if rank is not None:
-                    k = rank[k]
-                row = np.searchsorted(row_ptr, np.arange(a, a + len(k)), side="right") - 1
-                order = np.argsort(k, kind="stable")
-                k = k[order]
-                here = np.bincount(k, minlength=keys)
-                first = np.concatenate([[0], np.cumsum(here)[:-1]])
-                at = cursor[k] + np.arange(len(k)) - first[k]
-                out_rows[at] = row[order].astype(np.int32)
-                out_values[at] = v[order]
-                cursor += here
-                release(out_rows)
-                release(out_values)
-        del out_rows, out_values
+        width = self.value_dtype.itemsize
+        fr, fo = os.open(rows_path, os.O_WRONLY), os.open(values_path, os.O_WRONLY)
+        try:
+            with self._paths[0].open("rb") as fk, self._paths[1].open("rb") as fv:
+                for a in range(0, total, block):
+                    k = np.fromfile(fk, np.int32, min(block, total - a)).astype(np.int64)
+                    v = np.fromfile(fv, self.value_dtype, len(k))
+                    if rank is not None:
+                        k = rank[k]
+                    row = np.searchsorted(row_ptr, np.arange(a, a + len(k)), side="right") - 1
+                    order = np.argsort(k, kind="stable")
+                    k = k[order]
+                    rows = row[order].astype(np.int32)
+                    v = v[order]
+                    starts = np.flatnonzero(np.concatenate([[True], k[1:] != k[:-1]]))
+                    ends = np.append(starts[1:], len(k))
+                    runs = zip(starts.tolist(), ends.tolist(), k[starts].tolist(), strict=True)
+                    for s, e, key in runs:
+                        at = int(cursor[key])
+                        os.pwrite(fr, rows[s:e].tobytes(), offsets[0] + 4 * at)
+                        os.pwrite(fo, v[s:e].tobytes(), offsets[1] + width * at)
+                        cursor[key] = at + e - s
+        finally:
+            os.close(fr)
+            os.close(fo)
         for path in self._paths:
             path.unlink()
         return indptr
