@@ -79,8 +79,12 @@ def new_index(vectors: np.ndarray, kind: str) -> faiss.Index:
         index.hnsw.efSearch = HNSW_EF_SEARCH
         if len(vectors):
             step = max(1, len(vectors) // SQ_TRAIN_ROWS)
-            index.train(np.ascontiguousarray(vectors[::step], dtype=np.float32))
-            release(vectors)
+            sample = []  # vectors[::step], read a block at a time (a mapped file: see below)
+            for s in range(0, len(vectors), ADD_BLOCK):
+                sample.append(np.array(vectors[s + (-s) % step : s + ADD_BLOCK : step], np.float32))
+                release(vectors)
+            index.train(np.ascontiguousarray(np.concatenate(sample)))
+            del sample
     else:
         raise ValueError(f"unknown dense index kind {kind!r}")
     # Block by block: ``vectors`` may be a memory-mapped file of a build (assemble.py), and
