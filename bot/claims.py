@@ -224,7 +224,7 @@ _CAPITALISED = re.compile(r"\b[A-Z][\w'’-]*(?:\s+(?:of\s+|bin\s+|al-|Al\s+)?[A
 _NOT_NAMES = set(
     """The A An In On At During For From Every Since After Before It Its This That
 These Those According Both Each No Not Yes President King Queen Prince Sheikh Emir Defence
-Defense Secretary Minister Air Base Squadron Royal Military Academy Major Non Also And But Or
+Defense Secretary Minister Prime Air Base Squadron Royal Military Academy Major Non Also And But Or
 However Today Army Navy Forces Force Joint State Sir Mr Mrs Dr General Commander He She They We
 Was Were Is Are Has Have Had Did Does Do Qatar's There Their His Her""".split()
 )
