@@ -188,14 +188,22 @@ def skeleton(name: str) -> str:
 
 def same_name(a: str, b: str) -> bool | None:
     """Whether two spellings (possibly in different scripts) are one name: True, False, or
-    None when a skeleton is too short to tell."""
+    None when a skeleton is too short to tell. Whole names are compared ("New York" and
+    "نيويورك"), then word by word ("Guglielmo Marconi" and "ماركوني")."""
     x, y = skeleton(a), skeleton(b)
     if len(x) < 2 or len(y) < 2:
         return None
-    if x == y or (min(len(x), len(y)) >= 3 and (x in y or y in x)):
+    if _alike(x, y):
         return True
-    # One consonant more, fewer or different (a transliteration's variant letter).
-    return len(x) >= 3 and len(y) >= 3 and _edits(x, y) <= 1
+    xs = [w for w in map(skeleton, a.split()) if len(w) >= 3]
+    ys = [w for w in map(skeleton, b.split()) if len(w) >= 3]
+    return any(_alike(u, v) for u in xs for v in ys)
+
+
+def _alike(x: str, y: str) -> bool:
+    """Equal skeletons, or of four consonants or more one letter apart (a transliteration's
+    variant letter)."""
+    return x == y or (min(len(x), len(y)) >= 4 and _edits(x, y) <= 1)
 
 
 def _edits(x: str, y: str) -> int:

@@ -41,6 +41,8 @@ from .normalize import question_language
 LINK_AT = 0.82
 #: Lowest cosine of a link that places a claim value or name on a passage fact.
 PLACE_AT = 0.72
+#: Lowest cosine of a (mutual) link on which a different value contradicts (tune split).
+VALUE_AT = 0.78
 
 
 @dataclass(frozen=True)
@@ -191,15 +193,26 @@ def _value_match(claim: Text, f: Fact, views: list[View], memo: dict) -> Match |
             for g in (placed[1] if placed else [])
             if g.kind == f.kind and g.slot == f.slot and (placed[0].mutual or _comparable(f, g))
         ]
-        if there:
-            g = next((g for g in there if g.value == f.value), there[0])
-            reason = (
-                f"same {f.slot}: {g.value}"
-                if g.value == f.value
-                else f"{f.slot} differs: the claim says {f.value}, the passage {g.value}"
+        same = [g for g in there if g.value == f.value]
+        if same:
+            g = same[0]
+            return Match(
+                f.kind, cs, _pspan(v, g.start, g.end), f"same {f.slot}: {g.value}", "alignment"
             )
-            return Match(f.kind, cs, _pspan(v, g.start, g.end), reason, "alignment")
+        # A different value contradicts only where the link is strong and mutual: a year
+        # links to any year, and a weak link is a value of another event.
+        if there and placed and placed[0].mutual and placed[0].score >= VALUE_AT:
+            g = there[0]
+            return Match(
+                f.kind,
+                cs,
+                _pspan(v, g.start, g.end),
+                f"{f.slot} differs: the claim says {f.value}, the passage {g.value}",
+                "alignment",
+            )
     for v in views:  # the view in the claim's language first
+        if _aligned(claim, v):
+            continue  # placed by the alignment above, not by a clause's values
         clause = best_clause(claim, v, f, memo)
         there = [
             g
@@ -262,7 +275,9 @@ def _aligned_name(claim: Text, f: Fact, view: View, cs: tuple) -> Match | None:
         return None
     link, there = placed
     for g in there:
-        if g.kind != "name" or not (f.slot == g.slot or "unknown" in (f.slot, g.slot)):
+        # Two listed entities are compared by id (the typed swap below); the alignment is
+        # for names outside the list, on either side.
+        if g.kind != "name" or "unknown" not in (f.slot, g.slot):
             continue
         same = same_name(f.text, g.text)
         if same:
@@ -280,43 +295,50 @@ def _aligned_name(claim: Text, f: Fact, view: View, cs: tuple) -> Match | None:
     return None
 
 
-def _passage_names(claim: Text, views: list[View]) -> tuple[list[Match], list[Match]]:
-    """For a claim whose names cannot be seen (Arabic has no capitals), the passage's names
-    in its best clause, each with the claim word the alignment links to it both ways: spelt
-    alike supports; spelt otherwise, a name the claim puts in that slot, contradicts."""
+def _passage_names(claim: Text, views: list[View]) -> tuple[list[Match], list[Match], list[Fact]]:
+    """For a claim whose names cannot be seen (Arabic has no capitals), the names outside the
+    entity list in the passage's best clause. One the claim spells supports; one whose
+    claim word (linked both ways) is a name spelt otherwise contradicts; any other is a name
+    the claim may have swapped unseen, so it blocks support (returned as unstated)."""
     sup: list[Match] = []
     con: list[Match] = []
+    unstated: list[Fact] = []
     for view in views:
         al = _aligned(claim, view)
         if al is None or claim.lang != "ar":
             continue
         clause = best_clause(claim, view)
-        seen = {(f.start, f.end) for f in claim.facts if f.kind == "name"}
+        seen = [(f.start, f.end) for f in claim.facts if f.kind == "name"]
         for g in view.text.facts:
-            if g.kind != "name" or not _inside(g, clause):
+            # Listed entities are found in both scripts by the list: only the others here.
+            if g.kind != "name" or g.slot != "unknown" or not _inside(g, clause):
+                continue
+            ps = _pspan(view, g.start, g.end)
+            spelt = next((w for w in claim.words if same_name(w.text, g.text)), None)
+            if spelt is not None:
+                cs = _cspan(claim, spelt.start, spelt.end)
+                sup.append(Match("name", cs, ps, "same name", "alignment"))
                 continue
             back = al.back(g.start, g.end)
-            if back is None or not back.mutual or back.score < PLACE_AT:
-                continue
-            a, b = back.start, back.end
+            a, b = (back.start, back.end) if back else (0, len(claim.text.rstrip()))
             if any(s < b and a < e for s, e in seen):
-                continue  # a name the claim spells out: compared by entity id already
+                continue  # a listed name of the claim's: compared by entity id already
             word = claim.text[a:b]
-            same = same_name(word, g.text)
-            ps = _pspan(view, g.start, g.end)
-            if same:
-                sup.append(Match("name", _cspan(claim, a, b), ps, "same name", "alignment"))
-            elif same is False and _namelike(word):
-                con.append(
-                    Match(
-                        "name",
-                        _cspan(claim, a, b),
-                        ps,
-                        f"another name: the passage names {g.text!r} where the claim has {word!r}",
-                        "alignment",
+            if back and back.mutual and back.score >= PLACE_AT and _namelike(word):
+                if same_name(word, g.text) is False:
+                    con.append(
+                        Match(
+                            "name",
+                            _cspan(claim, a, b),
+                            ps,
+                            f"another name: the passage names {g.text!r} where the claim has "
+                            f"{word!r}",
+                            "alignment",
+                        )
                     )
-                )
-    return sup, con
+                    continue
+            unstated.append(Fact("name", "unknown", f"unstated:{g.text}", a, b, word))
+    return sup, con, unstated
 
 
 def _namelike(word: str) -> bool:
@@ -419,9 +441,10 @@ def compare(claim: Text, views: list[View], context: frozenset[str] = frozenset(
     neg = _negation(claim, views, memo)
     if neg is not None:
         (supports if neg.reason == "both negative" else contradicts).append(neg)
-    more, against = _passage_names(claim, views)
+    more, against, unstated = _passage_names(claim, views)
     supports += more
     contradicts += against
+    missing += unstated
     terms, coverage = _terms(claim, views[0])
     aligned = _aligned(claim, views[0]) is not None
     return Comparison(
