@@ -100,6 +100,8 @@ _WORDS_EN = {
 }
 del _WORDS_EN["zero"], _WORDS_EN["_one"]  # "one of the first": not a count to check
 _WORDS_EN.update(twenty=20, thirty=30, forty=40, fifty=50, hundred=100, dozen=12, decade=10)
+# "a million dollars", "مليون دولار": an amount without digits is still an amount to check.
+_WORDS_EN.update(million=1_000_000, billion=1_000_000_000)
 _WORDS_AR = {
     "اثنان": 2,
     "اثنين": 2,
@@ -135,6 +137,8 @@ _WORDS_AR = {
     "عقد": 10,
     "عقدين": 20,
     "عقدان": 20,
+    "مليون": 1_000_000,
+    "مليار": 1_000_000_000,
 }
 _NUMBER = re.compile(
     rf"(?:(?<![\w.,])|(?<=\b[وف]))(?P<d>{_DIGITS})(?:\s*(?P<m>{'|'.join(_MULT)}))?"

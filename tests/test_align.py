@@ -7,11 +7,10 @@ import shutil
 
 import numpy as np
 import pytest
+from conftest import ROOT, make_settings
 
 from bot.align import align, model_offsets, same_name, skeleton, to_original
 from bot.normalize import dense_text
-
-from conftest import ROOT, make_settings
 
 
 @pytest.mark.parametrize(
@@ -113,6 +112,60 @@ def test_english_claim_against_arabic_passage_without_translation(untranslated_s
     assert {s["via"] for s in body["supports"]} >= {"alignment"}
     for s in body["supports"]:  # offsets into the document, verbatim
         p = untranslated_sanad.index.passages[17]
-        assert p.text[s["passage"]["start"] - p.start : s["passage"]["end"] - p.start] == (
-            s["passage"]["text"]
+        assert (
+            p.text[s["passage"]["start"] - p.start : s["passage"]["end"] - p.start]
+            == (s["passage"]["text"])
         )
+
+
+def _view(claim: str, passage: str, claim_vecs, passage_vecs, lang: str = "ar"):
+    from bot.compare import Text, View
+
+    words = lambda t: [(m.start(), m.end()) for m in __import__("re").finditer(r"\w+", t)]  # noqa: E731
+    al = align(
+        claim, _vectors(claim_vecs), words(claim), passage, _vectors(passage_vecs), words(passage)
+    )
+    return Text.of(claim), View("source", 100, Text.of(passage, lang), al)
+
+
+@pytest.mark.parametrize(
+    ("year_vec", "outcome"),
+    [([0, 0, 0.1, 1], "contradicts"), ([1, 1, 1, 1], "missing")],
+)
+def test_compare_places_a_value_through_the_alignment(year_vec, outcome):
+    from bot.compare import compare
+
+    claim, view = _view(
+        "Ties began in 1982.",
+        "بدأت العلاقات عام 1972.",
+        [[0, 1, 0, 0], [1, 0, 0, 0], [0, 0, 1, 0], year_vec],
+        [[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]],
+    )
+    c = compare(claim, [view])
+    assert c.aligned
+    if outcome == "contradicts":
+        (m,) = c.contradicts
+        assert m.via == "alignment" and m.passage[:3] == (118, 122, "1972")
+        assert m.to_dict()["via"] == "alignment"
+    else:  # a weak link is no evidence either way: the value is missing
+        assert not c.contradicts and [f.text for f in c.missing] == ["1982"]
+
+
+def test_compare_an_arabic_claim_with_an_unlisted_english_name():
+    from bot.compare import compare
+
+    # The claim's word in the name's slot links to "Edison" both ways.
+    same_vecs = [[1, 0, 0], [0, 1, 0], [0, 0, 1]]
+    passage = "Tesla left Edison."
+    claim, view = _view(
+        "ترك تسلا إديسون", passage, [[0, 1, 0], [1, 0, 0], [0, 0, 1]], same_vecs, "en"
+    )
+    c = compare(claim, [view])
+    assert any(m.kind == "name" and m.claim[2] == "إديسون" for m in c.supports)
+    assert not c.contradicts
+    claim, view = _view(
+        "ترك تسلا وستنغهاوس", passage, [[0, 1, 0], [1, 0, 0], [0, 0, 1]], same_vecs, "en"
+    )
+    c = compare(claim, [view])
+    (m,) = c.contradicts
+    assert m.claim[2] == "وستنغهاوس" and "Edison" in m.passage[2] and m.via == "alignment"
