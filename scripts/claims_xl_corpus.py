@@ -9,7 +9,8 @@ translation to read it through:
   (Wikipedia text, CC BY-SA 4.0, through XQuAD).
 
     python scripts/claims_xl_corpus.py OUT_DIR [--xquad /work/shared/bench-data/xquad-r/en.json]
-    SANAD_CORPUS_DIR=OUT_DIR SANAD_INDEX_DIR=OUT_DIR.index bot eval-claims tests/data/claims_xl.jsonl
+    SANAD_CORPUS_DIR=OUT_DIR SANAD_INDEX_DIR=OUT_DIR.index \\
+        bot eval-claims tests/data/claims_xl.jsonl
 
 The shipped corpus is not touched: only the measurement runs without the translation.
 """
