@@ -383,7 +383,12 @@ class Verifier:
             tuple(shown),
             cites,
             tuple(qresults),
-            {"related": RELATED_AT, "supported": SUPPORTED_AT, "margin": MARGIN},
+            {
+                "related": RELATED_AT,
+                "supported": SUPPORTED_AT,
+                "margin": MARGIN,
+                "aligned_shift": ALIGNED_SHIFT,
+            },
         )
 
 
