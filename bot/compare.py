@@ -32,8 +32,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .align import Alignment, Link, same_name
+from .align import Alignment, Link, same_name, skeleton
 from .claims import Fact, Word, clauses, facts, mentions, words
+from .lexical import tokenize
 from .normalize import question_language
 
 #: Cosine at which a claim word's best passage token counts as the passage saying it (fitted
@@ -344,9 +345,6 @@ def _passage_names(claim: Text, views: list[View]) -> tuple[list[Match], list[Ma
 def _namelike(word: str) -> bool:
     """An Arabic word that may be a foreign name: not a stop word, and a skeleton of at least
     three consonants."""
-    from .align import skeleton
-    from .lexical import tokenize
-
     return bool(tokenize(word)) and len(skeleton(word)) >= 3
 
 
