@@ -147,7 +147,7 @@ class VectorIndex:
         """Inner product of ``query`` with the stored vectors of rows ``ids``.
 
         On an approximate index the 8-bit codes are scored as they are: a stored vector is
-        ``offset + scale * code`` per dimension (sq8.decode), so its product with ``query``
+        ``offset + scale * code`` per dimension (ann.sq8_codes), so its product with ``query``
         is ``query . offset + (query * scale) . code``, one pass over the codes of the rows
         asked for (FAISS's ``reconstruct_batch`` cost ~25x more at 100k rows)."""
         ids = np.ascontiguousarray(ids, dtype=np.int64)

@@ -43,8 +43,9 @@ def feature_type(dim: int) -> type:
 
 
 class SparseIndex:
-    """Sparse vectors, one per row, inverted by feature; scored against a query by dot product
-    in cost proportional to the postings of the query's features."""
+    """Sparse vectors, one per row, inverted by feature (and a row-major copy); scored against
+    a query by dot product in cost proportional to the postings of the query's features, or,
+    for some rows only (:meth:`scores_of`), to those rows."""
 
     def __init__(
         self,
