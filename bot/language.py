@@ -38,7 +38,7 @@ NAMES = {
     "tr": "Turkish",
     "vi": "Vietnamese",
     "zh": "Chinese",
-    "und": "an undetermined language",
+    "und": "another language",
 }
 
 # Script of a letter by code-point range, and the language each script means.
@@ -142,16 +142,16 @@ _LETTER_SHARE = Counter(c for _, letters in PROFILES.values() for c in letters)
 def script_counts(text: str) -> Counter:
     """How many letters of ``text`` are in each script (``other`` for the rest)."""
     counts: Counter = Counter()
-    for c in text:
+    for c, n in Counter(text).items():  # each distinct character once
         # Vowel signs are marks, not letters: Hindi would count only half its word otherwise.
         if not c.isalpha() and not (unicodedata.category(c).startswith("M") and not c.isascii()):
             continue
         for name, pattern in _SCRIPT_RE.items():
             if pattern.match(c):
-                counts[name] += 1
+                counts[name] += n
                 break
         else:
-            counts["other"] += 1
+            counts["other"] += n
     return counts
 
 
@@ -170,8 +170,10 @@ def latin_scores(text: str) -> dict[str, float]:
 def latin_language(text: str) -> str:
     """``en``, ``de``, ``es``, ``tr`` or ``vi`` for Latin-script text, or ``und``."""
     scores = latin_scores(text)
-    best = max(scores, key=lambda lang: scores[lang])
-    return best if best in _NAMED and scores[best] > 0 else "und"
+    ranked = sorted(scores, key=lambda lang: scores[lang], reverse=True)
+    best, second = ranked[0], ranked[1]
+    # A tie (words that several profiles share, or no evidence at all) names no language.
+    return best if best in _NAMED and scores[best] > scores[second] else "und"
 
 
 def detect_language(text: str) -> str | None:
@@ -180,8 +182,9 @@ def detect_language(text: str) -> str | None:
 
     The non-Latin script with the most letters decides when it has at least half as many
     letters as Latin (:data:`NON_LATIN_WEIGHT`): an Arabic, Greek or Chinese article quoting
-    English names stays Arabic, Greek or Chinese. Otherwise the Latin profiles decide. The scripts Sanad reads must make up at least half of
-    the letters, so Korean or Hebrew text is not called anything.
+    English names stays Arabic, Greek or Chinese. Otherwise the Latin profiles decide. The
+    scripts Sanad reads must make up at least half of the letters, so Korean or Hebrew text
+    is not called anything.
     """
     counts = script_counts(text)
     letters = sum(counts.values())
