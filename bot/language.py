@@ -9,8 +9,8 @@ difference). Latin-script text is told apart by :data:`PROFILES`: each language'
 function words and the letters only it (among the profiles) uses. A word or letter shared by
 ``k`` profiles counts ``1/k`` for each, so ``de`` (Spanish, French, Portuguese, Dutch,
 Turkish) decides nothing alone. French, Italian, Portuguese and Dutch have profiles too, so
-that their text is not taken for Spanish or English: Latin text that matches one of them, or
-none at all, is ``und`` ("undetermined Latin script"), which Sanad stores and searches but
+that their text is not taken for Spanish or English: Latin text that matches one of them best,
+or two profiles equally, is ``und`` ("undetermined"), which Sanad stores and searches but
 does not name. Text in any other script (Hebrew, Korean, kana, ...) has no language here.
 
 Detection is measured per language on the XQuAD-R documents and sentences (docs/ingestion.md).
@@ -130,6 +130,9 @@ _NAMED = ("en", "de", "es", "tr", "vi")
 #: many per word, and one distinctive letter is weaker evidence than one function word.
 LETTER_WEIGHT = 0.5
 
+#: Latin-script text whose best profile scores less than this (one function word of its
+#: own) is too short to tell and read as English.
+MIN_EVIDENCE = 1.0
 #: A non-Latin script wins over Latin with half as many letters: Latin names and terms
 #: in Greek, Hindi or Chinese text are many letters a word (a Han character is a whole word
 #: or syllable), and English text rarely holds more than a few words of another script.
@@ -168,11 +171,16 @@ def latin_scores(text: str) -> dict[str, float]:
 
 
 def latin_language(text: str) -> str:
-    """``en``, ``de``, ``es``, ``tr`` or ``vi`` for Latin-script text, or ``und``."""
+    """``en``, ``de``, ``es``, ``tr`` or ``vi`` for Latin-script text, or ``und`` when
+    another language's profile wins or two profiles tie."""
     scores = latin_scores(text)
     ranked = sorted(scores, key=lambda lang: scores[lang], reverse=True)
     best, second = ranked[0], ranked[1]
-    # A tie (words that several profiles share, or no evidence at all) names no language.
+    if scores[best] < MIN_EVIDENCE:
+        # Too little to tell (a headline, a list of names, one shared word): English, as
+        # Sanad has always read Latin-script text.
+        return "en"
+    # A tie (words that several profiles share) names no language.
     return best if best in _NAMED and scores[best] > scores[second] else "und"
 
 
