@@ -135,3 +135,44 @@ def test_questions_in_eleven_languages_find_their_article_among_528_documents(co
     # is most of a clause, so the fake finds 1 of 12; the real model's test below asks
     # Chinese questions, and docs/ingestion.md has its figures.
     assert all(found[lang] >= 8 for lang in LANGS if lang != "zh"), dict(found)
+
+
+TEACHER, SOCAL = 5, 7  # two short articles (13 and 14 English sentences)
+
+
+@pytest.mark.model
+def test_the_real_model_answers_eleven_languages_from_two_articles_in_eleven(
+    tmp_path, real_embedder
+):
+    """22 documents (2 articles x 11 languages) added through `add`; the first two questions
+    of each article asked in each language must cite that article (in any language)."""
+    from bot.ingest import add
+    from bot.service import Sanad
+
+    docs, questions = [], []
+    for lang in LANGS:
+        d, q = xquad_to_jsonl.convert(lang, [TEACHER, SOCAL])
+        docs += d
+        questions += q
+    src = tmp_path / "docs.jsonl"
+    xquad_to_jsonl.write_jsonl([{k: v for k, v in d.items() if k != "lang"} for d in docs], src)
+    outcomes = list(add(tmp_path / "corpus", [src], 1_000_000))
+    assert [o.action for o in outcomes] == ["added"] * 22
+    settings = Settings(corpus_dir=tmp_path / "corpus", index_dir=tmp_path / "index")
+    sanad = Sanad.open(settings, embedder=real_embedder)
+    asked: Counter = Counter()
+    found: Counter = Counter()
+    misses = []
+    for q in questions:
+        if asked[(q["lang"], q["article"])] == 2:
+            continue
+        asked[(q["lang"], q["article"])] += 1
+        answer = sanad.ask(q["question"], top_k=1)
+        c = answer.citations[0]
+        assert sanad.docs[c.doc_id].raw[c.start : c.end] == c.text
+        hit = int(c.doc_id.rsplit("-", 1)[1]) == q["article"]
+        found[q["lang"]] += hit
+        if not hit:
+            misses.append((q["lang"], q["question"], c.doc_id))
+    print(dict(found), misses)
+    assert sum(found.values()) >= 40 and min(found.values()) >= 3, misses
