@@ -82,3 +82,41 @@ def test_a_language_given_in_jsonl_is_kept_and_others_are_detected(tmp_path):
     assert out["korean"].action == "skipped" and "not written in a script" in out["korean"].detail
     assert out["french"].action == "skipped"
     assert out["french"].detail.startswith("language 'fr' is not supported: Sanad reads ar, de")
+
+
+def test_the_api_accepts_every_document_language():
+    from typing import get_args
+
+    from bot.schemas import DocLang
+
+    assert get_args(DocLang) == LANGUAGES
+
+
+def test_a_german_and_a_chinese_document_are_cited_through_the_api(tmp_path):
+    from fakes import HashEmbedder
+    from fastapi.testclient import TestClient
+
+    from bot.api import create_app
+    from bot.service import Sanad
+    from bot.settings import Settings
+
+    rows = [
+        {"id": "vertrag", "text": "Der Vertrag wurde im Jahr 1972 in Doha unterzeichnet.\n"},
+        {"id": "tiaoyue", "text": "该条约于1972年在多哈签署。两国随后建立了外交关系。\n"},
+    ]
+    src = tmp_path / "docs.jsonl"
+    src.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
+    assert [o.action for o in add(tmp_path / "c", [src], 100_000)] == ["added", "added"]
+    settings = Settings(corpus_dir=tmp_path / "c", index_dir=tmp_path / "i", rate_limit=0)
+    sanad = Sanad.open(settings, embedder=HashEmbedder())
+    with TestClient(create_app(settings, sanad=sanad)) as client:
+        got = client.post("/v1/chat", json={"question": "Wann wurde der Vertrag unterzeichnet?"})
+        assert got.status_code == 200, got.text
+        body = got.json()
+        assert body["language"] == "en"  # a German question gets the English template
+        first = body["citations"][0]
+        assert (first["doc_id"], first["language"]) == ("vertrag", "de")
+        docs = client.get("/v1/documents").json()
+        rows = docs["documents"] if "documents" in docs else docs
+        langs = {d["id"]: d["language"] for d in rows}
+        assert langs == {"vertrag": "de", "tiaoyue": "zh"}
