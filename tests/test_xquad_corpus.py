@@ -10,7 +10,7 @@ each language is split into about as many sentences as XQuAD-R's own sentence br
 Retrieval over all 528 documents (about 13,000 sentences) runs on the fake embedder (fast);
 the real model answers questions in all eleven languages over a slice of two articles in all
 eleven languages (22 documents). Its figures over the whole corpus are in docs/ingestion.md
-(scripts/bench_langs.py).
+(`bot eval --squad ... --pool ...`).
 """
 
 from __future__ import annotations
