@@ -3,6 +3,7 @@ language detection and sentence segmentation.
 
     PYTHONPATH=$PWD .venv/bin/python scripts/bench_langs.py detection
     PYTHONPATH=$PWD .venv/bin/python scripts/bench_langs.py segmentation
+    PYTHONPATH=$PWD .venv/bin/python scripts/bench_langs.py answers
 
 Retrieval in every language is measured with ``bot eval --squad L.json --pool *.json``
 (docs/ingestion.md).
@@ -14,6 +15,11 @@ weights) and articles 24-47 (only measured).
   detected language (bot/language.py) is the file's.
 * segmentation: boundary precision/recall of bot/segment.py against XQuAD-R's own
   ``sentence_breaks``, per paragraph, and the median length of our sentences.
+* answers (real model): the Teacher and Southern California articles (5, 7) in all eleven
+  languages added without ``lang`` (22 documents); the first four questions of each article
+  in each language asked: cited article, cited own-language document, answered (not
+  abstained); then three off-corpus questions a language (:data:`OFF_CORPUS`), which should
+  be refused.
 """
 
 from __future__ import annotations
@@ -96,15 +102,82 @@ def segmentation() -> None:
         print(f"| {lang} | " + " | ".join(cells) + f" | {ours} / {gold_n} | {median:.0f} |")
 
 
+#: Questions no XQuAD-R article answers, written for this check (not from the data).
+OFF_CORPUS = {
+    "ar": ["من فاز بكأس العالم لكرة القدم عام 2010؟", "ما هي درجة غليان الزئبق؟",
+           "من كتب رواية الحرب والسلام؟"],
+    "en": ["Who won the 2010 football World Cup?", "What is the boiling point of mercury?",
+           "Who wrote the novel War and Peace?"],
+    "de": ["Wer hat die Fußball-Weltmeisterschaft 2010 gewonnen?",
+           "Was ist der Siedepunkt von Quecksilber?", "Wer schrieb den Roman Krieg und Frieden?"],
+    "es": ["¿Quién ganó la Copa Mundial de Fútbol de 2010?",
+           "¿Cuál es el punto de ebullición del mercurio?",
+           "¿Quién escribió la novela Guerra y paz?"],
+    "hi": ["2010 फुटबॉल विश्व कप किसने जीता?", "पारे का क्वथनांक क्या है?",
+           "युद्ध और शांति उपन्यास किसने लिखा?"],
+    "ru": ["Кто выиграл чемпионат мира по футболу 2010 года?",
+           "Какова температура кипения ртути?", "Кто написал роман «Война и мир»?"],
+    "zh": ["谁赢得了2010年足球世界杯？", "汞的沸点是多少？", "谁写了小说《战争与和平》？"],
+}  # fmt: skip
+
+
+def answers() -> None:
+    """Real model over two articles in eleven languages: citations and abstention."""
+    import tempfile
+
+    from xquad_to_jsonl import convert, write_jsonl
+
+    from bot.ingest import add
+    from bot.service import Sanad
+    from bot.settings import Settings
+
+    tmp = Path(tempfile.mkdtemp())
+    docs, questions = [], []
+    for lang in LANGS:
+        d, q = convert(lang, [5, 7])
+        docs += d
+        questions += q
+    src = tmp / "docs.jsonl"
+    write_jsonl([{k: v for k, v in d.items() if k != "lang"} for d in docs], src)
+    list(add(tmp / "corpus", [src], 1_000_000))
+    sanad = Sanad.open(Settings(corpus_dir=tmp / "corpus", index_dir=tmp / "index"))
+    asked, article, own, answered = Counter(), Counter(), Counter(), Counter()
+    for q in questions:
+        if asked[(q["lang"], q["article"])] == 4:
+            continue
+        asked[(q["lang"], q["article"])] += 1
+        a = sanad.ask(q["question"], top_k=1)
+        c = a.citations[0]
+        article[q["lang"]] += int(c.doc_id.rsplit("-", 1)[1]) == q["article"]
+        own[q["lang"]] += c.doc_id == q["doc_id"]
+        answered[q["lang"]] += a.answerable
+    print(
+        "| question language | n | cited its article | cited its own-language document "
+        "| answered | off-corpus questions answered (should be 0) |"
+    )
+    print("|---|---|---|---|---|---|")
+    for lang in LANGS:
+        n = asked[(lang, 5)] + asked[(lang, 7)]
+        off = OFF_CORPUS.get(lang)
+        wrong = f"{sum(sanad.ask(x).answerable for x in off)}/{len(off)}" if off else "-"
+        print(
+            f"| {lang} | {n} | {article[lang]}/{n} | {own[lang]}/{n} | {answered[lang]}/{n} "
+            f"| {wrong} |",
+            flush=True,
+        )
+
+
 def main() -> int:
     """Command-line entry point."""
     p = argparse.ArgumentParser(description="eleven-language figures on XQuAD-R")
-    p.add_argument("what", choices=["detection", "segmentation"])
+    p.add_argument("what", choices=["detection", "segmentation", "answers"])
     args = p.parse_args()
     if args.what == "detection":
         detection()
-    else:
+    elif args.what == "segmentation":
         segmentation()
+    else:
+        answers()
     return 0
 
 
