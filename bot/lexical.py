@@ -9,10 +9,11 @@ also yields its last three letters (وهوك → هوك): "and/so/with" + a thre
 is common, and the light stem never cuts a word to three letters after a one-letter prefix.
 Latin words get the Snowball English stem; numbers are kept as they are.
 
-Chinese and Thai write no spaces between words: a run of Han characters yields its character
-bigrams (the usual unit for Chinese retrieval), a Thai run its character trigrams. Hindi and
-Thai vowel signs are combining marks, which a regex word does not match: they are kept inside the
-word (docs/ingestion.md).
+Chinese writes no spaces between words: a run of Han characters yields its character bigrams
+(the usual unit for Chinese retrieval). Hindi vowel signs are combining marks, which a regex
+word does not match: they are kept inside the word. Thai (no spaces between words either) is
+still cut at its vowel signs into letter runs: character trigrams of whole Thai runs scored
+better alone but lowered the hybrid R@1 on XQuAD-R (docs/ingestion.md).
 """
 
 from __future__ import annotations
@@ -30,11 +31,10 @@ from .postings import Postings
 #: Bumped whenever :func:`tokenize` changes, so persisted tokens are rebuilt (see index.py).
 TOKENIZER_VERSION = 4
 
-# Words, with the Devanagari and Thai blocks whole (their vowel signs are marks) except the
-# danda and double danda, which end sentences.
-_TOKEN = re.compile(r"[\w\u0900-\u0963\u0966-\u097f\u0e00-\u0e7f]+")
+# Words, with the Devanagari block whole (its vowel signs are marks) except the danda and
+# double danda, which end sentences.
+_TOKEN = re.compile(r"[\w\u0900-\u0963\u0966-\u097f]+")
 _HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
-_THAI = re.compile("[\u0e00-\u0e7f]")
 _ARABIC = re.compile("[\u0600-\u06ff]")
 _STOP_AR = frozenset(
     normalize(w)
@@ -100,8 +100,6 @@ def tokenize_normalized(text: str) -> list[str]:
             out.append(tok)
         elif _HAN.search(tok):
             out.extend(_han_tokens(tok))
-        elif _THAI.search(tok):
-            out.extend(_ngrams(tok, 3))
         elif _ARABIC.search(tok):
             snow = _stemmer("arabic").stemWord(tok)
             light = light_stem(tok)

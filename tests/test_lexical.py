@@ -53,8 +53,8 @@ def test_chinese_yields_han_bigrams_and_keeps_latin_words_and_numbers():
     ]  # fmt: skip
 
 
-def test_thai_yields_trigrams_and_hindi_keeps_its_vowel_signs():
-    assert tokenize("ทีมรับ") == ["ทีม", "ีมร", "มรั", "รับ"]
+def test_hindi_keeps_its_vowel_signs_and_thai_is_cut_at_them_as_before():
+    assert tokenize("ทีมรับของแพนเธอร์ส") == ["ท", "มร", "บของแพนเธอร", "ส"]
     assert tokenize("पैंथर्स की डिफ़ेन्स ने। अब") == ["पैंथर्स", "की", "डिफ़ेन्स", "ने", "अब"]
 
 
