@@ -29,14 +29,19 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, replace
 from difflib import SequenceMatcher
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .ann import DenseStats
+
+if TYPE_CHECKING:
+    from .focus import Focus
+    from .names import Alias
 from .lexical import peak_idf
 
 CALIBRATION_FILE = Path(__file__).with_name("calibration.json")
@@ -106,6 +111,9 @@ class Evidence:
     coverage: float
     type_ok: bool = True  # False when the best passage holds no answer of the asked kind
     focus: float = 1.0  # share of the question's topic words in the best passage (bot/focus.py)
+    # The retrieval rank of the passage answered with: above 1 when a lower passage offering
+    # the question's focus was moved first (bot/choice.py).
+    moved_from: int = 1
 
 
 @dataclass(frozen=True)
@@ -179,19 +187,27 @@ def _close_to_vocabulary(token: str, idf: dict[str, float]) -> bool:
 
 
 def with_focus(
-    ev: Evidence, question: str, text: str, translation: str | None, idf: dict[str, float]
+    ev: Evidence,
+    question: str,
+    text: str,
+    translation: str | None,
+    idf: dict[str, float],
+    focus: Focus | None = None,
+    aliases: Sequence[Alias] = (),
 ) -> Evidence:
     """``ev`` with the focus check of ``question`` against the best passage filled in.
 
     ``focus`` is the IDF-weighted share of the question's topic words the passage holds (a
     word the corpus never uses weighs as much as its rarest word), 1.0 for a question of no
     recognised kind; ``type_ok`` is False when the passage holds no answer of the asked kind.
+    ``focus`` is ``question``'s focus when the caller has it already; ``aliases`` the people
+    the corpus names by family name (bot/names.py).
     """
     from .focus import check_focus, question_focus
     from .lexical import tokenize
 
-    f = question_focus(question)
-    check = check_focus(f, text, translation)
+    f = focus or question_focus(question)
+    check = check_focus(f, text, translation, aliases)
     unseen = peak_idf(idf)  # not max(idf.values()): millions of terms
 
     def weight(word: str) -> float:
