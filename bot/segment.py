@@ -46,7 +46,7 @@ _ABBREVIATIONS = frozenset(
     "mr mrs ms dr prof st jr sr gen col lt sgt capt gov sen rep vs etc no inc ltd co jan feb "
     "mar apr jun jul aug sep sept oct nov dec approx vol fig al".split()
     # German, Russian (г. "year", англ. "English", ...) and Spanish abbreviations
-    + "mio mrd bzw usw vgl nr chr jh г гг англ им др см напр ок стр тыс млн млрд sra sres".split()
+    + "mio mrd bzw usw vgl nr chr jh г гг англ др см напр стр тыс млн млрд sra sres".split()
 )
 # German and Turkish write ordinals with a dot ("am 7. Januar", "5. sırada"): in those
 # languages a number of one to three digits and its dot end no sentence.
