@@ -31,7 +31,6 @@ import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, replace
-from difflib import SequenceMatcher
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -43,6 +42,7 @@ if TYPE_CHECKING:
     from .focus import Focus
     from .names import Alias
 from .lexical import peak_idf
+from .spelling import MIN_LENGTH, NearSpellings
 
 CALIBRATION_FILE = Path(__file__).with_name("calibration.json")
 
@@ -155,34 +155,26 @@ def evidence(
     return Evidence(round(top, 5), round(peak, 5), round(coverage, 5))
 
 
-_by_shape: dict[int, tuple[dict, dict[tuple[str, int], list[str]], dict[str, bool]]] = {}
+_near: dict[int, tuple[dict, NearSpellings, dict[str, bool]]] = {}
 
 
 def _close_to_vocabulary(token: str, idf: dict[str, float]) -> bool:
     """Is ``token`` a misspelling of a corpus word ("ساندهيرست" / "ساندهرست", "secreteri")?
 
-    Tokens of five letters or more only, against corpus tokens with the same first letter,
-    at most one letter longer or shorter, and 85% alike; shorter words differ in meaning
-    with one letter. The corpus vocabulary is bucketed once per ``idf`` table.
+    The rule and its cost are in spelling.py; the vocabulary is bucketed once per ``idf``
+    table (the live index's), and each token's answer is kept, as questions repeat words.
     """
-    if len(token) < 5 or token.isdigit():
+    if len(token) < MIN_LENGTH or token.isdigit():
         return False
-    entry = _by_shape.get(id(idf))
+    entry = _near.get(id(idf))
     if entry is None or entry[0] is not idf:
-        buckets: dict[tuple[str, int], list[str]] = {}
-        for t in idf:
-            buckets.setdefault((t[:1], len(t)), []).append(t)
-        _by_shape.clear()  # one table at a time: the live index's
-        entry = _by_shape[id(idf)] = (idf, buckets, {})
-    buckets, memo = entry[1], entry[2]
-    if token not in memo:  # questions repeat their words; the comparisons are the cost
+        _near.clear()  # one table at a time: the live index's
+        entry = _near[id(idf)] = (idf, NearSpellings(idf), {})
+    near, memo = entry[1], entry[2]
+    if token not in memo:
         if len(memo) > 50_000:
             memo.clear()
-        memo[token] = any(
-            SequenceMatcher(None, token, t).ratio() >= 0.85
-            for n in (len(token) - 1, len(token), len(token) + 1)
-            for t in buckets.get((token[:1], n), ())
-        )
+        memo[token] = near.close(token)
     return memo[token]
 
 

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .arrays import GrowingNpy
+
 #: Entries placed at a time by :meth:`RowLists.invert`.
 BLOCK = 4_000_000
 
@@ -55,6 +57,36 @@ class RowLists:
     def rows(self) -> int:
         """Rows appended so far."""
         return sum(len(s) for s in self._sizes)
+
+    def row_major(
+        self, pad: int, key_dtype, keys_path: Path, values_path: Path, block: int | None = None
+    ) -> None:
+        """Write the rows appended so far as two ``.npy`` arrays of shape (rows, width), width
+        the most entries a row has: keys (``key_dtype``, padded with ``pad``) and values
+        (padded with 0), in row order; a block of rows at a time."""
+        for f in self._files:
+            f.flush()
+        sizes = np.concatenate(self._sizes) if self._sizes else np.zeros(0, np.int64)
+        width = int(sizes.max()) if len(sizes) else 0
+        keys_out = GrowingNpy(keys_path, key_dtype, (width,))
+        values_out = GrowingNpy(values_path, self.value_dtype, (width,))
+        step = max(1, (block or BLOCK) // max(width, 1))
+        with self._paths[0].open("rb") as fk, self._paths[1].open("rb") as fv:
+            for r in range(0, len(sizes), step):
+                sz = sizes[r : r + step]
+                n = int(sz.sum())
+                k = np.fromfile(fk, np.int32, n)
+                v = np.fromfile(fv, self.value_dtype, n)
+                kb = np.full((len(sz), width), pad, key_dtype)
+                vb = np.zeros((len(sz), width), self.value_dtype)
+                row_of = np.repeat(np.arange(len(sz)), sz)
+                at = np.arange(n) - np.repeat(np.cumsum(sz) - sz, sz)
+                kb[row_of, at] = k
+                vb[row_of, at] = v
+                keys_out.append(kb)
+                values_out.append(vb)
+        keys_out.close()
+        values_out.close()
 
     def invert(
         self,

@@ -16,6 +16,9 @@ from .segment import Span
 from .settings import MAX_TOP_K
 
 Lang = Literal["ar", "en"]
+#: A document's language (bot/language.py LANGUAGES): answers are in ``Lang``, documents in
+#: any of these.
+DocLang = Literal["ar", "de", "el", "en", "es", "hi", "ru", "th", "tr", "vi", "zh", "und"]
 
 
 def _encodable(text: str) -> str:
@@ -112,7 +115,7 @@ class CitationOut(BaseModel):
     title: str | None = Field(None, description="The cited document's title.")
     date: str | None = Field(None, description="The cited document's date, when known.")
     url: str | None = Field(None, description="Link to the cited document, when known.")
-    language: Lang | None = Field(None, description="The cited document's language.")
+    language: DocLang | None = Field(None, description="The cited document's language.")
 
 
 class ChatResponse(BaseModel):
@@ -302,7 +305,7 @@ class DocumentSummary(BaseModel):
     id: str
     title: str
     title_en: str | None
-    language: Lang
+    language: DocLang
     source: str | None
     sha256: str
     characters: int
@@ -429,6 +432,11 @@ class SpanOut(BaseModel):
     claim: ClaimSpan
     passage: PassageSpanOut
     reason: str
+    via: Literal["text", "translation", "alignment"] = Field(
+        description="How the passage span was found: in the passage's own text, in its aligned "
+        "translation, or by the model's token alignment (a passage in another language "
+        "with no translation)."
+    )
 
 
 class MissingOut(BaseModel):
@@ -451,7 +459,10 @@ class EvidenceOut(BaseModel):
     supports: list[SpanOut]
     contradicts: list[SpanOut]
     missing: list[MissingOut]
-    score: float = Field(description="Relatedness: dense + 0.08 * coverage.")
+    score: float = Field(
+        description="Relatedness: dense + 0.08 * coverage (+ aligned_shift when compared "
+        "through the token alignment)."
+    )
     dense: float
     coverage: float
     cited: bool = Field(description="The client cited or quoted this passage.")
