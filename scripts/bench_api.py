@@ -159,6 +159,8 @@ def bare(backend: str, questions: list[str], batch_questions: list[str]) -> dict
     from bot.settings import load_settings
 
     emb = load_embedder(load_settings(backend=backend, model_spin=True))
+    if isinstance(emb.run, OnnxRunner):  # one session with every core, as in earlier runs
+        emb.run = OnnxRunner(emb.run.path, spin=True, lanes=False)
     emb.encode([dense_text(q) for q in questions[:3]], "query")  # warm up
     one = []
     for q in questions:
@@ -175,7 +177,7 @@ def bare(backend: str, questions: list[str], batch_questions: list[str]) -> dict
 
     runs = {"spin": batched()}
     if isinstance(emb.run, OnnxRunner):
-        emb.run = OnnxRunner(Path(emb.run.session._model_path), spin=False)
+        emb.run = OnnxRunner(emb.run.path, spin=False, lanes=False)
         emb.encode(texts[:16], "query")  # warm up
         runs["no spin"] = batched()
     best = max(runs, key=lambda k: runs[k][0])
