@@ -26,6 +26,9 @@ from __future__ import annotations
 import os
 import struct
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -131,22 +134,41 @@ class TorchRunner:
         return tuple(x.numpy() for x in out)  # type: ignore[return-value]
 
 
+#: Set while a pass carries the questions of several concurrent requests (bot/batching.py).
+_SHARED: ContextVar[bool] = ContextVar("sanad_shared_pass", default=False)
+
+
+@contextmanager
+def shared_pass() -> Iterator[None]:
+    """Marks the passes run inside as carrying questions of several concurrent requests:
+    concurrency is evident, so a pass of more than one text runs on the one-thread session
+    even when no other pass runs yet (the next one is about to start)."""
+    token = _SHARED.set(True)
+    try:
+        yield
+    finally:
+        _SHARED.reset(token)
+
+
 class OnnxRunner:
     """Runs the exported graph with ONNX Runtime, on one *wide* or one *narrow* session.
 
     The wide session parallelises each operator over every core (``SANAD_THREADS``, default
     the machine's cores): the fastest for a pass that runs alone, such as one client's
-    question. The narrow one runs a pass on the calling thread only: when passes overlap
-    (concurrent questions, ``SANAD_MODEL_PASSES``), each runs on its own core, none waits
-    for a partner thread that ranking or HTTP work has taken off its core, and the cores
-    stay busy. A pass runs narrow when another pass is already running, else wide; both
-    sessions read one copy of the weights (``lanes=False``: the wide session only).
+    question or a build's batch. The narrow one runs a pass on the calling thread only: when
+    passes overlap (concurrent questions, ``SANAD_MODEL_PASSES``), each runs on its own core,
+    none waits for a partner thread that ranking or HTTP work has taken off its core, and the
+    cores stay busy. A pass runs narrow when another pass is already running, or when it
+    carries the questions of several concurrent requests (:func:`shared_pass`); else wide.
+    Both sessions read one copy of the weights (``lanes=False``: the wide session only).
 
-    ``spin``: whether the wide session's threads busy-wait for work between and after passes
-    (the runtime's default). Measured idle, a server is faster so; where other processes
-    share the cores, the spinning threads hold the cores that ranking, answering and HTTP
-    need, and off is faster (docs/quality.md, ``SANAD_MODEL_SPIN``). The narrow session has
-    no other thread to wait for.
+    ``spin``: whether the wide session's threads busy-wait for work between the steps of a
+    pass (the runtime's default). Measured idle, one question is faster so; where other
+    processes share the cores, the spinning threads hold the cores that ranking, answering
+    and HTTP need, and off is faster (docs/quality.md, ``SANAD_MODEL_SPIN``). They stop
+    spinning when the pass ends (not some time after), so they never hold a core that an
+    overlapping narrow pass or the Python work needs. The narrow session has no other thread
+    to wait for.
     """
 
     def __init__(self, path: Path, spin: bool = True, lanes: bool = True):
@@ -165,7 +187,8 @@ class OnnxRunner:
         self, ids: np.ndarray, mask: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         with self._lock:
-            session = self.session if self._running == 0 or self.narrow is None else self.narrow
+            wide = self._running == 0 and not (_SHARED.get() and len(ids) > 1)
+            session = self.session if wide or self.narrow is None else self.narrow
             self._running += 1
             self.narrow_passes += session is self.narrow
         try:
@@ -206,6 +229,8 @@ def _session(path: Path, threads: int, spin: bool, weights: dict):
     opts.intra_op_num_threads = threads
     opts.log_severity_level = 3
     opts.add_session_config_entry("session.intra_op.allow_spinning", "1" if spin else "0")
+    # Spinning stops as the pass returns, instead of burning a core for a while after it.
+    opts.add_session_config_entry("session.force_spinning_stop", "1")
     for name, value in weights.items():
         opts.add_initializer(name, value)
     return ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])

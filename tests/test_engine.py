@@ -95,7 +95,7 @@ def test_overlapping_passes_run_narrow_and_give_the_wide_sessions_vectors(real_e
     its own core); both sessions share one copy of the weights and compute the same bits."""
     import threading
 
-    from bot.engine import OnnxRunner
+    from bot.engine import OnnxRunner, shared_pass
 
     if real_embedder.backend == "torch":
         pytest.skip("the lanes are ONNX Runtime sessions")
@@ -140,4 +140,9 @@ def test_overlapping_passes_run_narrow_and_give_the_wide_sessions_vectors(real_e
             assert np.array_equal(x, y)
     alone = run.narrow_passes
     assert all(np.array_equal(x, y) for x, y in zip(run(*batches[2]), want[2], strict=True))
-    assert run.narrow_passes == alone  # a pass alone runs wide
+    assert run.narrow_passes == alone  # a pass alone runs wide (a build's batch, say)
+    with shared_pass():  # the questions of concurrent requests: narrow, unless only one
+        assert all(np.array_equal(x, y) for x, y in zip(run(*batches[1]), want[1], strict=True))
+        assert run.narrow_passes == alone + 1
+        run(*batches[0])
+        assert run.narrow_passes == alone + 1
