@@ -20,6 +20,7 @@ question gets every core. docs/quality.md measures it.
 from __future__ import annotations
 
 import threading
+from contextlib import nullcontext
 
 from .embed import Embedder, Encoding, Kind
 from .engine import shared_pass
@@ -115,7 +116,9 @@ class BatchingEmbedder:
 
     def _run(self, batch: list[_Slot]) -> None:
         try:
-            with shared_pass():  # several requests' questions: the runner may run it narrow
+            # Several requests' questions, and other passes may overlap it: the runner may
+            # run it on one core. With one pass at a time, it gets every core.
+            with shared_pass() if self.max_passes > 1 else nullcontext():
                 enc = self.inner.encode([s.text for s in batch], "query")
             self.passes += 1
             for i, s in enumerate(batch):
