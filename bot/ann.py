@@ -91,6 +91,37 @@ def kind_of(index: faiss.Index) -> str:
     return HNSW_SQ8 if isinstance(index, faiss.IndexHNSW) else FLAT
 
 
+def sq8_codes(index: faiss.Index) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """The stored codes of an HNSW index over 8-bit vectors, to score rows without FAISS:
+    ``(codes, scale, offset)`` with ``codes`` a (rows, dim) uint8 view of the index's own
+    memory (valid while the index lives) and a stored vector being
+    ``offset + scale * code``; None for any other kind of index.
+
+    FAISS's 8-bit quantiser (``QT_8bit``) decodes dimension ``i`` as
+    ``vmin[i] + (code + 0.5) / 255 * vdiff[i]``, with ``vmin`` and ``vdiff`` its trained ranges.
+    """
+    import faiss
+
+    if not isinstance(index, faiss.IndexHNSW):
+        return None
+    storage = faiss.downcast_index(index.storage)
+    if (
+        not isinstance(storage, faiss.IndexScalarQuantizer)
+        or storage.sq.qtype != faiss.ScalarQuantizer.QT_8bit
+        or storage.code_size != index.d
+    ):
+        return None
+    dim, rows = index.d, int(storage.ntotal)
+    trained = faiss.vector_to_array(storage.sq.trained).astype(np.float32)
+    vmin, vdiff = trained[:dim], trained[dim:]
+    scale = vdiff / np.float32(255)
+    if rows:
+        codes = faiss.rev_swig_ptr(storage.codes.data(), rows * dim).reshape(rows, dim)
+    else:
+        codes = np.zeros((0, dim), np.uint8)
+    return codes, scale, vmin + np.float32(0.5) * scale
+
+
 @dataclass(frozen=True)
 class DenseStats:
     """What abstention reads of the dense scores of every passage: the best, the mean and

@@ -33,6 +33,21 @@ _ENV = Environment(
 )
 
 
+def language_name(c: Citation) -> str:
+    """The English name of the language a citation is written in ("Arabic", "German", ...).
+
+    A citation without its document's language (rendered without the documents) is named
+    from its script and words.
+    """
+    from .language import NAMES, detect_language
+
+    code = c.language or detect_language(c.text) or "und"
+    return NAMES.get(code, NAMES["und"])
+
+
+_ENV.filters["language_name"] = language_name
+
+
 @dataclass(frozen=True)
 class Citation:
     """A numbered citation as it appears in an answer."""

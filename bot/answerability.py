@@ -29,15 +29,20 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, replace
-from difflib import SequenceMatcher
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .ann import DenseStats
+
+if TYPE_CHECKING:
+    from .focus import Focus
+    from .names import Alias
 from .lexical import peak_idf
+from .spelling import MIN_LENGTH, NearSpellings
 
 CALIBRATION_FILE = Path(__file__).with_name("calibration.json")
 
@@ -106,6 +111,9 @@ class Evidence:
     coverage: float
     type_ok: bool = True  # False when the best passage holds no answer of the asked kind
     focus: float = 1.0  # share of the question's topic words in the best passage (bot/focus.py)
+    # The retrieval rank of the passage answered with: above 1 when a lower passage offering
+    # the question's focus was moved first (bot/choice.py).
+    moved_from: int = 1
 
 
 @dataclass(frozen=True)
@@ -147,51 +155,51 @@ def evidence(
     return Evidence(round(top, 5), round(peak, 5), round(coverage, 5))
 
 
-_by_shape: dict[int, tuple[dict, dict[tuple[str, int], list[str]], dict[str, bool]]] = {}
+_near: dict[int, tuple[dict, NearSpellings, dict[str, bool]]] = {}
 
 
 def _close_to_vocabulary(token: str, idf: dict[str, float]) -> bool:
     """Is ``token`` a misspelling of a corpus word ("ساندهيرست" / "ساندهرست", "secreteri")?
 
-    Tokens of five letters or more only, against corpus tokens with the same first letter,
-    at most one letter longer or shorter, and 85% alike; shorter words differ in meaning
-    with one letter. The corpus vocabulary is bucketed once per ``idf`` table.
+    The rule and its cost are in spelling.py; the vocabulary is bucketed once per ``idf``
+    table (the live index's), and each token's answer is kept, as questions repeat words.
     """
-    if len(token) < 5 or token.isdigit():
+    if len(token) < MIN_LENGTH or token.isdigit():
         return False
-    entry = _by_shape.get(id(idf))
+    entry = _near.get(id(idf))
     if entry is None or entry[0] is not idf:
-        buckets: dict[tuple[str, int], list[str]] = {}
-        for t in idf:
-            buckets.setdefault((t[:1], len(t)), []).append(t)
-        _by_shape.clear()  # one table at a time: the live index's
-        entry = _by_shape[id(idf)] = (idf, buckets, {})
-    buckets, memo = entry[1], entry[2]
-    if token not in memo:  # questions repeat their words; the comparisons are the cost
+        _near.clear()  # one table at a time: the live index's
+        entry = _near[id(idf)] = (idf, NearSpellings(idf), {})
+    near, memo = entry[1], entry[2]
+    if token not in memo:
         if len(memo) > 50_000:
             memo.clear()
-        memo[token] = any(
-            SequenceMatcher(None, token, t).ratio() >= 0.85
-            for n in (len(token) - 1, len(token), len(token) + 1)
-            for t in buckets.get((token[:1], n), ())
-        )
+        memo[token] = near.close(token)
     return memo[token]
 
 
 def with_focus(
-    ev: Evidence, question: str, text: str, translation: str | None, idf: dict[str, float]
+    ev: Evidence,
+    question: str,
+    text: str,
+    translation: str | None,
+    idf: dict[str, float],
+    focus: Focus | None = None,
+    aliases: Sequence[Alias] = (),
 ) -> Evidence:
     """``ev`` with the focus check of ``question`` against the best passage filled in.
 
     ``focus`` is the IDF-weighted share of the question's topic words the passage holds (a
     word the corpus never uses weighs as much as its rarest word), 1.0 for a question of no
     recognised kind; ``type_ok`` is False when the passage holds no answer of the asked kind.
+    ``focus`` is ``question``'s focus when the caller has it already; ``aliases`` the people
+    the corpus names by family name (bot/names.py).
     """
     from .focus import check_focus, question_focus
     from .lexical import tokenize
 
-    f = question_focus(question)
-    check = check_focus(f, text, translation)
+    f = focus or question_focus(question)
+    check = check_focus(f, text, translation, aliases)
     unseen = peak_idf(idf)  # not max(idf.values()): millions of terms
 
     def weight(word: str) -> float:

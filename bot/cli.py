@@ -47,6 +47,11 @@ def cmd_ask(args: argparse.Namespace) -> int:
     if not answer.answerable:
         label = "Closest passages" if answer.language == "en" else "أقرب المقاطع"
     print(f"{label}:")
+    if answer.evidence.moved_from > 1:  # bot/choice.py: say why the order is not the scores'
+        print(
+            f"(passage {answer.evidence.moved_from} of the ranking is cited first: it offers "
+            "what the question asks for and the passages above it do not)"
+        )
     for c in answer.citations:
         where = f"{c.id} [{c.start}:{c.end}] score {c.score:.3f}"
         print(f"[{c.n}] {where}\n    {c.text}")
@@ -548,7 +553,7 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--no-cache", action="store_true", help="with --squad: encode everything again")
     ev.add_argument(
         "--split",
-        choices=["tune", "heldout"],
+        choices=["tune", "heldout", "heldout-b"],
         help="only this split's questions (items without a split are always kept)",
     )
     ev.add_argument("--json", action="store_true")
@@ -563,7 +568,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     cal.add_argument(
         "--split",
-        choices=["tune", "heldout"],
+        choices=["tune", "heldout", "heldout-b"],
         help="fit on this split of split sets only (sets without splits are used whole)",
     )
     cal.set_defaults(func=cmd_calibrate)

@@ -19,10 +19,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import CorpusError
+from .language import LANGUAGES as _LANGUAGES
 from .segment import Segmentation, segment
 
 _DOC_ID = re.compile(r"^[a-z0-9][a-z0-9._-]{0,80}$")
-_LANGUAGES = ("ar", "en")
 #: What a document id may look like, and the languages a document may be in.
 DOC_ID, LANGUAGES = _DOC_ID, _LANGUAGES
 #: The longest document indexed by default (SANAD_MAX_DOCUMENT_CHARS): segmenting and embedding
@@ -114,7 +114,9 @@ def load_document(folder: Path, max_chars: int = MAX_DOCUMENT_CHARS) -> Document
         )
     language = meta.get("language")
     if language not in _LANGUAGES:
-        raise CorpusError(f"{meta_path}: language must be one of {_LANGUAGES}, got {language!r}")
+        raise CorpusError(
+            f"{meta_path}: language must be one of {', '.join(_LANGUAGES)}, got {language!r}"
+        )
     text_path = folder / "document.txt"
     if not text_path.is_file():
         raise CorpusError(f"{text_path} is missing: put the document's text there")
@@ -132,7 +134,7 @@ def load_document(folder: Path, max_chars: int = MAX_DOCUMENT_CHARS) -> Document
             f"{max_chars:,} (SANAD_MAX_DOCUMENT_CHARS): split it into several "
             "documents or raise the limit"
         )
-    seg = segment(raw)
+    seg = segment(raw, language)
     if not seg.sentences and seg.excluded is not None:
         first = raw[seg.excluded.start :].splitlines()[0].strip()
         raise CorpusError(

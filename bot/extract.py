@@ -22,6 +22,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import CorpusError
+from .language import detect_language
+
+__all__ = ["detect_language"]  # re-exported: ingest and its tests detect through here
 
 #: File suffixes Sanad reads, and the format each one means.
 FORMATS = {
@@ -33,8 +36,6 @@ FORMATS = {
     ".jsonl": "jsonl",
 }
 
-_ARABIC = re.compile("[\u0620-\u064a\u0671-\u06d3\u06fa-\u06ff\ufb50-\ufdff\ufe70-\ufefc]")
-_LATIN = re.compile("[A-Za-z\u00c0-\u024f]")
 _TITLE_MAX_WORDS = 20
 #: A web page must have a line at least this long to count as an article: when a page has
 #: none, the extractor falls back to menu items and labels ("Home", "Password").
@@ -53,21 +54,6 @@ class Extracted:
     url: str | None = None
     id: str | None = None  # given by a jsonl record
     line: int | None = None  # the jsonl line it came from
-
-
-def detect_language(text: str) -> str | None:
-    """``"ar"`` or ``"en"`` by script share, or None for text in neither script.
-
-    Arabic when Arabic letters are at least half of the Arabic and Latin letters together
-    (an Arabic article quoting English names stays Arabic, and the reverse); the two must
-    also make up most of the letters, so Cyrillic or Chinese text is not called English.
-    """
-    arabic = len(_ARABIC.findall(text))
-    latin = len(_LATIN.findall(text))
-    letters = sum(1 for c in text if c.isalpha())
-    if letters == 0 or (arabic + latin) < 0.5 * letters:
-        return None
-    return "ar" if arabic >= latin else "en"
 
 
 def decode(data: bytes) -> str:

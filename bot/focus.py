@@ -25,10 +25,12 @@ A question of no recognised kind ("What role did Qatar play?") passes: the score
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
 from .lexical import tokenize
+from .names import Alias
 from .normalize import normalize
 from .offers import (
     CLITIC,
@@ -53,26 +55,30 @@ _KINDS: tuple[tuple[str, re.Pattern], ...] = tuple(
             r"\b(?:how (?:tall|high|far|big|large|old|much)|how long (?:is|are|was|were)|"
             r"height|length|area|square|cost|costs|price|pay|paid|spend|spent|budget|"
             r"worth|percentage|percent|proportion|population|age)\b"
-            + rf"|{_W}(?:و|ف)?(?:ارتفاع|طول|مساحه|تكلفه|تكلف|كلف|قيمه|ميزانيه|تدفع|دفعت|"
+            + rf"|{_W}(?:و|ف)?(?:ارتفاع|طول|مساحه|تكلفه|تكلف|تكلفت|كلف|كلفت|قيمه|ميزانيه|تدفع|دفعت|"
             rf"سعر|ثمن|نسبه|عمر|سكان|تعداد|مصاريف){_E}",
         ),
         (
             "date",
             r"^(?:and |so |but )?(?:when|since when)\b|\b(?:what|which|in what|in which) "
-            r"(?:year|month|date)\b" + rf"|{_W}(?:و|ف)?(?:متي|امتي|ايمتي|وقتاش|منذ متي){_E}"
-            r"|(?:في|ب) ?اي (?:عام|سنه|شهر|تاريخ)|ما (?:تاريخ|سنه)",
+            r"(?:year|month|date)\b"
+            rf"|{_W}(?:و|ف)?(?:متي|امتي|امتا|ايمتي|ايمتا|وقتاش|وقتيش|منذ متي|من امتي){_E}"
+            r"|(?:في|ب) ?اي (?:عام|سنه|شهر|تاريخ)|ما (?:تاريخ|سنه)"
+            # "قديش صار لـ…": how long it has been, a "since when" (before قديش as a count)
+            rf"|{_W}(?:و|ف)?(?:قديش|اديش|كم) صار{_E}",
         ),
         (
             "count",
             r"\b(?:how many|what number of|the number of)\b"
-            rf"|{_W}(?:و|ف)?(?:كم|كام|بكم){_E}|{_W}(?:ما|ما هو) عدد{_E}",
+            rf"|{_W}(?:و|ف)?(?:كم|كام|بكم|قديش|اديش|شقد){_E}|{_W}(?:ما|ما هو) عدد{_E}",
         ),
         (
             "person",
             r"^(?:and |so |but )?(?:who|whom)\b"
             rf"|^(?:و|ف)?(?:من|مين|منو)(?! (?:اين|وين|اي|متي|اجل|بين))\s"
             # "ما اسم القاعدة" asks for a thing's name: only the name of a person is a person.
-            rf"|{_W}ما (?:هو )?اسم (?:ال)?(?:قائد|رئيس|وزير|سفير|مدير|ملك|امير|قاده){_E}"
+            rf"|{_W}(?:ما|شو|ايش|وش) (?:هو )?اسم "
+            rf"(?:ال)?(?:قائد|رئيس|وزير|سفير|مدير|ملك|امير|قاده){_E}"
             r"|\bwhat(?: is|'s) the name of the (?:\w+ ){0,3}?(?:commander|president|minister|"
             r"ambassador|head|king|secretary|leader|chief)\b",
         ),
@@ -80,7 +86,7 @@ _KINDS: tuple[tuple[str, re.Pattern], ...] = tuple(
             "place",
             r"^(?:and |so |but )?where\b(?!.*\brank)|\b(?:in |from )?(?:which|what) "
             r"(?:city|country|town|place|university|school)\b"
-            rf"|{_W}(?:و|ف)?(?:اين|وين|فين){_E}"
+            rf"|{_W}(?:و|ف)?(?:اين|وين|فين|منين|لوين){_E}"
             r"|(?:في|من) ?اي (?:مدينه|بلد|دوله|جامعه|مكان)",
         ),
     )
@@ -98,12 +104,15 @@ percent proportion population age city country town place exactly currently curr
 gain gained get got have has had make made take took since
 ما ماذا من متي اين وين فين كيف كم كام بكم هل اي ايش شو مين منو عدد اسم تاريخ عام سنه شهر
 هو هي هم في على الي الى عن مع منذ التي الذي الذين ذلك هذا هذه هناك به بها له لها كان كانت
-ارتفاع طول مساحه تكلفه قيمه ميزانيه نسبه عمر سكان تعداد مدينه بلد دوله مكان تبلغ يبلغ
+ارتفاع طول مساحه تكلفه تكلفت كلفت قيمه ميزانيه نسبه عمر سكان تعداد مدينه بلد دوله مكان تبلغ يبلغ
 حاليا الحالي اللي الي ايه
+امتي امتا ايمتي ايمتا وقتاش وقتيش قديش اديش شقد منين لوين ليش ليه لماذا شلون ازاي وش صار
+موجود موجوده موجودين موجودون
 """.split()
 )
 
 _CLITIC = CLITIC
+_TITLES = frozenset(range(4))  # AGENTS' president, king, sheikh, emir: titles before a name
 # Names the article spells one way and questions another: any member stands for its group.
 _VARIANTS = tuple(
     frozenset(normalize(w) for w in g.split())
@@ -113,7 +122,12 @@ _VARIANTS = tuple(
         "america american americans us usa امريكا اميركا امريكي اميركي الامريكي الاميركي "
         "الامريكيه الاميركيه الامريكيين الاميركيين الامريكان امريكان الامريكاني واشنطن washington "
         "الولايات",
-        "soldiers soldier troops جنود الجنود جندي العساكر عساكر",
+        # troops are the forces counted: "the number of US forces" is the number of troops
+        "soldiers soldier troops forces جنود الجنود جندي العساكر عساكر قوات القوات",
+        # one root across forms and languages: تخرج، متخرج، خريج
+        "graduate graduates graduated تخرج تخرجه متخرج المتخرج خريج خريجي خريجين خريجيها",
+        "based stationed deployed متمركز المتمركز متمركزين المتمركزين متمركزه المتمركزه "
+        "المتمركزون",
         "qatar qatari قطر قطري القطري القطريه القطريين القطريون الدوحه doha",
         # English verbs whose past tense no stemmer joins to the present
         "hold holds held",
@@ -129,16 +143,19 @@ _VARIANTS = tuple(
 _COUNTRIES = _VARIANTS[:2]  # a question naming one of these, a passage naming the other
 # Where a count question names what it counts: the word after "how many" / "كم عدد".
 _COUNTED = re.compile(
-    r"\bhow many (\w+)|\bthe number of (\w+)|(?:^|\s)(?:كم|ما|ما هو) عدد (\w+)|(?:^|\s)كم (\w+)"
+    r"\bhow many (\w+)|\bthe number of (\w+)|(?:^|\s)(?:كم|كام|قديش|اديش|ما|ما هو) عدد (\w+)"
+    r"|(?:^|\s)(?:كم|كام|قديش|اديش) (\w+)"
 )
 _NUMBER_OF = re.compile(r"\bnumber of (?:the )?((?:\w+ ?){1,3})|(?:^|\s)عدد ((?:\w+ ?){1,3})")
-_SINCE = r"\bsince when\b|\bhow long\b|(?:^|\s)(?:و|ف)?منذ متي(?!\w)"  # a duration answers
+_SINCE = (  # a duration answers
+    r"\bsince when\b|\bhow long\b|(?:^|\s)(?:و|ف)?(?:منذ متي|من امتي|(?:قديش|اديش|كم) صار)(?!\w)"
+)
 _MEASURE_UNIT = (  # which unit a measure question asks for, checked in this order
     ("percent", r"\b(?:percentage|percent|proportion)\b|(?:^|\s)(?:و|ف|ب)?نسبه(?!\w)"),
     (
         "money",
         r"\b(?:cost|costs|price|pay|paid|spend|spent|budget|worth)\b"
-        r"|(?:^|\s)(?:و|ف)?(?:تكلفه|تكلف|كلف|قيمه|ميزانيه|تدفع|دفعت|سعر|ثمن|مصاريف)(?!\w)",
+        r"|(?:^|\s)(?:و|ف)?(?:تكلفه|تكلف|تكلفت|كلف|كلفت|قيمه|ميزانيه|تدفع|دفعت|سعر|ثمن|مصاريف)(?!\w)",
     ),
     (
         "length",
@@ -233,6 +250,23 @@ def _present(word: str, tokens: set[str], words: set[str]) -> bool:
     )
 
 
+def _by_family(
+    about: tuple[str, ...], missing: tuple[str, ...], norm: str, aliases: Sequence[Alias]
+) -> tuple[str, ...]:
+    """``missing`` less the given names (and a title just before one: Sheikh, الشيخ) of the
+    people whose family name the passage gives ("Al Thani" for "Sheikh Tamim")."""
+    found: set[str] = set()
+    for alias in aliases:
+        if not alias.named_in(norm):
+            continue
+        for i, w in enumerate(about):
+            if w in alias.given or bare(w) in alias.given:
+                found.add(w)
+                if i and agent_groups({about[i - 1]}) & _TITLES:
+                    found.add(about[i - 1])
+    return tuple(w for w in missing if w not in found)
+
+
 def _subsequence(short: str, long: str) -> bool:
     it = iter(long)
     return all(c in it for c in short)
@@ -288,8 +322,14 @@ def _offers(
     return ""
 
 
-def check_focus(focus: Focus, text: str, translation: str | None = None) -> FocusCheck:
-    """Does the passage (its text and aligned translation) offer what the question asks?"""
+def check_focus(
+    focus: Focus, text: str, translation: str | None = None, aliases: Sequence[Alias] = ()
+) -> FocusCheck:
+    """Does the passage (its text and aligned translation) offer what the question asks?
+
+    ``aliases`` (bot/names.py): people the corpus names by family name after their full name;
+    a question's given name (and the title before it) is present where the family is named.
+    """
     if focus.kind is None:
         return FocusCheck(True)
     both = f"{text} {translation or ''}"
@@ -300,6 +340,8 @@ def check_focus(focus: Focus, text: str, translation: str | None = None) -> Focu
         return FocusCheck(False, (), reason)
     tokens = set(tokenize(both))
     missing = tuple(w for w in focus.about if not _present(w, tokens, words))
+    if missing and aliases:
+        missing = _by_family(focus.about, missing, " ".join(seq), aliases)
     if any(
         any(w in g or _CLITIC.sub("", w) in g for w in missing) and not (g & words)
         for g in _COUNTRIES

@@ -210,10 +210,11 @@ class Corpus:
             why = (
                 f"language {language!r} is not supported"
                 if ext.language
-                else "the text is in neither Arabic nor Latin script"
+                else "the text is not written in a script Sanad reads (Arabic, Greek, "
+                "Cyrillic, Devanagari, Thai, Han or Latin)"
             )
             return Outcome("skipped", src, doc_id, f"{why}: Sanad reads {', '.join(LANGUAGES)}")
-        sentences = len(segment(text).sentences)
+        sentences = len(segment(text, language).sentences)
         if not sentences:
             return Outcome("skipped", src, doc_id, "no sentence to cite in the text")
         text_sha = hashlib.sha256(text.encode("utf-8")).hexdigest()

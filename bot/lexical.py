@@ -8,6 +8,12 @@ docs/retrieval.md). A four-letter word starting with و, ف or ب that the light
 also yields its last three letters (وهوك → هوك): "and/so/with" + a three-letter name or root
 is common, and the light stem never cuts a word to three letters after a one-letter prefix.
 Latin words get the Snowball English stem; numbers are kept as they are.
+
+Chinese writes no spaces between words: a run of Han characters yields its character bigrams
+(the usual unit for Chinese retrieval). Hindi vowel signs are combining marks, which a regex
+word does not match: they are kept inside the word. Thai (no spaces between words either) is
+still cut at its vowel signs into letter runs: character trigrams of whole Thai runs scored
+better alone but lowered the hybrid R@1 on XQuAD-R (docs/ingestion.md).
 """
 
 from __future__ import annotations
@@ -23,9 +29,12 @@ from .normalize import normalize
 from .postings import Postings
 
 #: Bumped whenever :func:`tokenize` changes, so persisted tokens are rebuilt (see index.py).
-TOKENIZER_VERSION = 3
+TOKENIZER_VERSION = 4
 
-_TOKEN = re.compile(r"\w+")
+# Words, with the Devanagari block whole (its vowel signs are marks) except the danda and
+# double danda, which end sentences.
+_TOKEN = re.compile(r"[\w\u0900-\u0963\u0966-\u097f]+")
+_HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 _ARABIC = re.compile("[\u0600-\u06ff]")
 _STOP_AR = frozenset(
     normalize(w)
@@ -89,6 +98,8 @@ def tokenize_normalized(text: str) -> list[str]:
             continue
         if tok.isdigit():
             out.append(tok)
+        elif _HAN.search(tok):
+            out.extend(_han_tokens(tok))
         elif _ARABIC.search(tok):
             snow = _stemmer("arabic").stemWord(tok)
             light = light_stem(tok)
@@ -100,6 +111,25 @@ def tokenize_normalized(text: str) -> list[str]:
         else:
             out.append(_stemmer("english").stemWord(tok))
     return [t for t in out if t]
+
+
+def _ngrams(run: str, n: int) -> list[str]:
+    """The character n-grams of ``run`` (the run itself when shorter)."""
+    return [run[i : i + n] for i in range(len(run) - n + 1)] or [run]
+
+
+def _han_tokens(tok: str) -> list[str]:
+    """Bigrams of each Han run of ``tok``; its other parts (Latin, digits) as words."""
+    out: list[str] = []
+    last = 0
+    for m in _HAN.finditer(tok):
+        if m.start() > last:
+            out.append(tok[last : m.start()])
+        out.extend(_ngrams(m.group(), 2))
+        last = m.end()
+    if last < len(tok):
+        out.append(tok[last:])
+    return out
 
 
 class Idf(Mapping[str, float]):

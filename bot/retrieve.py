@@ -152,6 +152,14 @@ def rrf(*scores: np.ndarray, k: int = RRF_K) -> np.ndarray:
     return out
 
 
+def spans(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """``starts[i], starts[i] + 1, ..., starts[i] + counts[i] - 1`` for every ``i``, one after
+    another (the aranges concatenated, without a Python loop)."""
+    counts = np.asarray(counts, np.int64)
+    offsets = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+    return np.repeat(np.asarray(starts, np.int64), counts) + offsets
+
+
 def passage_groups(passages: list[Passage]) -> np.ndarray:
     """Group number of each passage: consecutive passages sharing document and section."""
     groups = np.zeros(len(passages), np.int64)
@@ -286,8 +294,7 @@ class Retriever:
         starts, ends = self._row_start[passages], self._row_start[passages + 1]
         counts = ends - starts
         owner = np.repeat(np.arange(len(passages)), counts)
-        offsets = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
-        return self._row_order[np.repeat(starts, counts) + offsets], owner
+        return self._row_order[spans(starts, counts)], owner
 
     @staticmethod
     def _best_per_owner(scores: np.ndarray, owner: np.ndarray, n: int) -> np.ndarray:
@@ -301,8 +308,7 @@ class Retriever:
         if self._dense_rows is not None:
             return self.dense_scores(query_vec)[passages]
         rows, owner = self._rows_of(passages)
-        vecs = self.index.vectors.rows(rows)
-        scores = np.einsum("rd,d->r", vecs, query_vec.astype(np.float32))
+        scores = self.index.vectors.scores_of(query_vec, rows)
         return self._best_per_owner(scores, owner, len(passages))
 
     def dense_candidates(self, query_vec: np.ndarray, k: int | None = None) -> np.ndarray:
@@ -493,9 +499,9 @@ class Retriever:
         cand = np.unique(np.concatenate(parts))
         groups = np.unique(self.groups[cand])
         sizes = self._group_start[groups + 1] - self._group_start[groups]
-        small = groups[sizes <= GROUP_CAP]
-        members = [np.arange(self._group_start[g], self._group_start[g + 1]) for g in small]
-        return np.unique(np.concatenate([cand, *members]))
+        small = sizes <= GROUP_CAP
+        members = spans(self._group_start[groups[small]], sizes[small])
+        return np.unique(np.concatenate([cand, members]))
 
     def sparse_of(self, query: SparseVector, passages: np.ndarray) -> np.ndarray:
         """Learned-sparse dot product of each of ``passages``: the best over its views (0

@@ -16,6 +16,9 @@ from .segment import Span
 from .settings import MAX_TOP_K
 
 Lang = Literal["ar", "en"]
+#: A document's language (bot/language.py LANGUAGES): answers are in ``Lang``, documents in
+#: any of these.
+DocLang = Literal["ar", "de", "el", "en", "es", "hi", "ru", "th", "tr", "vi", "zh", "und"]
 
 
 def _encodable(text: str) -> str:
@@ -112,7 +115,7 @@ class CitationOut(BaseModel):
     title: str | None = Field(None, description="The cited document's title.")
     date: str | None = Field(None, description="The cited document's date, when known.")
     url: str | None = Field(None, description="Link to the cited document, when known.")
-    language: Lang | None = Field(None, description="The cited document's language.")
+    language: DocLang | None = Field(None, description="The cited document's language.")
 
 
 class ChatResponse(BaseModel):
@@ -302,7 +305,7 @@ class DocumentSummary(BaseModel):
     id: str
     title: str
     title_en: str | None
-    language: Lang
+    language: DocLang
     source: str | None
     sha256: str
     characters: int

@@ -23,14 +23,39 @@ from .normalize import normalize
 
 _LINE = re.compile(r"[^\r\n\u2028\u2029]+")
 # Terminal punctuation, optional closing quotes/brackets, then whitespace or end of text.
-_END = re.compile(r"[.!?؟…۔]+[\"'»”’)\]]*(?=\s|$)")
-_INITIALISM = re.compile(r"(?:^|[\s(])(?:[A-Za-z]\.)*[A-Za-z]$")
+# Also: the Devanagari danda and double danda (Hindi); the Greek question mark, written as
+# ";" (or U+037E) after a Greek letter; and the full-width 。！？ of Chinese, which end a
+# sentence with no space after them.
+_END = re.compile(
+    r"[.!?؟…۔।॥]+[\"'»”’)\]]*(?=\s|$)"
+    r"|(?<=[\u0370-\u03ff\u1f00-\u1fff])[;\u037e][\"'»”’)\]]*(?=\s|$)"
+    r"|[。！？]+[”’」』）)\]\"']*"
+)
+_THAI = "\u0e00-\u0e7f"
+# Thai has no sentence punctuation: writers put a space between sentences and clauses, and
+# none between words. A Thai sentence ends at such a space (Thai letters on both sides) once
+# it is THAI_MIN_CHARS long; past THAI_MAX_CHARS any space ends it (docs/ingestion.md).
+_THAI_SPACE = re.compile(f"(?<=[{_THAI}])[ \t\u00a0]+(?=[{_THAI}])")
+_ANY_SPACE = re.compile(r"[ \t\u00a0]+")
+_HAS_THAI = re.compile(f"[{_THAI}]")
+THAI_MIN_CHARS = 180
+THAI_MAX_CHARS = 400
+# An initial: one Latin, Greek or Cyrillic letter (``U.S.``, ``Э. И. Дюпон``).
+_INITIALISM = re.compile(r"(?:^|[\s(])(?:[A-Za-zΑ-ΩА-ЯЁ]\.)*[A-Za-zΑ-ΩА-ЯЁ]$")
 _ABBREVIATIONS = frozenset(
     "mr mrs ms dr prof st jr sr gen col lt sgt capt gov sen rep vs etc no inc ltd co jan feb "
     "mar apr jun jul aug sep sept oct nov dec approx vol fig al".split()
+    # German, Russian (г. "year", англ. "English", ...) and Spanish abbreviations
+    + "mio mrd bzw usw vgl nr chr jh г гг англ др см напр стр тыс млн млрд sra sres".split()
 )
-_CLOSING = tuple(".!?؟…۔:؛،;,\"'»”’)]")
+# German and Turkish write ordinals with a dot ("am 7. Januar", "5. sırada"): in those
+# languages a number of one to three digits and its dot end no sentence.
+_ORDINAL = re.compile(r"(?:^|\s)\d{1,3}$")
+_ORDINAL_LANGUAGES = ("de", "tr")
+_CLOSING = tuple(".!?؟…۔:؛،;,\"'»”’)]。！？।॥，；：」』）")
 _HEADING_MAX_WORDS = 12
+_HEADING_MAX_CHARS = 40
+_UNSPACED = re.compile("[\u0e00-\u0e7f\u3400-\u4dbf\u4e00-\u9fff]")
 _MARKER_MAX_WORDS = 12
 _FIRST_MARKER_MAX_WORDS = 3
 # What comment sections and reply buttons say, matched on the normalised line (see normalize.py:
@@ -104,8 +129,8 @@ def _continues(text: str, end: int) -> bool:
     return bool(rest) and rest[0].islower()
 
 
-def split_line(raw: str, line: Span) -> list[Span]:
-    """Split one line into sentence spans."""
+def split_line(raw: str, line: Span, language: str | None = None) -> list[Span]:
+    """Split one line into sentence spans (``language``: the document's, when known)."""
     out = []
     start = line.start
     text = raw[line.start : line.end]
@@ -113,15 +138,48 @@ def split_line(raw: str, line: Span) -> list[Span]:
         end = line.start + m.end()
         if m.group() == "." and _is_abbreviation(raw, line.start, line.start + m.start()):
             continue
+        if (
+            m.group() == "."
+            and language in _ORDINAL_LANGUAGES
+            and _ORDINAL.search(text, 0, m.start())
+            and m.end() < len(text)
+        ):
+            continue
         if _continues(text, m.end()):
             continue
         s, e = _strip(raw, start, end)
         if s < e:
-            out.append(Span(s, e))
+            out.extend(_thai_split(raw, s, e))
         start = end
     s, e = _strip(raw, start, line.end)
     if s < e:
-        out.append(Span(s, e))
+        out.extend(_thai_split(raw, s, e))
+    return out
+
+
+def _thai_split(raw: str, start: int, end: int) -> list[Span]:
+    """``[start, end)`` split at the spaces that end Thai sentences (itself when not Thai)."""
+    if end - start <= THAI_MIN_CHARS or not _HAS_THAI.search(raw, start, end):
+        return [Span(start, end)]
+    out = []
+    for m in _THAI_SPACE.finditer(raw, start, end):
+        if m.start() - start >= THAI_MIN_CHARS:
+            out.extend(_capped(raw, start, m.start()))
+            start = m.end()
+    out.extend(_capped(raw, start, end))
+    return out
+
+
+def _capped(raw: str, start: int, end: int) -> list[Span]:
+    """A Thai run longer than ``THAI_MAX_CHARS`` cut at its first spaces past the cap."""
+    out = []
+    while end - start > THAI_MAX_CHARS:
+        m = _ANY_SPACE.search(raw, start + THAI_MAX_CHARS, end)
+        if m is None:
+            break
+        out.append(Span(start, m.start()))
+        start = m.end()
+    out.append(Span(start, end))
     return out
 
 
@@ -139,18 +197,24 @@ def is_comment_marker(line: str) -> bool:
     )
 
 
-def _is_heading(raw: str, line: Span, following: Span | None) -> bool:
+def _is_heading(raw: str, line: Span, following: Span | None, language: str | None) -> bool:
     text = raw[line.start : line.end]
     return (
         following is not None
         and _words(text) <= _HEADING_MAX_WORDS
+        # Chinese and Thai put no spaces between words: count characters instead.
+        and (len(text) <= _HEADING_MAX_CHARS or not _UNSPACED.search(text))
         and not text.endswith(_CLOSING)
-        and len(split_line(raw, line)) == 1
+        and len(split_line(raw, line, language)) == 1
     )
 
 
-def segment(raw: str) -> Segmentation:
-    """Find the answerable sentences of ``raw``, its headings and its comment section."""
+def segment(raw: str, language: str | None = None) -> Segmentation:
+    """Find the answerable sentences of ``raw``, its headings and its comment section.
+
+    ``language`` (the document's) matters only for German and Turkish ordinals; scripts
+    decide everything else, so Arabic and English split as they always have.
+    """
     lines = _lines(raw)
     excluded = None
     for i, line in enumerate(lines):
@@ -166,9 +230,11 @@ def segment(raw: str) -> Segmentation:
     section: str | None = None
     for i, line in enumerate(lines):
         following = lines[i + 1] if i + 1 < len(lines) else None
-        if _is_heading(raw, line, following):
+        if _is_heading(raw, line, following, language):
             headings.append(line)
             section = raw[line.start : line.end]
             continue
-        sentences.extend(Sentence(s.start, s.end, section) for s in split_line(raw, line))
+        sentences.extend(
+            Sentence(s.start, s.end, section) for s in split_line(raw, line, language)
+        )
     return Segmentation(sentences, headings, excluded)

@@ -16,12 +16,15 @@ from typing import Any
 from .answer import Citation, citations, quoted, render
 from .answerability import Evidence, Rule, evidence, load_rule, with_focus
 from .batching import BatchingEmbedder
+from .choice import DEPTH, choose
 from .corpus import Document, load_corpus
 from .embed import Embedder, load_embedder
 from .errors import InputError
+from .focus import question_focus
 from .followup import Quotable, Quotables
 from .index import LoadedIndex, build_index, expected_manifest, staleness
 from .lru import LRU
+from .names import aliases
 from .normalize import normalize, question_language
 from .query import Query
 from .retrieve import Ranking, Retriever
@@ -194,8 +197,10 @@ class Sanad:
         # Follow-up resolution's view of the passages, indexed once per index (looked up by
         # quoted text and id, not scanned per request).
         self._quotables = Quotables([Quotable(p.id, p.text, p.translation) for p in index.passages])
-        # One assignment swaps both, so a request sees either the old or the new pair.
-        self._state = (index, retriever)
+        # People named by family name after their full name (names.py), read once per index.
+        aka = aliases((p.text, p.translation) for p in index.passages)
+        # One assignment swaps them, so a request sees either the old or the new ones.
+        self._state = (index, retriever, aka)
         self._answers.clear()
         # The verifier holds its own index and documents: it is swapped whole as well.
         self.verifier = Verifier(retriever, self.docs)
@@ -231,7 +236,7 @@ class Sanad:
             or Rule(0.0, 0.0, UNCALIBRATED_THRESHOLD)
         )
         t = self.settings.abstain_threshold
-        return rule if t is None else Rule(rule.w_peak, rule.w_coverage, t)
+        return rule if t is None else replace(rule, threshold=t)
 
     def reload(self) -> str:
         """Re-read corpus and index (rebuilding if stale) and swap them in; return the id."""
@@ -262,20 +267,24 @@ class Sanad:
         check_options(lang, top_k)
         k = self.settings.top_k if top_k is None else top_k
         language = lang or question_language(question)
-        index, retriever = self._state
+        index, retriever, aka = self._state
         query = retrieval_query or question
         text = retriever.query_text(query)  # capped: no work below grows with the question
         key = (normalize(text), language, k, index.id)
         cached = self._answers.get(key)
         if cached is not None:
             return replace(cached, question=question)
-        ranking = retriever.rank(retriever.encode_query(text, capped=True), k)
-        hits = ranking.hits
+        # At least the passages the answer may be chosen from, whatever ``k`` (choice.py).
+        ranking = retriever.rank(retriever.encode_query(text, capped=True), max(k, DEPTH))
         ev = evidence(ranking.stats, list(ranking.query.lexical), ranking.idf)
-        if hits:  # what the question asks for, against what the best passage offers
+        # The retrieval text, not the question: answers are cached by it.
+        focus = question_focus(text)
+        chosen = choose(focus, ranking.hits, aliases=aka)
+        hits = chosen.hits[:k]
+        if hits:  # what the question asks for, against what the chosen passage offers
             best = hits[0].passage
-            # The retrieval text, not the question: answers are cached by it.
-            ev = with_focus(ev, text, best.text, best.translation, ranking.idf)
+            ev = with_focus(ev, text, best.text, best.translation, ranking.idf, focus, aka)
+            ev = replace(ev, moved_from=chosen.moved_from)
         answerable = bool(hits) and self._rule.answerable(ev)
         cites = citations(hits, self.docs)
         text = render(language, answerable, quoted(cites, -1.0) if answerable else [])

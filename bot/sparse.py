@@ -10,10 +10,17 @@ Weights are stored as float16 (half the memory of float32; a relative rounding o
 2^-11, measured not to move XQuAD-R or the seed sets: docs/retrieval.md), row numbers as
 int32. Files of a build (``sparse/`` in the build folder; the postings are memory-mapped)::
 
-    meta.npy     int64 [dim, rows]
-    fptr.npy     int64 (dim+1,)  postings of feature f: rows[fptr[f]:fptr[f+1]]
-    rows.npy     int32 (nnz,)    row numbers, ascending within a feature
-    weights.npy  float16 (nnz,)  the row's weight for that feature
+    meta.npy          int64 [dim, rows]
+    fptr.npy          int64 (dim+1,)  postings of feature f: rows[fptr[f]:fptr[f+1]]
+    rows.npy          int32 (nnz,)    row numbers, ascending within a feature
+    weights.npy       float16 (nnz,)  the row's weight for that feature
+    row-features.npy  uint16 (rows, width)  each row's features, padded with ``dim``
+    row-weights.npy   float16 (rows, width) their weights (0 in the padding)
+
+The row-major copy (``row-*``, format 6; ``width`` is the most features a row has: the sparse
+head's top-k) is what ranking on candidates reads: the dot products of a few thousand
+candidate rows with a question cost one gather of their rows, whatever the size of the
+collection, where the postings of a question's features cover most of an archive.
 """
 
 from __future__ import annotations
@@ -29,17 +36,34 @@ from .embed import SparseVector
 WEIGHT = np.float16
 
 
-class SparseIndex:
-    """Sparse vectors, one per row, inverted by feature; scored against a query by dot product
-    in cost proportional to the postings of the query's features."""
+def feature_type(dim: int) -> type:
+    """The integer type of the row-major copy's features: 16 bits when ``dim`` (the padding)
+    fits, as it does for the sparse head's 16,384 features."""
+    return np.uint16 if dim <= np.iinfo(np.uint16).max else np.int32
 
-    def __init__(self, dim: int, count: int, fptr: np.ndarray, rows: np.ndarray, weights):
+
+class SparseIndex:
+    """Sparse vectors, one per row, inverted by feature (and a row-major copy); scored against
+    a query by dot product in cost proportional to the postings of the query's features, or,
+    for some rows only (:meth:`scores_of`), to those rows."""
+
+    def __init__(
+        self,
+        dim: int,
+        count: int,
+        fptr: np.ndarray,
+        rows: np.ndarray,
+        weights,
+        by_row: tuple[np.ndarray, np.ndarray] | None = None,
+    ):
         self.dim = dim
         self._count = count
         self.fptr = fptr
         self.rows = rows
         self.weights = weights
-        self._by_row: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        # (row features, row weights), padded (module docstring); None in a build of format 5
+        self.by_row = by_row
+        self._csr: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
 
     @classmethod
     def build(cls, dim: int, vectors: list[SparseVector]) -> SparseIndex:
@@ -57,11 +81,20 @@ class SparseIndex:
         """An index from the row-major (CSR) layout: row r holds
         ``indices[indptr[r]:indptr[r+1]]`` with ``values`` alike."""
         count = len(indptr) - 1
-        row_of = np.repeat(np.arange(count, dtype=np.int32), np.diff(indptr))
+        counts = np.diff(indptr)
+        row_of = np.repeat(np.arange(count, dtype=np.int32), counts)
         order = np.argsort(indices, kind="stable")  # rows stay ascending within a feature
         fptr = np.zeros(dim + 1, np.int64)
         fptr[1:] = np.cumsum(np.bincount(indices.astype(np.int64), minlength=dim))
-        return cls(dim, count, fptr, row_of[order], values[order].astype(WEIGHT))
+        width = int(counts.max()) if count else 0
+        features = np.full((count, width), dim, feature_type(dim))
+        weights = np.zeros((count, width), WEIGHT)
+        at = np.arange(len(indices)) - np.repeat(indptr[:-1], counts)
+        features[row_of, at] = indices
+        weights[row_of, at] = values
+        return cls(
+            dim, count, fptr, row_of[order], values[order].astype(WEIGHT), (features, weights)
+        )
 
     @property
     def count(self) -> int:
@@ -69,15 +102,21 @@ class SparseIndex:
         return self._count
 
     def row(self, i: int) -> SparseVector:
-        """The sparse vector of row ``i`` (features ascending; the row-major layout is made
-        on first use, for a build that reuses the vectors)."""
-        if self._by_row is None:
+        """The sparse vector of row ``i`` (features ascending; for a build that reuses the
+        vectors)."""
+        if self.by_row is not None:
+            features = np.asarray(self.by_row[0][i]).astype(np.int32)
+            keep = features < self.dim
+            order = np.argsort(features[keep], kind="stable")
+            weights = np.asarray(self.by_row[1][i], np.float32)[keep]
+            return features[keep][order], weights[order]
+        if self._csr is None:  # a build of format 5: the row-major layout made on first use
             order = np.argsort(self.rows, kind="stable")  # features stay ascending in a row
             feature = np.repeat(np.arange(self.dim, dtype=np.int32), np.diff(self.fptr))
             indptr = np.zeros(self.count + 1, np.int64)
             indptr[1:] = np.cumsum(np.bincount(self.rows, minlength=self.count))
-            self._by_row = (indptr, feature[order], np.asarray(self.weights[order], np.float32))
-        indptr, features, weights = self._by_row
+            self._csr = (indptr, feature[order], np.asarray(self.weights[order], np.float32))
+        indptr, features, weights = self._csr
         a, b = indptr[i], indptr[i + 1]
         return features[a:b], weights[a:b]
 
@@ -96,12 +135,17 @@ class SparseIndex:
         return ids.astype(np.int64), sums[ids].astype(np.float32)
 
     def scores_of(self, query: SparseVector, rows: np.ndarray) -> np.ndarray:
-        """Dot product of ``query`` with each of ``rows`` (ascending), found by binary search
-        in the postings of the query's features: the cost grows with the features and the
-        rows asked for, not with the collection (the candidate path of an archive)."""
-        out = np.zeros(len(rows), np.float64)
+        """Dot product of ``query`` with each of ``rows`` (the candidate path of an archive):
+        from the rows' own features (the row-major copy), so the cost is the rows asked for,
+        not the collection. The products and their float64 sum are those of :meth:`scores`.
+        A build without the copy (format 5) searches the postings of the query's features
+        instead (``rows`` ascending there)."""
+        rows = np.asarray(rows, np.int64)
         if not len(rows):
-            return out.astype(np.float32)
+            return np.zeros(0, np.float32)
+        if self.by_row is not None:
+            return self._row_scores(query, rows)
+        out = np.zeros(len(rows), np.float64)
         for f, v in zip(query[0], query[1], strict=True):
             f = int(f)
             if not 0 <= f < self.dim:
@@ -116,6 +160,25 @@ class SparseIndex:
                 at = a + pos[hit]
                 out[hit] += np.float32(v) * np.asarray(self.weights[at], np.float32)
         return out.astype(np.float32)
+
+    def _row_scores(self, query: SparseVector, rows: np.ndarray) -> np.ndarray:
+        """:meth:`scores_of` from the row-major copy: the rows' features are gathered, those
+        the query holds picked out (a lookup in a table of the query's features; the padding
+        is never one), and only their weights read."""
+        features, weights = self.by_row  # type: ignore[misc]
+        width = features.shape[1]
+        if not width:
+            return np.zeros(len(rows), np.float32)
+        table = np.zeros(self.dim + 1, np.float32)  # the query, dense; 0 at the padding
+        qf = np.asarray(query[0], np.int64)
+        ok = (qf >= 0) & (qf < self.dim)
+        np.add.at(table, qf[ok], np.asarray(query[1], np.float32)[ok])
+        held = np.asarray(features[rows]).reshape(-1)  # (rows * width)
+        hit = np.flatnonzero(np.take(table != 0, held))
+        at_row = hit // width
+        at = rows[at_row] * width + (hit - at_row * width)
+        products = table[held[hit]] * np.asarray(weights.reshape(-1)[at], np.float32)
+        return np.bincount(at_row, weights=products, minlength=len(rows)).astype(np.float32)
 
     def scores(self, query: SparseVector) -> np.ndarray:
         """Dot product of ``query`` with every row (0 for rows sharing no feature)."""
@@ -147,6 +210,9 @@ class SparseIndex:
         np.save(folder / "fptr.npy", self.fptr)
         np.save(folder / "rows.npy", np.ascontiguousarray(self.rows, np.int32))
         np.save(folder / "weights.npy", np.ascontiguousarray(self.weights, WEIGHT))
+        if self.by_row is not None:
+            np.save(folder / "row-features.npy", np.ascontiguousarray(self.by_row[0]))
+            np.save(folder / "row-weights.npy", np.ascontiguousarray(self.by_row[1], WEIGHT))
 
     @classmethod
     def load(cls, path: Path) -> SparseIndex:
@@ -161,4 +227,9 @@ class SparseIndex:
         weights = load_array(path / "weights.npy")
         if len(fptr) != dim + 1 or fptr[-1] != len(rows) or len(weights) != len(rows):
             raise ValueError(f"{path.name} postings are inconsistent")
-        return cls(dim, count, fptr, rows, weights)
+        by_row = None
+        if (path / "row-features.npy").is_file():  # format 6
+            by_row = (load_array(path / "row-features.npy"), load_array(path / "row-weights.npy"))
+            if by_row[0].shape != by_row[1].shape or len(by_row[0]) != count:
+                raise ValueError(f"{path.name} row-major copy is inconsistent")
+        return cls(dim, count, fptr, rows, weights, by_row)

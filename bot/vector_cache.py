@@ -27,10 +27,14 @@ import numpy as np
 from .corpus import Passage
 from .embed import Embedder, token_fingerprint
 from .encoding import BATCH, Encoded, EncodeItem, encode_locally
-from .index import FORMAT_VERSION, Built, Previous, _key, encode_rows
+from .index import Built, Previous, _key, encode_rows
 from .late import Packed
 
 Progress = Callable[[int, int], object]
+#: The index format whose vectors the cache holds: 5, when token vectors came to be taken
+#: from the pass that encodes the view. Later formats changed only how an index stores
+#: them (6: a row-major copy of the sparse vectors), so their caches stay valid.
+VECTORS_FORMAT = 5
 
 
 def cache_file(folder: Path, embedder: Embedder, source: str) -> Path:
@@ -51,7 +55,7 @@ def _ident(embedder: Embedder) -> str:
             str(embedder.dim),
             str(embedder.features.sparse),
             str(token_fingerprint(embedder)),
-            f"format{FORMAT_VERSION}",  # how token vectors are taken and stored
+            f"format{VECTORS_FORMAT}",  # how token vectors are taken and stored
         ]
     )
     return hashlib.sha256(ident.encode()).hexdigest()[:16]

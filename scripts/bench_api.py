@@ -57,18 +57,18 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(env: dict, wait_s: float = 600) -> tuple[subprocess.Popen, str]:
+def start_server(env: dict, wait_s: float = 600, cwd: Path = ROOT) -> tuple[subprocess.Popen, str]:
     """``bot serve`` with ``env`` on a free loopback port; returns (process, base URL) once
     ``/readyz`` answers 200. A server that exits first, or is not ready in ``wait_s``, ends
     the benchmark with its last words (stderr goes to a file, so a chatty server never
-    blocks on a full pipe)."""
+    blocks on a full pipe). ``cwd``: the checkout whose ``bot`` package the server runs."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     log = tempfile.TemporaryFile()
     proc = subprocess.Popen(
         [sys.executable, "-m", "bot", "serve", "--port", str(port)],
         env=env,
-        cwd=ROOT,
+        cwd=cwd,
         stdout=subprocess.DEVNULL,
         stderr=log,
     )

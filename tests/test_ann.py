@@ -65,6 +65,64 @@ def test_ann_settings_reach_the_service(tmp_path, corpus_copy, fake_embedder):
         assert y.dense == pytest.approx(x.dense, abs=5e-3)
 
 
+class WeightedSparse(HashSparse):
+    """:class:`HashSparse` with weights that differ by feature, so sums are not counts."""
+
+    fingerprint = "hash-words-weighted-v1"
+
+    def encode(self, texts):
+        return [(ix, (0.05 + (ix % 89) / 37).astype(np.float32)) for ix, _ in super().encode(texts)]
+
+
+def test_sq8_codes_score_as_the_decoded_vectors():
+    rng = np.random.default_rng(4)
+    x = unit_rows(rng.normal(size=(500, 384)))
+    approx, exact = VectorIndex.build(x, ann.HNSW_SQ8), VectorIndex.build(x)
+    assert ann.sq8_codes(exact._index) is None and exact._codes() is None
+    ids = rng.choice(500, 80)
+    decoded = approx._index.reconstruct_batch(ids)  # FAISS's own decoding
+    np.testing.assert_allclose(approx.rows(ids), decoded, atol=1e-6)
+    for q in x[:5]:
+        np.testing.assert_allclose(
+            approx.scores_of(q, ids), np.einsum("rd,d->r", decoded, q), atol=2e-6
+        )
+        np.testing.assert_allclose(exact.scores_of(q, ids), x[ids] @ q, atol=2e-6)
+        # 8-bit vectors: cosines within a few thousandths of the float32 ones.
+        assert np.abs(approx.scores_of(q, ids) - x[ids] @ q).max() < 5e-3
+    approx.add(x[:10])  # the codes move when rows are added
+    assert approx.scores_of(x[0], np.array([500]))[0] == pytest.approx(
+        approx.scores_of(x[0], np.array([0]))[0]
+    )
+    assert approx.scores_of(x[0], np.zeros(0, np.int64)).size == 0
+
+
+def test_candidate_scores_equal_the_exact_path_with_ann_forced(tmp_path, corpus_copy):
+    emb = HashEmbedder(sparse=WeightedSparse())
+    exact = Sanad.open(make_settings(tmp_path / "exact", corpus_copy), emb)
+    forced = Sanad.open(make_settings(tmp_path / "ann", corpus_copy, ann_min_rows=0), emb)
+    a, b = exact._state[1], forced._state[1]
+    assert b.approximate and not a.approximate and b.uses_sparse
+    assert b.index.sparse.by_row is not None  # written by the build, read back
+    for q in ("متى بنيت قاعدة العديد؟", "كأس العالم", "Lusail stadium", "1971"):
+        query = b.encode_query(q)
+        lexical, groups = b.bm25.scores(query.lexical), b.group_bm25.scores(query.lexical)
+        cand = b.candidates(query, M.of(lexical), M.of(groups))
+        # Learned sparse: the candidates' scores are the exact path's, to the bit.
+        np.testing.assert_array_equal(
+            b.sparse_of(query.sparse, cand), a.sparse_scores(query.sparse)[cand]
+        )
+        # Dense: the stored 8-bit vectors as FAISS decodes them, and within their rounding
+        # of the exact cosines.
+        rows = np.array([j for j, r in enumerate(b.index.rows) if r.passage in set(cand)])
+        decoded = np.einsum("rd,d->r", b.index.vectors._index.reconstruct_batch(rows), query.dense)
+        want = np.full(len(b.index.passages), -1.0, np.float32)
+        np.maximum.at(want, b._row_passage[rows], decoded)
+        np.testing.assert_allclose(b.dense_of(query.dense, cand), want[cand], atol=2e-6)
+        np.testing.assert_allclose(
+            b.dense_of(query.dense, cand), a.dense_scores(query.dense)[cand], atol=5e-3
+        )
+
+
 def test_hnsw_recall_at_10_against_the_exact_scan():
     # Clustered synthetic vectors (what sentence embeddings look like: topics, near copies).
     rng = np.random.default_rng(1)

@@ -114,3 +114,21 @@ def test_sources_accept_the_json_citations_and_nothing_gives_nothing():
     assert render_sources("en", True, [], {"d": "D"}.get) == ""
     with pytest.raises(ValueError):
         render_sources("fr", True, [a], {"d": "D"}.get)
+
+
+def test_english_answer_names_the_language_of_a_source_in_another_language():
+    from dataclasses import replace
+
+    de = replace(cite(1, "Der Vertrag wurde 1972 unterzeichnet."), language="de")
+    ru = cite(2, "Договор был подписан в 1972 году.")  # no document: named from its script
+    und = replace(cite(1, "Le traité a été signé en 1972."), language="und")
+    assert render("en", True, [de, ru]) == (
+        "The source is in German: «Der Vertrag wurde 1972 unterzeichnet.» [1]\n"
+        "It adds: «Договор был подписан в 1972 году.» [2]"
+    )
+    assert render("en", True, [ru]) == (
+        "The source is in Russian: «Договор был подписан в 1972 году.» [2]"
+    )
+    assert render("en", True, [und]).startswith("The source is in another language: «Le traité")
+    # the Arabic answer quotes any source as it is
+    assert render("ar", True, [de]) == "جاء في المقال: «Der Vertrag wurde 1972 unterzeichnet.» [1]"

@@ -328,6 +328,48 @@ def test_passage_positions_come_from_document_starts(tmp_path, corpus_copy, fake
     assert index.passages_of("nope") == range(0)
 
 
+def test_row_major_sparse_scores_equal_the_full_scores_exactly(tmp_path, monkeypatch):
+    monkeypatch.setattr(arrays, "MMAP_MIN_BYTES", 0)  # as an archive's files
+    rng = np.random.default_rng(11)
+    dim, rows = 300, []
+    for _ in range(200):
+        k = int(rng.integers(0, 40))  # rows of every length, some empty: padding in between
+        ix = rng.choice(dim, k, replace=False).astype(np.int32)  # not sorted, as the model's
+        rows.append((ix, (rng.random(k, dtype=np.float32) * 3).astype(np.float32)))
+    idx = SparseIndex.build(dim, rows)
+    features, weights = idx.by_row
+    assert features.shape == weights.shape == (200, max(len(ix) for ix, _ in rows))
+    assert features.dtype == np.uint16 and weights.dtype == np.float16
+    idx.save(tmp_path / "sparse")
+    back = SparseIndex.load(tmp_path / "sparse")
+    assert isinstance(back.by_row[0], np.memmap)
+    (tmp_path / "old").mkdir()  # a build of format 5: no row-major copy
+    for name in ("meta", "fptr", "rows", "weights"):
+        shutil.copy(tmp_path / "sparse" / f"{name}.npy", tmp_path / "old" / f"{name}.npy")
+    old = SparseIndex.load(tmp_path / "old")
+    assert old.by_row is None
+    for _ in range(30):
+        k = int(rng.integers(0, 80))
+        q = rng.choice(dim + 20, k, replace=False).astype(np.int32)  # some beyond dim
+        query = (q, rng.random(k, dtype=np.float32))
+        ask = rng.choice(200, 60)  # any order, repeats allowed
+        full = back.scores(query)
+        # The same float32 products summed in float64: equal, not just close.
+        np.testing.assert_array_equal(back.scores_of(query, ask), full[ask])
+        np.testing.assert_array_equal(idx.scores_of(query, ask), full[ask])
+        ascending = np.sort(ask)
+        np.testing.assert_array_equal(old.scores_of(query, ascending), full[ascending])
+    for r in (0, 7, 199):
+        for index in (back, old):
+            ix, v = index.row(r)
+            order = np.argsort(rows[r][0])
+            assert ix.tolist() == rows[r][0][order].tolist()
+            assert np.allclose(v, rows[r][1][order], rtol=1e-3)
+    empty = SparseIndex.build(dim, [(np.zeros(0, np.int32), np.zeros(0, np.float32))] * 3)
+    assert empty.scores_of(query, np.array([2, 0])).tolist() == [0.0, 0.0]
+    assert idx.scores_of(query, np.zeros(0, np.int64)).size == 0
+
+
 def test_sparse_scores_of_some_rows_equal_the_full_scores():
     rng = np.random.default_rng(5)
     rows = []

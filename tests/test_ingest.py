@@ -167,8 +167,9 @@ def test_jsonl_reader_reports_line_numbers():
         ("تتمتع قطر بشراكات دفاعية وثيقة مع الولايات المتحدة.", "ar"),
         ("قالت وكالة Reuters إن شركة Apple وشركة Google تعاونتا في مشروع جديد للطاقة.", "ar"),
         ("The minister, quoted as saying «الأمن أولاً», left.", "en"),
-        ("Der Vertrag wurde 1972 unterzeichnet.", "en"),  # Latin script: read as English
-        ("Договор был подписан в 1972 году.", None),
+        ("Der Vertrag wurde 1972 unterzeichnet.", "de"),  # Latin script: function words
+        ("Договор был подписан в 1972 году.", "ru"),
+        ("שלום עולם", None),  # Hebrew: not a script Sanad reads
         ("1972 — 2024", None),
     ],
 )

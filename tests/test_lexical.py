@@ -46,6 +46,24 @@ def test_tokenize_empty_and_punctuation():
     assert tokenize("؟!، ...") == []
 
 
+def test_chinese_yields_han_bigrams_and_keeps_latin_words_and_numbers():
+    assert tokenize("黑豹队的防守") == ["黑豹", "豹队", "队的", "的防", "防守"]
+    assert tokenize("ARPANET和SITA于1969年运营。") == [
+        "arpanet", "和", "sita", "于", "1969", "年运", "运营"
+    ]  # fmt: skip
+
+
+def test_hindi_keeps_its_vowel_signs_and_thai_is_cut_at_them_as_before():
+    assert tokenize("ทีมรับของแพนเธอร์ส") == ["ท", "มร", "บของแพนเธอร", "ส"]
+    assert tokenize("पैंथर्स की डिफ़ेन्स ने। अब") == ["पैंथर्स", "की", "डिफ़ेन्स", "ने", "अब"]
+
+
+def test_a_chinese_question_matches_its_sentence_by_bigrams():
+    docs = [tokenize("黑豹队的防守只丢了308分。"), tokenize("职业碗防守截锋以11分领先。")]
+    scores = BM25.of(docs).scores(tokenize("黑豹队丢了多少分？"))
+    assert scores[0] > 0 == scores[1]  # 黑豹, 豹队, 丢了 match; nothing of the second
+
+
 def test_bm25_ranks_the_matching_document_first():
     docs = [tokenize(t) for t in ["قاعدة العديد الجوية في قطر", "حرب الخليج", "كأس العالم"]]
     bm = BM25.of(docs)

@@ -34,7 +34,7 @@ def heldout(real_sanad):
 def test_dev_set_recall(dev):
     o = dev["overall"]
     assert o["n"] >= 40
-    assert o["R@1"] >= 0.84, o  # measured 0.848
+    assert o["R@1"] >= 0.87, o  # measured 0.891 (0.870 before the choice of the answer passage)
     assert o["R@3"] >= 0.93, o  # measured 0.935
     assert o["MRR"] >= 0.89, o  # measured 0.901
 
@@ -43,7 +43,7 @@ def test_dev_set_abstention(dev):
     o = dev["overall"]
     assert o["unanswerable"] >= 8
     assert o["abstained_unanswerable"] >= 0.875 * o["unanswerable"], o  # measured 10 of 10
-    assert o["wrongly_abstained"] <= 2, o  # measured 2 (both rank-5 retrieval misses)
+    assert o["wrongly_abstained"] <= 1, o  # measured 1 (a rank-6 retrieval miss; 2 before)
 
 
 def test_both_languages_are_served(dev):
@@ -62,13 +62,13 @@ def test_near_misses_heldout_split(real_sanad, dev, heldout):
     """Off-article questions naming the article's people and places, never tuned on.
 
     The goal is 75% refused with at most 2% of answerable questions (dev + held-out) wrongly
-    refused; measured 30 of 32 (94%) and 2 of 74 (2.7%): the floor is the measurement.
+    refused; measured 30 of 32 (94%) and 1 of 74 (1.4%): the floor is the measurement.
     """
     o = run(real_sanad, "nearmiss.jsonl", "heldout")["overall"]
     assert o["unanswerable"] == 32
     assert o["abstained_unanswerable"] >= 30, o  # measured 30 (23 before the passage recognisers)
     wrong = dev["overall"]["wrongly_abstained"] + heldout["overall"]["wrongly_abstained"]
-    assert wrong <= 2, wrong  # measured 2 of 74
+    assert wrong <= 1, wrong  # measured 1 of 74 (2 before the choice of the answer passage)
 
 
 def test_answerable_questions_of_every_kind_heldout_split(real_sanad):
@@ -76,4 +76,31 @@ def test_answerable_questions_of_every_kind_heldout_split(real_sanad):
     on): the focus check must not refuse what the article answers."""
     o = run(real_sanad, "kinds.jsonl", "heldout")["overall"]
     assert o["n"] == 25
-    assert o["wrongly_abstained"] <= 4, o  # measured 4 of 25 (3 with the rule before)
+    assert o["wrongly_abstained"] <= 3, o  # measured 3 of 25 (4 before the dialect words)
+
+
+def test_the_passage_offering_the_focus_is_answered_with(real_sanad):
+    """"How many American soldiers are based in Qatar?" ranks the Gulf War sentence (soldiers,
+    no number) just above the number of US troops; it was refused, it is answered with the
+    number (bot/choice.py). A near miss of the same shape is still refused."""
+    a = real_sanad.ask("How many American soldiers are based in Qatar?")
+    assert a.answerable
+    assert a.citations[0].id == "qatar-defense-partnerships:7"
+    assert a.evidence.moved_from == 2
+    # the sentence naming him "Al Thani" only, at rank 5 (bot/names.py)
+    tamim = real_sanad.ask("الشيخ تميم متخرج من وين؟")
+    assert tamim.answerable and tamim.citations[0].id == "qatar-defense-partnerships:18"
+    miss = real_sanad.ask("How many British troops are stationed in Qatar?")
+    assert not miss.answerable
+    assert miss.evidence.moved_from == 1
+
+
+def test_dialect_and_third_batch_heldout_b(real_sanad):
+    """The third batch (kinds and near misses, split heldout-b) was written before the choice
+    of the answer passage and the dialect words, and only measured."""
+    kinds = run(real_sanad, "kinds.jsonl", "heldout-b")["overall"]
+    assert kinds["n"] == 24
+    assert kinds["R@1"] >= 0.87, kinds  # measured 0.875 (0.833 before)
+    assert kinds["wrongly_abstained"] <= 4, kinds  # measured 4 of 24 (2 before)
+    near = run(real_sanad, "nearmiss.jsonl", "heldout-b")["overall"]
+    assert near["abstained_unanswerable"] >= 12, near  # measured 12 of 12 (11 before)

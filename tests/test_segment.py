@@ -127,3 +127,74 @@ def test_offsets_invariant(raw):
         for i in range(s.start, s.end):
             covered[i] = True
     assert all(covered[i] or raw[i].isspace() for i in range(len(raw)))
+
+
+# ------------------------------------------------------------------ other languages
+
+_THAI_CLAUSE = "ทีมรับของแพนเธอร์สเสียคะแนนเพียงสามร้อยแปดแต้มและได้อันดับที่หกของลีก"  # 69 chars
+
+
+@pytest.mark.parametrize(
+    "text, language, expected",
+    [
+        ("黑豹队的防守只丢了308分。职业碗防守截锋以11分领先！真的吗？是的", None,
+         ["黑豹队的防守只丢了308分。", "职业碗防守截锋以11分领先！", "真的吗？", "是的"]),
+        ("他说：“我们赢了。”然后离开了。", None, ["他说：“我们赢了。”", "然后离开了。"]),
+        ("पैंथर्स ने 308 अंक दिए। शॉर्ट ने टीम का नेतृत्व किया॥ अंत", None,
+         ["पैंथर्स ने 308 अंक दिए।", "शॉर्ट ने टीम का नेतृत्व किया॥", "अंत"]),
+        ("Πού βρίσκεται η Βαρσοβία; Στην Πολωνία.", None,
+         ["Πού βρίσκεται η Βαρσοβία;", "Στην Πολωνία."]),
+        ("Ήταν ο Τζον Φ. Κένεντι; Ναι.", None, ["Ήταν ο Τζον Φ. Κένεντι;", "Ναι."]),
+        # a Latin ";" stays a semicolon
+        ("It rained; we stayed. Done.", None, ["It rained; we stayed.", "Done."]),
+        ("Например, Э. И. Дюпон основал компанию в 1802 г. в Делавэре. Она росла.", None,
+         ["Например, Э. И. Дюпон основал компанию в 1802 г. в Делавэре.", "Она росла."]),
+        # German and Turkish ordinals end no sentence; the year does
+        ("Tesla starb am 7. Januar 1943. Er war 86.", "de",
+         ["Tesla starb am 7. Januar 1943.", "Er war 86."]),
+        ("Takım 5. sırada bitirdi. Sonra kazandı.", "tr",
+         ["Takım 5. sırada bitirdi.", "Sonra kazandı."]),
+        # in English a number before a full stop may end a sentence
+        ("He finished in round 5. Then he won.", "en", ["He finished in round 5.", "Then he won."]),
+    ],
+)
+def test_split_rules_of_other_languages(text, language, expected):
+    assert texts(text, segment(text, language).sentences) == expected
+
+
+def test_thai_splits_at_a_space_between_thai_words_past_the_minimum_length():
+    raw = " ".join([_THAI_CLAUSE] * 8)  # 8 clauses of 69 characters, 7 spaces between them
+    got = texts(raw, segment(raw, "th").sentences)
+    # A sentence ends at the first Thai space at least 180 characters in: every third clause.
+    assert got == [" ".join([_THAI_CLAUSE] * 3)] * 2 + [" ".join([_THAI_CLAUSE] * 2)]
+    short = f"{_THAI_CLAUSE} {_THAI_CLAUSE}"
+    assert texts(short, segment(short).sentences) == [short]  # one short sentence stays whole
+
+
+def test_thai_without_thai_spaces_is_cut_at_any_space_past_the_cap():
+    clause = _THAI_CLAUSE * 3  # 207 characters, no space
+    raw = f"{clause} 1 {clause} 2 {clause}"  # spaces next to digits only
+    got = texts(raw, segment(raw).sentences)
+    # the first space at or past 400 characters (after the second clause) ends the sentence
+    assert got == [f"{clause} 1 {clause}", f"2 {clause}"]
+
+
+def test_a_chinese_paragraph_without_closing_punctuation_is_no_heading():
+    raw = "黑豹队的防守只丢了308分，在联赛中排名第六，同时也以24次拦截领先国家橄榄球联盟\n职业碗。"
+    seg = segment(raw)
+    assert seg.headings == [] and len(seg.sentences) == 2
+    titled = "黑豹队的防守\n职业碗防守截锋以11分领先。"
+    assert texts(titled, segment(titled).headings) == ["黑豹队的防守"]
+
+
+_many = st.sampled_from(list("ทีมรับของแพนเธอร์ส黑豹队的防守。！？पैंथर्स।॥Βαρσοβία;Дюпон. \n\t0123ab"))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=_many, max_size=600), st.sampled_from([None, "th", "de", "zh"]))
+def test_offsets_invariant_in_other_scripts(raw, language):
+    previous_end = 0
+    for s in segment(raw, language).sentences:
+        piece = raw[s.start : s.end]
+        assert piece == piece.strip() and piece and s.start >= previous_end
+        previous_end = s.end

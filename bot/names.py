@@ -1,0 +1,61 @@
+"""People a corpus names in full once and by family name after ("Sheikh Tamim bin Hamad Al
+Thani" … "Al Thani himself is one of its graduates").
+
+An Arabic full name is *given* بن *father* آل *family* ("Tamim bin Hamad Al Thani"); later
+sentences name the person by the family name alone. A question naming the person by the given
+name ("Where did Sheikh Tamim study?", «الشيخ تميم متخرج من وين؟») is about the sentence that
+says "Al Thani", so the focus check (bot/focus.py) counts the given name, and a title just
+before it (Sheikh, الشيخ), as present in a passage naming the family. Read from the corpus at
+load, in both scripts (the Arabic text and its aligned translation); a family the corpus gives
+to two different people is left out (the family name alone would not say which). The father's
+name is no alias: "Hamad" alone is someone else.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from .normalize import normalize
+
+# On normalised text (آل -> ال, lower case).
+_AR = re.compile(r"(?:^|\s)(\w+) بن (\w+) ال (\w+)")
+_EN = re.compile(r"\b(\w+) bin (\w+) al[ -](\w+)")
+
+
+@dataclass(frozen=True)
+class Alias:
+    """A person's given name (both scripts) and family name phrases ("ال ثاني", "al thani")."""
+
+    given: frozenset[str]
+    family: tuple[str, ...]
+
+    def named_in(self, norm: str) -> bool:
+        """Does normalised text name the family?"""
+        return any(re.search(rf"(?:^|\W){re.escape(f)}(?!\w)", norm) for f in self.family)
+
+
+def aliases(texts: Iterable[tuple[str, str | None]]) -> tuple[Alias, ...]:
+    """The people named in full in ``texts`` (each a passage's text and translation), one
+    :class:`Alias` per family name that belongs to a single given name in each script."""
+    given: dict[str, set[str]] = {}  # family phrase -> given names seen with it
+    pairs: dict[tuple[str, str], set[str]] = {}  # (ar family, en family) -> given names
+    for text, translation in texts:
+        both = f"{text} {translation or ''}"
+        if " بن " not in both and " bin " not in both:
+            continue  # no full name: most passages, not worth normalising
+        ar = _AR.findall(normalize(text)) + _AR.findall(normalize(translation or ""))
+        en = _EN.findall(normalize(text)) + _EN.findall(normalize(translation or ""))
+        for g, _, fam in ar:
+            given.setdefault(f"ال {fam}", set()).add(g)
+        for g, _, fam in en:
+            given.setdefault(f"al {fam}", set()).add(g)
+        # The n-th full name of the Arabic and of its translation are one person.
+        for (g_ar, _, f_ar), (g_en, _, f_en) in zip(ar, en, strict=False):
+            pairs.setdefault((f"ال {f_ar}", f"al {f_en}"), set()).update((g_ar, g_en))
+    out = []
+    for (f_ar, f_en), names in sorted(pairs.items()):
+        if len(given.get(f_ar, ())) == 1 and len(given.get(f_en, ())) == 1:
+            out.append(Alias(frozenset(names), (f_ar, f_en)))
+    return tuple(out)
