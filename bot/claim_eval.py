@@ -20,12 +20,14 @@ from itertools import product
 from pathlib import Path
 from typing import Any
 
-from .verify import MARGIN, RELATED_AT, SUPPORTED_AT, VERDICTS, Evidence, stance
+from .verify import ALIGNED_SHIFT, MARGIN, RELATED_AT, SUPPORTED_AT, VERDICTS, Evidence, stance
 
 PENALTY = 3.0
 GRID_RELATED = [round(0.80 + 0.005 * i, 4) for i in range(25)]
 GRID_SUPPORTED = [round(0.88 + 0.0025 * i, 4) for i in range(29)]
 GRID_MARGIN = [0.0, 0.01, 0.02, 0.03, 0.05]
+#: Fitted only on sets whose passages were compared through the alignment.
+GRID_SHIFT = [round(0.01 * i, 4) for i in range(11)]
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,7 @@ class Thresholds:
     related: float = RELATED_AT
     supported: float = SUPPORTED_AT
     margin: float = MARGIN
+    aligned_shift: float = ALIGNED_SHIFT
 
 
 def read_claims(path: Path, split: str | None = None) -> list[dict[str, Any]]:
@@ -47,16 +50,13 @@ def read_claims(path: Path, split: str | None = None) -> list[dict[str, Any]]:
 
 def rejudge(judged: Sequence[Evidence], t: Thresholds) -> str:
     """The verdict of already-judged passages under other thresholds (verify.py's rules)."""
-    contra = [
-        e.score
-        for e in judged
-        if stance(e.score, e.comparison, t.related, t.supported) == "contradicts"
+    shift = t.aligned_shift - ALIGNED_SHIFT
+    scores = [e.score + (shift if e.comparison.aligned else 0.0) for e in judged]
+    stances = [
+        stance(s, e.comparison, t.related, t.supported) for s, e in zip(scores, judged, strict=True)
     ]
-    support = [
-        e.score
-        for e in judged
-        if stance(e.score, e.comparison, t.related, t.supported) == "supports"
-    ]
+    contra = [s for s, st in zip(scores, stances, strict=True) if st == "contradicts"]
+    support = [s for s, st in zip(scores, stances, strict=True) if st == "supports"]
     if contra and (not support or max(contra) >= max(support) - t.margin):
         return "contradicted"
     return "supported" if support else "not_enough_info"
@@ -88,8 +88,15 @@ def figures(rows: Sequence[dict], verdicts: Sequence[str]) -> dict[str, Any]:
 def fit(judged: Sequence[Sequence[Evidence]], rows: Sequence[dict]) -> Thresholds:
     """The grid thresholds with the best penalised accuracy on these claims."""
     best, best_t = -1e9, Thresholds()
-    for rel, sup, margin in product(GRID_RELATED, GRID_SUPPORTED, GRID_MARGIN):
-        t = Thresholds(rel, sup, margin)
+    # A set compared through the alignment fits only the shift of aligned scores: the other
+    # three constants are shared with same-language claims and stay as shipped.
+    grid = (
+        product([RELATED_AT], [SUPPORTED_AT], [MARGIN], GRID_SHIFT)
+        if any(e.comparison.aligned for j in judged for e in j)
+        else product(GRID_RELATED, GRID_SUPPORTED, GRID_MARGIN, [ALIGNED_SHIFT])
+    )
+    for rel, sup, margin, shift in grid:
+        t = Thresholds(rel, sup, margin, shift)
         vs = [rejudge(j, t) for j in judged]
         right = sum(r["verdict"] == v for r, v in zip(rows, vs, strict=True))
         c2s = sum(

@@ -100,6 +100,8 @@ _WORDS_EN = {
 }
 del _WORDS_EN["zero"], _WORDS_EN["_one"]  # "one of the first": not a count to check
 _WORDS_EN.update(twenty=20, thirty=30, forty=40, fifty=50, hundred=100, dozen=12, decade=10)
+# "a million dollars", "مليون دولار": an amount without digits is still an amount to check.
+_WORDS_EN.update(million=1_000_000, billion=1_000_000_000)
 _WORDS_AR = {
     "اثنان": 2,
     "اثنين": 2,
@@ -135,6 +137,8 @@ _WORDS_AR = {
     "عقد": 10,
     "عقدين": 20,
     "عقدان": 20,
+    "مليون": 1_000_000,
+    "مليار": 1_000_000_000,
 }
 _NUMBER = re.compile(
     rf"(?:(?<![\w.,])|(?<=\b[وف]))(?P<d>{_DIGITS})(?:\s*(?P<m>{'|'.join(_MULT)}))?"
@@ -224,7 +228,7 @@ _CAPITALISED = re.compile(r"\b[A-Z][\w'’-]*(?:\s+(?:of\s+|bin\s+|al-|Al\s+)?[A
 _NOT_NAMES = set(
     """The A An In On At During For From Every Since After Before It Its This That
 These Those According Both Each No Not Yes President King Queen Prince Sheikh Emir Defence
-Defense Secretary Minister Air Base Squadron Royal Military Academy Major Non Also And But Or
+Defense Secretary Minister Prime Air Base Squadron Royal Military Academy Major Non Also And But Or
 However Today Army Navy Forces Force Joint State Sir Mr Mrs Dr General Commander He She They We
 Was Were Is Are Has Have Had Did Does Do Qatar's There Their His Her""".split()
 )

@@ -390,8 +390,10 @@ def cmd_verify(args: argparse.Namespace) -> int:
             for kind, spans in (("+", e.comparison.supports), ("-", e.comparison.contradicts)):
                 for m in spans:
                     if m.kind != "term":
+                        via = " [aligned]" if m.via == "alignment" else ""
                         print(
-                            f"    {kind} {m.kind}: {m.claim[2]!r} ~ {m.passage[2]!r} ({m.reason})"
+                            f"    {kind} {m.kind}: {m.claim[2]!r} ~ {m.passage[2]!r} "
+                            f"({m.reason}){via}"
                         )
         for c in report.citations:
             if not c.exists:

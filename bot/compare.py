@@ -18,14 +18,32 @@ Rules, per claim fact:
   Otherwise it is missing.
 * **negation** — a claim that negates what the passage's best clause states positively, or
   the reverse, contradicts; both negative supports.
+
+A passage with no view in the claim's language (an Arabic sentence without a translation
+against an English claim, or the reverse) is compared through a token :class:`Alignment`
+(align.py) when the verifier has one: the best clause is the one the claim's tokens find
+themselves in best, a claim fact is compared with the passage fact its tokens link to, a name
+with the passage name it links to (the same name when their consonant skeletons agree, else a
+swap), and the content words linked with a cosine of at least ``LINK_AT`` give the coverage.
+Spans found so carry ``via: "alignment"``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .align import Alignment, Link, same_name, skeleton
 from .claims import Fact, Word, clauses, facts, mentions, words
+from .lexical import tokenize
 from .normalize import question_language
+
+#: Cosine at which a claim word's best passage token counts as the passage saying it (fitted
+#: on the tune split of tests/data/claims_xl.jsonl; docs/quality.md).
+LINK_AT = 0.82
+#: Lowest cosine of a link that places a claim value or name on a passage fact.
+PLACE_AT = 0.72
+#: Lowest cosine of a (mutual) link on which a different value contradicts (tune split).
+VALUE_AT = 0.78
 
 
 @dataclass(frozen=True)
@@ -61,6 +79,7 @@ class View:
     where: str
     offset: int
     text: Text
+    align: Alignment | None = None  # the claim's tokens against this view's, across languages
 
 
 @dataclass(frozen=True)
@@ -71,15 +90,18 @@ class Match:
     claim: tuple[int, int, str]
     passage: tuple[int, int, str, str]  # start, end, text, "source" | "translation"
     reason: str
+    via: str = "text"  # "text" | "translation" | "alignment": how the passage span was found
 
     def to_dict(self) -> dict:
         """The public SPAN object."""
         c, p = self.claim, self.passage
+        via = "translation" if p[3] == "translation" and self.via == "text" else self.via
         return {
             "kind": self.kind,
             "claim": {"start": c[0], "end": c[1], "text": c[2]},
             "passage": {"start": p[0], "end": p[1], "text": p[2], "in": p[3]},
             "reason": self.reason,
+            "via": via,
         }
 
 
@@ -91,6 +113,7 @@ class Comparison:
     contradicts: tuple[Match, ...]
     missing: tuple[Fact, ...]  # claim facts the passage neither states nor contradicts
     coverage: float | None  # share of the claim's content words in the passage (same language)
+    aligned: bool = False  # compared through the token alignment (no view in the claim's language)
 
 
 def _pspan(view: View, start: int, end: int) -> tuple[int, int, str, str]:
@@ -126,14 +149,33 @@ def best_clause(
     part = next((c for c in claim.clauses if near and _inside(near, c)), whole)
     key = (id(view), part)
     if memo is None or key not in memo:
+        al = _aligned(claim, view)
         best = max(
             view.text.clauses,
-            key=lambda c: (_share(claim, part, view, c), _share(claim, whole, view, c)),
+            key=lambda c: (
+                (al.clause_score(part, c), al.clause_score(whole, c))
+                if al
+                else (_share(claim, part, view, c), _share(claim, whole, view, c))
+            ),
         )
         if memo is None:
             return best
         memo[key] = best
     return memo[key]
+
+
+def _aligned(claim: Text, view: View) -> Alignment | None:
+    """The view's alignment when the view is in another language than the claim."""
+    return view.align if view.text.lang != claim.lang else None
+
+
+def _placed(claim: Text, f: Fact, view: View) -> tuple[Link, list[Fact]] | None:
+    """Where the alignment puts claim fact ``f`` in ``view``, and the view's facts there."""
+    al = _aligned(claim, view)
+    link = al.link(f.start, f.end) if al else None
+    if link is None or link.score < PLACE_AT:
+        return None
+    return link, [g for g in view.text.facts if g.start < link.end and link.start < g.end]
 
 
 def _comparable(f: Fact, g: Fact) -> bool:
@@ -143,7 +185,35 @@ def _comparable(f: Fact, g: Fact) -> bool:
 
 def _value_match(claim: Text, f: Fact, views: list[View], memo: dict) -> Match | Fact:
     cs = _cspan(claim, f.start, f.end)
+    for v in views:  # the facts the alignment links the claim's fact to
+        placed = _placed(claim, f, v)
+        # Units are words of two languages here: the alignment placing the value on the
+        # passage's value (both ways) stands for the same unit.
+        there = [
+            g
+            for g in (placed[1] if placed else [])
+            if g.kind == f.kind and g.slot == f.slot and (placed[0].mutual or _comparable(f, g))
+        ]
+        same = [g for g in there if g.value == f.value]
+        if same:
+            g = same[0]
+            return Match(
+                f.kind, cs, _pspan(v, g.start, g.end), f"same {f.slot}: {g.value}", "alignment"
+            )
+        # A different value contradicts only where the link is strong and mutual: a year
+        # links to any year, and a weak link is a value of another event.
+        if there and placed and placed[0].mutual and placed[0].score >= VALUE_AT:
+            g = there[0]
+            return Match(
+                f.kind,
+                cs,
+                _pspan(v, g.start, g.end),
+                f"{f.slot} differs: the claim says {f.value}, the passage {g.value}",
+                "alignment",
+            )
     for v in views:  # the view in the claim's language first
+        if _aligned(claim, v):
+            continue  # placed by the alignment above, not by a clause's values
         clause = best_clause(claim, v, f, memo)
         there = [
             g
@@ -180,6 +250,10 @@ def _name_match(
             return Match("name", cs, _pspan(view, g.start, g.end), f"same {g.slot}")
     if f.value in context:
         return None  # named just before ("the base" after "Al Udeid Air Base")
+    for v in views:
+        aligned = _aligned_name(claim, f, v, cs)
+        if aligned is not None:
+            return aligned
     if f.slot != "unknown":
         claimed = {g.value for g in claim.facts if g.kind == "name"}
         for v, g in names:
@@ -192,6 +266,86 @@ def _name_match(
                     f"names {f.text!r}",
                 )
     return f
+
+
+def _aligned_name(claim: Text, f: Fact, view: View, cs: tuple) -> Match | None:
+    """A claim name the alignment links to a passage name (or a passage word spelt like it):
+    the same name supports; a different name of a comparable type contradicts."""
+    placed = _placed(claim, f, view)
+    if placed is None or not placed[0].mutual:
+        return None
+    link, there = placed
+    for g in there:
+        # Two listed entities are compared by id (the typed swap below); the alignment is
+        # for names outside the list, on either side.
+        if g.kind != "name" or "unknown" not in (f.slot, g.slot):
+            continue
+        same = same_name(f.text, g.text)
+        if same:
+            return Match("name", cs, _pspan(view, g.start, g.end), "same name", "alignment")
+        if same is False and g.value not in {h.value for h in claim.facts if h.kind == "name"}:
+            return Match(
+                "name",
+                cs,
+                _pspan(view, g.start, g.end),
+                f"another name: the passage names {g.text!r} where the claim names {f.text!r}",
+                "alignment",
+            )
+    if same_name(f.text, view.text.text[link.start : link.end]):
+        return Match("name", cs, _pspan(view, link.start, link.end), "same name", "alignment")
+    return None
+
+
+def _passage_names(claim: Text, views: list[View]) -> tuple[list[Match], list[Match], list[Fact]]:
+    """For a claim whose names cannot be seen (Arabic has no capitals), the names outside the
+    entity list in the passage's best clause. One the claim spells supports; one whose
+    claim word (linked both ways) is a name spelt otherwise contradicts; any other is a name
+    the claim may have swapped unseen, so it blocks support (returned as unstated)."""
+    sup: list[Match] = []
+    con: list[Match] = []
+    unstated: list[Fact] = []
+    for view in views:
+        al = _aligned(claim, view)
+        if al is None or claim.lang != "ar":
+            continue
+        clause = best_clause(claim, view)
+        seen = [(f.start, f.end) for f in claim.facts if f.kind == "name"]
+        for g in view.text.facts:
+            # Listed entities are found in both scripts by the list: only the others here.
+            if g.kind != "name" or g.slot != "unknown" or not _inside(g, clause):
+                continue
+            ps = _pspan(view, g.start, g.end)
+            spelt = next((w for w in claim.words if same_name(w.text, g.text)), None)
+            if spelt is not None:
+                cs = _cspan(claim, spelt.start, spelt.end)
+                sup.append(Match("name", cs, ps, "same name", "alignment"))
+                continue
+            back = al.back(g.start, g.end)
+            a, b = (back.start, back.end) if back else (0, len(claim.text.rstrip()))
+            if any(s < b and a < e for s, e in seen):
+                continue  # a listed name of the claim's: compared by entity id already
+            word = claim.text[a:b]
+            if back and back.mutual and back.score >= PLACE_AT and _namelike(word):
+                if same_name(word, g.text) is False:
+                    con.append(
+                        Match(
+                            "name",
+                            _cspan(claim, a, b),
+                            ps,
+                            f"another name: the passage names {g.text!r} where the claim has "
+                            f"{word!r}",
+                            "alignment",
+                        )
+                    )
+                    continue
+            unstated.append(Fact("name", "unknown", f"unstated:{g.text}", a, b, word))
+    return sup, con, unstated
+
+
+def _namelike(word: str) -> bool:
+    """An Arabic word that may be a foreign name: not a stop word, and a skeleton of at least
+    three consonants."""
+    return bool(tokenize(word)) and len(skeleton(word)) >= 3
 
 
 def _negation(claim: Text, views: list[View], memo: dict) -> Match | None:
@@ -224,6 +378,22 @@ def _negation(claim: Text, views: list[View], memo: dict) -> Match | None:
 
 
 def _terms(claim: Text, view: View) -> tuple[list[Match], float | None]:
+    al = _aligned(claim, view)
+    if al is not None and claim.words:
+        out = []
+        for w in claim.words:
+            link = al.link(w.start, w.end)
+            if link is not None and link.score >= LINK_AT:
+                out.append(
+                    Match(
+                        "term",
+                        _cspan(claim, w.start, w.end),
+                        _pspan(view, link.start, link.end),
+                        f"aligned word ({link.score:.2f})",
+                        "alignment",
+                    )
+                )
+        return out, len(out) / len(claim.words)
     if view.text.lang != claim.lang or not claim.words:
         return [], None
     out = []
@@ -269,5 +439,12 @@ def compare(claim: Text, views: list[View], context: frozenset[str] = frozenset(
     neg = _negation(claim, views, memo)
     if neg is not None:
         (supports if neg.reason == "both negative" else contradicts).append(neg)
+    more, against, unstated = _passage_names(claim, views)
+    supports += more
+    contradicts += against
+    missing += unstated
     terms, coverage = _terms(claim, views[0])
-    return Comparison(tuple(supports + terms), tuple(contradicts), tuple(missing), coverage)
+    aligned = _aligned(claim, views[0]) is not None
+    return Comparison(
+        tuple(supports + terms), tuple(contradicts), tuple(missing), coverage, aligned
+    )

@@ -96,6 +96,11 @@ def _first_token(offsets, skip: int, at: int) -> int:
     return len(offsets)
 
 
+def _spans(offsets, shift: int, at: int) -> list[tuple[int, int]]:
+    """Token offsets of ``prompt + text`` as spans of ``text`` that start at ``at`` or later."""
+    return [(max(a - shift, at), max(b - shift, at)) for a, b in offsets]
+
+
 def _unit_rows(x: np.ndarray) -> np.ndarray:
     norms = np.linalg.norm(x, axis=1, keepdims=True)
     return x / np.maximum(norms, 1e-12)
@@ -160,6 +165,15 @@ class E5Embedder(DenseShortcuts):
         if len(enc.ids) <= max_tokens:
             return text
         return text[: enc.offsets[max_tokens - 1][1]]
+
+    def token_spans(self, text: str, kind: Kind, token_from: int = 0) -> list[tuple[int, int]]:
+        """The character span in ``text`` of each token whose vector :meth:`encode` gives
+        for it (same prompt, truncation and ``token_from`` slicing), clipped to start at
+        ``token_from``."""
+        prompt, skip = self.prompts[kind], self.skip[kind]
+        enc = self.tokenizer.encode(prompt + text)
+        first = _first_token(enc.offsets, skip, len(prompt) + token_from) if token_from else skip
+        return _spans(enc.offsets[first : len(enc.ids) - 1], len(prompt), token_from)
 
     def encode(self, texts: list[str], kind: Kind, token_from: list[int] | None = None) -> Encoding:
         """Dense, token and sparse vectors of ``texts`` (one forward pass per batch).
@@ -254,6 +268,16 @@ class SentenceTransformerEmbedder(DenseShortcuts):
     def _prompt_tokens(self, prompt: str) -> int:
         """How many leading tokens (start token and prompt) come before the text itself."""
         return len(self.model.tokenizer(prompt.strip())["input_ids"]) - 1
+
+    def token_spans(self, text: str, kind: Kind, token_from: int = 0) -> list[tuple[int, int]]:
+        """As :meth:`E5Embedder.token_spans`."""
+        prompt = self.prompts[kind]
+        offsets = self.model.tokenizer(
+            prompt + text, return_offsets_mapping=True, truncation=True
+        )["offset_mapping"]
+        skip = self._prompt_tokens(prompt)
+        first = _first_token(offsets, skip, len(prompt) + token_from) if token_from else skip
+        return _spans(offsets[first : len(offsets) - 1], len(prompt), token_from)
 
     def encode(self, texts: list[str], kind: Kind, token_from: list[int] | None = None) -> Encoding:
         """Dense and token vectors of ``texts`` from one forward pass (``token_from``: as

@@ -181,7 +181,7 @@ ENTITIES: tuple[Entity, ...] = (
         "nato",
         "organisation",
         r"NATO|North Atlantic Treaty Organi[sz]ation",
-        r"(?:حلف )?(?:شمال )?(?:ال)?اطلسي|ناتو",
+        r"(?:حلف )?شمال (?:ال)?اطلسي|حلف (?:ال)?اطلسي|ناتو",  # not the Atlantic Ocean
     ),
     _e(
         "centcom",

@@ -432,6 +432,11 @@ class SpanOut(BaseModel):
     claim: ClaimSpan
     passage: PassageSpanOut
     reason: str
+    via: Literal["text", "translation", "alignment"] = Field(
+        description="How the passage span was found: in the passage's own text, in its aligned "
+        "translation, or by the model's token alignment (a passage in another language "
+        "with no translation)."
+    )
 
 
 class MissingOut(BaseModel):
@@ -454,7 +459,10 @@ class EvidenceOut(BaseModel):
     supports: list[SpanOut]
     contradicts: list[SpanOut]
     missing: list[MissingOut]
-    score: float = Field(description="Relatedness: dense + 0.08 * coverage.")
+    score: float = Field(
+        description="Relatedness: dense + 0.08 * coverage (+ aligned_shift when compared "
+        "through the token alignment)."
+    )
     dense: float
     coverage: float
     cited: bool = Field(description="The client cited or quoted this passage.")

@@ -10,7 +10,7 @@ from test_api import assert_error
 pytest_plugins = ["api_fixtures"]
 DOC_ID = "qatar-defense-partnerships"
 
-SPAN_KEYS = {"kind", "claim", "passage", "reason"}
+SPAN_KEYS = {"kind", "claim", "passage", "reason", "via"}
 
 
 def _check_spans(body: dict, raw: str) -> None:
@@ -21,6 +21,7 @@ def _check_spans(body: dict, raw: str) -> None:
             assert set(m) == SPAN_KEYS
             c, p = m["claim"], m["passage"]
             assert body["claim"][c["start"] : c["end"]] == c["text"]
+            assert (m["via"] == "translation") == (p["in"] == "translation")
             where = raw if p["in"] == "source" else e["translation"]
             assert where[p["start"] : p["end"]] == p["text"]
             if p["in"] == "source":
