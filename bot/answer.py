@@ -29,6 +29,7 @@ _ENV = Environment(
     autoescape=True,
     undefined=StrictUndefined,
     keep_trailing_newline=False,
+    auto_reload=False,  # package files: no stat of the template on every answer
 )
 
 

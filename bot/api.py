@@ -546,7 +546,7 @@ def info(sanad: SanadDep) -> Info:
             "rate_limit_per_minute": s.rate_limit,
             "request_timeout_seconds": int(s.request_timeout),
             "max_connections": s.max_connections,
-            "model_passes": s.model_passes,
+            "model_passes": s.passes,
         },
     )
 

@@ -12,14 +12,18 @@ passes in flight and their own.
 More than one pass in flight (``SANAD_MODEL_PASSES``) lets one batch go through the model
 while the questions of the batch before it are ranked, answered and sent (Python work, which
 the model's own threads do not do): the model runs, on its own threads outside the GIL,
-without waiting for them. docs/quality.md measures it.
+without waiting for them. With the ONNX backends overlapping passes, and passes of several
+questions, run on one core each (bot/engine.py, :func:`~bot.engine.shared_pass`); a lone
+question gets every core. docs/quality.md measures it.
 """
 
 from __future__ import annotations
 
 import threading
+from contextlib import nullcontext
 
 from .embed import Embedder, Encoding, Kind
+from .engine import shared_pass
 
 #: Most questions in one pass (padding and attention grow with the batch).
 MAX_BATCH = 16
@@ -112,7 +116,10 @@ class BatchingEmbedder:
 
     def _run(self, batch: list[_Slot]) -> None:
         try:
-            enc = self.inner.encode([s.text for s in batch], "query")
+            # Several requests' questions, and other passes may overlap it: the runner may
+            # run it on one core. With one pass at a time, it gets every core.
+            with shared_pass() if self.max_passes > 1 else nullcontext():
+                enc = self.inner.encode([s.text for s in batch], "query")
             self.passes += 1
             for i, s in enumerate(batch):
                 s.result = Encoding(

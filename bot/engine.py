@@ -25,6 +25,10 @@ from __future__ import annotations
 
 import os
 import struct
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -130,31 +134,106 @@ class TorchRunner:
         return tuple(x.numpy() for x in out)  # type: ignore[return-value]
 
 
-class OnnxRunner:
-    """Runs the exported graph with ONNX Runtime.
+#: Set while a pass carries the questions of several concurrent requests (bot/batching.py).
+_SHARED: ContextVar[bool] = ContextVar("sanad_shared_pass", default=False)
 
-    ``spin``: whether the runtime's threads busy-wait for work between and after passes (its
-    default). Measured idle, a server is faster so (one question and 16 concurrent ones);
-    where other processes share the cores, the spinning threads hold the cores that ranking,
-    answering and HTTP need, and off is faster (docs/quality.md, ``SANAD_MODEL_SPIN``).
+
+@contextmanager
+def shared_pass() -> Iterator[None]:
+    """Marks the passes run inside as carrying questions of several concurrent requests:
+    concurrency is evident, so a pass of more than one text runs on the one-thread session
+    even when no other pass runs yet (the next one is about to start)."""
+    token = _SHARED.set(True)
+    try:
+        yield
+    finally:
+        _SHARED.reset(token)
+
+
+class OnnxRunner:
+    """Runs the exported graph with ONNX Runtime, on one *wide* or one *narrow* session.
+
+    The wide session parallelises each operator over every core (``SANAD_THREADS``, default
+    the machine's cores): the fastest for a pass that runs alone, such as one client's
+    question or a build's batch. The narrow one runs a pass on the calling thread only: when
+    passes overlap (concurrent questions, ``SANAD_MODEL_PASSES``), each runs on its own core,
+    none waits for a partner thread that ranking or HTTP work has taken off its core, and the
+    cores stay busy. A pass runs narrow when another pass is already running, or when it
+    carries the questions of several concurrent requests (:func:`shared_pass`); else wide.
+    Both sessions read one copy of the weights (``lanes=False``: the wide session only).
+
+    ``spin``: whether the wide session's threads busy-wait for work between the steps of a
+    pass (the runtime's default). Measured idle, one question is faster so; where other
+    processes share the cores, the spinning threads hold the cores that ranking, answering
+    and HTTP need, and off is faster (docs/quality.md, ``SANAD_MODEL_SPIN``). They stop
+    spinning when the pass ends (not some time after), so they never hold a core that an
+    overlapping narrow pass or the Python work needs. The narrow session has no other thread
+    to wait for.
     """
 
-    def __init__(self, path: Path, spin: bool = True):
-        import onnxruntime as ort
-
-        opts = ort.SessionOptions()
-        opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        opts.intra_op_num_threads = int(os.environ.get("SANAD_THREADS", 0)) or (os.cpu_count() or 1)
-        opts.log_severity_level = 3
-        opts.add_session_config_entry("session.intra_op.allow_spinning", "1" if spin else "0")
+    def __init__(self, path: Path, spin: bool = True, lanes: bool = True):
+        self.path = Path(path)
         self.spin = spin
-        self.session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+        threads = int(os.environ.get("SANAD_THREADS", 0)) or (os.cpu_count() or 1)
+        weights = _shared_weights(self.path) if lanes and threads > 1 else {}
+        self._weights = weights  # the sessions read this memory: it lives as long as they do
+        self.session = _session(self.path, threads, spin, weights)
+        self.narrow = _session(self.path, 1, False, weights) if weights else None
+        self._lock = threading.Lock()
+        self._running = 0  # passes in flight on this runner
+        self.narrow_passes = 0  # passes that ran on the narrow session (tests read it)
 
     def __call__(
         self, ids: np.ndarray, mask: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        hidden, values, fids = self.session.run(None, {"input_ids": ids, "attention_mask": mask})
+        with self._lock:
+            wide = self._running == 0 and not (_SHARED.get() and len(ids) > 1)
+            session = self.session if wide or self.narrow is None else self.narrow
+            self._running += 1
+            self.narrow_passes += session is self.narrow
+        try:
+            hidden, values, fids = session.run(None, {"input_ids": ids, "attention_mask": mask})
+        finally:
+            with self._lock:
+                self._running -= 1
         return hidden, values, fids
+
+
+def _shared_weights(path: Path) -> dict:
+    """The graph's initializers as runtime values that several sessions can share (each
+    session would otherwise hold its own copy, ~470 MB for the float32 model)."""
+    import ctypes
+
+    import onnx
+    import onnxruntime as ort
+    from onnx import numpy_helper
+
+    model = onnx.load(str(path))
+    weights = {}
+    for init in model.graph.initializer:
+        weights[init.name] = ort.OrtValue.ortvalue_from_numpy(numpy_helper.to_array(init))
+        init.ClearField("raw_data")  # the parsed file is let go as the copies are made
+    del model
+    try:  # hand the parsed file's memory back to the system (glibc keeps it otherwise)
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except OSError:
+        pass
+    return weights
+
+
+def _session(path: Path, threads: int, spin: bool, weights: dict):
+    import onnxruntime as ort
+
+    opts = ort.SessionOptions()
+    opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    opts.intra_op_num_threads = threads
+    opts.log_severity_level = 3
+    opts.add_session_config_entry("session.intra_op.allow_spinning", "1" if spin else "0")
+    # Spinning stops as the pass returns, instead of burning a core for a while after it.
+    opts.add_session_config_entry("session.force_spinning_stop", "1")
+    for name, value in weights.items():
+        opts.add_initializer(name, value)
+    return ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
 
 
 def pool_sparse(

@@ -178,7 +178,7 @@ class Sanad:
         self.docs = {d.id: d for d in docs}
         self.embedder = embedder
         # Questions asked at the same time (API threads) share forward passes.
-        self._batching = BatchingEmbedder(embedder, passes=settings.model_passes)
+        self._batching = BatchingEmbedder(embedder, passes=settings.passes)
         self._lock = threading.Lock()
         self._answers: LRU[tuple, Answer] = LRU(settings.answer_cache)
         self._rule = self.rule

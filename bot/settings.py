@@ -79,12 +79,14 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
     workers: int = Field(1, ge=1, le=16)
-    model_passes: int = Field(
-        1,
+    model_passes: int | None = Field(
+        None,
         ge=1,
         le=16,
         description="Forward passes of concurrent questions run at the same time "
-        "(bot/batching.py; docs/quality.md measures them).",
+        "(bot/batching.py; docs/quality.md measures them). Default: one per core for the "
+        "default model on ONNX Runtime (overlapping passes run on one core each, "
+        "bot/engine.py), else 1.",
     )
     model_spin: bool = Field(
         True,
@@ -153,6 +155,17 @@ class Settings(BaseSettings):
         description="Milvus address: a path ending in .db (Milvus Lite, one process) or "
         "http://host:19530 (a Milvus server or cluster).",
     )
+
+    @property
+    def passes(self) -> int:
+        """``model_passes``, or its default: one per core (at most 16) for the default model
+        on ONNX Runtime, whose overlapping passes run on one core each; 1 for the others,
+        whose every pass already uses all the cores."""
+        if self.model_passes:
+            return self.model_passes
+        if self.model == DEFAULT_MODEL and self.backend != "torch":
+            return max(1, min(16, os.cpu_count() or 1))
+        return 1
 
     @field_validator("cors_origins", "trusted_proxies", mode="before")
     @classmethod

@@ -15,8 +15,11 @@ In one run:
 
 The 16-client figure is compared with the bare batched encoder as questions/s and as CPU time
 per question (bare / (server + clients): what the ratio comes to when they fill the machine's
-cores; steadier than questions/s on a shared machine). The bare encoder runs with ONNX
-Runtime's thread spinning (its default) and without; the faster counts.
+cores; steadier than questions/s on a shared machine). The bare encoder is one ONNX Runtime
+session with every core, batches of 16 one after another, with the runtime's thread spinning
+(its default) and without; the faster counts. For comparison only, it also reports the same
+batches in two streams side by side on the one-thread session (``batched16_two_narrow_*``:
+what the server does with overlapping passes, bot/engine.py).
 
     PYTHONPATH=. .venv/bin/python scripts/bench_api.py [--backends torch,onnx,onnx-int8]
         [--json out.json] [--only throughput] [--levels 1,4,16]
@@ -159,6 +162,8 @@ def bare(backend: str, questions: list[str], batch_questions: list[str]) -> dict
     from bot.settings import load_settings
 
     emb = load_embedder(load_settings(backend=backend, model_spin=True))
+    if isinstance(emb.run, OnnxRunner):  # one session with every core, as in earlier runs
+        emb.run = OnnxRunner(emb.run.path, spin=True, lanes=False)
     emb.encode([dense_text(q) for q in questions[:3]], "query")  # warm up
     one = []
     for q in questions:
@@ -175,16 +180,47 @@ def bare(backend: str, questions: list[str], batch_questions: list[str]) -> dict
 
     runs = {"spin": batched()}
     if isinstance(emb.run, OnnxRunner):
-        emb.run = OnnxRunner(Path(emb.run.session._model_path), spin=False)
+        emb.run = OnnxRunner(emb.run.path, spin=False, lanes=False)
         emb.encode(texts[:16], "query")  # warm up
         runs["no spin"] = batched()
     best = max(runs, key=lambda k: runs[k][0])
-    return {
+    out = {
         "p50": statistics.median(one),
         "qps16": runs[best][0],
         "cpu16": runs[best][1],
         "runs": {k: round(v[0], 1) for k, v in runs.items()},
     }
+    if isinstance(emb.run, OnnxRunner):
+        out["two_narrow"] = two_narrow(emb, texts)
+    return out
+
+
+def two_narrow(emb, texts: list[str]) -> tuple[float, float]:
+    """For comparison only (not the reference): the same batches of 16 in two streams side
+    by side, each on the one-thread session (what the server does with overlapping passes);
+    questions/s and CPU time per question."""
+    from bot.engine import OnnxRunner
+
+    runner = OnnxRunner(emb.run.path, spin=False)  # holds the weights the session reads
+    if runner.narrow is None:  # one core: nothing to compare
+        return (float("nan"), float("nan"))
+    emb.run = lambda ids, mask: tuple(
+        runner.narrow.run(None, {"input_ids": ids, "attention_mask": mask})
+    )
+    emb.encode(texts[:16], "query")  # warm up
+    starts = list(range(0, len(texts), 16))
+    t, cpu = time.perf_counter(), time.process_time()
+    streams = [
+        threading.Thread(
+            target=lambda s=starts[i::2]: [emb.encode(texts[j : j + 16], "query") for j in s]
+        )
+        for i in range(2)
+    ]
+    for th in streams:
+        th.start()
+    for th in streams:
+        th.join()
+    return len(texts) / (time.perf_counter() - t), (time.process_time() - cpu) / len(texts)
 
 
 def rss_mb(pid: int) -> float:
@@ -303,6 +339,11 @@ def main() -> int:
             "batched16_cpu_ms": ms(b["cpu16"]),
             "batched16_qps_by_spin": b["runs"],
         }
+        if "two_narrow" in b:
+            result["backends"][backend].update(
+                batched16_two_narrow_qps=round(b["two_narrow"][0], 1),
+                batched16_two_narrow_cpu_ms=ms(b["two_narrow"][1]),
+            )
     tmp = tempfile.mkdtemp(prefix="sanad-bench-")
     env = {**os.environ}
     env.setdefault("SANAD_INDEX_DIR", str(Path(tmp) / "index"))

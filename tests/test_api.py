@@ -350,7 +350,7 @@ def test_health_ready_and_info(client, hash_sanad):
     info = client.get("/v1/info").json()
     assert info["model"] == "test:hash-trigrams" and info["index"]["id"] == hash_sanad.index.id
     assert info["documents"][0]["id"] == DOC_ID and info["limits"]["max_question_chars"] == 1000
-    assert info["limits"]["model_passes"] == hash_sanad.settings.model_passes
+    assert info["limits"]["model_passes"] == hash_sanad.settings.passes
 
 
 def test_readyz_is_503_until_sanad_is_loaded(hash_sanad):

@@ -119,3 +119,27 @@ def test_many_passes_under_churn_neither_lose_nor_hang_a_question():
 def test_passes_must_be_positive():
     with pytest.raises(ValueError):
         BatchingEmbedder(SlowEmbedder(), passes=0)
+
+
+@pytest.mark.model
+def test_concurrent_questions_get_the_answers_they_get_alone(real_embedder, tmp_path):
+    """With the real model and the default passes (overlapping ones on the one-thread
+    session), 16 questions asked at once get exactly the answers they get one by one."""
+    import json
+    from pathlib import Path
+
+    from conftest import make_settings
+
+    from bot.service import Sanad
+
+    rows = (Path(__file__).parent / "data" / "dev.jsonl").read_text(encoding="utf-8")
+    questions = [json.loads(r)["question"] for r in rows.splitlines() if r.strip()][:16]
+    settings = make_settings(tmp_path, answer_cache=0)  # every ask runs the model
+    sanad = Sanad.open(settings, embedder=real_embedder)
+    assert settings.passes >= 1 and sanad._batching.max_passes == settings.passes
+    alone = [sanad.ask(q).to_dict() for q in questions]
+    passes = sanad._batching.passes
+    with ThreadPoolExecutor(16) as pool:
+        together = list(pool.map(lambda q: sanad.ask(q).to_dict(), questions))
+    assert together == alone
+    assert sanad._batching.passes - passes < len(questions)  # some questions shared a pass

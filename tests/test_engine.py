@@ -77,15 +77,72 @@ def test_onnx_fp32_and_torch_give_the_same_vectors(real_embedder):
 def test_runtime_threads_spin_by_default_and_spinning_changes_no_vector(real_embedder):
     """A server's cores are shared with ranking and HTTP (SANAD_MODEL_SPIN); the setting
     changes how the runtime waits for work, never what it computes."""
-    from pathlib import Path
-
     from bot.engine import OnnxRunner
 
     if real_embedder.backend == "torch":
         pytest.skip("thread spinning is an ONNX Runtime setting")
     assert real_embedder.run.spin is True
-    spinning = OnnxRunner(Path(real_embedder.run.session._model_path), spin=False)
+    spinning = OnnxRunner(real_embedder.run.path, spin=False, lanes=False)
     ids = np.array([[0, 41, 1294, 12, 3034, 2], [0, 41, 1294, 2, 1, 1]], np.int64)
     mask = (ids != 1).astype(np.int64)
     for a, b in zip(real_embedder.run(ids, mask), spinning(ids, mask), strict=True):
         assert np.array_equal(a, b)
+
+
+@pytest.mark.model
+def test_overlapping_passes_run_narrow_and_give_the_wide_sessions_vectors(real_embedder):
+    """A pass that starts while another runs goes to the one-thread session (each pass on
+    its own core); both sessions share one copy of the weights and compute the same bits."""
+    import threading
+
+    from bot.engine import OnnxRunner, shared_pass
+
+    if real_embedder.backend == "torch":
+        pytest.skip("the lanes are ONNX Runtime sessions")
+    run = real_embedder.run
+    if run.narrow is None:
+        pytest.skip("one core (SANAD_THREADS=1): there is only the one-thread session")
+    plain = OnnxRunner(run.path, spin=False, lanes=False)
+    batches = []
+    for n in (1, 3, 16):
+        encs = real_embedder.tokenizer.encode_batch(["query: " + q for q in QUESTIONS * 4][:n])
+        width = max(len(e.ids) for e in encs)
+        ids = np.ones((n, width), np.int64)
+        for r, e in enumerate(encs):
+            ids[r, : len(e.ids)] = e.ids
+        batches.append((ids, (ids != 1).astype(np.int64)))
+    want = [plain(ids, mask) for ids, mask in batches]
+
+    # Hold the runner "busy" (as a pass in flight would) so that every pass below overlaps.
+    with run._lock:
+        run._running += 1
+    try:
+        before = run.narrow_passes
+        got, errors = [None] * len(batches), []
+
+        def one(i: int) -> None:
+            try:
+                got[i] = run(*batches[i])
+            except Exception as exc:  # reported below, not lost in the thread
+                errors.append(exc)
+
+        threads = [threading.Thread(target=one, args=(i,)) for i in range(len(batches))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        with run._lock:
+            run._running -= 1
+    assert not errors and run.narrow_passes == before + len(batches)
+    for a, b in zip(want, got, strict=True):
+        for x, y in zip(a, b, strict=True):
+            assert np.array_equal(x, y)
+    alone = run.narrow_passes
+    assert all(np.array_equal(x, y) for x, y in zip(run(*batches[2]), want[2], strict=True))
+    assert run.narrow_passes == alone  # a pass alone runs wide (a build's batch, say)
+    with shared_pass():  # the questions of concurrent requests: narrow, unless only one
+        assert all(np.array_equal(x, y) for x, y in zip(run(*batches[1]), want[1], strict=True))
+        assert run.narrow_passes == alone + 1
+        run(*batches[0])
+        assert run.narrow_passes == alone + 1
