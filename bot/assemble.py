@@ -65,8 +65,10 @@ def write_vectors(
         dense_path = work / "dense.npy"
         if not items:  # numpy cannot map an empty array
             np.save(dense_path, np.zeros((0, dim), np.float32))
-        dense = np.load(dense_path) if not items else np.lib.format.open_memmap(
-            dense_path, "w+", np.float32, (len(items), dim)
+        dense = (
+            np.load(dense_path)
+            if not items
+            else np.lib.format.open_memmap(dense_path, "w+", np.float32, (len(items), dim))
         )
         sparse = SparseWriter(folder / "sparse", sparse_dim, work) if sparse_dim else None
         late = LateWriter(folder, dim) if tokens else None

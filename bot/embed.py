@@ -272,9 +272,9 @@ class SentenceTransformerEmbedder(DenseShortcuts):
     def token_spans(self, text: str, kind: Kind, token_from: int = 0) -> list[tuple[int, int]]:
         """As :meth:`E5Embedder.token_spans`."""
         prompt = self.prompts[kind]
-        offsets = self.model.tokenizer(
-            prompt + text, return_offsets_mapping=True, truncation=True
-        )["offset_mapping"]
+        offsets = self.model.tokenizer(prompt + text, return_offsets_mapping=True, truncation=True)[
+            "offset_mapping"
+        ]
         skip = self._prompt_tokens(prompt)
         first = _first_token(offsets, skip, len(prompt) + token_from) if token_from else skip
         return _spans(offsets[first : len(offsets) - 1], len(prompt), token_from)

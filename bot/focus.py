@@ -126,8 +126,7 @@ _VARIANTS = tuple(
         "soldiers soldier troops forces جنود الجنود جندي العساكر عساكر قوات القوات",
         # one root across forms and languages: تخرج، متخرج، خريج
         "graduate graduates graduated تخرج تخرجه متخرج المتخرج خريج خريجي خريجين خريجيها",
-        "based stationed deployed متمركز المتمركز متمركزين المتمركزين متمركزه المتمركزه "
-        "المتمركزون",
+        "based stationed deployed متمركز المتمركز متمركزين المتمركزين متمركزه المتمركزه المتمركزون",
         "qatar qatari قطر قطري القطري القطريه القطريين القطريون الدوحه doha",
         # English verbs whose past tense no stemmer joins to the present
         "hold holds held",

@@ -207,9 +207,7 @@ def write_postings(docs: Iterable[list[str]], folder: Path, work: Path) -> int:
     sizes, keys, tfs, block_lengths = array("q"), array("i"), array("i"), array("i")
 
     def flush() -> None:
-        lists.add_flat(
-            np.array(sizes, np.int64), np.array(keys, np.int32), np.array(tfs, np.int32)
-        )
+        lists.add_flat(np.array(sizes, np.int64), np.array(keys, np.int32), np.array(tfs, np.int32))
         lengths.append(np.array(block_lengths, np.int32))
         for a in (sizes, keys, tfs, block_lengths):
             del a[:]

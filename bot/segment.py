@@ -234,7 +234,5 @@ def segment(raw: str, language: str | None = None) -> Segmentation:
             headings.append(line)
             section = raw[line.start : line.end]
             continue
-        sentences.extend(
-            Sentence(s.start, s.end, section) for s in split_line(raw, line, language)
-        )
+        sentences.extend(Sentence(s.start, s.end, section) for s in split_line(raw, line, language))
     return Segmentation(sentences, headings, excluded)

@@ -51,9 +51,7 @@ def test_streamed_build_writes_the_same_files_as_a_build_in_memory(
     assert streamed.late.count == len(built.rows) and streamed.sparse.count == len(built.rows)
 
 
-def test_an_incremental_build_reuses_vectors_through_the_blocks(
-    tmp_path, corpus_copy, monkeypatch
-):
+def test_an_incremental_build_reuses_vectors_through_the_blocks(tmp_path, corpus_copy, monkeypatch):
     monkeypatch.setattr(encoding, "CHUNK", 5)
     emb = HashEmbedder(tokens=True, sparse=HashSparse())
     build_index(tmp_path / "i", load_corpus(corpus_copy), emb)

@@ -80,7 +80,7 @@ def test_answerable_questions_of_every_kind_heldout_split(real_sanad):
 
 
 def test_the_passage_offering_the_focus_is_answered_with(real_sanad):
-    """"How many American soldiers are based in Qatar?" ranks the Gulf War sentence (soldiers,
+    """ "How many American soldiers are based in Qatar?" ranks the Gulf War sentence (soldiers,
     no number) just above the number of US troops; it was refused, it is answered with the
     number (bot/choice.py). A near miss of the same shape is still refused."""
     a = real_sanad.ask("How many American soldiers are based in Qatar?")
