@@ -47,6 +47,19 @@ def term_hash(term: str) -> int:
     return int.from_bytes(hashlib.blake2b(term.encode("utf-8"), digest_size=8).digest(), "little")
 
 
+def hash_order(terms: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The terms' 64-bit hashes in ascending order, the term numbers in that order, and each
+    term's rank in it (the row of its postings). Two terms sharing a hash cannot be indexed."""
+    hashes = np.array([term_hash(w) for w in terms], np.uint64)
+    by_hash = np.argsort(hashes, kind="stable")
+    hashes = hashes[by_hash]
+    if len(hashes) > 1 and bool((hashes[1:] == hashes[:-1]).any()):
+        raise ValueError("two lexical terms share a 64-bit hash; cannot index them")
+    rank = np.empty(len(terms), np.int64)
+    rank[by_hash] = np.arange(len(terms))
+    return hashes, by_hash, rank
+
+
 class Postings:
     """Term -> (documents, term frequencies) for ``count`` documents, in CSR layout."""
 
@@ -78,13 +91,7 @@ class Postings:
                 doc_of.append(i)
                 tfs.append(min(tf, MAX_TF))
         terms = list(ids)
-        hashes = np.array([term_hash(w) for w in terms], np.uint64)
-        by_hash = np.argsort(hashes, kind="stable")
-        hashes = hashes[by_hash]
-        if len(hashes) > 1 and bool((hashes[1:] == hashes[:-1]).any()):
-            raise ValueError("two lexical terms share a 64-bit hash; cannot index them")
-        rank = np.empty(len(terms), np.int64)
-        rank[by_hash] = np.arange(len(terms))
+        hashes, by_hash, rank = hash_order(terms)
         t = rank[np.frombuffer(term_of, np.int32)] if len(term_of) else np.zeros(0, np.int64)
         order = np.argsort(t, kind="stable")  # documents stay ascending within a term
         indptr = np.zeros(len(terms) + 1, np.int64)
@@ -223,13 +230,7 @@ def write_postings(docs: Iterable[list[str]], folder: Path, work: Path) -> int:
             flush()
     flush()
     terms = list(ids)
-    hashes = np.array([term_hash(w) for w in terms], np.uint64)
-    by_hash = np.argsort(hashes, kind="stable")
-    hashes = hashes[by_hash]
-    if len(hashes) > 1 and bool((hashes[1:] == hashes[:-1]).any()):
-        raise ValueError("two lexical terms share a 64-bit hash; cannot index them")
-    rank = np.empty(len(terms), np.int64)
-    rank[by_hash] = np.arange(len(terms))
+    hashes, by_hash, rank = hash_order(terms)
     indptr = lists.invert(len(terms), folder / "docs.npy", folder / "tf.npy", rank=rank)
     np.save(folder / "hashes.npy", hashes, allow_pickle=False)
     np.save(folder / "indptr.npy", indptr, allow_pickle=False)
