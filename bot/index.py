@@ -8,6 +8,8 @@ Layout of the index folder::
     builds/<id>/lexical/         inverted postings of the passages' lexical tokens (postings.py)
     builds/<id>/rows.json        which passage each vector row belongs to, and its view
     builds/<id>/dense.faiss      the vectors (or dense.milvus.json: where in Milvus they are)
+    builds/<id>/dense-codes.npy  an approximate (IVF) index's 8-bit codes in row order
+                                 (memory-mapped; bot/ann.py)
     builds/<id>/sparse/          learned sparse vectors of the rows, inverted, and a row-major
                                  copy (sparse.py; when the model has them)
     builds/<id>/late-*.npy       per-token vectors, int8 with a scale per token (late.py; when
@@ -43,13 +45,17 @@ import numpy as np
 from .ann import (
     ANN_MIN_ROWS,
     FLAT,
-    HNSW_EF_SEARCH,
+    IVF_SQ8,
     describe,
     index_kind,
+    ivf_decoding,
     kind_of,
     new_index,
+    row_codes,
+    set_search_breadth,
     sq8_codes,
 )
+from .arrays import load_array
 from .assemble import WORK, write_vectors
 from .corpus import Document, Passage
 from .embed import Embedder, SparseVector, token_fingerprint
@@ -70,7 +76,10 @@ from .sparse import SparseIndex
 #:    title (one pass a row).
 #: 6: a row-major copy of the learned sparse vectors (``sparse/row-*.npy``), which ranking
 #:    on candidates reads.
-FORMAT_VERSION = 6
+#: 7: from ``ann.ANN_MIN_ROWS`` rows, inverted lists over 8-bit vectors (IVF) instead of an
+#:    HNSW graph, with every row's code in row order (``dense-codes.npy``); a build of format
+#:    6 still loads and ranks, and the next build reuses its vectors.
+FORMAT_VERSION = 7
 log = logging.getLogger("sanad")
 _BUILD_ID = re.compile(r"[0-9a-f]{16}")
 #: A temporary build folder older than this, or whose builder died, is removed by the next build.
@@ -89,39 +98,65 @@ _READ_ERRORS = (
 )
 
 
+#: Beside ``dense.faiss`` of an IVF build: every row's 8-bit code, in row order (uint8).
+CODES_FILE = "dense-codes.npy"
+
+
 class VectorIndex:
     """A small interface over FAISS: build, add, search, save, load, count.
 
     Vectors are L2-normalised, so the inner product FAISS computes is the cosine similarity.
-    The index is the exact flat scan, or from ``ann.ANN_MIN_ROWS`` rows an HNSW graph over
-    8-bit quantised vectors (bot/ann.py); the file says which, so loading needs no hint.
+    The index is the exact flat scan, or from ``ann.ANN_MIN_ROWS`` rows inverted lists over
+    8-bit quantised vectors with a row-major copy of the codes (bot/ann.py); the file says
+    which, so loading needs no hint. (An HNSW graph over 8-bit vectors, index format 6, is
+    read too.)
     """
 
     def __init__(self, dim: int, kind: str = FLAT):
         self.dim = dim
         self._index = new_index(np.zeros((0, dim), np.float32), kind)
-        self._sq8: tuple | None = None  # the codes view, made on first use (_codes)
+        self._row_codes: np.ndarray | None = None  # IVF: (rows, dim) uint8, row order
+        self._sq8: tuple | None = None  # the codes and their decoding, made on first use
 
     @classmethod
-    def build(cls, vectors: np.ndarray, kind: str = FLAT) -> VectorIndex:
-        """An index of ``kind`` holding ``vectors`` (rows)."""
+    def build(
+        cls, vectors: np.ndarray, kind: str = FLAT, codes_path: Path | None = None
+    ) -> VectorIndex:
+        """An index of ``kind`` holding ``vectors`` (rows). An IVF index's row-major codes
+        are written to ``codes_path`` (then memory-mapped) when given, else held in memory."""
         idx = cls(vectors.shape[1])
         idx._index = new_index(vectors, kind)
+        if kind == IVF_SQ8:
+            shape = (len(vectors), idx.dim)
+            if codes_path is None:
+                codes = np.empty(shape, np.uint8)
+                row_codes(idx._index, vectors, codes)
+            else:
+                out = np.lib.format.open_memmap(codes_path, "w+", np.uint8, shape)
+                row_codes(idx._index, vectors, out)
+                del out
+                codes = load_array(codes_path)
+            idx._row_codes = codes
         return idx
 
     @property
     def kind(self) -> str:
-        """``"flat"`` (exact) or ``"hnsw-sq8"`` (approximate)."""
+        """``"flat"`` (exact), ``"ivf-sq8"`` (approximate) or ``"hnsw-sq8"`` (format 6)."""
         return kind_of(self._index)
 
     @property
     def approximate(self) -> bool:
-        """Whether searches and stored vectors are approximations (HNSW, quantised)."""
+        """Whether searches and stored vectors are approximations (IVF or HNSW, quantised)."""
         return self.kind != FLAT
 
     def add(self, vectors: np.ndarray) -> None:
         """Append rows."""
-        self._index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        self._index.add(vectors)
+        if self._row_codes is not None:
+            codes = np.empty((len(vectors), self.dim), np.uint8)
+            row_codes(self._index, vectors, codes)
+            self._row_codes = np.concatenate([self._row_codes, codes])
         self._sq8 = None  # the codes may have moved
 
     def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -130,7 +165,9 @@ class VectorIndex:
         return self._index.search(np.ascontiguousarray(queries, dtype=np.float32), k)
 
     def vectors(self) -> np.ndarray:
-        """All stored rows, in order."""
+        """All stored rows, in order (as stored: quantised in an approximate index)."""
+        if self._codes() is not None:
+            return self.rows(np.arange(self.count))
         return self._index.reconstruct_n(0, self.count)
 
     def rows(self, ids: np.ndarray) -> np.ndarray:
@@ -148,9 +185,10 @@ class VectorIndex:
         """Inner product of ``query`` with the stored vectors of rows ``ids``.
 
         On an approximate index the 8-bit codes are scored as they are: a stored vector is
-        ``offset + scale * code`` per dimension (ann.sq8_codes), so its product with ``query``
-        is ``query . offset + (query * scale) . code``, one pass over the codes of the rows
-        asked for (FAISS's ``reconstruct_batch`` cost ~25x more at 100k rows)."""
+        ``offset + scale * code`` per dimension (ann.ivf_decoding), so its product with
+        ``query`` is ``query . offset + (query * scale) . code``, one pass over the codes of
+        the rows asked for (the row-major copy of an IVF index, memory-mapped: only the pages
+        of those rows are read)."""
         ids = np.ascontiguousarray(ids, dtype=np.int64)
         q = np.asarray(query, np.float32).reshape(-1)
         codes = self._codes()
@@ -164,24 +202,41 @@ class VectorIndex:
         return np.einsum("rd,d->r", table[ids].astype(np.float32), weights) + np.float32(q @ offset)
 
     def _codes(self) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
-        """The 8-bit codes of an approximate index as a (rows, dim) uint8 view (no copy),
-        with the per-dimension scale and offset that decode them; None for other kinds."""
+        """The 8-bit codes of an approximate index as a (rows, dim) uint8 array in row order
+        (an IVF index's row-major copy; an HNSW graph's storage, no copy), with the
+        per-dimension scale and offset that decode them; None for the exact scan."""
         if self._sq8 is None:
-            self._sq8 = sq8_codes(self._index) or ()
+            decoding = ivf_decoding(self._index) if self._row_codes is not None else None
+            if decoding is not None:
+                self._sq8 = (self._row_codes, *decoding)
+            else:
+                self._sq8 = sq8_codes(self._index) or ()
         return self._sq8 or None
 
     def save(self, path: Path) -> None:
-        """Write to ``path``."""
+        """Write to ``path`` (and an IVF index's row-major codes beside it, ``CODES_FILE``,
+        unless they were built into that file)."""
         faiss.write_index(self._index, str(path))
+        codes, target = self._row_codes, path.with_name(CODES_FILE)
+        if codes is not None:
+            mapped = getattr(codes, "filename", None)
+            if mapped is None or Path(mapped).resolve() != target.resolve():
+                np.save(target, np.ascontiguousarray(codes))
 
     @classmethod
     def load(cls, path: Path) -> VectorIndex:
-        """Read from ``path``."""
+        """Read from ``path`` (an IVF index with its row-major codes, memory-mapped)."""
         raw = faiss.read_index(str(path))
-        if isinstance(raw, faiss.IndexHNSW):  # the search breadth follows the code, not the file
-            raw.hnsw.efSearch = HNSW_EF_SEARCH
+        set_search_breadth(raw)  # the search breadth follows the code, not the file
         idx = cls(raw.d)
         idx._index = raw
+        if isinstance(raw, faiss.IndexIVF):
+            codes = load_array(path.with_name(CODES_FILE))
+            if codes.dtype != np.uint8 or codes.shape != (raw.ntotal, raw.d):
+                raise ValueError(f"{CODES_FILE} does not match {path.name}")
+            if ivf_decoding(raw) is None:
+                raise ValueError(f"{path.name} is not an IVF index over 8-bit vectors")
+            idx._row_codes = codes
         return idx
 
     @property
@@ -218,7 +273,7 @@ class FaissStore:
     def write(self, folder: Path, build_id: str, vectors: np.ndarray) -> None:
         """Write the vectors of build ``build_id`` into ``folder``."""
         kind = index_kind(len(vectors), self.ann_min_rows)
-        VectorIndex.build(vectors, kind).save(folder / "dense.faiss")
+        VectorIndex.build(vectors, kind, folder / CODES_FILE).save(folder / "dense.faiss")
 
     def after_swap(self, live: Path, previous: Path | None) -> None:
         """Nothing to clean outside the build folders."""
@@ -378,7 +433,7 @@ def expected_manifest(
     }
     if store != "faiss":
         body["vectors"] = store
-    elif (dense_index := describe(index_kind(rows, ann_min_rows))) is not None:
+    elif (dense_index := describe(index_kind(rows, ann_min_rows), rows)) is not None:
         body["dense_index"] = dense_index
     body["id"] = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:16]
     return body

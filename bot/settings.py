@@ -146,7 +146,7 @@ class Settings(BaseSettings):
     ann_min_rows: int = Field(
         ANN_MIN_ROWS,
         ge=0,
-        description="Vector rows from which a FAISS build gets an approximate (HNSW) index "
+        description="Vector rows from which a FAISS build gets an approximate (IVF) index "
         "and ranking works on candidates (docs/retrieval.md, Scale); 0 forces it on.",
     )
     milvus_uri: str | None = Field(

@@ -13,10 +13,18 @@ from conftest import make_settings
 from fakes import HashEmbedder, HashSparse
 
 import bot.retrieve as retrieve_mod
-from bot import ann
+from bot import ann, arrays
 from bot.answerability import evidence
 from bot.corpus import load_corpus
-from bot.index import FaissStore, VectorIndex, build_index, expected_manifest, staleness
+from bot.index import (
+    CODES_FILE,
+    FaissStore,
+    VectorIndex,
+    build_index,
+    expected_manifest,
+    load_index,
+    staleness,
+)
 from bot.retrieve import Matches as M
 from bot.retrieve import Retriever, unit
 from bot.service import Sanad
@@ -32,15 +40,17 @@ def unit_rows(x: np.ndarray) -> np.ndarray:
 
 def test_index_kind_follows_the_row_count(tmp_path, corpus_copy, fake_embedder):
     docs = load_corpus(corpus_copy)  # 18 sentences + 18 translations: 36 rows
-    assert ann.index_kind(36) == ann.FLAT and ann.index_kind(36, 36) == ann.HNSW_SQ8
+    assert ann.index_kind(36) == ann.FLAT and ann.index_kind(36, 36) == ann.IVF_SQ8
     exact, _ = build_index(tmp_path / "a", docs, fake_embedder)
     assert exact.vectors.kind == ann.FLAT and "dense_index" not in exact.manifest
+    assert not (exact.path / CODES_FILE).exists()
     approx, _ = build_index(tmp_path / "b", docs, fake_embedder, store=FaissStore(36))
-    assert approx.vectors.kind == ann.HNSW_SQ8 and approx.vectors.count == 36
-    assert approx.manifest["dense_index"]["kind"] == ann.HNSW_SQ8
+    assert approx.vectors.kind == ann.IVF_SQ8 and approx.vectors.count == 36
+    assert approx.manifest["dense_index"] == {"kind": ann.IVF_SQ8, "cells": 1}
+    assert np.load(approx.path / CODES_FILE).shape == (36, fake_embedder.dim)
     assert approx.id != exact.id
     # The kind is part of what the index must be: crossing the threshold rebuilds.
-    assert "dense index changed (hnsw-sq8 -> flat)" in staleness(
+    assert "dense index changed (ivf-sq8 -> flat)" in staleness(
         tmp_path / "b", expected_manifest(docs, fake_embedder)
     )
     assert staleness(tmp_path / "b", expected_manifest(docs, fake_embedder, "faiss", 36)) is None
@@ -51,7 +61,7 @@ def test_index_kind_follows_the_row_count(tmp_path, corpus_copy, fake_embedder):
 
 def test_ann_settings_reach_the_service(tmp_path, corpus_copy, fake_embedder):
     sanad = Sanad.open(make_settings(tmp_path, corpus_copy, ann_min_rows=0), fake_embedder)
-    assert sanad.index.vectors.kind == ann.HNSW_SQ8
+    assert sanad.index.vectors.kind == ann.IVF_SQ8
     assert sanad._state[1].approximate
     answer = sanad.ask("متى بنيت قاعدة العديد؟")
     assert answer.citations and answer.evidence.top > 0
@@ -74,11 +84,54 @@ class WeightedSparse(HashSparse):
         return [(ix, (0.05 + (ix % 89) / 37).astype(np.float32)) for ix, _ in super().encode(texts)]
 
 
-def test_sq8_codes_score_as_the_decoded_vectors():
+def test_cells_and_probes_follow_the_row_count():
+    assert ann.ivf_cells(1_000_000) == 4000 and ann.ivf_probes(4000) == 63
+    assert ann.ivf_cells(100_000) == 1265 and ann.ivf_probes(1265) == 32
+    assert ann.ivf_cells(36) == 1 and ann.ivf_probes(1) == 1  # forced on a tiny index
+    assert ann.ivf_cells(2380) == 61 and ann.ivf_probes(61) == 32  # XQuAD-R, forced
+    assert ann.ivf_cells(10**12) == ann.IVF_MAX_CELLS
+
+
+def test_row_codes_score_as_the_ivf_scores_them(tmp_path, monkeypatch):
+    monkeypatch.setattr(arrays, "MMAP_MIN_BYTES", 0)  # the codes mapped, as an archive's
+    rng = np.random.default_rng(4)
+    x = unit_rows(rng.normal(size=(4000, 384)))
+    approx, exact = VectorIndex.build(x, ann.IVF_SQ8), VectorIndex.build(x)
+    assert ann.ivf_decoding(exact._index) is None and exact._codes() is None
+    assert approx._index.nlist == ann.ivf_cells(4000) > approx._index.nprobe > 1
+    approx.save(tmp_path / "dense.faiss")
+    back = VectorIndex.load(tmp_path / "dense.faiss")
+    assert isinstance(back._row_codes, np.memmap) and back.kind == ann.IVF_SQ8
+    np.testing.assert_array_equal(back._row_codes, approx._row_codes)
+    for q in x[:5]:
+        # The IVF's own scores of the rows it returns are the row codes' scores.
+        scores, ids = back.search(q[None], 50)
+        np.testing.assert_allclose(back.scores_of(q, ids[0]), scores[0], atol=2e-6)
+        ask = rng.choice(4000, 80)  # any rows, not only the found ones
+        np.testing.assert_allclose(
+            back.scores_of(q, ask), np.einsum("rd,d->r", back.rows(ask), q), atol=2e-6
+        )
+        np.testing.assert_allclose(exact.scores_of(q, ask), x[ask] @ q, atol=2e-6)
+        # 8-bit vectors: cosines within a few thousandths of the float32 ones.
+        assert np.abs(back.scores_of(q, ask) - x[ask] @ q).max() < 5e-3
+    # FAISS's own decoding of a row (through a direct map) is the row codes' decoding.
+    back._index.make_direct_map()
+    np.testing.assert_allclose(back.rows(np.arange(20)), back._index.reconstruct_n(0, 20), atol=1e-6)
+    approx.add(x[:10])  # appended rows get their codes too
+    assert approx.count == 4010 and approx.scores_of(x[0], np.array([4000]))[0] == pytest.approx(
+        approx.scores_of(x[0], np.array([0]))[0]
+    )
+    assert approx.scores_of(x[0], np.zeros(0, np.int64)).size == 0
+    # Codes of another build: unreadable (the build is then rebuilt), not wrong scores.
+    np.save(tmp_path / CODES_FILE, approx._row_codes[:100])
+    with pytest.raises(ValueError, match="does not match"):
+        VectorIndex.load(tmp_path / "dense.faiss")
+
+
+def test_format_6_hnsw_codes_score_as_the_decoded_vectors():
     rng = np.random.default_rng(4)
     x = unit_rows(rng.normal(size=(500, 384)))
-    approx, exact = VectorIndex.build(x, ann.HNSW_SQ8), VectorIndex.build(x)
-    assert ann.sq8_codes(exact._index) is None and exact._codes() is None
+    approx = VectorIndex.build(x, ann.HNSW_SQ8)
     ids = rng.choice(500, 80)
     decoded = approx._index.reconstruct_batch(ids)  # FAISS's own decoding
     np.testing.assert_allclose(approx.rows(ids), decoded, atol=1e-6)
@@ -86,14 +139,36 @@ def test_sq8_codes_score_as_the_decoded_vectors():
         np.testing.assert_allclose(
             approx.scores_of(q, ids), np.einsum("rd,d->r", decoded, q), atol=2e-6
         )
-        np.testing.assert_allclose(exact.scores_of(q, ids), x[ids] @ q, atol=2e-6)
-        # 8-bit vectors: cosines within a few thousandths of the float32 ones.
-        assert np.abs(approx.scores_of(q, ids) - x[ids] @ q).max() < 5e-3
-    approx.add(x[:10])  # the codes move when rows are added
-    assert approx.scores_of(x[0], np.array([500]))[0] == pytest.approx(
-        approx.scores_of(x[0], np.array([0]))[0]
-    )
-    assert approx.scores_of(x[0], np.zeros(0, np.int64)).size == 0
+
+
+def _as_format_6(build: Path) -> None:
+    """Rewrite an approximate build as index format 6 wrote it: an HNSW graph over 8-bit
+    vectors, no row-major codes."""
+    old = VectorIndex.load(build / "dense.faiss")
+    VectorIndex.build(old.vectors(), ann.HNSW_SQ8).save(build / "dense.faiss")
+    (build / CODES_FILE).unlink()
+    manifest = json.loads((build / "manifest.json").read_text())
+    manifest.update(format_version=6, dense_index=ann.describe(ann.HNSW_SQ8, old.count))
+    (build / "manifest.json").write_text(json.dumps(manifest))
+
+
+def test_a_format_6_build_ranks_and_gives_its_vectors_to_the_next(tmp_path, corpus_copy):
+    docs, emb = load_corpus(corpus_copy), HashEmbedder(sparse=HashSparse())
+    built, _ = build_index(tmp_path, docs, emb, store=FaissStore(0))
+    _as_format_6(built.path)
+    old = load_index(tmp_path)
+    assert old.vectors.kind == ann.HNSW_SQ8 and old.vectors.approximate
+    question = "متى بنيت قاعدة العديد؟"
+    before = Retriever(old, emb).search(question, 3)
+    assert before  # still loads and ranks on candidates
+    assert "index format 6 != 7" in staleness(tmp_path, expected_manifest(docs, emb, "faiss", 0))
+    index, embedded = build_index(tmp_path, docs, emb, store=FaissStore(0))
+    assert embedded == 0  # the vectors reused, nothing encoded again
+    assert index.vectors.kind == ann.IVF_SQ8 and (index.path / CODES_FILE).is_file()
+    after = Retriever(index, emb).search(question, 3)
+    assert [h.passage.id for h in after] == [h.passage.id for h in before]
+    for a, b in zip(before, after, strict=True):  # quantised twice: a few thousandths
+        assert b.dense == pytest.approx(a.dense, abs=1e-2)
 
 
 def test_candidate_scores_equal_the_exact_path_with_ann_forced(tmp_path, corpus_copy):
@@ -114,7 +189,9 @@ def test_candidate_scores_equal_the_exact_path_with_ann_forced(tmp_path, corpus_
         # Dense: the stored 8-bit vectors as FAISS decodes them, and within their rounding
         # of the exact cosines.
         rows = np.array([j for j, r in enumerate(b.index.rows) if r.passage in set(cand)])
-        decoded = np.einsum("rd,d->r", b.index.vectors._index.reconstruct_batch(rows), query.dense)
+        ivf = b.index.vectors._index
+        ivf.make_direct_map()  # FAISS's own decoding of the rows
+        decoded = np.einsum("rd,d->r", ivf.reconstruct_batch(rows), query.dense)
         want = np.full(len(b.index.passages), -1.0, np.float32)
         np.maximum.at(want, b._row_passage[rows], decoded)
         np.testing.assert_allclose(b.dense_of(query.dense, cand), want[cand], atol=2e-6)
@@ -123,21 +200,23 @@ def test_candidate_scores_equal_the_exact_path_with_ann_forced(tmp_path, corpus_
         )
 
 
-def test_hnsw_recall_at_10_against_the_exact_scan():
+def test_ivf_recall_at_10_against_the_exact_scan():
     # Clustered synthetic vectors (what sentence embeddings look like: topics, near copies).
     rng = np.random.default_rng(1)
     centres = unit_rows(rng.normal(size=(100, 384)))
     x = unit_rows(centres[rng.integers(0, 100, 4000)] + rng.normal(0, 0.04, (4000, 384)))
     q = unit_rows(centres[rng.integers(0, 100, 200)] + rng.normal(0, 0.04, (200, 384)))
     _, truth = VectorIndex.build(x).search(q, 10)
-    _, found = VectorIndex.build(x, ann.HNSW_SQ8).search(q, 10)
+    approx = VectorIndex.build(x, ann.IVF_SQ8)
+    assert approx._index.nprobe < approx._index.nlist  # not every cell scanned
+    _, found = approx.search(q, 10)
     recall = np.mean([len(set(f) & set(t)) / 10 for f, t in zip(found, truth, strict=True)])
     assert recall >= 0.95
 
 
 def two_indexes(index):
     """``index`` and the same vectors behind an approximate index."""
-    vectors = VectorIndex.build(index.vectors.vectors(), ann.HNSW_SQ8)
+    vectors = VectorIndex.build(index.vectors.vectors(), ann.IVF_SQ8)
     return index, dataclasses.replace(index, vectors=vectors)
 
 

@@ -5,13 +5,16 @@ import tracemalloc
 
 import numpy as np
 
-from bot import encoding, invert, postings
+from bot import ann, encoding, invert, postings
 from bot.arrays import GrowingNpy
 from bot.assemble import write_vectors
 from bot.corpus import load_corpus
 from bot.encoding import Encoded, EncodeItem
 from bot.index import (
+    CODES_FILE,
+    FaissStore,
     Previous,
+    VectorIndex,
     _write_build,
     build_index,
     current_path,
@@ -49,6 +52,25 @@ def test_streamed_build_writes_the_same_files_as_a_build_in_memory(
     assert sorted(fa) == sorted(fb) and "late-codes.npy" in fa and "sparse/rows.npy" in fa
     assert {k for k in fa if fa[k] != fb[k]} == set()  # byte for byte, dense.faiss included
     assert streamed.late.count == len(built.rows) and streamed.sparse.count == len(built.rows)
+
+
+def test_an_approximate_build_in_blocks_writes_the_same_files(tmp_path, corpus_copy, monkeypatch):
+    monkeypatch.setattr(encoding, "CHUNK", 5)
+    monkeypatch.setattr(ann, "ADD_BLOCK", 7)  # vectors added and codes written in blocks
+    docs = load_corpus(corpus_copy)
+    emb = HashEmbedder(tokens=True, sparse=HashSparse())
+    streamed, _ = build_index(tmp_path / "streamed", docs, emb, store=FaissStore(0))
+    passages = [p for d in docs for p in d.passages]
+    built, _ = encode_rows(emb, passages, [passage_views(p, d) for d in docs for p in d.passages])
+    manifest = expected_manifest(docs, emb, "faiss", 0)
+    _write_build(tmp_path / "whole", manifest, built, FaissStore(0))
+    a, b = current_path(tmp_path / "streamed"), current_path(tmp_path / "whole")
+    fa, fb = _files(a), _files(b)
+    assert a.name == b.name == streamed.id and CODES_FILE in fa
+    assert {k for k in fa if fa[k] != fb[k]} == set()
+    # The codes written block by block into the file are those of one pass in memory.
+    whole = VectorIndex.build(built.vectors, ann.IVF_SQ8)
+    np.testing.assert_array_equal(streamed.vectors._row_codes, whole._row_codes)
 
 
 def test_an_incremental_build_reuses_vectors_through_the_blocks(tmp_path, corpus_copy, monkeypatch):
