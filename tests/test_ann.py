@@ -116,7 +116,8 @@ def test_row_codes_score_as_the_ivf_scores_them(tmp_path, monkeypatch):
         assert np.abs(back.scores_of(q, ask) - x[ask] @ q).max() < 5e-3
     # FAISS's own decoding of a row (through a direct map) is the row codes' decoding.
     back._index.make_direct_map()
-    np.testing.assert_allclose(back.rows(np.arange(20)), back._index.reconstruct_n(0, 20), atol=1e-6)
+    decoded = back._index.reconstruct_n(0, 20)
+    np.testing.assert_allclose(back.rows(np.arange(20)), decoded, atol=1e-6)
     approx.add(x[:10])  # appended rows get their codes too
     assert approx.count == 4010 and approx.scores_of(x[0], np.array([4000]))[0] == pytest.approx(
         approx.scores_of(x[0], np.array([0]))[0]
