@@ -44,8 +44,8 @@ IVF_ROWS_PER_CELL = 39
 #: Most cells an index gets (the centroids are scanned whole by every question).
 IVF_MAX_CELLS = 65_536
 #: Fewest cells a question scans ...
-IVF_MIN_PROBES = 32
-#: ... and at least this share of them (1/64: ~62 of 4,000 cells at 1M rows).
+IVF_MIN_PROBES = 48
+#: ... and at least this share of them (1/64: 63 of 4,000 cells at 1M rows).
 IVF_PROBE_SHARE = 64
 #: Dense rows the ANN search returns as ranking candidates.
 DENSE_CANDIDATES = 200
@@ -84,7 +84,7 @@ def ivf_cells(rows: int) -> int:
 
 
 def ivf_probes(cells: int) -> int:
-    """The cells a question scans in an index of ``cells``: ``max(32, cells / 64)``, at most
+    """The cells a question scans in an index of ``cells``: ``max(48, cells / 64)``, at most
     all of them (docs/retrieval.md: recall@10 >= 0.95 measured at 100k and 1M rows)."""
     return int(min(cells, max(IVF_MIN_PROBES, math.ceil(cells / IVF_PROBE_SHARE))))
 

@@ -13,10 +13,14 @@ Queries: ``--queries`` real questions (Arabic and English alternately), exact to
 
     PYTHONPATH=. .venv/bin/python scripts/bench_ann.py [--sizes 100000 1000000] [--kinds ...]
 
-Kinds: the product's ``hnsw-sq8``, and for comparison ``hnsw-flat``, ``hnsw-fp16`` and ``ivf-sq8``
-(4,096 k-means cells over 8-bit vectors; ``--ef`` is then its nprobe). Besides recall@10 of the
-exact ids it reports epsilon recall (a found row within 0.01 similarity of the 10th exact one
-counts: perturbed copies of one sentence tie) and the top-1 similarity lost.
+Kinds: the product's ``ivf-sq8`` (bot/ann.py: ``ann.ivf_cells`` k-means cells over 8-bit
+vectors, built by ``VectorIndex.build`` as a build does, with its row-major codes; ``--ef`` is
+its nprobe, default the product's ``ann.ivf_probes``), and for comparison ``hnsw-sq8`` (index
+format 6's graph; ``--ef`` is efSearch), ``hnsw-flat`` and ``hnsw-fp16``. Besides recall@10 of
+the exact ids it reports epsilon recall (a found row within 0.01 similarity of the 10th exact
+one counts: perturbed copies of one sentence tie), the top-1 similarity lost, and for the
+product's kind the time to score 2,000 candidate rows from the row-major codes
+(``VectorIndex.scores_of``, what ranking does for the lexical and sparse candidates).
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import faiss  # noqa: E402
 
 from bot import ann  # noqa: E402
+from bot.index import VectorIndex  # noqa: E402
 
 DATA = Path(os.environ.get("XQUAD_DIR", "/work/shared/bench-data/xquad-r"))
 
@@ -76,26 +81,15 @@ def grow(base: np.ndarray, n: int, noise: float, seed: int = 0) -> np.ndarray:
     return out
 
 
-def build(kind: str, x: np.ndarray) -> faiss.Index:
-    """An index of ``kind``: the product's (bot/ann.py) or a comparison one."""
-    if kind in (ann.FLAT, ann.HNSW_SQ8):
-        return ann.new_index(x, kind)
+def build(kind: str, x: np.ndarray) -> tuple[faiss.Index, VectorIndex | None]:
+    """An index of ``kind``: the product's (bot/ann.py, through ``VectorIndex.build``, which
+    also makes the IVF's row-major codes) or a comparison one (no ``VectorIndex``)."""
+    if kind in (ann.FLAT, ann.IVF_SQ8, ann.HNSW_SQ8):
+        vi = VectorIndex.build(x, kind)
+        return vi._index, vi
     d = x.shape[1]
     if kind == "hnsw-flat":
         idx = faiss.IndexHNSWFlat(d, ann.HNSW_M, faiss.METRIC_INNER_PRODUCT)
-    elif kind == "ivf-sq8":
-        # Inverted lists over k-means cells (4,096), 8-bit vectors; "ef" sets nprobe.
-        idx = faiss.IndexIVFScalarQuantizer(
-            faiss.IndexFlatIP(d),
-            d,
-            IVF_LISTS,
-            faiss.ScalarQuantizer.QT_8bit,
-            faiss.METRIC_INNER_PRODUCT,
-        )
-        idx.train(x[:: max(1, len(x) // ann.SQ_TRAIN_ROWS)])
-        for s in range(0, len(x), ann.ADD_BLOCK):
-            idx.add(x[s : s + ann.ADD_BLOCK])
-        return idx
     elif kind == "hnsw-fp16":
         idx = faiss.IndexHNSWSQ(
             d, faiss.ScalarQuantizer.QT_fp16, ann.HNSW_M, faiss.METRIC_INNER_PRODUCT
@@ -106,11 +100,7 @@ def build(kind: str, x: np.ndarray) -> faiss.Index:
     if not idx.is_trained:
         idx.train(x[:: max(1, len(x) // ann.SQ_TRAIN_ROWS)])
     idx.add(x)
-    return idx
-
-
-#: Cells of the comparison IVF index.
-IVF_LISTS = 4096
+    return idx, None
 
 
 def recall(found: np.ndarray, truth: np.ndarray) -> float:
@@ -123,8 +113,13 @@ def recall(found: np.ndarray, truth: np.ndarray) -> float:
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
-    p.add_argument("--kinds", nargs="+", default=[ann.HNSW_SQ8])
-    p.add_argument("--ef", type=int, nargs="+", default=[64, 128, 256])
+    p.add_argument("--kinds", nargs="+", default=[ann.IVF_SQ8])
+    p.add_argument(
+        "--ef",
+        type=int,
+        nargs="+",
+        help="search breadths: nprobe (IVF) or efSearch (HNSW); default the product's",
+    )
     p.add_argument("--noise", type=float, default=0.025)
     p.add_argument("--queries", type=int, default=500)
     p.add_argument("--cache", type=Path, default=Path("/tmp/sanad-ann-vectors.npz"))
@@ -155,15 +150,31 @@ def main() -> int:
         del exact
         for kind in args.kinds:
             t0 = time.perf_counter()
-            idx = build(kind, x)
+            idx, vi = build(kind, x)
             built = time.perf_counter() - t0
             size = len(faiss.serialize_index(idx))
-            print(f"  {kind:10} build {built:6.0f} s  {size / n:6.0f} B/row (file)")
-            for ef in args.ef:
+            rowmajor = vi._row_codes.nbytes if vi is not None and vi._row_codes is not None else 0
+            ivf = isinstance(idx, faiss.IndexIVF)
+            print(
+                f"  {kind:10} build {built:6.0f} s  {size / n:6.0f} B/row (FAISS file, in memory)"
+                + (f" + {rowmajor / n:.0f} B/row row-major codes (mapped)" if rowmajor else "")
+                + (f"  cells {idx.nlist}, product nprobe {idx.nprobe}" if ivf else "")
+            )
+            if vi is not None and vi.approximate:
+                ids = np.random.default_rng(1).choice(n, (20, 2000))
+                t0 = time.perf_counter()
+                for q, rows in zip(queries[:20], ids, strict=True):
+                    vi.scores_of(q, rows)
+                print(
+                    f"    2,000 candidate rows scored from the codes: "
+                    f"{(time.perf_counter() - t0) * 50:.2f} ms/query"
+                )
+            default = [idx.nprobe] if ivf else [ann.HNSW_EF_SEARCH]
+            for ef in args.ef or default:
                 if isinstance(idx, faiss.IndexHNSW):
                     idx.hnsw.efSearch = ef
                 else:
-                    faiss.extract_index_ivf(idx).nprobe = ef
+                    idx.nprobe = ef
                 t0 = time.perf_counter()
                 for q in queries[:100]:
                     idx.search(q[None], 10)
@@ -177,13 +188,13 @@ def main() -> int:
                 eps = float(np.mean(sims >= truth_sim[:, 9:10] - 0.01))
                 gap = float(np.mean(truth_sim[:, 0] - sims.max(axis=1)))
                 print(
-                    f"    {'nprobe' if kind == 'ivf-sq8' else 'efSearch'} {ef:4d}: "
+                    f"    {'nprobe' if ivf else 'efSearch'} {ef:4d}: "
                     f"recall@10 {recall(found, truth):.4f}  eps-0.01 recall {eps:.4f}  "
                     f"top-1 similarity lost {gap:.4f}  "
                     f"top-10 in top-{ann.DENSE_CANDIDATES} {in_head:.4f}"
                     f"  {ms:.2f} ms/query  (flat/this {flat_ms / ms:.1f}x)"
                 )
-            del idx
+            del idx, vi
     return 0
 
 

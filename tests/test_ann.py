@@ -86,9 +86,9 @@ class WeightedSparse(HashSparse):
 
 def test_cells_and_probes_follow_the_row_count():
     assert ann.ivf_cells(1_000_000) == 4000 and ann.ivf_probes(4000) == 63
-    assert ann.ivf_cells(100_000) == 1265 and ann.ivf_probes(1265) == 32
+    assert ann.ivf_cells(100_000) == 1265 and ann.ivf_probes(1265) == 48
     assert ann.ivf_cells(36) == 1 and ann.ivf_probes(1) == 1  # forced on a tiny index
-    assert ann.ivf_cells(2380) == 61 and ann.ivf_probes(61) == 32  # XQuAD-R, forced
+    assert ann.ivf_cells(2380) == 61 and ann.ivf_probes(61) == 48  # XQuAD-R, forced
     assert ann.ivf_cells(10**12) == ann.IVF_MAX_CELLS
 
 
