@@ -132,6 +132,9 @@ def new_index(vectors: np.ndarray, kind: str) -> faiss.Index:
             faiss.METRIC_INNER_PRODUCT,
             False,
         )
+        # Cells are at most rows / 39 already (ivf_cells); below 39 rows (a forced tiny index)
+        # the one cell needs no warning that k-means has few points.
+        index.cp.min_points_per_centroid = 1
         sample = _train_sample(vectors)
         index.train(sample)
         del sample
