@@ -268,8 +268,13 @@ def test_candidate_ranking_on_a_real_xquad_slice(real_embedder, tmp_path, monkey
     path.write_text(json.dumps({"data": data["data"][:4]}, ensure_ascii=False), "utf-8")
     pool = load_pool(path)
     exact = squad_index(pool, real_embedder)
+    # Cells of 4 rows and 8 of them scanned: the inverted lists skip most rows, as at scale.
+    monkeypatch.setattr(ann, "IVF_ROWS_PER_CELL", 4)
+    monkeypatch.setattr(ann, "IVF_MIN_PROBES", 8)
     approx = squad_index(pool, real_embedder, ann_min_rows=0)
-    assert not exact.vectors.approximate and approx.vectors.approximate
+    assert not exact.vectors.approximate and approx.vectors.kind == ann.IVF_SQ8
+    ivf = approx.vectors._index
+    assert ivf.nprobe == 8 and ivf.nlist >= 20
     # Candidates and the statistics sample smaller than the pool, as at scale.
     n = len(pool.passages)
     monkeypatch.setattr(retrieve_mod, "DENSE_CANDIDATES", 20)
