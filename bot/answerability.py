@@ -150,7 +150,10 @@ def evidence(
     else:
         unseen = peak_idf(idf)  # not max(idf.values()): millions of terms
         weights = [idf.get(t, unseen) for t in query_tokens]
-        seen = [t in idf or _close_to_vocabulary(t, idf) for t in query_tokens]
+        seen = [
+            t in idf or _close_to_vocabulary(t, idf) or _variant_in_vocabulary(t, idf)
+            for t in query_tokens
+        ]
         coverage = sum(w for s, w in zip(seen, weights, strict=True) if s) / sum(weights)
     return Evidence(round(top, 5), round(peak, 5), round(coverage, 5))
 
@@ -176,6 +179,21 @@ def _close_to_vocabulary(token: str, idf: dict[str, float]) -> bool:
             memo.clear()
         memo[token] = near.close(token)
     return memo[token]
+
+
+_variant_stems: list[frozenset[str]] = []
+
+
+def _variant_in_vocabulary(token: str, idf: dict[str, float]) -> bool:
+    """Does the corpus use another spelling or word of ``token``'s group in the focus
+    check's table (focus.py: بريطانيا for the "United Kingdom" of the article, "ties" for
+    "relations")? A word the corpus says otherwise is not a word it never uses."""
+    if not _variant_stems:
+        from .focus import _VARIANTS
+        from .lexical import tokenize
+
+        _variant_stems.extend(frozenset(t for w in g for t in tokenize(w)) for g in _VARIANTS)
+    return any(token in g and any(x in idf for x in g) for g in _variant_stems)
 
 
 def with_focus(

@@ -30,7 +30,7 @@ from .names import Alias
 from .retrieve import Hit
 
 #: How many of the best passages may be chosen from.
-DEPTH = 5
+DEPTH = 10
 #: How far below the best passage's fused score the chosen one may be.
 MARGIN = 0.15
 

@@ -29,6 +29,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
+from .align import same_name
 from .lexical import tokenize
 from .names import Alias
 from .normalize import normalize
@@ -44,6 +45,7 @@ from .offers import (
     words_in_order,
 )
 
+_ARABIC = re.compile("[\u0600-\u06ff]")
 _W = r"(?:^|(?<=\s))"  # start of a word in normalised text (Arabic has no \b before ال)
 _E = r"(?!\w)"
 
@@ -102,12 +104,13 @@ his her he she they them one year month date name number tall high long far big 
 height length area square cost costs price pay paid spend spent budget worth percentage
 percent proportion population age city country town place exactly currently current
 gain gained get got have has had make made take took since
+go goes went located situated lie lies
 ما ماذا من متي اين وين فين كيف كم كام بكم هل اي ايش شو مين منو عدد اسم تاريخ عام سنه شهر
 هو هي هم في على الي الى عن مع منذ التي الذي الذين ذلك هذا هذه هناك به بها له لها كان كانت
 ارتفاع طول مساحه تكلفه تكلفت كلفت قيمه ميزانيه نسبه عمر سكان تعداد مدينه بلد دوله مكان تبلغ يبلغ
 حاليا الحالي اللي الي ايه
 امتي امتا ايمتي ايمتا وقتاش وقتيش قديش اديش شقد منين لوين ليش ليه لماذا شلون ازاي وش صار
-موجود موجوده موجودين موجودون
+موجود موجوده موجودين موجودون تقع يقع توجد يوجد رقم
 """.split()
 )
 
@@ -124,8 +127,17 @@ _VARIANTS = tuple(
         "الولايات",
         # troops are the forces counted: "the number of US forces" is the number of troops
         "soldiers soldier troops forces جنود الجنود جندي العساكر عساكر قوات القوات",
-        # one root across forms and languages: تخرج، متخرج، خريج
-        "graduate graduates graduated تخرج تخرجه متخرج المتخرج خريج خريجي خريجين خريجيها",
+        # One event, studying at a school, in its three stages and both languages: enrolling,
+        # studying, graduating (تخرج، متخرج، خريج، درس، ينتسب). Where someone studied is where
+        # they enrolled and graduated; nothing else in a text says "studied at".
+        "graduate graduates graduated graduating study studies studied studying "
+        "enrol enrols enrolled enrolling enroll enrolls enrollment enrolment "
+        "تخرج تخرجه تخرجت متخرج المتخرج خريج خريجي خريجين خريجيها "
+        "درس يدرس تدرس يدرسون يدرسوا درسوا دراسه الدراسه ينتسب ينتسبون انتسب",
+        # The article's own translation gives العلاقات as "relations" and as "ties".
+        "relations relationship relationships ties علاقات العلاقات علاقه العلاقه",
+        # A dialect verb and its standard one: شغّال (Levantine/Gulf/Egyptian "working").
+        "work works worked working شغال شغالين شغاله يشتغل يشتغلوا اشتغل عمل عملت يعمل يعملون",
         "based stationed deployed متمركز المتمركز متمركزين المتمركزين متمركزه المتمركزه المتمركزون",
         "qatar qatari قطر قطري القطري القطريه القطريين القطريون الدوحه doha",
         # English verbs whose past tense no stemmer joins to the present
@@ -252,17 +264,29 @@ def _present(word: str, tokens: set[str], words: set[str]) -> bool:
 def _by_family(
     about: tuple[str, ...], missing: tuple[str, ...], norm: str, aliases: Sequence[Alias]
 ) -> tuple[str, ...]:
-    """``missing`` less the given names (and a title just before one: Sheikh, الشيخ) of the
-    people whose family name the passage gives ("Al Thani" for "Sheikh Tamim")."""
+    """``missing`` less what names a person the passage names another way (bot/names.py):
+    the given name (and a title just before it: Sheikh, الشيخ) of someone whose family name
+    the passage gives ("Al Thani" for "Sheikh Tamim"); the words of a title phrase the corpus
+    gives that person ("the Emir of Qatar", «أمير قطر») where the passage names them; and the
+    reverse, the given name where the passage gives the title phrase."""
     found: set[str] = set()
+    words = set(norm.split())
+    forms = {w: {w, bare(w)} for w in about}
     for alias in aliases:
-        if not alias.named_in(norm):
-            continue
-        for i, w in enumerate(about):
-            if w in alias.given or bare(w) in alias.given:
-                found.add(w)
-                if i and agent_groups({about[i - 1]}) & _TITLES:
-                    found.add(about[i - 1])
+        by_family = alias.named_in(norm)
+        by_title = alias.titled_in(norm)
+        by_name = bool(alias.given & (words | {bare(w) for w in words}))
+        if by_family or by_title:
+            for i, w in enumerate(about):
+                if forms[w] & alias.given:
+                    found.add(w)
+                    if i and agent_groups({about[i - 1]}) & _TITLES:
+                        found.add(about[i - 1])
+        if by_family or by_name:
+            for title in alias.titles:
+                # The office must be asked ("امير"): "قطر" alone does not name the Emir.
+                if any(title[0] in forms[w] for w in about):
+                    found.update(w for w in about if forms[w] & set(title))
     return tuple(w for w in missing if w not in found)
 
 
@@ -278,7 +302,13 @@ def _new_name(focus: Focus, text: str, translation: str | None) -> bool:
         return True
     asked = set(focus.about)
     tokens = {t for w in asked for t in tokenize(w)}
-    return any(not _present(n, tokens, asked) for n in names)
+    # The names are read off English; an Arabic question gives them in Arabic script
+    # ("تايفون" for "Typhoon"): one name when the consonant skeletons agree (align.py).
+    arabic = [w for w in asked if _ARABIC.search(w)]
+    return any(
+        not _present(n, tokens, asked) and not any(same_name(n, w) for w in arabic)
+        for n in names
+    )
 
 
 def _counts(noun: str, seq: list[str], norm: str) -> bool:
