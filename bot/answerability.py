@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import json
 import re
+from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
@@ -158,7 +159,8 @@ def evidence(
     return Evidence(round(top, 5), round(peak, 5), round(coverage, 5))
 
 
-_near: dict[int, tuple[dict, NearSpellings, dict[str, bool]]] = {}
+_near: dict[int, tuple[dict, NearSpellings, dict[str, bool], list[str]]] = {}
+_ARABIC_LETTER = re.compile("[\u0621-\u064a]")
 
 
 def _close_to_vocabulary(token: str, idf: dict[str, float]) -> bool:
@@ -172,13 +174,30 @@ def _close_to_vocabulary(token: str, idf: dict[str, float]) -> bool:
     entry = _near.get(id(idf))
     if entry is None or entry[0] is not idf:
         _near.clear()  # one table at a time: the live index's
-        entry = _near[id(idf)] = (idf, NearSpellings(idf), {})
+        arabic = sorted(t for t in idf if _ARABIC_LETTER.match(t))
+        entry = _near[id(idf)] = (idf, NearSpellings(idf), {}, arabic)
     near, memo = entry[1], entry[2]
     if token not in memo:
         if len(memo) > 50_000:
             memo.clear()
-        memo[token] = near.close(token)
+        memo[token] = near.close(token) or _derived(token, entry[3])
     return memo[token]
+
+
+def _derived(token: str, arabic: list[str]) -> bool:
+    """Is the Arabic stem ``token`` the start of a corpus token at most two letters longer?
+
+    The stemmers leave a verb and its verbal noun apart (استقلت -> استقل, استقلال): the same
+    root and pattern, one of them with the noun's ending. Five letters or more, Arabic only
+    (English stems are joined by the stemmer)."""
+    if not _ARABIC_LETTER.match(token):
+        return False
+    i = bisect_left(arabic, token)
+    while i < len(arabic) and arabic[i].startswith(token):
+        if 0 < len(arabic[i]) - len(token) <= 2:
+            return True
+        i += 1
+    return False
 
 
 _variant_stems: list[frozenset[str]] = []
