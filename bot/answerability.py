@@ -223,6 +223,7 @@ def with_focus(
     idf: dict[str, float],
     focus: Focus | None = None,
     aliases: Sequence[Alias] = (),
+    antecedent: str | None = None,
 ) -> Evidence:
     """``ev`` with the focus check of ``question`` against the best passage filled in.
 
@@ -230,13 +231,14 @@ def with_focus(
     word the corpus never uses weighs as much as its rarest word), 1.0 for a question of no
     recognised kind; ``type_ok`` is False when the passage holds no answer of the asked kind.
     ``focus`` is ``question``'s focus when the caller has it already; ``aliases`` the people
-    the corpus names by family name (bot/names.py).
+    the corpus names by family name, ``antecedent`` the name the passage's opening "the
+    <noun>" refers to (bot/names.py).
     """
     from .focus import check_focus, question_focus
     from .lexical import tokenize
 
     f = focus or question_focus(question)
-    check = check_focus(f, text, translation, aliases)
+    check = check_focus(f, text, translation, aliases, antecedent)
     unseen = peak_idf(idf)  # not max(idf.values()): millions of terms
 
     def weight(word: str) -> float:

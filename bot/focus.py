@@ -295,8 +295,13 @@ def _subsequence(short: str, long: str) -> bool:
     return all(c in it for c in short)
 
 
-def _new_name(focus: Focus, text: str, translation: str | None) -> bool:
-    """Does the passage name someone or somewhere the question does not?"""
+def _new_name(
+    focus: Focus, text: str, translation: str | None, antecedent: str | None = None
+) -> bool:
+    """Does the passage (with the name its opening "the <noun>" refers to, when given) name
+    someone or somewhere the question does not?"""
+    if antecedent:  # in brackets: not a sentence's first word, whose capital says nothing
+        translation = f"{translation or ''} ({antecedent})"
     names = proper_names(text, translation)
     if names is None:  # no English to read names from: not judged
         return True
@@ -326,7 +331,12 @@ def _counts(noun: str, seq: list[str], norm: str) -> bool:
 
 
 def _offers(
-    focus: Focus, seq: list[str], words: set[str], text: str, translation: str | None
+    focus: Focus,
+    seq: list[str],
+    words: set[str],
+    text: str,
+    translation: str | None,
+    antecedent: str | None = None,
 ) -> str:
     """ "" when the passage offers an answer of the focus's kind, else the reason it does not."""
     kind = focus.kind
@@ -344,7 +354,9 @@ def _offers(
             return "no person"
         if not (named - asked) and not _new_name(focus, text, translation):
             return "no person"  # every title and name in the passage is the question's own
-    if kind == "place" and not _new_name(focus, text, translation):
+    # "The base serves as a main operational hub" says where the hub is: at the base the
+    # previous sentence names. (Not for a person: a base's name says nobody.)
+    if kind == "place" and not _new_name(focus, text, translation, antecedent):
         return "no place"
     if kind == "count" and focus.counted and not _counts(focus.counted, seq, norm):
         return "counts something else"  # "the two sides … several agreements"
@@ -352,21 +364,32 @@ def _offers(
 
 
 def check_focus(
-    focus: Focus, text: str, translation: str | None = None, aliases: Sequence[Alias] = ()
+    focus: Focus,
+    text: str,
+    translation: str | None = None,
+    aliases: Sequence[Alias] = (),
+    antecedent: str | None = None,
 ) -> FocusCheck:
     """Does the passage (its text and aligned translation) offer what the question asks?
 
     ``aliases`` (bot/names.py): people the corpus names by family name after their full name;
     a question's given name (and the title before it) is present where the family is named.
+    ``antecedent`` (names.antecedents): the name the passage's opening "the <noun>" refers
+    to ("Al Udeid Air Base" for "The base serves…"): its words are the passage's, and it is
+    the place a where-question asks for. Never a number, a date or a person.
     """
     if focus.kind is None:
         return FocusCheck(True)
     both = f"{text} {translation or ''}"
     seq = words_in_order(both)
     words = set(seq)
-    reason = _offers(focus, seq, words, text, translation)
+    reason = _offers(focus, seq, words, text, translation, antecedent)
     if reason:
         return FocusCheck(False, (), reason)
+    if antecedent:
+        both = f"{both} {antecedent}"
+        seq = seq + words_in_order(antecedent)
+        words = set(seq)
     tokens = set(tokenize(both))
     missing = tuple(w for w in focus.about if not _present(w, tokens, words))
     if missing and aliases:

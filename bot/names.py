@@ -93,3 +93,39 @@ def aliases(texts: Iterable[tuple[str, str | None]]) -> tuple[Alias, ...]:
             )
             out.append(Alias(frozenset(names), (f_ar, f_en), titles))
     return tuple(out)
+
+
+# -- What "the base" is: a sentence opening with a definite noun the previous one names -----
+# "The cornerstone … is Al Udeid Air Base, …" then "The base serves as a main operational hub":
+# the second sentence's "the base" is the name the first gives with that noun. Read off the
+# English (the text, or the aligned translation), where names are capitalised.
+_OPENER = re.compile(r"^\W*The ((?:[a-z][\w-]* ){0,1}[a-z][\w-]*)")
+_LATIN = re.compile(r"[A-Za-z]{2}")
+
+
+def antecedents(passages: Iterable) -> dict[str, str]:
+    """For each passage (``id``, ``doc_id``, ``n``, ``text``, ``translation``) opening with
+    "The <noun>" ("The base serves…"), the name its previous sentence in the same document
+    gives with that noun ("Al Udeid Air Base"); passages with none are left out."""
+    english: dict[tuple[str, int], str] = {}
+    opening: list[tuple[str, str, int, str]] = []
+    for p in passages:
+        eng = p.translation or (p.text if _LATIN.search(p.text) else "")
+        if not eng:
+            continue
+        english[(p.doc_id, p.n)] = eng
+        m = _OPENER.match(eng)
+        if m:
+            opening.append((p.id, p.doc_id, p.n, m.group(1)))
+    out: dict[str, str] = {}
+    for pid, doc, n, nouns in opening:
+        previous = english.get((doc, n - 1))
+        if not previous:
+            continue
+        for noun in nouns.split():
+            # a capitalised name of one to four words ending in the noun: "Al Udeid Air Base"
+            m = re.search(rf"\b((?:[A-Z][\w-]* ){{1,4}}){re.escape(noun.capitalize())}\b", previous)
+            if m:
+                out[pid] = m.group(0)
+                break
+    return out

@@ -256,3 +256,27 @@ def test_an_arabic_question_names_the_english_name_of_the_passage():
     assert miss.reason == "no place"
     base = check_focus(question_focus("في أي مدينة تقع قاعدة العديد؟"), "", BASE)
     assert base.reason != "no place"  # the Middle East, the United States: not the question's
+
+
+def test_the_base_of_the_next_sentence_is_the_one_the_previous_names():
+    from bot.names import antecedents
+
+    hub = "The base serves as a main operational hub for US Central Command."
+    passages = [
+        Passage("d:5", "d", 5, 0, 1, "نص", None, BASE),
+        Passage("d:6", "d", 6, 1, 2, "نص", None, hub),
+        Passage("d:7", "d", 7, 2, 3, "نص", None, "The two sides met."),  # no "Sides" named
+        Passage("e:1", "e", 1, 0, 1, "The base is new.", None, None),  # no previous sentence
+    ]
+    assert antecedents(passages) == {"d:6": "Al Udeid Air Base"}
+    where = question_focus("Where is US Central Command's operational hub?")
+    assert check_focus(where, "", hub).reason == "no place"
+    assert check_focus(where, "", hub, antecedent="Al Udeid Air Base").ok
+    # and it is moved first when a passage above it offers no place
+    hits = [hit(6, hub, 1.2), hit(7, "The two sides met.", 1.25)]
+    hits = [hits[1], hits[0]]
+    chosen = choose(where, hits, antecedents={"doc:6": "Al Udeid Air Base"})
+    assert chosen.moved_from == 2
+    # a base's name is no person: "the commander of Al Udeid" is not US Central Command
+    who = question_focus("What is the name of the commander of Al Udeid Air Base?")
+    assert check_focus(who, "", hub, antecedent="Al Udeid Air Base").reason == "no person"

@@ -96,6 +96,9 @@ def test_the_passage_offering_the_focus_is_answered_with(real_sanad):
     emir = real_sanad.ask("من أين تخرج أمير قطر؟")
     assert emir.answerable and emir.citations[0].id == "qatar-defense-partnerships:18"
     assert emir.evidence.moved_from == 8
+    # "The base serves as … hub": the base the previous sentence names (names.antecedents)
+    hub = real_sanad.ask("Where is US Central Command's operational hub?")
+    assert hub.answerable and hub.citations[0].id == "qatar-defense-partnerships:6"
     miss = real_sanad.ask("How many British troops are stationed in Qatar?")
     assert not miss.answerable
     assert miss.evidence.moved_from == 1
