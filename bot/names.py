@@ -14,9 +14,13 @@ The article also says *who* the person is where it names them in full: a title p
 apposition just before the name ("the Emir of Qatar, Sheikh Tamim bin Hamad Al Thani", «أمير
 قطر الشيخ تميم بن حمد آل ثاني»). Those phrases are read too (:attr:`Alias.titles`), so a
 question naming the person by the title ("Where did the Emir of Qatar graduate?") finds the
-passage that names them, and the reverse. Only an office of the title list (emir, king,
-president, …, bin the words "of <place>" after it) counts, and a phrase the corpus gives to two
-different people is left out, as a family name is.
+passage that names them, and the reverse. Only an office (emir, king, president, minister,
+ambassador, commander, …) with the place or body it is of counts, and a phrase the corpus
+gives to two different people is left out, as a family name is.
+
+Things are named once and referred to after as well: "… is Al Udeid Air Base, …" then "The
+base serves as a main operational hub". :func:`antecedents` reads, for a sentence opening with
+"The <noun>", the name the previous sentence gives with that noun.
 """
 
 from __future__ import annotations
@@ -58,9 +62,7 @@ class Alias:
 
     def titled_in(self, norm: str) -> bool:
         """Does normalised text give one of the person's title phrases ("emir of qatar")?"""
-        return any(
-            re.search(rf"(?:^|\W){re.escape(' '.join(t))}(?!\w)", norm) for t in self.titles
-        )
+        return any(re.search(rf"(?:^|\W){re.escape(' '.join(t))}(?!\w)", norm) for t in self.titles)
 
 
 def aliases(texts: Iterable[tuple[str, str | None]]) -> tuple[Alias, ...]:
@@ -88,9 +90,7 @@ def aliases(texts: Iterable[tuple[str, str | None]]) -> tuple[Alias, ...]:
     out = []
     for (f_ar, f_en), names in sorted(pairs.items()):
         if len(given.get(f_ar, ())) == 1 and len(given.get(f_en, ())) == 1:
-            titles = tuple(
-                t for t, gs in sorted(titled.items()) if len(gs) == 1 and gs <= names
-            )
+            titles = tuple(t for t, gs in sorted(titled.items()) if len(gs) == 1 and gs <= names)
             out.append(Alias(frozenset(names), (f_ar, f_en), titles))
     return tuple(out)
 
