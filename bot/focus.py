@@ -16,8 +16,12 @@ a sentence about the right entity that scores like an answer. What gives it away
   question does not give for a person or a place, and the role a person question names;
 * **about**: the question's topic words (its content words, without question words, the kind's
   own words like "number"/"عدد"/"اسم") must all occur in the passage, a typo, an irregular
-  past, a different Arabic clitic or attached pronoun allowed. For "how many British troops"
-  the passage about *US* troops names the other partner country, which refuses it outright.
+  past, a different Arabic clitic or attached pronoun allowed, and a few words for one thing
+  or event (Britain/UK/بريطانيا, study/enrol/graduate/درس/تخرج); a person is also found by
+  the family name or title the article gives them, and a sentence opening with "the <noun>"
+  holds the name the previous sentence gives with that noun (bot/names.py). For "how many
+  British troops" the passage about *US* troops names the other partner country, which
+  refuses it outright.
 
 A question of no recognised kind ("What role did Qatar play?") passes: the score rule decides.
 """
