@@ -104,28 +104,23 @@ _LATIN = re.compile(r"[A-Za-z]{2}")
 
 
 def antecedents(passages: Iterable) -> dict[str, str]:
-    """For each passage (``id``, ``doc_id``, ``n``, ``text``, ``translation``) opening with
-    "The <noun>" ("The base serves…"), the name its previous sentence in the same document
-    gives with that noun ("Al Udeid Air Base"); passages with none are left out."""
-    english: dict[tuple[str, int], str] = {}
-    opening: list[tuple[str, str, int, str]] = []
+    """For each passage (``id``, ``doc_id``, ``n``, ``text``, ``translation``; a document's
+    passages consecutive, as an index holds them) opening with "The <noun>" ("The base
+    serves…"), the name its previous sentence gives with that noun ("Al Udeid Air Base");
+    passages with none are left out. One pass, keeping only the previous passage."""
+    out: dict[str, str] = {}
+    previous: tuple[str, int, str] | None = None  # doc, n and English of the passage before
     for p in passages:
         eng = p.translation or (p.text if _LATIN.search(p.text) else "")
-        if not eng:
-            continue
-        english[(p.doc_id, p.n)] = eng
-        m = _OPENER.match(eng)
-        if m:
-            opening.append((p.id, p.doc_id, p.n, m.group(1)))
-    out: dict[str, str] = {}
-    for pid, doc, n, nouns in opening:
-        previous = english.get((doc, n - 1))
-        if not previous:
-            continue
-        for noun in nouns.split():
-            # a capitalised name of one to four words ending in the noun: "Al Udeid Air Base"
-            m = re.search(rf"\b((?:[A-Z][\w-]* ){{1,4}}){re.escape(noun.capitalize())}\b", previous)
-            if m:
-                out[pid] = m.group(0)
-                break
+        m = _OPENER.match(eng) if eng else None
+        if m and previous and previous[:2] == (p.doc_id, p.n - 1):
+            for noun in m.group(1).split():
+                # a capitalised name of one to four words ending in the noun: "Al Udeid Air Base"
+                name = re.search(
+                    rf"\b(?:[A-Z][\w-]* ){{1,4}}{re.escape(noun.capitalize())}\b", previous[2]
+                )
+                if name:
+                    out[p.id] = name.group(0)
+                    break
+        previous = (p.doc_id, p.n, eng)
     return out
