@@ -27,8 +27,8 @@ from .language import detect_language
 LANGUAGE_FILE = Path(__file__).with_name("calibration_langs.json")
 #: Languages whose questions always keep the main rule.
 MAIN = ("ar", "en")
-#: Languages a per-language threshold may be given to: those told by their script alone.
-SCRIPT_LANGUAGES = ("el", "hi", "ru", "th", "zh")
+#: Languages a per-language threshold may be given to.
+CALIBRATED = ("de", "el", "es", "hi", "ru", "th", "tr", "vi", "zh")
 
 
 @dataclass(frozen=True)
@@ -62,7 +62,7 @@ def load_thresholds(model_id: str, path: Path = LANGUAGE_FILE) -> tuple[dict, di
     thresholds = {
         lang: float(t)
         for lang, t in entry.get("thresholds", {}).items()
-        if lang in SCRIPT_LANGUAGES
+        if lang in CALIBRATED
     }
     return weights, thresholds
 
@@ -93,9 +93,9 @@ def save_thresholds(
     path: Path = LANGUAGE_FILE,
 ) -> None:
     """Record ``model_id``'s per-language thresholds (other models' entries are kept)."""
-    bad = set(thresholds) - set(SCRIPT_LANGUAGES)
+    bad = set(thresholds) - set(CALIBRATED)
     if bad:
-        raise ValueError(f"no per-language threshold for {sorted(bad)}: only {SCRIPT_LANGUAGES}")
+        raise ValueError(f"no per-language threshold for {sorted(bad)}: only {CALIBRATED}")
     try:
         table = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):

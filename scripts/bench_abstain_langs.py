@@ -5,6 +5,7 @@
     PYTHONPATH=$PWD .venv/bin/python scripts/bench_abstain_langs.py collect --out /tmp/ev.jsonl
     PYTHONPATH=$PWD .venv/bin/python scripts/bench_abstain_langs.py report /tmp/ev.jsonl
     PYTHONPATH=$PWD .venv/bin/python scripts/bench_abstain_langs.py fit /tmp/ev.jsonl [--save]
+    PYTHONPATH=$PWD .venv/bin/python scripts/bench_abstain_langs.py seed
 
 The sample (:func:`sample`) is fixed before anything is measured: :data:`PER_LANGUAGE` question
 ids drawn with a seeded shuffle from the ids XQuAD-R shares across its eleven languages (the
@@ -69,10 +70,11 @@ def sample(n: int = PER_LANGUAGE) -> list[str]:
     return sorted(ids[:n])
 
 
-def _row(q: dict, lang: str, corpus: str, a) -> dict:
+def _row(q: dict, lang: str, corpus: str, a, docs: dict | None = None) -> dict:
     ev = a.evidence
     cited = a.citations[0] if a.citations else None
     return {
+        "passage_lang": docs[cited.doc_id].language if docs and cited else None,
         "id": q["id"],
         "lang": lang,
         "split": split_of(q["id"]),
@@ -129,6 +131,47 @@ def collect(out: Path, langs: list[str], n: int) -> None:
             )
 
 
+#: Articles of the small multilingual corpus (``collect-pool``), in all eleven languages.
+POOLED = (6, 8)
+#: Questions from other articles asked against it, per language.
+POOL_OUT = 60
+
+
+def collect_pool(out: Path, langs: list[str], n: int) -> None:
+    """Every question of the :data:`POOLED` articles (``pool-in``, answerable) and
+    :data:`POOL_OUT` sampled questions of other articles (``pool-out``), in each language,
+    against one index of those two articles in all eleven languages (22 documents)."""
+    from xquad_to_jsonl import convert, write_jsonl
+
+    from bot.ingest import add
+    from bot.service import Sanad
+    from bot.settings import Settings
+
+    ids = sample(n)
+    tmp = Path(tempfile.mkdtemp(prefix="abstain-pool-"))
+    docs, questions = [], {}
+    for lang in LANGS:
+        d, q = convert(lang, list(POOLED))
+        docs += d
+        questions[lang] = convert(lang)[1]
+    write_jsonl(docs, tmp / "docs.jsonl")
+    list(add(tmp / "corpus", [tmp / "docs.jsonl"], 1_000_000))
+    t0 = time.perf_counter()
+    sanad = Sanad.open(Settings(corpus_dir=tmp / "corpus", index_dir=tmp / "index", answer_cache=0))
+    print(f"pool: {len(sanad.index.passages)} passages, built in {time.perf_counter() - t0:.0f} s")
+    with out.open("a", encoding="utf-8") as f:
+        for lang in langs:
+            inside = [q for q in questions[lang] if q["article"] in POOLED]
+            others = [q for q in questions[lang] if q["article"] not in POOLED and q["id"] in ids]
+            for q in inside + sorted(others, key=lambda q: q["id"])[:POOL_OUT]:
+                kind = "pool-in" if q["article"] in POOLED else "pool-out"
+                row = _row(q, lang, kind, sanad.ask(q["question"]), sanad.docs)
+                row["unanswerable"] = kind == "pool-out"
+                f.write(json.dumps(row, ensure_ascii=False) + "\n")
+            f.flush()
+            print(f"{lang}: {len(inside)} in, {min(len(others), POOL_OUT)} out", flush=True)
+
+
 def read(path: Path) -> list[dict]:
     """The rows ``collect`` wrote."""
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
@@ -159,7 +202,7 @@ def report(rows: list[dict]) -> None:
 
 
 def _score(ev: dict, w: dict) -> float:
-    """The main rule's score with weights ``w``; -1 when the focus-kind gate refuses."""
+    """A rule's score with weights ``w``; -1 when the focus-kind gate refuses."""
     if not ev["type_ok"]:
         return -1.0
     return (
@@ -175,6 +218,8 @@ def fit_threshold(rows: list[dict], w: dict) -> tuple[float, int, int]:
     (ties: fewer wrong refusals, then the widest gap), midway between the two scores it
     separates, as ``bot calibrate`` does; with the wrong refusals and wrong answers."""
     scored = sorted((_score(r["evidence"], w), r["unanswerable"]) for r in rows)
+    if not scored:
+        return 0.0, 0, 0
     best = None
     for i in range(len(scored) + 1):
         lo = scored[i - 1][0] if i else scored[0][0] - 0.01
@@ -190,67 +235,183 @@ def fit_threshold(rows: list[dict], w: dict) -> tuple[float, int, int]:
     return best[1], best[2], best[3]
 
 
-def measure(rows: list[dict], w: dict, t: float) -> Counter:
-    """Refused seed / other-article questions and wrongly refused answerable ones."""
+def judged_by_language(rows: list[dict]) -> None:
+    """Mark each row with whether Sanad judges it by its language's rule (langrule.py):
+    the question's detected language is the answer passage's (a question on the seed, an
+    Arabic article, never is)."""
+    from xquad_to_jsonl import convert
+
+    from bot.langrule import CALIBRATED
+    from bot.language import detect_language
+
+    text = {}
+    for lang in {r["lang"] for r in rows}:
+        text.update({(lang, q["id"]): q["question"] for q in convert(lang)[1]})
+    for r in rows:
+        passage = "ar" if r["set"] == "seed" else r.get("passage_lang", r["lang"])
+        r["own_rule"] = (
+            r["lang"] in CALIBRATED
+            and passage == r["lang"]
+            and detect_language(text[(r["lang"], r["id"])]) == r["lang"]
+        )
+
+
+def measure(rows: list[dict], main, w: dict | None, t: float | None) -> Counter:
+    """Per set: questions judged right (refused when unanswerable, answered when not), by
+    the main rule, or, for the rows Sanad judges by their language's rule, by weights ``w``
+    and threshold ``t``."""
+    main_w = {"w_peak": main.w_peak, "w_coverage": main.w_coverage, "w_focus": main.w_focus}
     c: Counter = Counter()
     for r in rows:
-        answered = _score(r["evidence"], w) >= t
+        if w is not None and r["own_rule"]:
+            answered = _score(r["evidence"], w) >= t
+        else:
+            answered = _score(r["evidence"], main_w) >= main.threshold
         c[r["set"]] += 1
         c[r["set"] + "_ok"] += answered != r["unanswerable"]
     return c
 
 
-def _cells(c: Counter) -> list[str]:
-    def cell(s: str, good: bool) -> str:
-        n = c[s]
-        k = c[s + "_ok"] if good else n - c[s + "_ok"]
-        return f"{k}/{n} ({k / n:.0%})" if n else "-"
+#: Sets in the table: (set, what is counted), unanswerable sets count refusals.
+COLUMNS = (
+    ("seed", "seed refused"),
+    ("out", "other articles refused"),
+    ("in", "answerable wrongly refused"),
+    ("pool-out", "small pool: other articles refused"),
+    ("pool-in", "small pool: answerable wrongly refused"),
+)
 
-    return [cell("seed", True), cell("out", True), cell("in", False)]
+
+def _cells(c: Counter) -> list[str]:
+    out = []
+    for s, _ in COLUMNS:
+        n = c[s]
+        k = n - c[s + "_ok"] if s.endswith("in") else c[s + "_ok"]
+        out.append(f"{k}/{n} ({k / n:.0%})" if n else "-")
+    return out
+
+
+#: Weights tried for the languages' own rules (shared by all of them); no focus term:
+#: the focus check reads Arabic and English question words only.
+W_PEAK = (0.0, 0.01, 0.02, 0.04)
+W_COVERAGE = (0.0, 0.05, 0.1)
+
+
+def fit_all(rows: list[dict], split: str) -> tuple[dict, dict[str, float], int]:
+    """Shared weights and per-language thresholds fitted on ``split``: the weights whose
+    per-language thresholds make the fewest errors over all calibrated languages."""
+    from bot.langrule import CALIBRATED
+
+    best = None
+    for wp in W_PEAK:
+        for wc in W_COVERAGE:
+            w = {"w_peak": wp, "w_coverage": wc, "w_focus": 0.0}
+            ts, errors = {}, 0
+            for lang in CALIBRATED:
+                own = [r for r in rows if r["lang"] == lang and r["split"] == split and r["own_rule"]]
+                if not own:
+                    continue
+                t, wa, wu = fit_threshold(own, w)
+                ts[lang] = t
+                errors += wa + wu
+            if best is None or errors < best[2]:
+                best = (w, ts, errors)
+    assert best is not None
+    return best
 
 
 def fit(rows: list[dict], save: bool) -> None:
-    """Per language: the threshold fitted on each split, measured on both."""
+    """Fit on each split, measure on both; print the table; save the tune fit."""
     from bot.answerability import load_rule
     from bot.embed import DEFAULT_MODEL
-    from bot.langrule import MAIN, SCRIPT_LANGUAGES, save_thresholds
+    from bot.langrule import save_thresholds
 
     main = load_rule(DEFAULT_MODEL)
     assert main is not None
-    w = {"w_peak": main.w_peak, "w_coverage": main.w_coverage, "w_focus": main.w_focus}
+    judged_by_language(rows)
+    fits = {s: fit_all(rows, s) for s in ("tune", "heldout")}
     print(f"main rule: {main}")
+    for s, (w, ts, e) in fits.items():
+        print(f"fitted on {s}: weights {w}, {e} errors, thresholds {ts}")
     print(
-        "| language | rule | fitted on | measured on | seed refused | other articles refused "
-        "| answerable wrongly refused |"
+        "| language | rule | measured on | "
+        + " | ".join(name for _, name in COLUMNS)
+        + " |"
     )
-    print("|---|---|---|---|---|---|---|")
-    thresholds, info = {}, {}
+    print("|---|---|---|" + "---|" * len(COLUMNS))
     for lang in LANGS:
         mine = [r for r in rows if r["lang"] == lang]
         if not mine:
             continue
-        by = {s: [r for r in mine if r["split"] == s] for s in ("tune", "heldout")}
         for s in ("tune", "heldout"):
-            cells = _cells(measure(by[s], w, main.threshold))
-            print(f"| {lang} | main {main.threshold} | — | {s} | " + " | ".join(cells) + " |")
-        if lang in MAIN:
-            continue
-        for fit_on, other in (("tune", "heldout"), ("heldout", "tune")):
-            t, _, _ = fit_threshold(by[fit_on], w)
-            for s in (fit_on, other):
-                cells = _cells(measure(by[s], w, t))
-                print(f"| {lang} | own {t} | {fit_on} | {s} | " + " | ".join(cells) + " |")
-            if fit_on == "tune" and lang in SCRIPT_LANGUAGES:
-                thresholds[lang] = t
-                info[lang] = {"n": len(by["tune"])}
+            part = [r for r in mine if r["split"] == s]
+            print(f"| {lang} | main | {s} | " + " | ".join(_cells(measure(part, main, None, None))) + " |")
+        for fit_on in ("tune", "heldout"):
+            w, ts, _ = fits[fit_on]
+            if lang not in ts:
+                continue
+            for s in ("tune", "heldout"):
+                part = [r for r in mine if r["split"] == s]
+                tag = "fitted" if s == fit_on else "cross-fitted"
+                cells = _cells(measure(part, main, w, ts[lang]))
+                print(f"| {lang} | own {ts[lang]} (fit on {fit_on}) | {s} ({tag}) | " + " | ".join(cells) + " |")
     if save:
-        save_thresholds(
-            DEFAULT_MODEL,
-            w,
-            thresholds,
-            {"fitted_on": "XQuAD-R (scripts/bench_abstain_langs.py)", "split": "tune", "n": info},
+        w, ts, e = fits["tune"]
+        info = {"fitted_on": "XQuAD-R (scripts/bench_abstain_langs.py fit)", "split": "tune", "errors": e}
+        save_thresholds(DEFAULT_MODEL, w, ts, info)
+        print(f"saved {w} {ts}")
+
+
+def seed_answers(path: Path, out: Path | None) -> None:
+    """Per language and split: questions about the seed article (tests/data/langs_seed.jsonl:
+    answerable ones and near misses) answered, refused, and cited with the right sentence
+    first; with ``out``, their evidence as ``collect`` writes it (set ``seed-answerable`` and
+    ``seed-nearmiss``)."""
+    from bot.service import Sanad
+    from bot.settings import ROOT as PKG_ROOT
+    from bot.settings import Settings
+
+    tmp = Path(tempfile.mkdtemp(prefix="abstain-langs-"))
+    sanad = Sanad.open(Settings(corpus_dir=PKG_ROOT / "corpus", index_dir=tmp / "index"))
+    c: Counter = Counter()
+    rows = []
+    for r in read(path):
+        a = sanad.ask(r["question"])
+        kind = "nearmiss" if r.get("unanswerable") else "answerable"
+        key = (r["lang"], r["split"], kind)
+        c[key] += 1
+        c[key + ("ok",)] += a.answerable != bool(r.get("unanswerable"))
+        first = bool(a.citations) and a.citations[0].id in r.get("gold_ids", ())
+        c[key + ("first",)] += first
+        rows.append(
+            {
+                "id": r["question"],
+                "lang": r["lang"],
+                "split": r["split"],
+                "set": f"seed-{kind}",
+                "unanswerable": bool(r.get("unanswerable")),
+                "answered": a.answerable,
+                "cited_gold": first,
+                "evidence": asdict(a.evidence),
+            }
         )
-        print(f"saved {thresholds}")
+    print(
+        "| question language | answerable answered tune | held-out | right sentence first "
+        "tune | held-out | near misses refused tune | held-out |"
+    )
+    print("|---|---|---|---|---|---|---|")
+    for lang in LANGS:
+        cells = []
+        for what, kind in (("ok", "answerable"), ("first", "answerable"), ("ok", "nearmiss")):
+            for split in ("tune", "heldout"):
+                n = c[(lang, split, kind)]
+                cells.append(f"{c[(lang, split, kind, what)]}/{n}" if n else "-")
+        if any(x != "-" for x in cells):
+            print(f"| {lang} | " + " | ".join(cells) + " |")
+    if out:
+        with out.open("w", encoding="utf-8") as f:
+            for row in rows:
+                f.write(json.dumps(row, ensure_ascii=False) + "\n")
 
 
 def main() -> int:
@@ -261,18 +422,29 @@ def main() -> int:
     c.add_argument("--out", type=Path, required=True)
     c.add_argument("--langs", nargs="+", default=LANGS, choices=LANGS)
     c.add_argument("-n", type=int, default=PER_LANGUAGE)
+    cp = sub.add_parser("collect-pool")
+    cp.add_argument("--out", type=Path, required=True)
+    cp.add_argument("--langs", nargs="+", default=LANGS, choices=LANGS)
+    cp.add_argument("-n", type=int, default=PER_LANGUAGE)
     r = sub.add_parser("report")
     r.add_argument("file", type=Path)
+    sd = sub.add_parser("seed")
+    sd.add_argument("file", type=Path, nargs="?", default=ROOT / "tests/data/langs_seed.jsonl")
+    sd.add_argument("--out", type=Path)
     f = sub.add_parser("fit")
-    f.add_argument("file", type=Path)
+    f.add_argument("file", type=Path, nargs="+")
     f.add_argument("--save", action="store_true")
     args = p.parse_args()
     if args.cmd == "collect":
         collect(args.out, args.langs, args.n)
+    elif args.cmd == "collect-pool":
+        collect_pool(args.out, args.langs, args.n)
+    elif args.cmd == "seed":
+        seed_answers(args.file, args.out)
     elif args.cmd == "report":
         report(read(args.file))
     else:
-        fit(read(args.file), args.save)
+        fit([r for path in args.file for r in read(path)], args.save)
     return 0
 
 

@@ -13,7 +13,7 @@ from bot.embed import DEFAULT_MODEL
 from bot.langrule import (
     LANGUAGE_FILE,
     MAIN,
-    SCRIPT_LANGUAGES,
+    CALIBRATED,
     LanguageRules,
     language_rules,
     load_thresholds,
@@ -36,7 +36,7 @@ def test_a_language_rule_judges_its_questions_on_its_own_passages_only():
     assert r.for_question("谁写了小说《战争与和平》？", "ar") is MAIN_RULE
     assert r.for_question("谁写了小说《战争与和平》？", None) is MAIN_RULE
     # Arabic and English questions keep the main rule whatever the passage's language.
-    for q in ("Who wrote War and Peace?", "من كتب رواية الحرب والسلام؟"):
+    for q in ("Who wrote War and Peace?", "من كتب رواية الحرب والسلام؟", "Where is Al Udeid Air Base?"):
         for lang in ("zh", "ar", "en", None):
             assert r.for_question(q, lang) is MAIN_RULE
 
@@ -50,9 +50,9 @@ def test_the_threshold_decides_between_the_rules():
     assert strict.for_question("汞的沸点是多少？", "ar").answerable(ev)
 
 
-def test_only_languages_told_by_their_script_get_a_threshold(tmp_path):
+def test_arabic_and_english_never_get_a_threshold_of_their_own(tmp_path):
     path = tmp_path / "langs.json"
-    for lang in (*MAIN, "es", "de", "tr", "vi"):
+    for lang in (*MAIN, "und", "fr"):
         with pytest.raises(ValueError):
             save_thresholds("m", {}, {lang: 1.0}, {}, path)
     # A hand-edited file naming them is not read for them either.
@@ -77,7 +77,7 @@ def test_thresholds_round_trip_and_other_models_are_kept(tmp_path):
 def test_the_shipped_file_leaves_arabic_and_english_to_the_main_calibration():
     table = json.loads(LANGUAGE_FILE.read_text(encoding="utf-8"))
     entry = table[DEFAULT_MODEL]
-    assert set(entry["thresholds"]) <= set(SCRIPT_LANGUAGES)
+    assert set(entry["thresholds"]) <= set(CALIBRATED)
     assert "threshold" not in entry["weights"]
     # The main rule file is a different file with its own entry.
     assert LANGUAGE_FILE != CALIBRATION_FILE
