@@ -248,7 +248,8 @@ def judged_by_language(rows: list[dict]) -> None:
     for lang in {r["lang"] for r in rows}:
         text.update({(lang, q["id"]): q["question"] for q in convert(lang)[1]})
     for r in rows:
-        passage = "ar" if r["set"] == "seed" else r.get("passage_lang", r["lang"])
+        # The per-language index holds that language only; the pool's rows say.
+        passage = "ar" if r["set"] == "seed" else r.get("passage_lang") or r["lang"]
         r["own_rule"] = (
             r["lang"] in CALIBRATED
             and passage == r["lang"]
