@@ -64,9 +64,7 @@ def load_thresholds(model_id: str, path: Path = LANGUAGE_FILE) -> tuple[dict, di
         return {}, {}
     weights = entry.get("weights", {})
     thresholds = {
-        lang: float(t)
-        for lang, t in entry.get("thresholds", {}).items()
-        if lang in CALIBRATED
+        lang: float(t) for lang, t in entry.get("thresholds", {}).items() if lang in CALIBRATED
     }
     return weights, thresholds
 

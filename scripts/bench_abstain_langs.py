@@ -110,19 +110,30 @@ def collect(out: Path, langs: list[str], n: int) -> None:
             docs, questions = convert(lang)
             questions = [q for q in questions if q["id"] in ids]
             src = tmp / f"{lang}.jsonl"
-            write_jsonl([d for d in docs if d["id"] in {f"xquad-{lang}-{i:02d}" for i in INDEXED}], src)
+            write_jsonl(
+                [d for d in docs if d["id"] in {f"xquad-{lang}-{i:02d}" for i in INDEXED}], src
+            )
             list(add(tmp / f"{lang}-corpus", [src], 1_000_000))
             xq = Sanad.open(
                 base.model_copy(
-                    update={"corpus_dir": tmp / f"{lang}-corpus", "index_dir": tmp / f"{lang}-index"}
+                    update={
+                        "corpus_dir": tmp / f"{lang}-corpus",
+                        "index_dir": tmp / f"{lang}-index",
+                    }
                 ),
                 embedder,
             )
             built = time.perf_counter() - t0
             for q in questions:
-                f.write(json.dumps(_row(q, lang, "seed", seed.ask(q["question"])), ensure_ascii=False) + "\n")
+                f.write(
+                    json.dumps(_row(q, lang, "seed", seed.ask(q["question"])), ensure_ascii=False)
+                    + "\n"
+                )
                 corpus = "in" if q["article"] in INDEXED else "out"
-                f.write(json.dumps(_row(q, lang, corpus, xq.ask(q["question"])), ensure_ascii=False) + "\n")
+                f.write(
+                    json.dumps(_row(q, lang, corpus, xq.ask(q["question"])), ensure_ascii=False)
+                    + "\n"
+                )
             f.flush()
             print(
                 f"{lang}: {len(questions)} questions, index built in {built:.0f} s, "
@@ -309,7 +320,9 @@ def fit_all(rows: list[dict], split: str) -> tuple[dict, dict[str, float], int]:
             w = {"w_peak": wp, "w_coverage": wc, "w_focus": 0.0}
             ts, errors = {}, 0
             for lang in CALIBRATED:
-                own = [r for r in rows if r["lang"] == lang and r["split"] == split and r["own_rule"]]
+                own = [
+                    r for r in rows if r["lang"] == lang and r["split"] == split and r["own_rule"]
+                ]
                 if not own:
                     continue
                 t, wa, wu = fit_threshold(own, w)
@@ -334,11 +347,7 @@ def fit(rows: list[dict], save: bool) -> None:
     print(f"main rule: {main}")
     for s, (w, ts, e) in fits.items():
         print(f"fitted on {s}: weights {w}, {e} errors, thresholds {ts}")
-    print(
-        "| language | rule | measured on | "
-        + " | ".join(name for _, name in COLUMNS)
-        + " |"
-    )
+    print("| language | rule | measured on | " + " | ".join(name for _, name in COLUMNS) + " |")
     print("|---|---|---|" + "---|" * len(COLUMNS))
     for lang in LANGS:
         mine = [r for r in rows if r["lang"] == lang]
@@ -346,7 +355,11 @@ def fit(rows: list[dict], save: bool) -> None:
             continue
         for s in ("tune", "heldout"):
             part = [r for r in mine if r["split"] == s]
-            print(f"| {lang} | main | {s} | " + " | ".join(_cells(measure(part, main, None, None))) + " |")
+            print(
+                f"| {lang} | main | {s} | "
+                + " | ".join(_cells(measure(part, main, None, None)))
+                + " |"
+            )
         for fit_on in ("tune", "heldout"):
             w, ts, _ = fits[fit_on]
             if lang not in ts:
@@ -355,10 +368,18 @@ def fit(rows: list[dict], save: bool) -> None:
                 part = [r for r in mine if r["split"] == s]
                 tag = "fitted" if s == fit_on else "cross-fitted"
                 cells = _cells(measure(part, main, w, ts[lang]))
-                print(f"| {lang} | own {ts[lang]} (fit on {fit_on}) | {s} ({tag}) | " + " | ".join(cells) + " |")
+                print(
+                    f"| {lang} | own {ts[lang]} (fit on {fit_on}) | {s} ({tag}) | "
+                    + " | ".join(cells)
+                    + " |"
+                )
     if save:
         w, ts, e = fits["tune"]
-        info = {"fitted_on": "XQuAD-R (scripts/bench_abstain_langs.py fit)", "split": "tune", "errors": e}
+        info = {
+            "fitted_on": "XQuAD-R (scripts/bench_abstain_langs.py fit)",
+            "split": "tune",
+            "errors": e,
+        }
         save_thresholds(DEFAULT_MODEL, w, ts, info)
         print(f"saved {w} {ts}")
 

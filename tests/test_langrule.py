@@ -11,9 +11,9 @@ import pytest
 from bot.answerability import CALIBRATION_FILE, Evidence, Rule
 from bot.embed import DEFAULT_MODEL
 from bot.langrule import (
+    CALIBRATED,
     LANGUAGE_FILE,
     MAIN,
-    CALIBRATED,
     LanguageRules,
     language_rules,
     load_thresholds,
@@ -36,7 +36,11 @@ def test_a_language_rule_judges_its_questions_on_its_own_passages_only():
     assert r.for_question("谁写了小说《战争与和平》？", "ar") is MAIN_RULE
     assert r.for_question("谁写了小说《战争与和平》？", None) is MAIN_RULE
     # Arabic and English questions keep the main rule whatever the passage's language.
-    for q in ("Who wrote War and Peace?", "من كتب رواية الحرب والسلام؟", "Where is Al Udeid Air Base?"):
+    for q in (
+        "Who wrote War and Peace?",
+        "من كتب رواية الحرب والسلام؟",
+        "Where is Al Udeid Air Base?",
+    ):
         for lang in ("zh", "ar", "en", None):
             assert r.for_question(q, lang) is MAIN_RULE
 
@@ -67,7 +71,9 @@ def test_thresholds_round_trip_and_other_models_are_kept(tmp_path):
     save_thresholds("b", w, {"ru": 1.1}, {}, path)
     got = language_rules("a", MAIN_RULE, (path,))
     assert got.main is MAIN_RULE and got.by_language == {"zh": Rule(0.04, 0.05, 1.2, 0.16)}
-    assert language_rules("b", MAIN_RULE, (path,)).by_language == {"ru": Rule(0.04, 0.05, 1.1, 0.16)}
+    assert language_rules("b", MAIN_RULE, (path,)).by_language == {
+        "ru": Rule(0.04, 0.05, 1.1, 0.16)
+    }
     assert language_rules("c", MAIN_RULE, (path,)).by_language == {}
     # Weights that make no rule leave every question to the main rule.
     path.write_text(json.dumps({"a": {"weights": {"w_bogus": 1}, "thresholds": {"zh": 1.2}}}))
@@ -94,7 +100,9 @@ def test_sanad_reads_the_thresholds_beside_the_index_unless_the_threshold_is_ove
     sanad = Sanad.open(make_settings(tmp_path), embedder=fake_embedder)
     assert sanad.rules.by_language == {}  # the fake model was never calibrated
     w = {"w_peak": 0.0, "w_coverage": 0.0, "w_focus": 0.0}
-    save_thresholds(fake_embedder.model_id, w, {"zh": 0.9}, {}, tmp_path / "index" / LANGUAGE_FILE.name)
+    save_thresholds(
+        fake_embedder.model_id, w, {"zh": 0.9}, {}, tmp_path / "index" / LANGUAGE_FILE.name
+    )
     assert sanad.rules.by_language == {"zh": Rule(0.0, 0.0, 0.9, 0.0)}
     assert sanad.rules.main == sanad.rule
     overridden = Sanad.open(make_settings(tmp_path, abstain_threshold=0.5), embedder=fake_embedder)
@@ -104,10 +112,9 @@ def test_sanad_reads_the_thresholds_beside_the_index_unless_the_threshold_is_ove
 # --- real model ------------------------------------------------------------------------------
 
 sys.path.insert(0, str(ROOT / "scripts"))
+from bench_abstain_langs import split_of  # noqa: E402
 from bench_langs import OFF_CORPUS  # noqa: E402
 from xquad_to_jsonl import DATA, convert, write_jsonl  # noqa: E402
-
-from bench_abstain_langs import split_of  # noqa: E402
 
 needs_xquad = pytest.mark.skipif(
     not all((DATA / f"{lang}.json").is_file() for lang in ("ru", "zh")),
