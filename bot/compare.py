@@ -42,7 +42,9 @@ from .normalize import question_language
 LINK_AT = 0.82
 #: Lowest cosine of a link that places a claim value or name on a passage fact.
 PLACE_AT = 0.72
-#: Lowest cosine of a (mutual) link on which a different value contradicts (tune split).
+#: Lowest cosine of a (mutual) link on which a different value contradicts, of the claim
+#: clause in the passage clause where a different value of the same slot contradicts, and of
+#: a count's noun in that clause (tune splits; docs/quality.md).
 VALUE_AT = 0.78
 
 
@@ -164,6 +166,11 @@ def best_clause(
     return memo[key]
 
 
+def _claim_clause(claim: Text, f: Fact) -> tuple[int, int]:
+    """The claim clause holding fact ``f`` (the whole claim when none does)."""
+    return next((c for c in claim.clauses if _inside(f, c)), (0, len(claim.text)))
+
+
 def _aligned(claim: Text, view: View) -> Alignment | None:
     """The view's alignment when the view is in another language than the claim."""
     return view.align if view.text.lang != claim.lang else None
@@ -183,9 +190,26 @@ def _comparable(f: Fact, g: Fact) -> bool:
     return f.kind != g.kind or f.slot != g.slot or not f.unit or not g.unit or bool(f.unit & g.unit)
 
 
+def _unit_found(claim: Text, f: Fact, view: View, clause: tuple[int, int]) -> bool:
+    """Across languages, whether the noun a claim count counts ("3 million *inhabitants*")
+    finds itself in the passage clause: units of two languages share no spelling, and a count
+    of another thing is no contradiction."""
+    al = _aligned(claim, view)
+    if al is None or f.kind != "number" or not f.unit:
+        return True
+    word = next((w for w in claim.words if w.start >= f.end and w.stems & f.unit), None)
+    if word is None:
+        return True
+    link = al.link(word.start, word.end, clause)
+    return link is not None and link.score >= VALUE_AT
+
+
 def _value_match(claim: Text, f: Fact, views: list[View], memo: dict) -> Match | Fact:
     cs = _cspan(claim, f.start, f.end)
     for v in views:  # the facts the alignment links the claim's fact to
+        if _aligned(claim, v) is None:
+            continue
+        clause = best_clause(claim, v, f, memo)
         placed = _placed(claim, f, v)
         # Units are words of two languages here: the alignment placing the value on the
         # passage's value (both ways) stands for the same unit.
@@ -195,14 +219,42 @@ def _value_match(claim: Text, f: Fact, views: list[View], memo: dict) -> Match |
             if g.kind == f.kind and g.slot == f.slot and (placed[0].mutual or _comparable(f, g))
         ]
         same = [g for g in there if g.value == f.value]
-        if same:
-            g = same[0]
+        # The clause the claim finds itself in best decides before a link elsewhere: "talks
+        # in July" against "appointed in July, and held talks in December" is the talks'
+        # month, though "July" links to "July".
+        own = [
+            g
+            for g in v.text.facts
+            if g.kind == f.kind and g.slot == f.slot and _inside(g, clause) and _comparable(f, g)
+        ]
+        same_own = [g for g in own if g.value == f.value]
+        if same_own or (same and not own):
+            g = (same_own or same)[0]
             return Match(
                 f.kind, cs, _pspan(v, g.start, g.end), f"same {f.slot}: {g.value}", "alignment"
             )
-        # A different value contradicts only where the link is strong and mutual: a year
-        # links to any year, and a weak link is a value of another event.
-        if there and placed and placed[0].mutual and placed[0].score >= VALUE_AT:
+        if (
+            own
+            and _aligned(claim, v).clause_score(_claim_clause(claim, f), clause) >= VALUE_AT
+            and _unit_found(claim, f, v, clause)
+        ):
+            g = own[0]
+            return Match(
+                f.kind,
+                cs,
+                _pspan(v, g.start, g.end),
+                f"{f.slot} differs: the claim says {f.value}, the passage {g.value}",
+                "alignment",
+            )
+        # A different value elsewhere contradicts only where the link is strong and mutual:
+        # a year links to any year, and a weak link is a value of another event.
+        if (
+            there
+            and placed
+            and placed[0].mutual
+            and placed[0].score >= VALUE_AT
+            and _unit_found(claim, f, v, clause)
+        ):
             g = there[0]
             return Match(
                 f.kind,
@@ -445,6 +497,14 @@ def compare(claim: Text, views: list[View], context: frozenset[str] = frozenset(
     missing += unstated
     terms, coverage = _terms(claim, views[0])
     aligned = _aligned(claim, views[0]) is not None
+    if aligned:
+        # Across languages the facts found count with the words found: "Emir of Qatar" and
+        # "Sandhurst" found are most of "The Emir of Qatar graduated from Sandhurst".
+        compared = [f for f in claim.facts if f.kind != "negation"]
+        found = {(m.claim[0], m.claim[1]) for m in supports if m.kind != "negation"}
+        held = sum((f.start, f.end) in found for f in compared)
+        total = len(claim.words) + len(compared)
+        coverage = (len(terms) + held) / total if total else coverage
     return Comparison(
         tuple(supports + terms), tuple(contradicts), tuple(missing), coverage, aligned
     )
