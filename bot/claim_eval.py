@@ -20,7 +20,16 @@ from itertools import product
 from pathlib import Path
 from typing import Any
 
-from .verify import ALIGNED_RELATED_AT, ALIGNED_SHIFT, MARGIN, RELATED_AT, SUPPORTED_AT, VERDICTS, Evidence, stance
+from .verify import (
+    ALIGNED_RELATED_AT,
+    ALIGNED_SHIFT,
+    MARGIN,
+    RELATED_AT,
+    SUPPORTED_AT,
+    VERDICTS,
+    Evidence,
+    stance,
+)
 
 PENALTY = 3.0
 GRID_RELATED = [round(0.80 + 0.005 * i, 4) for i in range(25)]
@@ -97,7 +106,9 @@ def fit(judged: Sequence[Sequence[Evidence]], rows: Sequence[dict]) -> Threshold
     grid = (
         product([RELATED_AT], [SUPPORTED_AT], [MARGIN], GRID_SHIFT, GRID_RELATED)
         if any(e.comparison.aligned for j in judged for e in j)
-        else product(GRID_RELATED, GRID_SUPPORTED, GRID_MARGIN, [ALIGNED_SHIFT], [ALIGNED_RELATED_AT])
+        else product(
+            GRID_RELATED, GRID_SUPPORTED, GRID_MARGIN, [ALIGNED_SHIFT], [ALIGNED_RELATED_AT]
+        )
     )
     for rel, sup, margin, shift, arel in grid:
         t = Thresholds(rel, sup, margin, shift, arel)
