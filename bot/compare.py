@@ -201,7 +201,7 @@ def _unit_found(claim: Text, f: Fact, view: View, clause: tuple[int, int]) -> bo
     if word is None:
         return True
     link = al.link(word.start, word.end, clause)
-    return link is not None and link.score >= VALUE_AT
+    return link is not None and link.mutual and link.score >= VALUE_AT
 
 
 def _value_match(claim: Text, f: Fact, views: list[View], memo: dict) -> Match | Fact:
@@ -222,11 +222,9 @@ def _value_match(claim: Text, f: Fact, views: list[View], memo: dict) -> Match |
         # The clause the claim finds itself in best decides before a link elsewhere: "talks
         # in July" against "appointed in July, and held talks in December" is the talks'
         # month, though "July" links to "July".
-        own = [
-            g
-            for g in v.text.facts
-            if g.kind == f.kind and g.slot == f.slot and _inside(g, clause) and _comparable(f, g)
-        ]
+        # Units are words of two languages: whether the count's noun is there is asked of the
+        # alignment (_unit_found), not of the spelling.
+        own = [g for g in v.text.facts if g.kind == f.kind and g.slot == f.slot and _inside(g, clause)]
         same_own = [g for g in own if g.value == f.value]
         if same_own or (same and not own):
             g = (same_own or same)[0]
