@@ -30,6 +30,7 @@ Spans found so carry ``via: "alignment"``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .align import Alignment, Link, same_name, skeleton
@@ -224,7 +225,9 @@ def _value_match(claim: Text, f: Fact, views: list[View], memo: dict) -> Match |
         # month, though "July" links to "July".
         # Units are words of two languages: whether the count's noun is there is asked of the
         # alignment (_unit_found), not of the spelling.
-        own = [g for g in v.text.facts if g.kind == f.kind and g.slot == f.slot and _inside(g, clause)]
+        own = [
+            g for g in v.text.facts if g.kind == f.kind and g.slot == f.slot and _inside(g, clause)
+        ]
         same_own = [g for g in own if g.value == f.value]
         if same_own or (same and not own):
             g = (same_own or same)[0]
@@ -346,7 +349,23 @@ def _aligned_name(claim: Text, f: Fact, view: View, cs: tuple) -> Match | None:
     return None
 
 
-def _passage_names(claim: Text, views: list[View]) -> tuple[list[Match], list[Match], list[Fact]]:
+def _named_words(claim: Text, view: View, known: Sequence[str]) -> list[tuple[int, Word]]:
+    """The Arabic claim's words spelling a name the document writes elsewhere (``known``:
+    the unlisted names of the sentences around the passage) but this passage does not:
+    "إديسون" when the document names Edison. With their word positions in the claim."""
+    here = [g.text for g in view.text.facts if g.kind == "name"]
+    out = []
+    for n, w in enumerate(claim.words):
+        if not _namelike(w.text) or any(same_name(w.text, h) for h in here):
+            continue
+        if any(same_name(w.text, k) for k in known):
+            out.append((n, w))
+    return out
+
+
+def _passage_names(
+    claim: Text, views: list[View], known: Sequence[str] = ()
+) -> tuple[list[Match], list[Match], list[Fact]]:
     """For a claim whose names cannot be seen (Arabic has no capitals), the names outside the
     entity list in the passage's best clause. One the claim spells supports; one whose
     claim word (linked both ways) is a name spelt otherwise contradicts; any other is a name
@@ -360,6 +379,7 @@ def _passage_names(claim: Text, views: list[View]) -> tuple[list[Match], list[Ma
             continue
         clause = best_clause(claim, view)
         seen = [(f.start, f.end) for f in claim.facts if f.kind == "name"]
+        named = _named_words(claim, view, known) if known else []
         for g in view.text.facts:
             # Listed entities are found in both scripts by the list: only the others here.
             if g.kind != "name" or g.slot != "unknown" or not _inside(g, clause):
@@ -375,6 +395,29 @@ def _passage_names(claim: Text, views: list[View]) -> tuple[list[Match], list[Ma
             if any(s < b and a < e for s, e in seen):
                 continue  # a listed name of the claim's: compared by entity id already
             word = claim.text[a:b]
+            # A name of the document the claim writes where this passage names another one:
+            # the passage name's best claim word is that name or next to it (its slot).
+            at = [n for n, w in enumerate(claim.words) if w.start < b and a < w.end]
+            swap = next(
+                (
+                    w
+                    for n, w in named
+                    if at and abs(n - at[0]) <= 1 and not same_name(w.text, g.text)
+                ),
+                None,
+            )
+            if back and back.score >= PLACE_AT and swap is not None:
+                con.append(
+                    Match(
+                        "name",
+                        _cspan(claim, swap.start, swap.end),
+                        ps,
+                        f"another name: the passage names {g.text!r} where the claim names "
+                        f"{swap.text!r}",
+                        "alignment",
+                    )
+                )
+                continue
             if back and back.mutual and back.score >= PLACE_AT and _namelike(word):
                 if same_name(word, g.text) is False:
                     con.append(
@@ -461,7 +504,12 @@ def _terms(claim: Text, view: View) -> tuple[list[Match], float | None]:
     return out, len(out) / len(claim.words)
 
 
-def compare(claim: Text, views: list[View], context: frozenset[str] = frozenset()) -> Comparison:
+def compare(
+    claim: Text,
+    views: list[View],
+    context: frozenset[str] = frozenset(),
+    known: Sequence[str] = (),
+) -> Comparison:
     """Compare ``claim`` with a passage seen through ``views`` (the claim's language first
     when the passage has a view in it). ``context``: entity ids named in the sentences just
     before the passage, which it may refer back to ("the base", "its graduates")."""
@@ -489,7 +537,7 @@ def compare(claim: Text, views: list[View], context: frozenset[str] = frozenset(
     neg = _negation(claim, views, memo)
     if neg is not None:
         (supports if neg.reason == "both negative" else contradicts).append(neg)
-    more, against, unstated = _passage_names(claim, views)
+    more, against, unstated = _passage_names(claim, views, known)
     supports += more
     contradicts += against
     missing += unstated

@@ -55,6 +55,8 @@ ANCHORS = 2
 MARGIN = 0.0
 #: Earlier passages whose names a passage may refer back to ("the base", "its graduates").
 CONTEXT = 1
+#: Passages either side whose unlisted names an Arabic claim may transliterate (known_names).
+NAMES_AROUND = 20
 #: Passages compared besides the cited and quoted ones.
 CANDIDATES = 5
 VERDICTS = ("supported", "contradicted", "not_enough_info")
@@ -235,6 +237,7 @@ class Verifier:
         self._views: dict[int, list[View]] = {}
         self._context: dict[int, frozenset[str]] = {}
         self._spans: dict[int, list[tuple[int, int]] | None] = {}
+        self._known: dict[int, tuple[str, ...]] = {}
         self._source_row: dict[int, int] | None = None
 
     def dense(self, claim: str) -> np.ndarray:
@@ -271,6 +274,24 @@ class Verifier:
                     }
             self._context[i] = frozenset(names)
         return self._context[i]
+
+    def known_names(self, i: int) -> tuple[str, ...]:
+        """The names outside the entity list written in the ``NAMES_AROUND`` passages either
+        side of passage ``i`` in its document (cached): an Arabic claim's transliteration of
+        one of them is a name even where passage ``i`` does not write it."""
+        if i not in self._known:
+            p, ps = self.index.passages[i], self.index.passages
+            around = range(max(0, i - NAMES_AROUND), min(len(ps), i + NAMES_AROUND + 1))
+            self._known[i] = tuple(
+                dict.fromkeys(
+                    f.text
+                    for j in around
+                    if ps[j].doc_id == p.doc_id
+                    for f in self.views(j)[0].text.facts
+                    if f.kind == "name" and f.slot == "unknown"
+                )
+            )
+        return self._known[i]
 
     def _passage_spans(self, i: int) -> list[tuple[int, int]] | None:
         """Spans in passage ``i``'s text of its stored source token vectors (cached)."""
@@ -331,7 +352,8 @@ class Verifier:
                 views = [
                     View(v.where, v.offset, v.text, al) if v.where == "source" else v for v in views
                 ]
-        comparison = compare(claim, views, self.context(i))
+        known = self.known_names(i) if views[0].align is not None and claim.lang == "ar" else ()
+        comparison = compare(claim, views, self.context(i), known)
         if views[0].align is not None and comparison.coverage is not None:
             cov = comparison.coverage  # the words the alignment finds, not shared spellings
         score = dense + COVERAGE_WEIGHT * cov + (ALIGNED_SHIFT if comparison.aligned else 0.0)

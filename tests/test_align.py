@@ -228,3 +228,23 @@ def test_compare_an_arabic_claim_with_an_unlisted_english_name():
     c = compare(claim, [view])
     (m,) = c.contradicts
     assert m.claim[2] == "وستنغهاوس" and "Edison" in m.passage[2] and m.via == "alignment"
+
+
+def test_an_arabic_claim_names_someone_the_document_names_elsewhere():
+    from bot.compare import compare
+
+    e = np.eye(7).tolist()
+    passage = "In 1901 Marconi made the first transmission"
+    p_vecs = [e[6], e[6], e[0], e[1], e[5], e[2], e[3]]
+    # Marconi's best claim word is the verb next to "إديسون", which spells a name the
+    # document writes in another sentence: a swap. Without that name it is only unstated.
+    c_vecs = [[0.75, 0.66, 0, 0, 0, 0, 0], e[4], e[2], e[3]]
+    claim, view = _view("أجرى إديسون أول إرسال", passage, c_vecs, p_vecs, "en")
+    c = compare(claim, [view], known=("Edison", "Marconi"))
+    (m,) = c.contradicts
+    assert m.claim[2] == "إديسون" and m.passage[2] == "Marconi" and m.via == "alignment"
+    c = compare(claim, [view])
+    assert not c.contradicts and any(f.value == "unstated:Marconi" for f in c.missing)
+    claim, view = _view("أجرى ماركوني أول إرسال", passage, c_vecs, p_vecs, "en")
+    c = compare(claim, [view], known=("Edison", "Marconi"))
+    assert not c.contradicts and any(m.claim[2] == "ماركوني" for m in c.supports)
