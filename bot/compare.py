@@ -22,10 +22,12 @@ Rules, per claim fact:
 A passage with no view in the claim's language (an Arabic sentence without a translation
 against an English claim, or the reverse) is compared through a token :class:`Alignment`
 (align.py) when the verifier has one: the best clause is the one the claim's tokens find
-themselves in best, a claim fact is compared with the passage fact its tokens link to, a name
-with the passage name it links to (the same name when their consonant skeletons agree, else a
-swap), and the content words linked with a cosine of at least ``LINK_AT`` give the coverage.
-Spans found so carry ``via: "alignment"``.
+themselves in best; a claim value is compared with that clause's values of its slot first,
+then with the passage fact its tokens link to; a name with the passage name it links to (the
+same name when their consonant skeletons agree, else a swap), and an Arabic claim word
+spelling a name the document writes nearby is a name too; the content words linked with a
+cosine of at least ``LINK_AT`` and the facts found give the coverage. Spans found so carry
+``via: "alignment"``.
 """
 
 from __future__ import annotations

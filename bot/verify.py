@@ -7,7 +7,9 @@ passages, and any the client cited or quoted, are compared with the claim (compa
 which of its numbers, dates, ranks, names and negations the passage states, contradicts,
 or does not mention. A passage's **stance**:
 
-* ``contradicts`` — it contradicts some part of the claim and ``score >= RELATED_AT``;
+* ``contradicts`` — it contradicts some part of the claim and ``score >= RELATED_AT``
+  (compared through the token alignment: ``score >= ALIGNED_RELATED_AT`` or it states
+  ``ANCHORS`` other facts of the claim);
 * ``supports`` — it contradicts nothing, states every fact of the claim, and
   ``score >= SUPPORTED_AT``;
 * ``neutral`` otherwise.
