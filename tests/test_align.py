@@ -118,6 +118,17 @@ def test_english_claim_against_arabic_passage_without_translation(untranslated_s
         )
 
 
+@pytest.mark.model
+def test_a_month_of_another_clause_does_not_support_across_languages(untranslated_sanad):
+    # "July" is the appointment's month; the talks at Sandhurst were in December.
+    report = untranslated_sanad.verify(
+        "John Healey held security talks with the Emir of Qatar at Sandhurst in July."
+    )
+    assert report.verdict == "contradicted", report.explanation
+    spans = [m for e in report.evidence for m in e.comparison.contradicts]
+    assert any(m.claim[2] == "July" and "ديسمبر" in m.passage[2] for m in spans)
+
+
 def _view(claim: str, passage: str, claim_vecs, passage_vecs, lang: str = "ar"):
     from bot.compare import Text, View
 
