@@ -251,14 +251,16 @@ def _value_match(claim: Text, f: Fact, views: list[View], memo: dict) -> Match |
             )
         # A different value elsewhere contradicts only where the link is strong and mutual:
         # a year links to any year, and a weak link is a value of another event.
+        if same:
+            return f  # the value linked elsewhere, another in a clause matched weakly: unsure
+        differ = [g for g in there if g.value != f.value]
         if (
-            there
-            and placed
+            differ
             and placed[0].mutual
             and placed[0].score >= VALUE_AT
             and _unit_found(claim, f, v, clause)
         ):
-            g = there[0]
+            g = differ[0]
             return Match(
                 f.kind,
                 cs,

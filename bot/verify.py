@@ -42,7 +42,8 @@ from .retrieve import Retriever
 COVERAGE_WEIGHT = 0.08
 #: Added to the score of a passage compared through the token alignment: a claim and a
 #: sentence in two languages have lower cosines than a claim and its own language's text
-#: (fitted on the tune split of tests/data/claims_xl.jsonl; docs/quality.md).
+#: (fitted on the tune splits of tests/data/claims_xl.jsonl and of claims.jsonl checked across
+#: languages; docs/quality.md).
 ALIGNED_SHIFT = 0.04
 RELATED_AT = 0.885
 #: ``RELATED_AT`` for a passage compared through the alignment (the shift included): across
