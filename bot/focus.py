@@ -37,6 +37,7 @@ from .align import same_name
 from .lexical import tokenize
 from .names import Alias
 from .normalize import normalize
+from .roots import is_verb, same_root
 from .offers import (
     CLITIC,
     ROLES,
@@ -93,7 +94,9 @@ _KINDS: tuple[tuple[str, re.Pattern], ...] = tuple(
             r"^(?:and |so |but )?where\b(?!.*\brank)|\b(?:in |from )?(?:which|what) "
             r"(?:city|country|town|place|university|school)\b"
             rf"|{_W}(?:و|ف)?(?:اين|وين|فين|منين|لوين){_E}"
-            r"|(?:في|من) ?اي (?:مدينه|بلد|دوله|جامعه|مكان)",
+            r"|(?:في|من) ?اي (?:مدينه|بلد|دوله|جامعه|مكان)"
+            # "which country": شو/ايش/وش الدولة, أي دولة, ما هي الدولة (a place's name answers)
+            rf"|{_W}(?:(?:شو|ايش|وش|ما)(?: هي| هو)? (?:ال)?|اي )(?:دوله|بلد|مدينه){_E}",
         ),
     )
 )
@@ -115,6 +118,7 @@ go goes went located situated lie lies
 حاليا الحالي اللي الي ايه
 امتي امتا ايمتي ايمتا وقتاش وقتيش قديش اديش شقد منين لوين ليش ليه لماذا شلون ازاي وش صار
 موجود موجوده موجودين موجودون تقع يقع توجد يوجد رقم
+صارت صاروا صاير صايره بقت بقي برا بره
 """.split()
 )
 
@@ -144,6 +148,8 @@ _VARIANTS = tuple(
         "work works worked working شغال شغالين شغاله يشتغل يشتغلوا اشتغل عمل عملت يعمل يعملون",
         "based stationed deployed متمركز المتمركز متمركزين المتمركزين متمركزه المتمركزه المتمركزون",
         "qatar qatari قطر قطري القطري القطريه القطريين القطريون الدوحه doha",
+        # The article says حلف شمال الأطلسي, its translation NATO; questions say الناتو.
+        "nato الناتو ناتو الاطلسي",
         # English verbs whose past tense no stemmer joins to the present
         "hold holds held",
         "run runs ran",
@@ -156,6 +162,8 @@ _VARIANTS = tuple(
     )
 )
 _COUNTRIES = _VARIANTS[:2]  # a question naming one of these, a passage naming the other
+# The countries a role is qualified by ("the British defence secretary", «وزير الدفاع القطري»).
+_NATIONS = (*_COUNTRIES, next(g for g in _VARIANTS if "qatar" in g))
 # Where a count question names what it counts: the word after "how many" / "كم عدد".
 _COUNTED = re.compile(
     r"\bhow many (\w+)|\bthe number of (\w+)|(?:^|\s)(?:كم|كام|قديش|اديش|ما|ما هو) عدد (\w+)"
@@ -194,6 +202,9 @@ class Focus:
     about: tuple[str, ...] = ()
     unit: str | None = None
     counted: str | None = None
+    # The topic words naming the event asked about (its verb: زار, درس, "visit"); a date or
+    # number belongs to an event, so a passage without it gives another event's (answerability).
+    predicates: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -229,8 +240,30 @@ def question_focus(question: str) -> Focus:
     if kind == "count":
         m = _COUNTED.search(q)
         word = next((g for g in m.groups() if g), None) if m else None
-        counted = word if word in about else None
-    return Focus(kind, tuple(about), unit, counted)
+        # "كم دولة", "how many countries": a kind word, but still what is counted
+        counted = word if word in about or (word and content_words(word)) else None
+    return Focus(kind, tuple(about), unit, counted, _predicates(question, about))
+
+
+# An English question's verb: the first topic word after its auxiliary ("when did Biden
+# *visit*"), or a past participle ("was Sandhurst *founded*").
+_AUXILIARY = re.compile(r"\b(?:did|does|do)\b((?: [\w'-]+){1,7})", re.IGNORECASE)
+_DETERMINERS = frozenset("the a an his her its their".split())
+
+
+def _predicates(question: str, about: list[str]) -> tuple[str, ...]:
+    """The words of ``about`` that name the question's event: Arabic verbs (roots.is_verb,
+    not a country's name: قطر reads as a past), English verbs after an auxiliary (the first
+    word not capitalised: "When did John Healey *meet*…", "did the Gulf War *end*") or in -ed."""
+    names = {w for g in _NATIONS for w in g}
+    out = [w for w in about if is_verb(w) and w not in names and bare(w) not in names]
+    m = _AUXILIARY.search(question)
+    after = [w for w in (m.group(1).split() if m else []) if w.lower() not in _DETERMINERS]
+    lower = [normalize(w) for w in after if not w[0].isupper()]
+    verb = next((w for w in lower if w in about and w not in names), None)
+    past = {normalize(w) for w in re.findall(r"\b[a-z]\w{2,}ed\b", question)}  # not "United"
+    out += [w for w in about if (w == verb or w in past) and w not in out]
+    return tuple(out)
 
 
 def _words(text: str) -> set[str]:
@@ -245,6 +278,9 @@ def _present(word: str, tokens: set[str], words: set[str]) -> bool:
     # Another clitic or attached pronoun on either side: قطر / لقطر, علاقاتها / العلاقات.
     b = bare(word)
     if len(b) >= 3 and any(bare(x) == b for x in words):
+        return True
+    # A verb where the passage has its verbal noun: يدرب / تدريب, تحررت / تحرير (roots.py).
+    if any(same_root(word, x) for x in words):
         return True
     if len(b) == 3:  # a short name spelt with a letter less: "jon" for "john"
         return any(len(x) == 4 and x[0] == b[0] and _subsequence(b, x) for x in words)
@@ -334,6 +370,32 @@ def _counts(noun: str, seq: list[str], norm: str) -> bool:
     return bool(positions) and any(names_noun(s.split()) for s in spans)
 
 
+def _nations(words: list[str]) -> set[int]:
+    """Which of the partner countries (indexes into _NATIONS) the words name."""
+    forms = set(words) | {bare(w) for w in words} | {_CLITIC.sub("", w) for w in words}
+    return {i for i, g in enumerate(_NATIONS) if g & forms}
+
+
+def _role_nations(seq: list[str], roles: set[int]) -> set[int]:
+    """The countries named at most two words from a word of one of the ``roles`` (AGENTS
+    indexes): "British Defence Secretary", «وزير الدفاع البريطاني»."""
+    found: set[int] = set()
+    for i, w in enumerate(seq):
+        if agent_groups({w}) & roles:
+            found |= _nations(seq[max(0, i - 2) : i + 3])
+    return found
+
+
+def _other_holder(about: list[str], seq: list[str], roles: set[int]) -> bool:
+    """Does the question qualify its role by a country ("the *Qatari* defence minister")
+    the passage does not give that role, which it gives another ("the *British* one")?"""
+    if not roles:
+        return False
+    asked = _role_nations(about, roles)
+    offered = _role_nations(seq, roles)
+    return bool(asked and offered and not asked & offered)
+
+
 def _offers(
     focus: Focus,
     seq: list[str],
@@ -358,6 +420,8 @@ def _offers(
             return "no person"
         if not (named - asked) and not _new_name(focus, text, translation):
             return "no person"  # every title and name in the passage is the question's own
+        if _other_holder(list(focus.about), seq, asked & ROLES):
+            return "another country"  # «وزير الدفاع القطري» against the British one
     # "The base serves as a main operational hub" says where the hub is: at the base the
     # previous sentence names. (Not for a person: a base's name says nobody.)
     if kind == "place" and not _new_name(focus, text, translation, antecedent):
