@@ -37,7 +37,6 @@ from .align import same_name
 from .lexical import tokenize
 from .names import Alias
 from .normalize import normalize
-from .roots import is_verb, same_root
 from .offers import (
     CLITIC,
     ROLES,
@@ -49,6 +48,7 @@ from .offers import (
     proper_names,
     words_in_order,
 )
+from .roots import is_verb, same_root
 
 _ARABIC = re.compile("[\u0600-\u06ff]")
 _W = r"(?:^|(?<=\s))"  # start of a word in normalised text (Arabic has no \b before ال)

@@ -64,13 +64,17 @@ def _bare(word: str) -> str:
 
 def is_verb(word: str) -> bool:
     """Does the normalised Arabic ``word`` read as a verb: an imperfect (يدرب, تحرر, with the
-    Levantine ب: بيدرب), a past of three letters (زار, عين) or a past with "she"'s ت (تحررت)?"""
+    Levantine ب: بيدرب), a past of three letters (زار, عين) or a past with "she"'s ت (تحررت,
+    استقلت)? Never a word with the article. A noun of three letters reads as a past too
+    (حرب): the focus check only asks whether the passage has it."""
     if not _ARABIC.match(word):
         return False
     w = re.sub("^(?:و|ف)", "", word) if len(word) > 4 else word
+    if w.startswith("ال"):
+        return False  # a verb takes no article (الكويت, التدريب)
     if len(w) > 4 and w[0] == "ب" and w[1] in "يتن":
         w = w[1:]
-    return (len(w) >= 4 and w[0] in "يتن") or len(w) == 3 or (len(w) in (4, 5) and w[-1] == "ت")
+    return (len(w) >= 4 and w[0] in "يتن") or len(w) == 3 or (4 <= len(w) <= 6 and w[-1] == "ت")
 
 
 def is_derived_noun(word: str) -> bool:
