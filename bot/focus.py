@@ -44,8 +44,8 @@ from .offers import (
     bare,
     has_date,
     has_measure,
+    name_phrases,
     number_positions,
-    proper_names,
     words_in_order,
 )
 from .roots import is_verb, same_root
@@ -190,12 +190,22 @@ _MEASURE_UNIT = (  # which unit a measure question asks for, checked in this ord
 )
 
 
+# A place question asking for a city or town: a country's or a region's name does not answer.
+_CITY = r"\b(?:which|what) (?:city|town)\b|(?:^|\s)اي (?:مدينه|بلده)(?!\w)"
+_NOT_CITIES = frozenset(
+    {w for g in _VARIANTS[:2] for w in g}
+    | set(next(g for g in _VARIANTS if "qatar" in g))
+    | set("united states kingdom middle east west north south gulf region kuwait".split())
+)
+
+
 @dataclass(frozen=True)
 class Focus:
     """What a question asks for (``kind``) and about what (``about``, normalised words).
 
     ``unit`` is the class of unit a measure is given in ("money", "length", "percent", "age",
-    "population", or "amount" for a plain "how much"); ``counted`` the noun a count counts.
+    "population", or "amount" for a plain "how much"), "duration" for a since-when and
+    "city" for a place asked as a city or town; ``counted`` the noun a count counts.
     """
 
     kind: str | None
@@ -236,6 +246,8 @@ def question_focus(question: str) -> Focus:
         unit = next((u for u, p in _MEASURE_UNIT if re.search(p, q)), "amount")
     if kind == "date" and re.search(_SINCE, q):
         unit = "duration"
+    if kind == "place" and re.search(_CITY, q):
+        unit = "city"
     counted = None
     if kind == "count":
         m = _COUNTED.search(q)
@@ -342,14 +354,21 @@ def _new_name(
     someone or somewhere the question does not?"""
     if antecedent:  # in brackets: not a sentence's first word, whose capital says nothing
         translation = f"{translation or ''} ({antecedent})"
-    names = proper_names(text, translation)
-    if names is None:  # no English to read names from: not judged
+    phrases = name_phrases(text, translation)
+    if phrases is None:  # no English to read names from: not judged
         return True
     asked = set(focus.about)
     tokens = {t for w in asked for t in tokenize(w)}
     # The names are read off English; an Arabic question gives them in Arabic script
     # ("تايفون" for "Typhoon"): one name when the consonant skeletons agree (align.py).
+    # A name of several words is the question's own when it spells one of them so: «قاعدة
+    # العديد» names "Al Udeid Air Base" (translating "Air Base", not spelling it).
     arabic = [w for w in asked if _ARABIC.search(w)]
+    names = [
+        n for p in phrases if not any(same_name(x, w) for x in p for w in arabic) for n in p
+    ]
+    if focus.unit == "city":  # a country or a region is no city ("the Middle East", "Qatar")
+        names = [n for n in names if n not in _NOT_CITIES]
     return any(
         not _present(n, tokens, asked) and not any(same_name(n, w) for w in arabic)
         for n in names
