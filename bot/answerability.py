@@ -214,7 +214,7 @@ def _variant_in_vocabulary(token: str, idf: dict[str, float]) -> bool:
     check's table (focus.py: بريطانيا for the "United Kingdom" of the article, "ties" for
     "relations")? A word the corpus says otherwise is not a word it never uses."""
     if not _variant_stems:
-        from .focus import _VARIANTS
+        from .focus_words import VARIANTS as _VARIANTS
         from .lexical import tokenize
 
         _variant_stems.extend(frozenset(t for w in g for t in tokenize(w)) for g in _VARIANTS)
