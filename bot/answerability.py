@@ -22,7 +22,10 @@ many", no unit for "how tall"), the question is refused whatever the score (``ty
 the IDF-weighted share of the question's topic words that the passage contains is a fourth
 evidence, ``focus``, weighed by ``w_focus`` in the score ("how many *British* troops" against
 the sentence about US troops). This catches near misses that share the question's topic but
-not the fact asked for ("When was Sandhurst founded?").
+not the fact asked for ("When was Sandhurst founded?"). A date, count or measure question is
+refused too when the passage lacks the question's event word (its verb, ``Focus.predicates``)
+and the corpus uses that word elsewhere: the passage's value belongs to another event («جو
+بايدن زار قطر امتى؟» against the sentence dating Biden's designation).
 """
 
 from __future__ import annotations

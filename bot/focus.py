@@ -21,7 +21,10 @@ a sentence about the right entity that scores like an answer. What gives it away
   the family name or title the article gives them, and a sentence opening with "the <noun>"
   holds the name the previous sentence gives with that noun (bot/names.py). For "how many
   British troops" the passage about *US* troops names the other partner country, which
-  refuses it outright.
+  refuses it outright, as does a role qualified by another country ("the *Qatari* defence
+  minister" against the British one). An Arabic verb is found as its verbal noun (يدرب /
+  تدريب, bot/roots.py). The question's event words (``Focus.predicates``: its verbs) are
+  kept apart: a date or number of a passage lacking one is another event's (answerability).
 
 A question of no recognised kind ("What role did Qatar play?") passes: the score rule decides.
 """
