@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_left
 from dataclasses import dataclass
 from functools import lru_cache
 
 from .entities import BY_ID, patterns
 from .lexical import tokenize
 from .normalize import _DIACRITICS, _TRANSLATE
+from .phrasing import exceptive_negations, negated_comparatives, relative_years
 
 KINDS = ("number", "date", "ordinal", "name", "negation")
 
@@ -232,6 +234,11 @@ Defense Secretary Minister Prime Air Base Squadron Royal Military Academy Major 
 However Today Army Navy Forces Force Joint State Sir Mr Mrs Dr General Commander He She They We
 Was Were Is Are Has Have Had Did Does Do Qatar's There Their His Her""".split()
 )
+#: Words before a name that make it a person's ("President Emmanuel Macron").
+_PERSON_TITLES = set(
+    """President King Queen Prince Princess Sheikh Emir Secretary Minister Sir Mr Mrs Ms Dr
+General Commander Admiral Colonel Ambassador Chancellor Governor Senator Lord Lady""".split()
+)
 _UNIT_SKIP = set(
     """to and or than more over about around nearly almost some of the a an in
 from up between over under roughly approximately من و او الى بين نحو حوالي قرابه اكثر اقل
@@ -243,8 +250,9 @@ _YEARS = frozenset(tokenize("years year عام عاما اعوام سنه سنو
 _CURRENCY = frozenset(tokenize("dollars pounds euros riyals دولار جنيه يورو ريال"))
 #: A number after these is a designation (No. 12 Squadron, السرب رقم 12), not a quantity.
 _LABEL = re.compile(r"(?:\bno\.?|\bnumber|رقم|#)\s*$")
-_CLAUSE = re.compile(r"[,،;؛:]\s*|\s+[-–—]\s+")
+_CLAUSE = re.compile(r"(?:,(?!\d)|(?<!\d),|[،;؛:])\s*|\s+[-–—]\s+")  # not "8,000"
 _WORD = re.compile(r"\w+")
+_YEAR = re.compile(r"(?<![\d,.])(?:1[89]|20)\d\d(?![\d,])")
 
 
 def _number_value(m: re.Match) -> tuple[float, bool] | None:
@@ -300,6 +308,9 @@ def _numbers(text: str, folded: str, idx: list[int], names: list[Fact]) -> list[
 
 def _ordinals(text: str, folded: str, idx: list[int]) -> list[Fact]:
     out = []
+    for _, c0, c1 in negated_comparatives(folded):
+        a, b = _span(text, idx, c0, c1)
+        out.append(Fact("ordinal", "rank", "1", a, b, text[a:b]))
     for m in _ORDINAL.finditer(folded):
         if m.group("sup"):
             rank = 1
@@ -367,7 +378,16 @@ def _names(text: str, folded: str, idx: list[int]) -> list[Fact]:
             continue
         for a2, b2 in _outside(a, a + len(name), [(g.start, g.end) for g in out]):
             piece = text[a2:b2].strip(" '’-")
+            # A title left at the front once a listed name before it is taken out ("French
+            # President Emmanuel Macron") is no part of the name, but says it is a person's.
+            lead = piece.split()
+            titled = bool(lead) and lead[0] in _PERSON_TITLES
+            while len(lead) > 1 and lead[0] in _NOT_NAMES:
+                lead.pop(0)
+            piece = " ".join(lead)
             a2 = text.find(piece, a2)
+            before = text[max(0, a2 - 40) : a2].split()
+            titled = titled or bool(before) and before[-1] in _PERSON_TITLES
             single = " " not in piece
             if (
                 not piece
@@ -376,9 +396,9 @@ def _names(text: str, folded: str, idx: list[int]) -> list[Fact]:
                 or (single and (a2 == 0 or text[:a2].rstrip().endswith((".", "!", "?"))))
             ):
                 continue  # a sentence's first word is capitalised anyway
-            out.append(
-                Fact("name", "unknown", "unknown:" + piece.casefold(), a2, a2 + len(piece), piece)
-            )
+            slot = "person" if titled else "unknown"
+            value = "unknown:" + piece.casefold()
+            out.append(Fact("name", slot, value, a2, a2 + len(piece), piece))
     return out
 
 
@@ -392,9 +412,31 @@ def _outside(a: int, b: int, taken: list[tuple[int, int]]) -> list[tuple[int, in
 
 def _negations(text: str, folded: str, idx: list[int]) -> list[Fact]:
     out = []
+    # A negation that makes a superlative or an exceptive negates nothing (phrasing.py).
+    spent = [n for n, _, _ in negated_comparatives(folded)] + exceptive_negations(folded)
     for m in _NEGATION.finditer(folded):
+        if any(n <= m.start() < n + 4 for n in spent):
+            continue
         a, b = _span(text, idx, m.start(), m.end())
         out.append(Fact("negation", "polarity", "not", a, b, text[a:b]))
+    return out
+
+
+def _folded_at(idx: list[int], a: int) -> int:
+    """The folded index of original index ``a`` (its first folded character)."""
+    return bisect_left(idx, a)
+
+
+def _relative(text: str, folded: str, idx: list[int], numbers: list[Fact]) -> list[Fact]:
+    years = [
+        (_folded_at(idx, f.start), _folded_at(idx, f.end), int(f.value))
+        for f in numbers
+        if f.slot == "year"
+    ]
+    out = []
+    for s, e, year in relative_years(folded, years):
+        a, b = _span(text, idx, s, e)
+        out.append(Fact("date", "year", str(year), a, b, text[a:b]))
     return out
 
 
@@ -406,11 +448,13 @@ def facts(text: str) -> list[Fact]:
     """
     folded, idx = fold(text)
     names = _names(text, folded, idx)
+    numbers = _numbers(text, folded, idx, names)
     found: list[Fact] = []
     for extracted in (
         _months(text, folded, idx),
         names,
-        _numbers(text, folded, idx, names),
+        _relative(text, folded, idx, numbers),  # "a year after", before "two" is a count
+        numbers,
         _ordinals(text, folded, idx),
         _negations(text, folded, idx),
     ):
@@ -435,12 +479,20 @@ def words(text: str, skip: list[Fact] = ()) -> list[Word]:
 
 
 def clauses(text: str) -> list[tuple[int, int]]:
-    """Spans of the clauses of ``text``: split at commas, semicolons, colons and dashes."""
+    """Spans of the clauses of ``text``: split at commas, semicolons, colons and dashes, and
+    before a relative year ("1972, a year after …", «1972 أي بعد سنة من …»), which dates
+    another event."""
+    folded, idx = fold(text)
+    cuts = [(m.start(), m.end()) for m in _CLAUSE.finditer(text)]
+    years = [(m.start(), m.end(), int(m.group())) for m in _YEAR.finditer(folded)]
+    cuts += [(idx[s], idx[s]) for s, _, _ in relative_years(folded, years)]
     out, start = [], 0
-    for m in _CLAUSE.finditer(text):
-        if text[start : m.start()].strip():
-            out.append((start, m.start()))
-        start = m.end()
+    for a, b in sorted(cuts):
+        if a < start:
+            continue
+        if text[start:a].strip():
+            out.append((start, a))
+        start = b
     if text[start:].strip():
         out.append((start, len(text.rstrip())))
     return out or [(0, len(text))]

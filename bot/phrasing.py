@@ -1,0 +1,81 @@
+"""Phrasings that change what a text's facts mean, read on the folded text (claims.py).
+
+* A **negated comparative** states a superlative: "no country buys more US defence systems
+  than Qatar", «لا توجد منشأة أميركية أكبر من قاعدة العديد» say rank 1, and their "no"/لا
+  is not a negation of the sentence. A number after "than"/من makes a bound instead ("not
+  more than 10,000", «لا يزيد عن أكثر من 10 آلاف»), which is left alone.
+* An **exceptive** is no negation: «لم تبدأ العلاقات إلا في عام 1985» and "did not begin
+  until 1985" say the relations began in 1985.
+* A **relative year** dates a second event from the year just before it: "began in 1972, a
+  year after Qatar's independence", «عام 1972 أي بعد سنة من استقلال قطر» date the
+  independence 1971. The phrase also starts a clause, so the two years belong to two events.
+
+Each function returns folded-text spans; claims.py maps them to the original text.
+"""
+
+from __future__ import annotations
+
+import re
+
+_NEG_EN = r"(?:\b(?:no|none|nothing|not|never)\b|n['’]t\b)"
+_NEG_AR = r"(?<!\w)[وف]?(?:لا|لم|لن|ليس|ليست)(?!\w)"
+#: A number word or digit right after "than"/من: a bound, not a comparison with a thing.
+_AMOUNT = (
+    r"(?:\d|(?:ال)?(?:اثن|ثلاث|اربع|خمس|ست|سبع|ثمان|تسع|عشر|مئه|مائه|الف|مليون|مليار)"
+    r"|(?:two|three|four|five|six|seven|eight|nine|ten|a hundred|hundred|a thousand|thousand)\b)"
+)
+_NEGATED_COMPARATIVE = re.compile(
+    rf"{_NEG_EN}(?:\s+[\w'’-]+){{1,8}}?\s+(?P<c>larger|bigger|greater|more|higher)\b"
+    rf"(?:\s+[\w'’-]+){{0,5}}?\s+than\s+(?!{_AMOUNT})|"
+    rf"{_NEG_AR}(?:\s+\w+){{1,8}}?\s+(?:ال)?(?P<a>اكبر|اضخم|اكثر|اعلى)"
+    rf"(?:\s+\w+){{0,3}}?\s+(?:من|عن)\s+(?!{_AMOUNT})"
+)
+_EXCEPTIVE = re.compile(
+    rf"{_NEG_AR}(?:\s+\w+){{1,8}}?\s+الا(?!\w)|{_NEG_EN}(?:\s+[\w'’-]+){{0,6}}?\s+until\b"
+)
+_HOW_MANY = {"a": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "ten": 10}
+_RELATIVE = re.compile(
+    r"\b(?P<n>a|one|two|three|four|five|ten|\d{1,2})\s+years?\s+(?P<d>after|before)\b|"
+    r"(?<!\w)(?:اي\s+)?(?P<ad>بعد|قبل)\s+(?P<an>سنه|عام|سنتين|عامين|\d{1,2}\s+(?:سنوات|اعوام|سنه|عاما))"
+    r"\s+(?:من|على)(?!\w)"
+)
+#: How far (folded characters) a relative phrase may stand after the year it counts from.
+_RELATIVE_REACH = 40
+
+
+def negated_comparatives(folded: str) -> list[tuple[int, int, int]]:
+    """(negation start, comparative start, comparative end) of each negated comparative."""
+    out = []
+    for m in _NEGATED_COMPARATIVE.finditer(folded):
+        g = "c" if m.group("c") else "a"
+        out.append((m.start(), m.start(g), m.end(g)))
+    return out
+
+
+def exceptive_negations(folded: str) -> list[int]:
+    """Starts of the negations that an exceptive (إلا, until) turns into a restriction."""
+    return [m.start() for m in _EXCEPTIVE.finditer(folded)]
+
+
+def relative_years(folded: str, years: list[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
+    """(start, end, year) of each relative-year phrase, from ``years``: (start, end, value) of
+    the years found, in folded offsets."""
+    out = []
+    for m in _RELATIVE.finditer(folded):
+        before = [y for y in years if y[1] <= m.start() and m.start() - y[1] <= _RELATIVE_REACH]
+        if not before:
+            continue
+        base = before[-1][2]
+        if m.group("n"):
+            n, after = _count(m.group("n")), m.group("d") == "after"
+        else:
+            word = m.group("an").split()[0]
+            n = 2 if word in ("سنتين", "عامين") else int(word) if word.isdigit() else 1
+            after = m.group("ad") == "بعد"
+        # "X in 1972, a year after Y": Y came a year before 1972.
+        out.append((m.start(), m.end(), base - n if after else base + n))
+    return out
+
+
+def _count(word: str) -> int:
+    return int(word) if word.isdigit() else _HOW_MANY[word]
