@@ -36,6 +36,7 @@ from .align import Alignment, Link, same_name, skeleton
 from .claims import Fact, Word, clauses, facts, mentions, words
 from .lexical import tokenize
 from .normalize import question_language
+from .roles import swapped
 
 #: Cosine at which a claim word's best passage token counts as the passage saying it (fitted
 #: on the tune split of tests/data/claims_xl.jsonl; docs/quality.md).
@@ -86,7 +87,7 @@ class View:
 class Match:
     """One part of the claim and the passage text it was compared with."""
 
-    kind: str  # number | date | ordinal | name | negation | term
+    kind: str  # number | date | ordinal | name | negation | role | term
     claim: tuple[int, int, str]
     passage: tuple[int, int, str, str]  # start, end, text, "source" | "translation"
     reason: str
@@ -377,6 +378,24 @@ def _negation(claim: Text, views: list[View], memo: dict) -> Match | None:
     return None
 
 
+def _roles(claim: Text, view: View) -> Match | None:
+    """Two parties of the claim in each other's roles (roles.py), in the view written in
+    the claim's language."""
+    if view.text.lang != claim.lang:
+        return None
+    swap = swapped(claim, view.text, best_clause(claim, view))
+    if swap is None:
+        return None
+    c, p = swap.claim, swap.passage
+    return Match(
+        "role",
+        _cspan(claim, c.start, c.end),
+        _pspan(view, p.start, p.end),
+        f"swapped roles: the passage has {p.text!r} where the claim has {c.text!r} "
+        f"({swap.predicate!r})",
+    )
+
+
 def _terms(claim: Text, view: View) -> tuple[list[Match], float | None]:
     al = _aligned(claim, view)
     if al is not None and claim.words:
@@ -439,6 +458,9 @@ def compare(claim: Text, views: list[View], context: frozenset[str] = frozenset(
     neg = _negation(claim, views, memo)
     if neg is not None:
         (supports if neg.reason == "both negative" else contradicts).append(neg)
+    role = _roles(claim, views[0])
+    if role is not None:
+        contradicts.append(role)
     more, against, unstated = _passage_names(claim, views)
     supports += more
     contradicts += against
