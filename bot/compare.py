@@ -144,11 +144,14 @@ def best_clause(
     claim: Text, view: View, near: Fact | None = None, memo: dict | None = None
 ) -> tuple[int, int]:
     """The clause of ``view`` sharing most with the claim clause around ``near`` (ties and
-    no overlap: most with the whole claim). ``memo`` caches it per claim clause and view:
-    a long claim has many facts in few clauses."""
+    no overlap: most with the whole claim, then, for a value, a clause holding a value of its
+    slot: the year of "relations began in 1972" rather than the clause naming the two
+    countries). ``memo`` caches it per claim clause and view: a long claim has many facts in
+    few clauses."""
     whole = (0, len(claim.text))
     part = next((c for c in claim.clauses if near and _inside(near, c)), whole)
-    key = (id(view), part)
+    slot = (near.kind, near.slot) if near and near.kind in ("number", "date", "ordinal") else None
+    key = (id(view), part, slot)
     if memo is None or key not in memo:
         al = _aligned(claim, view)
         best = max(
@@ -156,7 +159,12 @@ def best_clause(
             key=lambda c: (
                 (al.clause_score(part, c), al.clause_score(whole, c))
                 if al
-                else (_share(claim, part, view, c), _share(claim, whole, view, c))
+                else (
+                    _share(claim, part, view, c),
+                    _share(claim, whole, view, c),
+                    slot is not None
+                    and any((g.kind, g.slot) == slot and _inside(g, c) for g in view.text.facts),
+                )
             ),
         )
         if memo is None:
