@@ -21,7 +21,16 @@ from itertools import product
 from pathlib import Path
 from typing import Any
 
-from .verify import ALIGNED_SHIFT, MARGIN, RELATED_AT, SUPPORTED_AT, VERDICTS, Evidence, stance
+from .verify import (
+    ALIGNED_RELATED_AT,
+    ALIGNED_SHIFT,
+    MARGIN,
+    RELATED_AT,
+    SUPPORTED_AT,
+    VERDICTS,
+    Evidence,
+    stance,
+)
 
 PENALTY = 3.0
 GRID_RELATED = [round(0.80 + 0.005 * i, 4) for i in range(25)]
@@ -33,12 +42,14 @@ GRID_SHIFT = [round(0.01 * i, 4) for i in range(11)]
 
 @dataclass(frozen=True)
 class Thresholds:
-    """The three constants of a verdict."""
+    """The constants of a verdict (the aligned ones apply to passages compared across
+    languages through the token alignment)."""
 
     related: float = RELATED_AT
     supported: float = SUPPORTED_AT
     margin: float = MARGIN
     aligned_shift: float = ALIGNED_SHIFT
+    aligned_related: float = ALIGNED_RELATED_AT
 
 
 def read_claims(path: Path, split: str | None = None) -> list[dict[str, Any]]:
@@ -54,7 +65,8 @@ def rejudge(judged: Sequence[Evidence], t: Thresholds) -> str:
     shift = t.aligned_shift - ALIGNED_SHIFT
     scores = [e.score + (shift if e.comparison.aligned else 0.0) for e in judged]
     stances = [
-        stance(s, e.comparison, t.related, t.supported) for s, e in zip(scores, judged, strict=True)
+        stance(s, e.comparison, t.related, t.supported, t.aligned_related)
+        for s, e in zip(scores, judged, strict=True)
     ]
     contra = [s for s, st in zip(scores, stances, strict=True) if st == "contradicts"]
     support = [s for s, st in zip(scores, stances, strict=True) if st == "supports"]
