@@ -31,6 +31,8 @@ _BY_EN = re.compile(r"^\s*(?:\w+\s+){0,3}?by\b")
 _PASSIVE_AR = re.compile(r"(?:من قبل|من جانب|على يد|بقرار من|(?<!\w)تمت?(?!\w))")
 _JOIN = re.compile(r"(?<!\w)(?:and|with|between|or|و|مع|بين|او)(?!\w)|^\s*و|[,،&]")
 _TOKEN = re.compile(r"\w+")
+#: An Arabic word with the article, or after "the": a noun or adjective, not a verb.
+_DEFINITE = re.compile(r"^[وفب]?(?:ال|لل)")
 
 
 class Analysed(Protocol):
@@ -59,8 +61,8 @@ def _roles(t: Analysed, p: Word, span: tuple[int, int]) -> tuple[Fact, Fact] | N
     """(agent, patient) of predicate ``p`` in ``t`` within ``span``, or None: the agent right
     before ``p`` (or, in Arabic, right after it), the patient the first other name right after
     (the agent's own further names, "the Emir of Qatar, Sheikh Tamim", skipped)."""
-    if len(p.text) < 3:
-        return None  # "'s", a clitic: no predicate
+    if len(p.text) < 3 or _DEFINITE.match(p.text):
+        return None  # "'s", a clitic, or a noun with the article (الرئيس): no predicate
     names = [
         f
         for f in t.facts
@@ -70,7 +72,7 @@ def _roles(t: Analysed, p: Word, span: tuple[int, int]) -> tuple[Fact, Fact] | N
         t.text[span[0] : p.start]
     ):
         return None
-    if _BY_EN.match(t.text[p.end : span[1]]):
+    if _BY_EN.match(t.text[p.end : span[1]]) or re.search(r"\b(?:the|a|an)\s+$", t.text[: p.start]):
         return None
     before = [f for f in names if f.end <= p.start and _gap(t.text, f.end, p.start) <= _GAP]
     after = [f for f in names if f.start >= p.end]
