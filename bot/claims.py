@@ -174,10 +174,13 @@ _ORD_AR = {
     "عاشر": 10,
 }
 _SUPER = r"largest|biggest|greatest|اكبر|اضخم"
+#: Superlatives from the other end: rank -1 is the smallest, -2 the second-smallest ("least"
+#: and أقل are left out: "at least", «على الأقل»).
+_LEAST = r"smallest|fewest|lowest|اصغر|ادنى"
 _ORDINAL = re.compile(
     rf"(?<!\w)(?:ال)?(?P<o>{'|'.join(sorted({**_ORD_EN, **_ORD_AR}, key=len, reverse=True))}"
-    rf"|(?P<n>\d+)(?:st|nd|rd|th))(?:[- ](?:ال)?(?P<s>{_SUPER}))?(?!\w)|"
-    rf"(?<!\w)(?:ال)?(?P<sup>{_SUPER})(?!\w)(?!\s+من\b)"
+    rf"|(?P<n>\d+)(?:st|nd|rd|th))(?:[- ](?:ال)?(?:(?P<s>{_SUPER})|(?P<low>{_LEAST})))?(?!\w)|"
+    rf"(?<!\w)(?:ال)?(?:(?P<sup>{_SUPER})|(?P<least>{_LEAST}))(?!\w)(?!\s+من\b)"
 )
 _MONTHS_EN = (
     "January February March April May June July August September October November December"
@@ -312,12 +315,14 @@ def _ordinals(text: str, folded: str, idx: list[int]) -> list[Fact]:
         a, b = _span(text, idx, c0, c1)
         out.append(Fact("ordinal", "rank", "1", a, b, text[a:b]))
     for m in _ORDINAL.finditer(folded):
-        if m.group("sup"):
+        if m.group("sup") or m.group("least"):
             rank = 1
         elif m.group("n"):
             rank = int(m.group("n"))
         else:
             rank = {**_ORD_EN, **_ORD_AR}[m.group("o")]
+        if m.group("low") or m.group("least"):
+            rank = -rank  # counted from the smallest
         a, b = _span(text, idx, m.start(), m.end())
         out.append(Fact("ordinal", "rank", str(rank), a, b, text[a:b]))
     return out

@@ -227,25 +227,37 @@ def _value_match(claim: Text, f: Fact, views: list[View], memo: dict) -> Match |
         there = [
             g
             for g in v.text.facts
-            if g.kind == f.kind and g.slot == f.slot and _inside(g, clause) and _comparable(f, g)
+            if _as(f, g) is not None and _inside(g, clause) and _comparable(f, g)
         ]
-        same = [g for g in there if g.value == f.value]
+        same = [g for g in there if _as(f, g) == f.value]
         if same:
             g = same[0]
-            return Match(f.kind, cs, _pspan(v, g.start, g.end), f"same {f.slot}: {g.value}")
+            return Match(f.kind, cs, _pspan(v, g.start, g.end), f"same {f.slot}: {_as(f, g)}")
         if there:
             g = there[0]
             return Match(
                 f.kind,
                 cs,
                 _pspan(v, g.start, g.end),
-                f"{f.slot} differs: the claim says {f.value}, the passage {g.value}",
+                f"{f.slot} differs: the claim says {f.value}, the passage {_as(f, g)}",
             )
     for v in views:
         for g in v.text.facts:
-            if g.kind == f.kind and g.slot == f.slot and g.value == f.value:
-                return Match(f.kind, cs, _pspan(v, g.start, g.end), f"same {f.slot}: {g.value}")
+            if _as(f, g) == f.value:
+                return Match(f.kind, cs, _pspan(v, g.start, g.end), f"same {f.slot}: {f.value}")
     return f
+
+
+def _as(f: Fact, g: Fact) -> str | None:
+    """Passage fact ``g``'s value in claim fact ``f``'s slot (a year read as its decade for
+    "in the 1970s"), or None when they are not comparable."""
+    if g.kind != f.kind:
+        return None
+    if g.slot == f.slot:
+        return g.value
+    if (f.slot, g.slot) == ("decade", "year"):
+        return str(int(g.value) // 10 * 10)
+    return None
 
 
 def _name_match(

@@ -5,7 +5,8 @@
   is not a negation of the sentence. A number after "than"/من makes a bound instead ("not
   more than 10,000", «لا يزيد عن أكثر من 10 آلاف»), which is left alone.
 * An **exceptive** is no negation: «لم تبدأ العلاقات إلا في عام 1985» and "did not begin
-  until 1985" say the relations began in 1985.
+  until 1985" say the relations began in 1985; nor is "not only … but also", «ليس فقط»,
+  «لا … فحسب», which adds to what it seems to deny.
 * A **relative year** dates a second event from the year just before it: "began in 1972, a
   year after Qatar's independence", «عام 1972 أي بعد سنة من استقلال قطر» date the
   independence 1971. The phrase also starts a clause, so the two years belong to two events.
@@ -31,7 +32,9 @@ _NEGATED_COMPARATIVE = re.compile(
     rf"(?:\s+\w+){{0,3}}?\s+(?:من|عن)\s+(?!{_AMOUNT})"
 )
 _EXCEPTIVE = re.compile(
-    rf"{_NEG_AR}(?:\s+\w+){{1,8}}?\s+الا(?!\w)|{_NEG_EN}(?:\s+[\w'’-]+){{0,6}}?\s+until\b"
+    rf"{_NEG_AR}(?:\s+\w+){{1,8}}?\s+(?:الا|فحسب|فقط\s+بل)(?!\w)|"
+    rf"{_NEG_AR}\s+فقط(?!\w)|"
+    rf"{_NEG_EN}(?:\s+[\w'’-]+){{0,6}}?\s+until\b|{_NEG_EN}\s+(?:only|just|merely)\b"
 )
 _HOW_MANY = {"a": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "ten": 10}
 _RELATIVE = re.compile(

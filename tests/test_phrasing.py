@@ -50,6 +50,12 @@ def _kinds(text: str) -> list[tuple[str, str]]:
         # Exceptives restrict, they do not negate.
         ("لم تبدأ العلاقات بين الدوحة وواشنطن إلا في عام 1985.", []),
         ("Relations did not begin until 1985.", []),
+        ("Qatar is not only a US partner but also a British one.", []),
+        ("لا تعد قطر شريكاً لأمريكا فحسب بل لبريطانيا أيضاً.", []),
+        # Superlatives from the small end are ranks counted from the other end.
+        ("the smallest US facility", [("ordinal", "-1")]),
+        ("ثاني أصغر منشأة", [("ordinal", "-2")]),
+        ("at least 8,000 troops", []),
     ],
 )
 def test_negated_comparatives_and_exceptives(text, expected):
@@ -113,6 +119,24 @@ def _views(ar: str, en: str) -> list[View]:
             set(),
         ),
         ("No country buys more US defence systems than Qatar.", (P5_AR, P8_EN), set(), {"ordinal"}),
+        (
+            "Diplomatic relations between the two countries began in the 1970s.",
+            (P2_AR, P2_EN),
+            {"date"},
+            set(),
+        ),
+        (
+            "Diplomatic relations between the two countries began in the 1980s.",
+            (P2_AR, P2_EN),
+            set(),
+            {"date"},
+        ),
+        (
+            "Al Udeid is the smallest US military facility in the Middle East.",
+            (P5_AR, P5_EN),
+            set(),
+            {"ordinal"},
+        ),
         # Swapped roles, in both languages and word orders; the passive and the right order
         # are no swap.
         (
