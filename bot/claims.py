@@ -22,7 +22,7 @@ from functools import lru_cache
 from .entities import BY_ID, patterns
 from .lexical import tokenize
 from .normalize import _DIACRITICS, _TRANSLATE
-from .phrasing import exceptive_negations, negated_comparatives, relative_years
+from .phrasing import exceptive_negations, negated_comparatives, number_bound, relative_years
 
 KINDS = ("number", "date", "ordinal", "name", "negation")
 
@@ -38,6 +38,7 @@ class Fact:
     end: int
     text: str
     unit: frozenset[str] = frozenset()  # a count's noun ("troops", "جندي"), stemmed
+    bound: str = ""  # a number's ">" (more than, أكثر من) or "<" (less than, أقل من)
 
 
 @dataclass(frozen=True)
@@ -178,6 +179,7 @@ _SUPER = r"largest|biggest|greatest|اكبر|اضخم"
 #: and أقل are left out: "at least", «على الأقل»).
 _LEAST = r"smallest|fewest|lowest|اصغر|ادنى"
 _ORDINAL = re.compile(
+    r"(?<=\bthe )(?P<last>last)\b|(?<!\w)(?P<akhir>اخر)(?=\s+ال)|"
     rf"(?<!\w)(?:ال)?(?P<o>{'|'.join(sorted({**_ORD_EN, **_ORD_AR}, key=len, reverse=True))}"
     rf"|(?P<n>\d+)(?:st|nd|rd|th))(?:[- ](?:ال)?(?:(?P<s>{_SUPER})|(?P<low>{_LEAST})))?(?!\w)|"
     rf"(?<!\w)(?:ال)?(?:(?P<sup>{_SUPER})|(?P<least>{_LEAST}))(?!\w)(?!\s+من\b)"
@@ -305,7 +307,8 @@ def _numbers(text: str, folded: str, idx: list[int], names: list[Fact]) -> list[
             if unit & _CURRENCY
             else "count"
         )
-        out.append(Fact("number", slot, _canon(value), a, b, text[a:b], unit))
+        bound = number_bound(folded[max(0, m.start() - 24) : m.start()])
+        out.append(Fact("number", slot, _canon(value), a, b, text[a:b], unit, bound))
     return out
 
 
@@ -315,7 +318,9 @@ def _ordinals(text: str, folded: str, idx: list[int]) -> list[Fact]:
         a, b = _span(text, idx, c0, c1)
         out.append(Fact("ordinal", "rank", "1", a, b, text[a:b]))
     for m in _ORDINAL.finditer(folded):
-        if m.group("sup") or m.group("least"):
+        if m.group("last") or m.group("akhir"):
+            rank = -1  # "the last", «آخر الأماكن» (آخر before an indefinite noun: "another")
+        elif m.group("sup") or m.group("least"):
             rank = 1
         elif m.group("n"):
             rank = int(m.group("n"))

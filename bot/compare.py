@@ -36,6 +36,7 @@ from .align import Alignment, Link, same_name, skeleton
 from .claims import Fact, Word, clauses, facts, mentions, words
 from .lexical import tokenize
 from .normalize import question_language
+from .phrasing import pole
 from .roles import swapped
 
 #: Cosine at which a claim word's best passage token counts as the passage saying it (fitted
@@ -87,7 +88,7 @@ class View:
 class Match:
     """One part of the claim and the passage text it was compared with."""
 
-    kind: str  # number | date | ordinal | name | negation | role | term
+    kind: str  # number | date | ordinal | name | negation | role | antonym | term
     claim: tuple[int, int, str]
     passage: tuple[int, int, str, str]  # start, end, text, "source" | "translation"
     reason: str
@@ -229,23 +230,39 @@ def _value_match(claim: Text, f: Fact, views: list[View], memo: dict) -> Match |
             for g in v.text.facts
             if _as(f, g) is not None and _inside(g, clause) and _comparable(f, g)
         ]
-        same = [g for g in there if _as(f, g) == f.value]
+        same = [g for g in there if _as(f, g) == f.value and not _opposite(f, g)]
         if same:
             g = same[0]
             return Match(f.kind, cs, _pspan(v, g.start, g.end), f"same {f.slot}: {_as(f, g)}")
         if there:
-            g = there[0]
+            g = next((g for g in there if _opposite(f, g)), there[0])
             return Match(
                 f.kind,
                 cs,
                 _pspan(v, g.start, g.end),
-                f"{f.slot} differs: the claim says {f.value}, the passage {_as(f, g)}",
+                f"{f.slot} differs: the claim says {f.bound}{f.value}, the passage "
+                f"{g.bound}{_as(f, g)}",
             )
     for v in views:
         for g in v.text.facts:
-            if _as(f, g) == f.value:
+            if _as(f, g) == f.value and not _opposite(f, g):
                 return Match(f.kind, cs, _pspan(v, g.start, g.end), f"same {f.slot}: {f.value}")
+    for v in views:  # the same value bounded the other way, anywhere: "less than a decade"
+        for g in v.text.facts:
+            if _as(f, g) == f.value and _opposite(f, g) and _comparable(f, g):
+                return Match(
+                    f.kind,
+                    cs,
+                    _pspan(v, g.start, g.end),
+                    f"{f.slot} differs: the claim says {f.bound}{f.value}, the passage "
+                    f"{g.bound}{g.value}",
+                )
     return f
+
+
+def _opposite(f: Fact, g: Fact) -> bool:
+    """More than against less than ("less than a decade" vs "more than a decade")."""
+    return {f.bound, g.bound} == {"<", ">"}
 
 
 def _as(f: Fact, g: Fact) -> str | None:
@@ -416,6 +433,28 @@ def _roles(claim: Text, view: View) -> Match | None:
     )
 
 
+def _opposite_words(claim: Text, view: View) -> Match | None:
+    """A claim word of one pole of an evaluation ("minor", «ثانوي») where the passage's best
+    clause has only the other ("main", «رئيسي»): phrasing.py's list, in the claim's language."""
+    if view.text.lang != claim.lang:
+        return None
+    clause = best_clause(claim, view)
+    there = [(p, pole(p.stems)) for p in view.text.words if _inside(p, clause)]
+    for w in claim.words:
+        mine = pole(w.stems)
+        if mine is None or any(q == mine for _, q in there):
+            continue
+        hit = next((p for p, q in there if q == 1 - mine), None)
+        if hit is not None:
+            return Match(
+                "antonym",
+                _cspan(claim, w.start, w.end),
+                _pspan(view, hit.start, hit.end),
+                f"opposite words: the claim says {w.text!r}, the passage {hit.text!r}",
+            )
+    return None
+
+
 def _terms(claim: Text, view: View) -> tuple[list[Match], float | None]:
     al = _aligned(claim, view)
     if al is not None and claim.words:
@@ -478,9 +517,9 @@ def compare(claim: Text, views: list[View], context: frozenset[str] = frozenset(
     neg = _negation(claim, views, memo)
     if neg is not None:
         (supports if neg.reason == "both negative" else contradicts).append(neg)
-    role = _roles(claim, views[0])
-    if role is not None:
-        contradicts.append(role)
+    for found in (_roles(claim, views[0]), _opposite_words(claim, views[0])):
+        if found is not None:
+            contradicts.append(found)
     more, against, unstated = _passage_names(claim, views)
     supports += more
     contradicts += against

@@ -11,12 +11,20 @@
   year after Qatar's independence", «عام 1972 أي بعد سنة من استقلال قطر» date the
   independence 1971. The phrase also starts a clause, so the two years belong to two events.
 
+* A number's **bound**: "more than a decade", «أكثر من 10 آلاف» (">"), "less than a decade",
+  «أقل من عقد» ("<"); the same number with opposite bounds is a different fact.
+
+* **Opposite evaluations**: a claim calling "minor" / «ثانوي» what the passage calls "main",
+  "important" / «رئيسي», «مهم» (a short list of both poles, compared by stem).
+
 Each function returns folded-text spans; claims.py maps them to the original text.
 """
 
 from __future__ import annotations
 
 import re
+
+from .lexical import tokenize
 
 _NEG_EN = r"(?:\b(?:no|none|nothing|not|never)\b|n['’]t\b)"
 _NEG_AR = r"(?<!\w)[وف]?(?:لا|لم|لن|ليس|ليست)(?!\w)"
@@ -44,6 +52,20 @@ _RELATIVE = re.compile(
 )
 #: How far (folded characters) a relative phrase may stand after the year it counts from.
 _RELATIVE_REACH = 40
+
+
+_MORE = re.compile(
+    r"(?:\b(?:more|greater|higher) than|\bover|\babove|\bexceeding|\bupwards of|اكثر من|"
+    r"يزيد (?:على|عن)|يربو على|فوق)\s+(?:(?:a|an)\s+)?$"
+)
+_LESS = re.compile(
+    r"(?:\b(?:less|fewer|lower) than|\bunder|\bbelow|اقل من|يقل عن|دون)\s+(?:(?:a|an)\s+)?$"
+)
+
+
+def number_bound(before: str) -> str:
+    """ ">" or "<" when the folded text just before a number bounds it, else ""."""
+    return ">" if _MORE.search(before) else "<" if _LESS.search(before) else ""
 
 
 def negated_comparatives(folded: str) -> list[tuple[int, int, int]]:
@@ -82,3 +104,28 @@ def relative_years(folded: str, years: list[tuple[int, int, int]]) -> list[tuple
 
 def _count(word: str) -> int:
     return int(word) if word.isdigit() else _HOW_MANY[word]
+
+
+#: The two poles of the evaluations an article states ("a main hub", "an important partner",
+#: "close partnerships"); a word of one pole against one of the other is a contradiction.
+_HIGH = """main major key principal central important significant vital strategic essential
+crucial close closest strong رئيسي رئيسيه مهم مهمه هام هامه حيوي حيويه استراتيجي استراتيجيه
+وثيق وثيقه قوي قويه اساسي اساسيه"""
+_LOW = """minor secondary marginal unimportant insignificant peripheral distant weak trivial
+negligible ثانوي ثانويه هامشي هامشيه ضعيف ضعيفه بعيد بعيده"""
+#: Stems too short or shared with other words (قوي → قو as in قوات, بعيد → عيد) are left out.
+POLES = tuple(
+    frozenset(t for w in words.split() for t in tokenize(w) if len(t) >= 3 and t != "عيد")
+    for words in (_HIGH, _LOW)
+)
+
+
+def pole(stems: frozenset[str]) -> int | None:
+    """0 for a word of the high pole, 1 for the low one, None for neither (a stem of four
+    letters or more also matches the longer forms: ثانو, ثانويا)."""
+    found = {i for i, p in enumerate(POLES) for s in stems for q in p if _same_stem(s, q)}
+    return found.pop() if len(found) == 1 else None
+
+
+def _same_stem(s: str, q: str) -> bool:
+    return s == q or (min(len(s), len(q)) >= 4 and (s.startswith(q) or q.startswith(s)))

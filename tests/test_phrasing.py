@@ -27,6 +27,10 @@ P12_EN = (
     "This was evident when King Charles III invited the Emir of Qatar, Sheikh Tamim bin Hamad "
     "Al Thani, on a state visit to the United Kingdom."
 )
+P6_EN = "The base serves as a main operational hub for US Central Command."
+P6_AR = "وتعتبر القاعدة بمثابة مركز عملياتي رئيسي للقيادة المركزية الأميركية."
+P10_EN = "For more than a decade, the United Kingdom and Qatar have worked on their partnership."
+P10_AR = "وعلى مدى أكثر من عقد من الزمن، عملت المملكة المتحدة وقطر على تنمية شراكتهما."
 P13_EN = (
     "Qatar was also one of the first places visited by British Defence Secretary John Healey "
     "after his appointment in July, and in December he held talks with the Emir of Qatar."
@@ -137,6 +141,25 @@ def _views(ar: str, en: str) -> list[View]:
             set(),
             {"ordinal"},
         ),
+        # Bounds: the same number the other way round is another fact.
+        ("They have worked on it for less than a decade.", (P10_AR, P10_EN), set(), {"number"}),
+        ("عملت بريطانيا وقطر على شراكتهما لأقل من عقد.", (P10_AR, P10_EN), set(), {"number"}),
+        ("They have worked on it for over ten years.", (P10_AR, P10_EN), {"number"}, set()),
+        (
+            "Qatar was one of the last places visited by John Healey.",
+            (P12_AR, P13_EN),
+            set(),
+            {"ordinal"},
+        ),
+        # Opposite evaluations.
+        ("The base is a minor hub for US Central Command.", (P6_AR, P6_EN), set(), {"antonym"}),
+        (
+            "تعتبر القاعدة مركزاً ثانوياً للقيادة المركزية الأميركية.",
+            (P6_AR, P6_EN),
+            set(),
+            {"antonym"},
+        ),
+        ("The base is a key hub for US Central Command.", (P6_AR, P6_EN), set(), set()),
         # Swapped roles, in both languages and word orders; the passive and the right order
         # are no swap.
         (
