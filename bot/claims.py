@@ -22,7 +22,13 @@ from functools import lru_cache
 from .entities import BY_ID, patterns
 from .lexical import tokenize
 from .normalize import _DIACRITICS, _TRANSLATE
-from .phrasing import exceptive_negations, negated_comparatives, number_bound, relative_years
+from .phrasing import (
+    exceptive_negations,
+    negated_comparatives,
+    number_bound,
+    relative_years,
+    reversing_words,
+)
 
 KINDS = ("number", "date", "ordinal", "name", "negation")
 
@@ -429,7 +435,10 @@ def _negations(text: str, folded: str, idx: list[int]) -> list[Fact]:
             continue
         a, b = _span(text, idx, m.start(), m.end())
         out.append(Fact("negation", "polarity", "not", a, b, text[a:b]))
-    return out
+    for s, e in reversing_words(folded):
+        a, b = _span(text, idx, s, e)
+        out.append(Fact("negation", "polarity", "not", a, b, text[a:b]))
+    return sorted(out, key=lambda f: f.start)
 
 
 def _folded_at(idx: list[int], a: int) -> int:

@@ -14,6 +14,9 @@
 * A number's **bound**: "more than a decade", «أكثر من 10 آلاف» (">"), "less than a decade",
   «أقل من عقد» ("<"); the same number with opposite bounds is a different fact.
 
+* **Reversing words** negate the predicate they stand for as "not" does: "refused to host",
+  "ended", "lost", "opposes", "undermined", "rivals", «رفضت», «أنهت», «خسرت», «تعارض»
+  (read as negations by claims.py).
 * **Opposite evaluations**: a claim calling "minor" / «ثانوي» what the passage calls "main",
   "important" / «رئيسي», «مهم» (a short list of both poles, compared by stem).
 
@@ -61,6 +64,23 @@ _MORE = re.compile(
 _LESS = re.compile(
     r"(?:\b(?:less|fewer|lower) than|\bunder|\bbelow|اقل من|يقل عن|دون)\s+(?:(?:a|an)\s+)?$"
 )
+
+
+_REVERSING = re.compile(
+    r"\b(?:refus\w*|reject\w*|den(?:y|ies|ied|ying)|oppos(?:e|es|ed|ing)|end(?:ed|s|ing)|"
+    r"ceas\w*|stopp\w*|stops?|fail(?:s|ed|ing)?|lost|loses?|losing|undermin\w*|harm\w*|"
+    r"damag\w*|rival\w*|enem(?:y|ies)|hostil\w*|cancel\w*|withdr[ae]w\w*|suspend\w*|"
+    r"ban(?:s|ned)?|prevent\w*|abandon\w*|revok\w*|scrap(?:s|ped)?)\b|(?<!\bat )\bleast\b|"
+    r"(?<!\w)[وف]?(?:رفض\w*|[تي]رفض\w*|انه(?:ى|ت)|انتهت|انتهى|[تي]نهي|اوقف\w*|[تي]وقف\w*|"
+    r"خسر\w*|[تي]خسر\w*|فقدت|[تي]فقد|عارض\w*|[تي]عارض\w*|قوض\w*|[تي]قوض\w*|الغ(?:ى|ت)|"
+    r"[تي]لغي|انسحب\w*|[تي]نسحب\w*|منع\w*|[تي]منع\w*|عدو|اعداء|خصم|خصوم|اضر\w*|[تي]ضر|"
+    r"ضار\w*|تراجع\w*|قطعت)(?!\w)"
+)
+
+
+def reversing_words(folded: str) -> list[tuple[int, int]]:
+    """Folded spans of the words that reverse a predicate."""
+    return [m.span() for m in _REVERSING.finditer(folded)]
 
 
 def number_bound(before: str) -> str:

@@ -56,6 +56,11 @@ def _kinds(text: str) -> list[tuple[str, str]]:
         ("Relations did not begin until 1985.", []),
         ("Qatar is not only a US partner but also a British one.", []),
         ("لا تعد قطر شريكاً لأمريكا فحسب بل لبريطانيا أيضاً.", []),
+        # Words that reverse the predicate are negations.
+        ("Qatar refused to host coalition forces.", [("negation", "not")]),
+        ("رفضت قطر استضافة قوات التحالف.", [("negation", "not")]),
+        ("Relations between the two countries ended in 1972.", [("negation", "not")]),
+        ("Qatar is one of the UK's least important partners.", [("negation", "not")]),
         # Superlatives from the small end are ranks counted from the other end.
         ("the smallest US facility", [("ordinal", "-1")]),
         ("ثاني أصغر منشأة", [("ordinal", "-2")]),
