@@ -65,7 +65,14 @@ def rejudge(judged: Sequence[Evidence], t: Thresholds) -> str:
     shift = t.aligned_shift - ALIGNED_SHIFT
     scores = [e.score + (shift if e.comparison.aligned else 0.0) for e in judged]
     stances = [
-        stance(s, e.comparison, t.related, t.supported, t.aligned_related)
+        stance(
+            s,
+            e.comparison,
+            t.related,
+            t.supported,
+            t.aligned_related,
+            s - e.score + e.support_score,
+        )
         for s, e in zip(scores, judged, strict=True)
     ]
     contra = [s for s, st in zip(scores, stances, strict=True) if st == "contradicts"]

@@ -10,7 +10,7 @@ or does not mention. A passage's **stance**:
 
 * ``contradicts`` — it contradicts some part of the claim and ``score >= RELATED_AT``;
 * ``supports`` — it contradicts nothing, states every fact of the claim, and
-  ``score >= SUPPORTED_AT``;
+  ``support_score >= SUPPORTED_AT`` (the score with the coverage at ``COVERAGE_WEIGHT``);
 * ``neutral`` otherwise.
 
 The **verdict**: ``contradicted`` when a passage contradicts the claim and no supporting
@@ -23,7 +23,7 @@ of tests/data/claims.jsonl (docs/quality.md, "Claim verdicts").
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -85,6 +85,16 @@ class Evidence:
     coverage: float
     comparison: Comparison
     cited: bool = False
+
+    @property
+    def support_score(self) -> float:
+        """The score support is judged on: the coverage at its ranking weight. Holding more
+        of the claim's words makes a passage more surely *about* the claim (what a
+        contradiction needs), not more surely *saying* it; at the higher weight, claims that
+        add an unstated detail to a passage's names crossed ``SUPPORTED_AT``."""
+        if self.comparison.aligned:
+            return self.score
+        return self.score - (SAME_LANGUAGE_COVERAGE - COVERAGE_WEIGHT) * self.coverage
 
     def to_dict(self) -> dict[str, Any]:
         """The public evidence object."""
@@ -180,12 +190,15 @@ def stance(
     related_at: float = RELATED_AT,
     supported_at: float = SUPPORTED_AT,
     aligned_related_at: float = ALIGNED_RELATED_AT,
+    support_score: float | None = None,
 ) -> str:
-    """A passage's stance on the claim from its score and its comparison."""
+    """A passage's stance on the claim from its score and its comparison (support is judged
+    on ``support_score`` when given: see ``Evidence.support_score``)."""
     related = aligned_related_at if comparison.aligned else related_at
     if comparison.contradicts and score >= related:
         return "contradicts"
-    if not comparison.contradicts and not comparison.missing and score >= supported_at:
+    sure = score if support_score is None else support_score
+    if not comparison.contradicts and not comparison.missing and sure >= supported_at:
         return "supports"
     return "neutral"
 
@@ -331,9 +344,8 @@ class Verifier:
             if comparison.aligned
             else SAME_LANGUAGE_COVERAGE * cov
         )
-        return Evidence(
-            self.index.passages[i], stance(score, comparison), score, dense, cov, comparison, cited
-        )
+        ev = Evidence(self.index.passages[i], "neutral", score, dense, cov, comparison, cited)
+        return replace(ev, stance=stance(score, comparison, support_score=ev.support_score))
 
     def candidates(
         self, claim: str, cited: Sequence[int] = (), k: int = CANDIDATES
