@@ -26,6 +26,7 @@ Each function returns folded-text spans; claims.py maps them to the original tex
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from .lexical import tokenize
 
@@ -140,6 +141,7 @@ POLES = tuple(
 )
 
 
+@lru_cache(maxsize=4096)
 def pole(stems: frozenset[str]) -> int | None:
     """0 for a word of the high pole, 1 for the low one, None for neither (a stem of four
     letters or more also matches the longer forms: ثانو, ثانويا)."""

@@ -57,27 +57,24 @@ def _gap(text: str, a: int, b: int) -> int:
     return len(_TOKEN.findall(text[a:b]))
 
 
-def _roles(t: Analysed, p: Word, span: tuple[int, int]) -> tuple[Fact, Fact] | None:
+def _roles(
+    t: Analysed, p: Word, span: tuple[int, int], names: list[Fact]
+) -> tuple[Fact, Fact] | None:
     """(agent, patient) of predicate ``p`` in ``t`` within ``span``, or None: the agent right
     before ``p`` (or, in Arabic, right after it), the patient the first other name right after
-    (the agent's own further names, "the Emir of Qatar, Sheikh Tamim", skipped)."""
+    (the agent's own further names, "the Emir of Qatar, Sheikh Tamim", skipped). ``names``:
+    the actors' names in ``span``, in text order."""
     if len(p.text) < 3 or _DEFINITE.match(p.text):
         return None  # "'s", a clitic, or a noun with the article (الرئيس): no predicate
-    names = [
-        f
-        for f in t.facts
-        if f.kind == "name" and f.slot in ACTORS and span[0] <= f.start and f.end <= span[1]
-    ]
-    if _PASSIVE_AR.search(t.text[span[0] : span[1]]) or _PASSIVE_EN.search(
-        t.text[span[0] : p.start]
-    ):
+    head = t.text[max(span[0], p.start - 40) : p.start]
+    if _PASSIVE_EN.search(head) or re.search(r"\b(?:the|a|an)\s+$", head):
         return None
-    if _BY_EN.match(t.text[p.end : span[1]]) or re.search(r"\b(?:the|a|an)\s+$", t.text[: p.start]):
+    if _BY_EN.match(t.text[p.end : min(span[1], p.end + 60)]):
         return None
-    before = [f for f in names if f.end <= p.start and _gap(t.text, f.end, p.start) <= _GAP]
+    before = [f for f in names if f.end <= p.start][-1:]
     after = [f for f in names if f.start >= p.end]
-    if before:
-        agent, at = before[-1], p.end
+    if before and _gap(t.text, before[0].end, p.start) <= _GAP:
+        agent, at = before[0], p.end
     elif t.lang == "ar" and after and _gap(t.text, p.end, after[0].start) <= _GAP:
         agent, at = after[0], after[0].end
         after = after[1:]
@@ -95,6 +92,17 @@ def _roles(t: Analysed, p: Word, span: tuple[int, int]) -> tuple[Fact, Fact] | N
     return None
 
 
+def _actors(t: Analysed, span: tuple[int, int]) -> list[Fact] | None:
+    """The names that act in ``span``, or None when the span is passive (no roles read)."""
+    if _PASSIVE_AR.search(t.text[span[0] : span[1]]):
+        return None
+    return [
+        f
+        for f in t.facts
+        if f.kind == "name" and f.slot in ACTORS and span[0] <= f.start and f.end <= span[1]
+    ]
+
+
 def swapped(
     claim: Analysed, passage: Analysed, clause: tuple[int, int] | None = None
 ) -> Swap | None:
@@ -103,14 +111,22 @@ def swapped(
         return None
     span = clause or (0, len(passage.text))
     whole = (0, len(claim.text))
+    mine_names, their_names = _actors(claim, whole), _actors(passage, span)
+    if not mine_names or not their_names or len(mine_names) < 2:
+        return None
+    shared = [p for p in passage.words if span[0] <= p.start < span[1]]
+    theirs_of: dict[int, tuple[Fact, Fact] | None] = {}
     for cw in claim.words:
-        mine = _roles(claim, cw, whole)
+        pws = [pw for pw in shared if pw.stems & cw.stems]
+        if not pws:
+            continue
+        mine = _roles(claim, cw, whole, mine_names)
         if mine is None:
             continue
-        for pw in passage.words:
-            if not (pw.stems & cw.stems) or not (span[0] <= pw.start < span[1]):
-                continue
-            theirs = _roles(passage, pw, span)
+        for pw in pws:
+            if pw.start not in theirs_of:
+                theirs_of[pw.start] = _roles(passage, pw, span, their_names)
+            theirs = theirs_of[pw.start]
             if theirs is None:
                 continue
             (ca, cp), (pa, pp) = mine, theirs
