@@ -149,10 +149,24 @@ _WORDS_AR = {
     "مليون": 1_000_000,
     "مليار": 1_000_000_000,
 }
+#: Arabic duals: the number two in the noun's ending (ألفين two thousand, مرتين twice,
+#: عامين two years), with the noun the count is of (None: the word after, as for digits).
+_DUALS: dict[str, tuple[float, str | None]] = {
+    **dict.fromkeys(("الفين", "الفان"), (2e3, None)),
+    **dict.fromkeys(("مليونين", "مليونان"), (2e6, None)),
+    **dict.fromkeys(("مليارين", "ملياران"), (2e9, None)),
+    **dict.fromkeys(("عامين", "عامان", "سنتين", "سنتان"), (2.0, "عام")),
+    **dict.fromkeys(("مرتين", "مرتان"), (2.0, "مره")),
+    **dict.fromkeys(("شهرين", "شهران"), (2.0, "شهر")),
+    **dict.fromkeys(("يومين", "يومان"), (2.0, "يوم")),
+    **dict.fromkeys(("اسبوعين", "اسبوعان"), (2.0, "اسبوع")),
+}
 _NUMBER = re.compile(
     rf"(?:(?<![\w.,])|(?<=\b[وف]))(?P<d>{_DIGITS})(?:\s*(?P<m>{'|'.join(_MULT)}))?"
     r"(?![^\W\d_s]|\d|s\w)|"
-    rf"(?<!\w)(?:ال)?(?P<w>{'|'.join(sorted(_WORDS_AR, key=len, reverse=True))}|"
+    rf"(?<!\w)[وفبل]?(?:ال)?(?P<dual>{'|'.join(_DUALS)})(?!\w)|"
+    # "وثلاثة آلاف": a number word after the conjunction و/ف too.
+    rf"(?<!\w)(?P<pre>[وف])?(?:ال)?(?P<w>{'|'.join(sorted(_WORDS_AR, key=len, reverse=True))}|"
     rf"{'|'.join(sorted(_WORDS_EN, key=len, reverse=True))})"
     rf"(?:\s+(?P<wm>{'|'.join(_MULT)}))?(?!\w)"
 )
@@ -258,6 +272,7 @@ from up between over under roughly approximately من و او الى بين نح
 _DECADES = {"decade", "عقد", "عقدين", "عقدان"}
 #: The unit of a decade: it compares with "twenty years", "عشرين عاماً".
 _YEARS = frozenset(tokenize("years year عام عاما اعوام سنه سنوات"))
+_DECADE_UNIT = frozenset(tokenize("decades decade عقود"))
 _CURRENCY = frozenset(tokenize("dollars pounds euros riyals دولار جنيه يورو ريال"))
 #: A number after these is a designation (No. 12 Squadron, السرب رقم 12), not a quantity.
 _LABEL = re.compile(r"(?:\bno\.?|\bnumber|رقم|#)\s*$")
@@ -270,6 +285,8 @@ def _number_value(m: re.Match) -> tuple[float, bool] | None:
     if m.group("d"):
         v = float(m.group("d").replace(",", ""))
         mult = m.group("m")
+    elif m.group("dual"):
+        return _DUALS[m.group("dual")][0], True
     else:
         w = m.group("w")
         v = float(_WORDS_AR.get(w, _WORDS_EN.get(w, 0)))
@@ -287,7 +304,12 @@ def _unit(folded: str, idx: list[int], end: int, names: list[Fact]) -> frozenset
         a = idx[m.start()]
         if any(f.start <= a < f.end for f in names):
             continue
-        if m.group() not in _UNIT_SKIP and not any(c.isdigit() for c in m.group()):
+        if (
+            m.group() not in _UNIT_SKIP
+            and m.group() not in _MULT
+            and not any(c.isdigit() for c in m.group())
+            and not _NUMBER.fullmatch(m.group())  # "ألفين وثلاثة آلاف": no unit yet
+        ):
             return frozenset(tokenize(m.group()))
     return frozenset()
 
@@ -295,6 +317,8 @@ def _unit(folded: str, idx: list[int], end: int, names: list[Fact]) -> frozenset
 def _numbers(text: str, folded: str, idx: list[int], names: list[Fact]) -> list[Fact]:
     out = []
     for m in _NUMBER.finditer(folded):
+        if m.group("pre") and m.group("w") in _DECADES:
+            continue  # وعقد: "and held", not "and a decade"
         value, multiplied = _number_value(m)
         a, b = _span(text, idx, m.start(), m.end())
         digits = m.group("d") or ""
@@ -305,7 +329,16 @@ def _numbers(text: str, folded: str, idx: list[int], names: list[Fact]) -> list[
             out.append(Fact("date", "year", digits, a, b, text[a:b]))
             continue
         word = m.group("w") or ""
-        unit = _YEARS if word in _DECADES else _unit(folded, idx, m.end(), names)
+        noun = _DUALS[m.group("dual")][1] if m.group("dual") else None
+        unit = (
+            _YEARS
+            if word in _DECADES or noun == "عام"
+            else frozenset(tokenize(noun))
+            if noun
+            else _unit(folded, idx, m.end(), names)
+        )
+        if unit & _DECADE_UNIT and word not in _DECADES:
+            value, unit = value * 10, _YEARS  # "two decades", «ثلاثة عقود»: years
         slot = (
             "label"
             if _LABEL.search(folded[max(0, m.start() - 8) : m.start()])

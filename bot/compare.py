@@ -189,8 +189,16 @@ def _placed(claim: Text, f: Fact, view: View) -> tuple[Link, list[Fact]] | None:
 
 
 def _comparable(f: Fact, g: Fact) -> bool:
-    # Counts of different things are not compared ("three agreements" vs "two countries").
-    return f.kind != g.kind or f.slot != g.slot or not f.unit or not g.unit or bool(f.unit & g.unit)
+    # Counts of different things are not compared ("three agreements" vs "two countries");
+    # a label ("No. 12 Squadron") is no count of the word after it.
+    return (
+        f.kind != g.kind
+        or f.slot != g.slot
+        or f.slot == "label"
+        or not f.unit
+        or not g.unit
+        or bool(f.unit & g.unit)
+    )
 
 
 def _value_match(claim: Text, f: Fact, views: list[View], memo: dict) -> Match | Fact:
@@ -245,7 +253,7 @@ def _value_match(claim: Text, f: Fact, views: list[View], memo: dict) -> Match |
             )
     for v in views:
         for g in v.text.facts:
-            if _as(f, g) == f.value and not _opposite(f, g):
+            if _as(f, g) == f.value and not _opposite(f, g) and _comparable(f, g):
                 return Match(f.kind, cs, _pspan(v, g.start, g.end), f"same {f.slot}: {f.value}")
     for v in views:  # the same value bounded the other way, anywhere: "less than a decade"
         for g in v.text.facts:

@@ -71,11 +71,13 @@ _REVERSING = re.compile(
     r"\b(?:refus\w*|reject\w*|den(?:y|ies|ied|ying)|oppos(?:e|es|ed|ing)|end(?:ed|s|ing)|"
     r"ceas\w*|stopp\w*|stops?|fail(?:s|ed|ing)?|lost|loses?|losing|undermin\w*|harm\w*|"
     r"damag\w*|rival\w*|enem(?:y|ies)|hostil\w*|cancel\w*|withdr[ae]w\w*|suspend\w*|"
-    r"ban(?:s|ned)?|prevent\w*|abandon\w*|revok\w*|scrap(?:s|ped)?)\b|(?<!\bat )\bleast\b|"
+    r"ban(?:s|ned)?|prevent\w*|abandon\w*|revok\w*|scrap(?:s|ped)?|remov\w*|stripp?\w*|"
+    r"downgrad\w*|expel\w*|exclud\w*)\b|(?<!\bat )\bleast\b|"
     r"(?<!\w)[وف]?(?:رفض\w*|[تي]رفض\w*|انه(?:ى|ت)|انتهت|انتهى|[تي]نهي|اوقف\w*|[تي]وقف\w*|"
     r"خسر\w*|[تي]خسر\w*|فقدت|[تي]فقد|عارض\w*|[تي]عارض\w*|قوض\w*|[تي]قوض\w*|الغ(?:ى|ت)|"
     r"[تي]لغي|انسحب\w*|[تي]نسحب\w*|منع\w*|[تي]منع\w*|عدو|اعداء|خصم|خصوم|اضر\w*|[تي]ضر|"
-    r"ضار\w*|تراجع\w*|قطعت)(?!\w)"
+    r"ضار\w*|تراجع\w*|قطعت|ازال\w*|[تي]زيل|حذف\w*|[تي]حذف|استبعد\w*|[تي]ستبعد|طرد\w*|"
+    r"[تي]طرد|سحبت)(?!\w)"
 )
 
 

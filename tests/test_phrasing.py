@@ -60,6 +60,7 @@ def _kinds(text: str) -> list[tuple[str, str]]:
         ("Qatar refused to host coalition forces.", [("negation", "not")]),
         ("رفضت قطر استضافة قوات التحالف.", [("negation", "not")]),
         ("Relations between the two countries ended in 1972.", [("negation", "not")]),
+        ("Biden removed Qatar from the list of allies.", [("negation", "not")]),
         ("Qatar is one of the UK's least important partners.", [("negation", "not")]),
         # Superlatives from the small end are ranks counted from the other end.
         ("the smallest US facility", [("ordinal", "-1")]),
@@ -83,6 +84,23 @@ def test_a_relative_year_dates_the_other_event_in_its_own_clause(text, years, se
     assert [f.value for f in facts(text) if f.slot == "year"] == years
     if second_clause:
         assert text[slice(*clauses(text)[-1])] == second_clause
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        # Duals carry the number two, a conjunction does not hide a number word.
+        ("بين نحو ألفين وثلاثة آلاف جندي", [("count", "2000"), ("count", "3000")]),
+        ("زار جون هيلي قطر مرتين", [("count", "2")]),
+        ("أمضى عامين في ساندهرست", [("count", "2")]),
+        ("وعقد الجانبان اجتماعا", []),  # "and held", not "and a decade"
+        # Decades count years.
+        ("for more than two decades", [("count", "20")]),
+        ("منذ ثلاثة عقود", [("count", "30")]),
+    ],
+)
+def test_arabic_duals_conjunctions_and_decades(text, expected):
+    assert [(f.slot, f.value) for f in facts(text) if f.kind == "number"] == expected
 
 
 def test_thousands_separators_do_not_split_clauses():
@@ -165,6 +183,17 @@ def _views(ar: str, en: str) -> list[View]:
             {"antonym"},
         ),
         ("The base is a key hub for US Central Command.", (P6_AR, P6_EN), set(), set()),
+        # "two years" is no "two countries"; a label is compared whatever word follows it.
+        ("Relations began two years after independence.", (P2_AR, P2_EN), set(), set()),
+        (
+            "يبرز السرب رقم 12 التزام بريطانيا.",
+            (
+                "ويسلط السرب رقم 12 الضوء على التزام المملكة المتحدة.",
+                "No. 12 Squadron highlights the UK's commitment.",
+            ),
+            {"number"},
+            set(),
+        ),
         # Swapped roles, in both languages and word orders; the passive and the right order
         # are no swap.
         (
@@ -208,3 +237,8 @@ def test_a_swap_names_both_parties():
         "King Charles III",
         "translation",
     )
+
+
+def test_a_count_of_years_is_not_found_in_a_count_of_countries():
+    c = compare(Text.of("Relations began two years after independence."), _views(P2_AR, P2_EN))
+    assert "two" in [f.text for f in c.missing]
