@@ -42,11 +42,13 @@ from dataclasses import dataclass, replace
 
 from .normalize import normalize, question_language
 from .referents import (
+    MAX_READ,
     Quotable,
     Quotables,
     answered,
     as_quotables,
     contrast,
+    named,
     nth_referent,
     ordinal,
     short_name,
@@ -261,7 +263,9 @@ def resolve(
     # "it"/"there" stands for the thing or place the previous answer named.
     kind = thing_pronoun(question)
     if kind:
-        name = thing_referent(kind, answered(asked, answer), quotables, language)
+        name = thing_referent(
+            kind, answered(asked, answer), quotables, language, named(asked[:MAX_READ])
+        )
         if name:
             return _with(question, res, name)
     return res

@@ -325,6 +325,34 @@ def test_it_without_a_distinctive_thing_keeps_the_topic_rule():
     assert res.names == () and res.query == "Since when is it? Qatar partner"
 
 
+@pytest.mark.parametrize(
+    "asked, answer, question, expected",
+    [
+        (
+            "Which partner does the US State Department call strategic?",
+            'The article says: "Qatar is an important strategic defence partner of the United '
+            'States." [1]',
+            "How many of its troops are there?",
+            "How many of its troops are there? Qatar",
+        ),
+        (
+            "أي شريك تصفه وزارة الخارجية الأمريكية بالاستراتيجي؟",
+            "قطر.",
+            "وكم جندياً لها هناك؟",
+            "وكم جندياً لها هناك؟ قطر",
+        ),
+    ],
+)
+def test_it_is_the_common_entity_the_answer_told_when_the_question_named_none_of_its_type(
+    asked, answer, question, expected
+):
+    # Qatar is in every passage, but it is what the answer told: the question named only an
+    # organisation, so "its" is Qatar, searched without the earlier question's words
+    res = resolve(question, [Turn("user", asked), Turn("assistant", answer)], CORPUS)
+    assert res.resolved and res.query == expected
+    assert "strategic" not in res.query and "الاستراتيجي" not in res.query
+
+
 def test_a_follow_up_naming_another_entity_replaces_the_one_of_its_type():
     history = [
         Turn("user", "كيف تصف وزارة الخارجية الأمريكية قطر؟"),
