@@ -43,7 +43,8 @@ GRID_SHIFT = [round(0.01 * i, 4) for i in range(11)]
 
 @dataclass(frozen=True)
 class Thresholds:
-    """The three constants of a verdict."""
+    """The constants of a verdict (the aligned ones apply to passages compared across
+    languages through the token alignment)."""
 
     related: float = RELATED_AT
     supported: float = SUPPORTED_AT
@@ -65,7 +66,14 @@ def rejudge(judged: Sequence[Evidence], t: Thresholds) -> str:
     shift = t.aligned_shift - ALIGNED_SHIFT
     scores = [e.score + (shift if e.comparison.aligned else 0.0) for e in judged]
     stances = [
-        stance(s, e.comparison, t.related, t.supported, t.aligned_related)
+        stance(
+            s,
+            e.comparison,
+            t.related,
+            t.supported,
+            t.aligned_related,
+            s - e.score + e.support_score,
+        )
         for s, e in zip(scores, judged, strict=True)
     ]
     contra = [s for s, st in zip(scores, stances, strict=True) if st == "contradicts"]
