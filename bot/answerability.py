@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import json
 import re
+from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
@@ -150,12 +151,16 @@ def evidence(
     else:
         unseen = peak_idf(idf)  # not max(idf.values()): millions of terms
         weights = [idf.get(t, unseen) for t in query_tokens]
-        seen = [t in idf or _close_to_vocabulary(t, idf) for t in query_tokens]
+        seen = [
+            t in idf or _close_to_vocabulary(t, idf) or _variant_in_vocabulary(t, idf)
+            for t in query_tokens
+        ]
         coverage = sum(w for s, w in zip(seen, weights, strict=True) if s) / sum(weights)
     return Evidence(round(top, 5), round(peak, 5), round(coverage, 5))
 
 
-_near: dict[int, tuple[dict, NearSpellings, dict[str, bool]]] = {}
+_near: dict[int, tuple[dict, NearSpellings, dict[str, bool], list[str]]] = {}
+_ARABIC_LETTER = re.compile("[\u0621-\u064a]")
 
 
 def _close_to_vocabulary(token: str, idf: dict[str, float]) -> bool:
@@ -169,13 +174,45 @@ def _close_to_vocabulary(token: str, idf: dict[str, float]) -> bool:
     entry = _near.get(id(idf))
     if entry is None or entry[0] is not idf:
         _near.clear()  # one table at a time: the live index's
-        entry = _near[id(idf)] = (idf, NearSpellings(idf), {})
+        arabic = sorted(t for t in idf if _ARABIC_LETTER.match(t))
+        entry = _near[id(idf)] = (idf, NearSpellings(idf), {}, arabic)
     near, memo = entry[1], entry[2]
     if token not in memo:
         if len(memo) > 50_000:
             memo.clear()
-        memo[token] = near.close(token)
+        memo[token] = near.close(token) or _derived(token, entry[3])
     return memo[token]
+
+
+def _derived(token: str, arabic: list[str]) -> bool:
+    """Is the Arabic stem ``token`` the start of a corpus token at most two letters longer?
+
+    The stemmers leave a verb and its verbal noun apart (استقلت -> استقل, استقلال): the same
+    root and pattern, one of them with the noun's ending. Five letters or more, Arabic only
+    (English stems are joined by the stemmer)."""
+    if not _ARABIC_LETTER.match(token):
+        return False
+    i = bisect_left(arabic, token)
+    while i < len(arabic) and arabic[i].startswith(token):
+        if 0 < len(arabic[i]) - len(token) <= 2:
+            return True
+        i += 1
+    return False
+
+
+_variant_stems: list[frozenset[str]] = []
+
+
+def _variant_in_vocabulary(token: str, idf: dict[str, float]) -> bool:
+    """Does the corpus use another spelling or word of ``token``'s group in the focus
+    check's table (focus.py: بريطانيا for the "United Kingdom" of the article, "ties" for
+    "relations")? A word the corpus says otherwise is not a word it never uses."""
+    if not _variant_stems:
+        from .focus import _VARIANTS
+        from .lexical import tokenize
+
+        _variant_stems.extend(frozenset(t for w in g for t in tokenize(w)) for g in _VARIANTS)
+    return any(token in g and any(x in idf for x in g) for g in _variant_stems)
 
 
 def with_focus(
@@ -186,6 +223,7 @@ def with_focus(
     idf: dict[str, float],
     focus: Focus | None = None,
     aliases: Sequence[Alias] = (),
+    antecedent: str | None = None,
 ) -> Evidence:
     """``ev`` with the focus check of ``question`` against the best passage filled in.
 
@@ -193,13 +231,14 @@ def with_focus(
     word the corpus never uses weighs as much as its rarest word), 1.0 for a question of no
     recognised kind; ``type_ok`` is False when the passage holds no answer of the asked kind.
     ``focus`` is ``question``'s focus when the caller has it already; ``aliases`` the people
-    the corpus names by family name (bot/names.py).
+    the corpus names by family name, ``antecedent`` the name the passage's opening "the
+    <noun>" refers to (bot/names.py).
     """
     from .focus import check_focus, question_focus
     from .lexical import tokenize
 
     f = focus or question_focus(question)
-    check = check_focus(f, text, translation, aliases)
+    check = check_focus(f, text, translation, aliases, antecedent)
     unseen = peak_idf(idf)  # not max(idf.values()): millions of terms
 
     def weight(word: str) -> float:

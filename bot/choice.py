@@ -22,7 +22,7 @@ of the seed sets (docs/quality.md).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from .focus import Focus, check_focus
@@ -30,7 +30,7 @@ from .names import Alias
 from .retrieve import Hit
 
 #: How many of the best passages may be chosen from.
-DEPTH = 5
+DEPTH = 10
 #: How far below the best passage's fused score the chosen one may be.
 MARGIN = 0.15
 
@@ -50,23 +50,29 @@ def choose(
     depth: int = DEPTH,
     margin: float = MARGIN,
     aliases: Sequence[Alias] = (),
+    antecedents: Mapping[str, str] | None = None,
 ) -> Choice:
     """``hits`` with the first passage offering ``focus`` moved first, when the best one does
     not and that passage is within ``depth`` places and ``margin`` of the best score
-    (``aliases``: people named by family name, bot/names.py)."""
+    (``aliases``: people named by family name; ``antecedents``: passage id -> the name its
+    opening "the <noun>" refers to; both bot/names.py)."""
     hits = list(hits)
     if focus.kind is None or len(hits) < 2:
         return Choice(hits)
-    if _offers(focus, hits[0], aliases):
+    ante = antecedents or {}
+    if _offers(focus, hits[0], aliases, ante):
         return Choice(hits)
     floor = hits[0].score - margin
     for i, hit in enumerate(hits[1:depth], 1):
         if hit.score < floor:
             break  # the ranking is by score: nothing further down is within the margin
-        if _offers(focus, hit, aliases):
+        if _offers(focus, hit, aliases, ante):
             return Choice([hit, *hits[:i], *hits[i + 1 :]], i + 1)
     return Choice(hits)
 
 
-def _offers(focus: Focus, hit: Hit, aliases: Sequence[Alias]) -> bool:
-    return check_focus(focus, hit.passage.text, hit.passage.translation, aliases).ok
+def _offers(
+    focus: Focus, hit: Hit, aliases: Sequence[Alias], antecedents: Mapping[str, str]
+) -> bool:
+    p = hit.passage
+    return check_focus(focus, p.text, p.translation, aliases, antecedents.get(p.id)).ok

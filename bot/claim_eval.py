@@ -20,13 +20,23 @@ from itertools import product
 from pathlib import Path
 from typing import Any
 
-from .verify import ALIGNED_SHIFT, MARGIN, RELATED_AT, SUPPORTED_AT, VERDICTS, Evidence, stance
+from .verify import (
+    ALIGNED_RELATED_AT,
+    ALIGNED_SHIFT,
+    MARGIN,
+    RELATED_AT,
+    SUPPORTED_AT,
+    VERDICTS,
+    Evidence,
+    stance,
+)
 
 PENALTY = 3.0
 GRID_RELATED = [round(0.80 + 0.005 * i, 4) for i in range(25)]
 GRID_SUPPORTED = [round(0.88 + 0.0025 * i, 4) for i in range(29)]
 GRID_MARGIN = [0.0, 0.01, 0.02, 0.03, 0.05]
-#: Fitted only on sets whose passages were compared through the alignment.
+#: Fitted only on sets whose passages were compared through the alignment (with the
+#: relatedness of an aligned contradiction from GRID_RELATED).
 GRID_SHIFT = [round(0.01 * i, 4) for i in range(11)]
 
 
@@ -38,6 +48,7 @@ class Thresholds:
     supported: float = SUPPORTED_AT
     margin: float = MARGIN
     aligned_shift: float = ALIGNED_SHIFT
+    aligned_related: float = ALIGNED_RELATED_AT
 
 
 def read_claims(path: Path, split: str | None = None) -> list[dict[str, Any]]:
@@ -53,7 +64,8 @@ def rejudge(judged: Sequence[Evidence], t: Thresholds) -> str:
     shift = t.aligned_shift - ALIGNED_SHIFT
     scores = [e.score + (shift if e.comparison.aligned else 0.0) for e in judged]
     stances = [
-        stance(s, e.comparison, t.related, t.supported) for s, e in zip(scores, judged, strict=True)
+        stance(s, e.comparison, t.related, t.supported, t.aligned_related)
+        for s, e in zip(scores, judged, strict=True)
     ]
     contra = [s for s, st in zip(scores, stances, strict=True) if st == "contradicts"]
     support = [s for s, st in zip(scores, stances, strict=True) if st == "supports"]
@@ -88,15 +100,18 @@ def figures(rows: Sequence[dict], verdicts: Sequence[str]) -> dict[str, Any]:
 def fit(judged: Sequence[Sequence[Evidence]], rows: Sequence[dict]) -> Thresholds:
     """The grid thresholds with the best penalised accuracy on these claims."""
     best, best_t = -1e9, Thresholds()
-    # A set compared through the alignment fits only the shift of aligned scores: the other
-    # three constants are shared with same-language claims and stay as shipped.
+    # A set compared through the alignment fits only the shift of aligned scores and the
+    # relatedness of an aligned contradiction: the other three constants are shared with
+    # same-language claims and stay as shipped.
     grid = (
-        product([RELATED_AT], [SUPPORTED_AT], [MARGIN], GRID_SHIFT)
+        product([RELATED_AT], [SUPPORTED_AT], [MARGIN], GRID_SHIFT, GRID_RELATED)
         if any(e.comparison.aligned for j in judged for e in j)
-        else product(GRID_RELATED, GRID_SUPPORTED, GRID_MARGIN, [ALIGNED_SHIFT])
+        else product(
+            GRID_RELATED, GRID_SUPPORTED, GRID_MARGIN, [ALIGNED_SHIFT], [ALIGNED_RELATED_AT]
+        )
     )
-    for rel, sup, margin, shift in grid:
-        t = Thresholds(rel, sup, margin, shift)
+    for rel, sup, margin, shift, arel in grid:
+        t = Thresholds(rel, sup, margin, shift, arel)
         vs = [rejudge(j, t) for j in judged]
         right = sum(r["verdict"] == v for r, v in zip(rows, vs, strict=True))
         c2s = sum(

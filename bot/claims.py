@@ -230,7 +230,8 @@ _NOT_NAMES = set(
 These Those According Both Each No Not Yes President King Queen Prince Sheikh Emir Defence
 Defense Secretary Minister Prime Air Base Squadron Royal Military Academy Major Non Also And But Or
 However Today Army Navy Forces Force Joint State Sir Mr Mrs Dr General Commander He She They We
-Was Were Is Are Has Have Had Did Does Do Qatar's There Their His Her""".split()
+Was Were Is Are Has Have Had Did Does Do Qatar's There Their His Her
+When While Where Whereas If Although Though Because Once Until Unlike Despite Upon""".split()
 )
 _UNIT_SKIP = set(
     """to and or than more over about around nearly almost some of the a an in

@@ -22,14 +22,17 @@ Rules, per claim fact:
 A passage with no view in the claim's language (an Arabic sentence without a translation
 against an English claim, or the reverse) is compared through a token :class:`Alignment`
 (align.py) when the verifier has one: the best clause is the one the claim's tokens find
-themselves in best, a claim fact is compared with the passage fact its tokens link to, a name
-with the passage name it links to (the same name when their consonant skeletons agree, else a
-swap), and the content words linked with a cosine of at least ``LINK_AT`` give the coverage.
-Spans found so carry ``via: "alignment"``.
+themselves in best; a claim value is compared with that clause's values of its slot first,
+then with the passage fact its tokens link to; a name with the passage name it links to (the
+same name when their consonant skeletons agree, else a swap), and an Arabic claim word
+spelling a name the document writes nearby is a name too; the content words linked with a
+cosine of at least ``LINK_AT`` and the facts found give the coverage. Spans found so carry
+``via: "alignment"``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .align import Alignment, Link, same_name, skeleton
@@ -42,7 +45,9 @@ from .normalize import question_language
 LINK_AT = 0.82
 #: Lowest cosine of a link that places a claim value or name on a passage fact.
 PLACE_AT = 0.72
-#: Lowest cosine of a (mutual) link on which a different value contradicts (tune split).
+#: Lowest cosine of a (mutual) link on which a different value contradicts, of the claim
+#: clause in the passage clause where a different value of the same slot contradicts, and of
+#: a count's noun in that clause (tune splits; docs/quality.md).
 VALUE_AT = 0.78
 
 
@@ -164,6 +169,11 @@ def best_clause(
     return memo[key]
 
 
+def _claim_clause(claim: Text, f: Fact) -> tuple[int, int]:
+    """The claim clause holding fact ``f`` (the whole claim when none does)."""
+    return next((c for c in claim.clauses if _inside(f, c)), (0, len(claim.text)))
+
+
 def _aligned(claim: Text, view: View) -> Alignment | None:
     """The view's alignment when the view is in another language than the claim."""
     return view.align if view.text.lang != claim.lang else None
@@ -183,9 +193,26 @@ def _comparable(f: Fact, g: Fact) -> bool:
     return f.kind != g.kind or f.slot != g.slot or not f.unit or not g.unit or bool(f.unit & g.unit)
 
 
+def _unit_found(claim: Text, f: Fact, view: View, clause: tuple[int, int]) -> bool:
+    """Across languages, whether the noun a claim count counts ("3 million *inhabitants*")
+    finds itself in the passage clause: units of two languages share no spelling, and a count
+    of another thing is no contradiction."""
+    al = _aligned(claim, view)
+    if al is None or f.kind != "number" or not f.unit:
+        return True
+    word = next((w for w in claim.words if w.start >= f.end and w.stems & f.unit), None)
+    if word is None:
+        return True
+    link = al.link(word.start, word.end, clause)
+    return link is not None and link.mutual and link.score >= VALUE_AT
+
+
 def _value_match(claim: Text, f: Fact, views: list[View], memo: dict) -> Match | Fact:
     cs = _cspan(claim, f.start, f.end)
     for v in views:  # the facts the alignment links the claim's fact to
+        if _aligned(claim, v) is None:
+            continue
+        clause = best_clause(claim, v, f, memo)
         placed = _placed(claim, f, v)
         # Units are words of two languages here: the alignment placing the value on the
         # passage's value (both ways) stands for the same unit.
@@ -195,15 +222,45 @@ def _value_match(claim: Text, f: Fact, views: list[View], memo: dict) -> Match |
             if g.kind == f.kind and g.slot == f.slot and (placed[0].mutual or _comparable(f, g))
         ]
         same = [g for g in there if g.value == f.value]
-        if same:
-            g = same[0]
+        # The clause the claim finds itself in best decides before a link elsewhere: "talks
+        # in July" against "appointed in July, and held talks in December" is the talks'
+        # month, though "July" links to "July".
+        # Units are words of two languages: whether the count's noun is there is asked of the
+        # alignment (_unit_found), not of the spelling.
+        own = [
+            g for g in v.text.facts if g.kind == f.kind and g.slot == f.slot and _inside(g, clause)
+        ]
+        same_own = [g for g in own if g.value == f.value]
+        if same_own or (same and not own):
+            g = (same_own or same)[0]
             return Match(
                 f.kind, cs, _pspan(v, g.start, g.end), f"same {f.slot}: {g.value}", "alignment"
             )
-        # A different value contradicts only where the link is strong and mutual: a year
-        # links to any year, and a weak link is a value of another event.
-        if there and placed and placed[0].mutual and placed[0].score >= VALUE_AT:
-            g = there[0]
+        if (
+            own
+            and _aligned(claim, v).clause_score(_claim_clause(claim, f), clause) >= VALUE_AT
+            and _unit_found(claim, f, v, clause)
+        ):
+            g = own[0]
+            return Match(
+                f.kind,
+                cs,
+                _pspan(v, g.start, g.end),
+                f"{f.slot} differs: the claim says {f.value}, the passage {g.value}",
+                "alignment",
+            )
+        # A different value elsewhere contradicts only where the link is strong and mutual:
+        # a year links to any year, and a weak link is a value of another event.
+        if same:
+            return f  # the value linked elsewhere, another in a clause matched weakly: unsure
+        differ = [g for g in there if g.value != f.value]
+        if (
+            differ
+            and placed[0].mutual
+            and placed[0].score >= VALUE_AT
+            and _unit_found(claim, f, v, clause)
+        ):
+            g = differ[0]
             return Match(
                 f.kind,
                 cs,
@@ -296,7 +353,23 @@ def _aligned_name(claim: Text, f: Fact, view: View, cs: tuple) -> Match | None:
     return None
 
 
-def _passage_names(claim: Text, views: list[View]) -> tuple[list[Match], list[Match], list[Fact]]:
+def _named_words(claim: Text, view: View, known: Sequence[str]) -> list[tuple[int, Word]]:
+    """The Arabic claim's words spelling a name the document writes elsewhere (``known``:
+    the unlisted names of the sentences around the passage) but this passage does not:
+    "إديسون" when the document names Edison. With their word positions in the claim."""
+    here = [g.text for g in view.text.facts if g.kind == "name"]
+    out = []
+    for n, w in enumerate(claim.words):
+        if not _namelike(w.text) or any(same_name(w.text, h) for h in here):
+            continue
+        if any(same_name(w.text, k) for k in known):
+            out.append((n, w))
+    return out
+
+
+def _passage_names(
+    claim: Text, views: list[View], known: Sequence[str] = ()
+) -> tuple[list[Match], list[Match], list[Fact]]:
     """For a claim whose names cannot be seen (Arabic has no capitals), the names outside the
     entity list in the passage's best clause. One the claim spells supports; one whose
     claim word (linked both ways) is a name spelt otherwise contradicts; any other is a name
@@ -310,6 +383,7 @@ def _passage_names(claim: Text, views: list[View]) -> tuple[list[Match], list[Ma
             continue
         clause = best_clause(claim, view)
         seen = [(f.start, f.end) for f in claim.facts if f.kind == "name"]
+        named = _named_words(claim, view, known) if known else []
         for g in view.text.facts:
             # Listed entities are found in both scripts by the list: only the others here.
             if g.kind != "name" or g.slot != "unknown" or not _inside(g, clause):
@@ -325,6 +399,29 @@ def _passage_names(claim: Text, views: list[View]) -> tuple[list[Match], list[Ma
             if any(s < b and a < e for s, e in seen):
                 continue  # a listed name of the claim's: compared by entity id already
             word = claim.text[a:b]
+            # A name of the document the claim writes where this passage names another one:
+            # the passage name's best claim word is that name or next to it (its slot).
+            at = [n for n, w in enumerate(claim.words) if w.start < b and a < w.end]
+            swap = next(
+                (
+                    w
+                    for n, w in named
+                    if at and abs(n - at[0]) <= 1 and not same_name(w.text, g.text)
+                ),
+                None,
+            )
+            if back and back.score >= PLACE_AT and swap is not None:
+                con.append(
+                    Match(
+                        "name",
+                        _cspan(claim, swap.start, swap.end),
+                        ps,
+                        f"another name: the passage names {g.text!r} where the claim names "
+                        f"{swap.text!r}",
+                        "alignment",
+                    )
+                )
+                continue
             if back and back.mutual and back.score >= PLACE_AT and _namelike(word):
                 if same_name(word, g.text) is False:
                     con.append(
@@ -411,7 +508,12 @@ def _terms(claim: Text, view: View) -> tuple[list[Match], float | None]:
     return out, len(out) / len(claim.words)
 
 
-def compare(claim: Text, views: list[View], context: frozenset[str] = frozenset()) -> Comparison:
+def compare(
+    claim: Text,
+    views: list[View],
+    context: frozenset[str] = frozenset(),
+    known: Sequence[str] = (),
+) -> Comparison:
     """Compare ``claim`` with a passage seen through ``views`` (the claim's language first
     when the passage has a view in it). ``context``: entity ids named in the sentences just
     before the passage, which it may refer back to ("the base", "its graduates")."""
@@ -439,12 +541,20 @@ def compare(claim: Text, views: list[View], context: frozenset[str] = frozenset(
     neg = _negation(claim, views, memo)
     if neg is not None:
         (supports if neg.reason == "both negative" else contradicts).append(neg)
-    more, against, unstated = _passage_names(claim, views)
+    more, against, unstated = _passage_names(claim, views, known)
     supports += more
     contradicts += against
     missing += unstated
     terms, coverage = _terms(claim, views[0])
     aligned = _aligned(claim, views[0]) is not None
+    if aligned:
+        # Across languages the facts found count with the words found: "Emir of Qatar" and
+        # "Sandhurst" found are most of "The Emir of Qatar graduated from Sandhurst".
+        compared = [f for f in claim.facts if f.kind != "negation"]
+        found = {(m.claim[0], m.claim[1]) for m in supports if m.kind != "negation"}
+        held = sum((f.start, f.end) in found for f in compared)
+        total = len(claim.words) + len(compared)
+        coverage = (len(terms) + held) / total if total else coverage
     return Comparison(
         tuple(supports + terms), tuple(contradicts), tuple(missing), coverage, aligned
     )

@@ -16,8 +16,12 @@ a sentence about the right entity that scores like an answer. What gives it away
   question does not give for a person or a place, and the role a person question names;
 * **about**: the question's topic words (its content words, without question words, the kind's
   own words like "number"/"عدد"/"اسم") must all occur in the passage, a typo, an irregular
-  past, a different Arabic clitic or attached pronoun allowed. For "how many British troops"
-  the passage about *US* troops names the other partner country, which refuses it outright.
+  past, a different Arabic clitic or attached pronoun allowed, and a few words for one thing
+  or event (Britain/UK/بريطانيا, study/enrol/graduate/درس/تخرج); a person is also found by
+  the family name or title the article gives them, and a sentence opening with "the <noun>"
+  holds the name the previous sentence gives with that noun (bot/names.py). For "how many
+  British troops" the passage about *US* troops names the other partner country, which
+  refuses it outright.
 
 A question of no recognised kind ("What role did Qatar play?") passes: the score rule decides.
 """
@@ -29,6 +33,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
+from .align import same_name
 from .lexical import tokenize
 from .names import Alias
 from .normalize import normalize
@@ -44,6 +49,7 @@ from .offers import (
     words_in_order,
 )
 
+_ARABIC = re.compile("[\u0600-\u06ff]")
 _W = r"(?:^|(?<=\s))"  # start of a word in normalised text (Arabic has no \b before ال)
 _E = r"(?!\w)"
 
@@ -102,12 +108,13 @@ his her he she they them one year month date name number tall high long far big 
 height length area square cost costs price pay paid spend spent budget worth percentage
 percent proportion population age city country town place exactly currently current
 gain gained get got have has had make made take took since
+go goes went located situated lie lies
 ما ماذا من متي اين وين فين كيف كم كام بكم هل اي ايش شو مين منو عدد اسم تاريخ عام سنه شهر
 هو هي هم في على الي الى عن مع منذ التي الذي الذين ذلك هذا هذه هناك به بها له لها كان كانت
 ارتفاع طول مساحه تكلفه تكلفت كلفت قيمه ميزانيه نسبه عمر سكان تعداد مدينه بلد دوله مكان تبلغ يبلغ
 حاليا الحالي اللي الي ايه
 امتي امتا ايمتي ايمتا وقتاش وقتيش قديش اديش شقد منين لوين ليش ليه لماذا شلون ازاي وش صار
-موجود موجوده موجودين موجودون
+موجود موجوده موجودين موجودون تقع يقع توجد يوجد رقم
 """.split()
 )
 
@@ -124,8 +131,17 @@ _VARIANTS = tuple(
         "الولايات",
         # troops are the forces counted: "the number of US forces" is the number of troops
         "soldiers soldier troops forces جنود الجنود جندي العساكر عساكر قوات القوات",
-        # one root across forms and languages: تخرج، متخرج، خريج
-        "graduate graduates graduated تخرج تخرجه متخرج المتخرج خريج خريجي خريجين خريجيها",
+        # One event, studying at a school, in its three stages and both languages: enrolling,
+        # studying, graduating (تخرج، متخرج، خريج، درس، ينتسب). Where someone studied is where
+        # they enrolled and graduated; nothing else in a text says "studied at".
+        "graduate graduates graduated graduating study studies studied studying "
+        "enrol enrols enrolled enrolling enroll enrolls enrollment enrolment "
+        "تخرج تخرجه تخرجت متخرج المتخرج خريج خريجي خريجين خريجيها "
+        "درس يدرس تدرس يدرسون يدرسوا درسوا دراسه الدراسه ينتسب ينتسبون انتسب",
+        # The article's own translation gives العلاقات as "relations" and as "ties".
+        "relations relationship relationships ties علاقات العلاقات علاقه العلاقه",
+        # A dialect verb and its standard one: شغّال (Levantine/Gulf/Egyptian "working").
+        "work works worked working شغال شغالين شغاله يشتغل يشتغلوا اشتغل عمل عملت يعمل يعملون",
         "based stationed deployed متمركز المتمركز متمركزين المتمركزين متمركزه المتمركزه المتمركزون",
         "qatar qatari قطر قطري القطري القطريه القطريين القطريون الدوحه doha",
         # English verbs whose past tense no stemmer joins to the present
@@ -252,17 +268,29 @@ def _present(word: str, tokens: set[str], words: set[str]) -> bool:
 def _by_family(
     about: tuple[str, ...], missing: tuple[str, ...], norm: str, aliases: Sequence[Alias]
 ) -> tuple[str, ...]:
-    """``missing`` less the given names (and a title just before one: Sheikh, الشيخ) of the
-    people whose family name the passage gives ("Al Thani" for "Sheikh Tamim")."""
+    """``missing`` less what names a person the passage names another way (bot/names.py):
+    the given name (and a title just before it: Sheikh, الشيخ) of someone whose family name
+    the passage gives ("Al Thani" for "Sheikh Tamim"); the words of a title phrase the corpus
+    gives that person ("the Emir of Qatar", «أمير قطر») where the passage names them; and the
+    reverse, the given name where the passage gives the title phrase."""
     found: set[str] = set()
+    words = set(norm.split())
+    forms = {w: {w, bare(w)} for w in about}
     for alias in aliases:
-        if not alias.named_in(norm):
-            continue
-        for i, w in enumerate(about):
-            if w in alias.given or bare(w) in alias.given:
-                found.add(w)
-                if i and agent_groups({about[i - 1]}) & _TITLES:
-                    found.add(about[i - 1])
+        by_family = alias.named_in(norm)
+        by_title = alias.titled_in(norm)
+        by_name = bool(alias.given & (words | {bare(w) for w in words}))
+        if by_family or by_title:
+            for i, w in enumerate(about):
+                if forms[w] & alias.given:
+                    found.add(w)
+                    if i and agent_groups({about[i - 1]}) & _TITLES:
+                        found.add(about[i - 1])
+        if by_family or by_name:
+            for title in alias.titles:
+                # The office must be asked ("امير"): "قطر" alone does not name the Emir.
+                if any(title[0] in forms[w] for w in about):
+                    found.update(w for w in about if forms[w] & set(title))
     return tuple(w for w in missing if w not in found)
 
 
@@ -271,14 +299,25 @@ def _subsequence(short: str, long: str) -> bool:
     return all(c in it for c in short)
 
 
-def _new_name(focus: Focus, text: str, translation: str | None) -> bool:
-    """Does the passage name someone or somewhere the question does not?"""
+def _new_name(
+    focus: Focus, text: str, translation: str | None, antecedent: str | None = None
+) -> bool:
+    """Does the passage (with the name its opening "the <noun>" refers to, when given) name
+    someone or somewhere the question does not?"""
+    if antecedent:  # in brackets: not a sentence's first word, whose capital says nothing
+        translation = f"{translation or ''} ({antecedent})"
     names = proper_names(text, translation)
     if names is None:  # no English to read names from: not judged
         return True
     asked = set(focus.about)
     tokens = {t for w in asked for t in tokenize(w)}
-    return any(not _present(n, tokens, asked) for n in names)
+    # The names are read off English; an Arabic question gives them in Arabic script
+    # ("تايفون" for "Typhoon"): one name when the consonant skeletons agree (align.py).
+    arabic = [w for w in asked if _ARABIC.search(w)]
+    return any(
+        not _present(n, tokens, asked) and not any(same_name(n, w) for w in arabic)
+        for n in names
+    )
 
 
 def _counts(noun: str, seq: list[str], norm: str) -> bool:
@@ -296,7 +335,12 @@ def _counts(noun: str, seq: list[str], norm: str) -> bool:
 
 
 def _offers(
-    focus: Focus, seq: list[str], words: set[str], text: str, translation: str | None
+    focus: Focus,
+    seq: list[str],
+    words: set[str],
+    text: str,
+    translation: str | None,
+    antecedent: str | None = None,
 ) -> str:
     """ "" when the passage offers an answer of the focus's kind, else the reason it does not."""
     kind = focus.kind
@@ -314,7 +358,9 @@ def _offers(
             return "no person"
         if not (named - asked) and not _new_name(focus, text, translation):
             return "no person"  # every title and name in the passage is the question's own
-    if kind == "place" and not _new_name(focus, text, translation):
+    # "The base serves as a main operational hub" says where the hub is: at the base the
+    # previous sentence names. (Not for a person: a base's name says nobody.)
+    if kind == "place" and not _new_name(focus, text, translation, antecedent):
         return "no place"
     if kind == "count" and focus.counted and not _counts(focus.counted, seq, norm):
         return "counts something else"  # "the two sides … several agreements"
@@ -322,21 +368,32 @@ def _offers(
 
 
 def check_focus(
-    focus: Focus, text: str, translation: str | None = None, aliases: Sequence[Alias] = ()
+    focus: Focus,
+    text: str,
+    translation: str | None = None,
+    aliases: Sequence[Alias] = (),
+    antecedent: str | None = None,
 ) -> FocusCheck:
     """Does the passage (its text and aligned translation) offer what the question asks?
 
     ``aliases`` (bot/names.py): people the corpus names by family name after their full name;
     a question's given name (and the title before it) is present where the family is named.
+    ``antecedent`` (names.antecedents): the name the passage's opening "the <noun>" refers
+    to ("Al Udeid Air Base" for "The base serves…"): its words are the passage's, and it is
+    the place a where-question asks for. Never a number, a date or a person.
     """
     if focus.kind is None:
         return FocusCheck(True)
     both = f"{text} {translation or ''}"
     seq = words_in_order(both)
     words = set(seq)
-    reason = _offers(focus, seq, words, text, translation)
+    reason = _offers(focus, seq, words, text, translation, antecedent)
     if reason:
         return FocusCheck(False, (), reason)
+    if antecedent:
+        both = f"{both} {antecedent}"
+        seq = seq + words_in_order(antecedent)
+        words = set(seq)
     tokens = set(tokenize(both))
     missing = tuple(w for w in focus.about if not _present(w, tokens, words))
     if missing and aliases:

@@ -95,12 +95,14 @@ AGENTS = tuple(
         "emir prince امير",
         "secretary minister وزير وزراء",
         "general جنرال لواء",
-        "commander command commands commanded قائد قياده يقود",
+        # the role: someone who commands (a command, القيادة, is the body: below)
+        "commander commanders commands commanded قائد قاده يقود",
         "ambassador سفير",
         "department ministry وزاره",
         "forces army navy قوات جيش",
         "government حكومه",
         "council parliament مجلس",
+        "command قياده",  # a body ("US Central Command") names no commander
         "bin بن",  # Tamim bin Hamad: a person's name
     )
 )

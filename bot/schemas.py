@@ -461,7 +461,7 @@ class EvidenceOut(BaseModel):
     missing: list[MissingOut]
     score: float = Field(
         description="Relatedness: dense + 0.08 * coverage (+ aligned_shift when compared "
-        "through the token alignment)."
+        "through the token alignment, where aligned_related replaces related)."
     )
     dense: float
     coverage: float

@@ -25,7 +25,7 @@ from .followup import Quotable, Quotables
 from .index import LoadedIndex, build_index, expected_manifest, staleness
 from .late import single_thread_blas
 from .lru import LRU
-from .names import aliases
+from .names import aliases, antecedents
 from .normalize import normalize, question_language
 from .query import Query
 from .retrieve import Ranking, Retriever
@@ -203,8 +203,10 @@ class Sanad:
         self._quotables = Quotables([Quotable(p.id, p.text, p.translation) for p in index.passages])
         # People named by family name after their full name (names.py), read once per index.
         aka = aliases((p.text, p.translation) for p in index.passages)
+        # What a sentence's opening "the <noun>" names (names.py), read once per index.
+        ante = antecedents(index.passages)
         # One assignment swaps them, so a request sees either the old or the new ones.
-        self._state = (index, retriever, aka)
+        self._state = (index, retriever, aka, ante)
         self._answers.clear()
         # The verifier holds its own index and documents: it is swapped whole as well.
         self.verifier = Verifier(retriever, self.docs)
@@ -271,7 +273,7 @@ class Sanad:
         check_options(lang, top_k)
         k = self.settings.top_k if top_k is None else top_k
         language = lang or question_language(question)
-        index, retriever, aka = self._state
+        index, retriever, aka, ante = self._state
         query = retrieval_query or question
         text = retriever.query_text(query)  # capped: no work below grows with the question
         key = (normalize(text), language, k, index.id)
@@ -283,11 +285,13 @@ class Sanad:
         ev = evidence(ranking.stats, list(ranking.query.lexical), ranking.idf)
         # The retrieval text, not the question: answers are cached by it.
         focus = question_focus(text)
-        chosen = choose(focus, ranking.hits, aliases=aka)
+        chosen = choose(focus, ranking.hits, aliases=aka, antecedents=ante)
         hits = chosen.hits[:k]
         if hits:  # what the question asks for, against what the chosen passage offers
             best = hits[0].passage
-            ev = with_focus(ev, text, best.text, best.translation, ranking.idf, focus, aka)
+            ev = with_focus(
+                ev, text, best.text, best.translation, ranking.idf, focus, aka, ante.get(best.id)
+            )
             ev = replace(ev, moved_from=chosen.moved_from)
         answerable = bool(hits) and self._rule.answerable(ev)
         cites = citations(hits, self.docs)

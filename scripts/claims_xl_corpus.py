@@ -12,6 +12,13 @@ translation to read it through:
     SANAD_CORPUS_DIR=OUT_DIR SANAD_INDEX_DIR=OUT_DIR.index \\
         bot eval-claims tests/data/claims_xl.jsonl
 
+With ``--english-seed`` it writes instead a corpus whose only document is the seed
+article's English translation on its own (``qatar-defense-partnerships-en``, language en):
+the Arabic claims of tests/data/claims.jsonl are then checked against English text with no
+Arabic view, and its English claims against the first corpus (the Arabic article without
+its translation), so the larger same-language set measures the cross-language path too
+(docs/quality.md, "Across languages without a translation").
+
 The shipped corpus is not touched: only the measurement runs without the translation.
 """
 
@@ -60,13 +67,46 @@ def write(out: Path, xquad: Path) -> None:
     )
 
 
+def write_english_seed(out: Path) -> None:
+    """Write the seed article's English translation as a document of its own into ``out``."""
+    if out.exists():
+        shutil.rmtree(out)
+    doc = out / f"{SEED}-en"
+    doc.mkdir(parents=True)
+    rows = (ROOT / "corpus" / SEED / "translation.en.jsonl").read_text(encoding="utf-8")
+    sentences = [json.loads(line)["text"] for line in rows.splitlines() if line.strip()]
+    (doc / "document.txt").write_text("\n".join(sentences) + "\n", encoding="utf-8")
+    meta = json.loads((ROOT / "corpus" / SEED / "meta.json").read_text(encoding="utf-8"))
+    (doc / "meta.json").write_text(
+        json.dumps(
+            {
+                "id": f"{SEED}-en",
+                "title": meta["title_en"],
+                "language": "en",
+                "source": "The project's English translation of the seed article, alone "
+                "(no Arabic view).",
+            },
+            indent=2,
+        ),
+        encoding="utf-8",
+    )
+
+
 def main() -> None:
     """Command line."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("out", type=Path)
     ap.add_argument("--xquad", type=Path, default=Path("/work/shared/bench-data/xquad-r/en.json"))
+    ap.add_argument(
+        "--english-seed",
+        action="store_true",
+        help="write the seed article's English translation alone instead",
+    )
     args = ap.parse_args()
-    write(args.out, args.xquad)
+    if args.english_seed:
+        write_english_seed(args.out)
+    else:
+        write(args.out, args.xquad)
     print(f"wrote {args.out}")
 
 

@@ -118,6 +118,17 @@ def test_english_claim_against_arabic_passage_without_translation(untranslated_s
         )
 
 
+@pytest.mark.model
+def test_a_month_of_another_clause_does_not_support_across_languages(untranslated_sanad):
+    # "July" is the appointment's month; the talks at Sandhurst were in December.
+    report = untranslated_sanad.verify(
+        "John Healey held security talks with the Emir of Qatar at Sandhurst in July."
+    )
+    assert report.verdict == "contradicted", report.explanation
+    spans = [m for e in report.evidence for m in e.comparison.contradicts]
+    assert any(m.claim[2] == "July" and "ديسمبر" in m.passage[2] for m in spans)
+
+
 def _view(claim: str, passage: str, claim_vecs, passage_vecs, lang: str = "ar"):
     from bot.compare import Text, View
 
@@ -129,17 +140,25 @@ def _view(claim: str, passage: str, claim_vecs, passage_vecs, lang: str = "ar"):
 
 
 @pytest.mark.parametrize(
-    ("year_vec", "outcome"),
-    [([0, 0, 0.1, 1], "contradicts"), ([1, 1, 1, 1], "missing")],
+    ("claim_vecs", "outcome"),
+    [
+        # "1982" links to "1972" strongly and both ways.
+        ([[0, 1, 0, 0, 0], [1, 0, 0, 0, 0], [0, 0, 1, 0, 0], [0, 0, 0.1, 1, 0]], "contradicts"),
+        # A weak link, but the claim's clause finds itself in the clause holding the year:
+        # that clause decides, and its year differs.
+        ([[0, 1, 0, 0, 0], [1, 0, 0, 0, 0], [0, 0, 1, 0, 0], [1, 1, 1, 1, 0]], "contradicts"),
+        # A weak link, and nothing else of the claim in the passage: no evidence either way.
+        ([[0, 0, 0, 0, 1], [0, 0, 0, 0.2, 1], [0.2, 0, 0, 0, 1], [1, 1, 1, 1, 0]], "missing"),
+    ],
 )
-def test_compare_places_a_value_through_the_alignment(year_vec, outcome):
+def test_compare_places_a_value_through_the_alignment(claim_vecs, outcome):
     from bot.compare import compare
 
     claim, view = _view(
         "Ties began in 1982.",
         "بدأت العلاقات عام 1972.",
-        [[0, 1, 0, 0], [1, 0, 0, 0], [0, 0, 1, 0], year_vec],
-        [[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]],
+        claim_vecs,
+        [[1, 0, 0, 0, 0], [0, 1, 0, 0, 0], [0, 0, 1, 0, 0], [0, 0, 0, 1, 0]],
     )
     c = compare(claim, [view])
     assert c.aligned
@@ -147,8 +166,59 @@ def test_compare_places_a_value_through_the_alignment(year_vec, outcome):
         (m,) = c.contradicts
         assert m.via == "alignment" and m.passage[:3] == (118, 122, "1972")
         assert m.to_dict()["via"] == "alignment"
-    else:  # a weak link is no evidence either way: the value is missing
+    else:
         assert not c.contradicts and [f.text for f in c.missing] == ["1982"]
+
+
+def test_the_best_clause_decides_a_value_linked_elsewhere():
+    from bot.compare import compare
+
+    # "July" links to the appointment's month, but the claim's talks are the second clause's,
+    # held in another month: a contradiction, not support.
+    passage = "عين في يوليو، وأجرى محادثات في ديسمبر"
+    e = np.eye(6).tolist()
+    claim, view = _view(
+        "He held talks in July",
+        passage,
+        [e[5], e[2], e[3], e[4], e[1]],  # He, held, talks, in, July
+        [e[0], e[4], e[1], e[2], e[3], e[4], [0, 0.5, 0, 0, 0, 0.5]],
+    )
+    c = compare(claim, [view])
+    (m,) = [m for m in c.contradicts if m.kind == "date"]
+    assert "ديسمبر" in m.passage[2] and "July" == m.claim[2]
+
+
+def test_a_count_of_another_thing_is_not_compared_across_languages():
+    from bot.compare import compare
+
+    passage = "تراوح عدد الجنود بين 8 آلاف"
+    e = np.eye(7).tolist()
+    p_vecs = [e[0], e[1], e[2], e[5], e[3], e[4]]
+    # "inhabitants" finds nothing in the passage: the passage's count is of something else.
+    claim, view = _view(
+        "There are 3 million inhabitants", passage, [e[6], e[6], e[3], e[4], e[6]], p_vecs
+    )
+    c = compare(claim, [view])
+    assert c.aligned and not c.contradicts
+    assert "3 million" in [f.text for f in c.missing]
+    # The same count of soldiers: the noun is there, the count differs.
+    claim, view = _view(
+        "There are 3 thousand soldiers", passage, [e[6], e[6], e[3], e[4], e[2]], p_vecs
+    )
+    c = compare(claim, [view])
+    assert [m.kind for m in c.contradicts] == ["number"]
+
+
+def test_aligned_coverage_counts_the_facts_found():
+    from bot.compare import compare
+
+    e = np.eye(5).tolist()
+    claim, view = _view(
+        "Tesla graduated in 1901", "تخرج تسلا عام 1901", [e[1], e[4], e[2], e[3]], e[:4]
+    )
+    c = compare(claim, [view])
+    # "Tesla" is found, "graduated" is not, the year is: two of the three compared parts.
+    assert c.coverage == pytest.approx(2 / 3)
 
 
 def test_compare_an_arabic_claim_with_an_unlisted_english_name():
@@ -169,3 +239,23 @@ def test_compare_an_arabic_claim_with_an_unlisted_english_name():
     c = compare(claim, [view])
     (m,) = c.contradicts
     assert m.claim[2] == "وستنغهاوس" and "Edison" in m.passage[2] and m.via == "alignment"
+
+
+def test_an_arabic_claim_names_someone_the_document_names_elsewhere():
+    from bot.compare import compare
+
+    e = np.eye(7).tolist()
+    passage = "In 1901 Marconi made the first transmission"
+    p_vecs = [e[6], e[6], e[0], e[1], e[5], e[2], e[3]]
+    # Marconi's best claim word is the verb next to "إديسون", which spells a name the
+    # document writes in another sentence: a swap. Without that name it is only unstated.
+    c_vecs = [[0.75, 0.66, 0, 0, 0, 0, 0], e[4], e[2], e[3]]
+    claim, view = _view("أجرى إديسون أول إرسال", passage, c_vecs, p_vecs, "en")
+    c = compare(claim, [view], known=("Edison", "Marconi"))
+    (m,) = c.contradicts
+    assert m.claim[2] == "إديسون" and m.passage[2] == "Marconi" and m.via == "alignment"
+    c = compare(claim, [view])
+    assert not c.contradicts and any(f.value == "unstated:Marconi" for f in c.missing)
+    claim, view = _view("أجرى ماركوني أول إرسال", passage, c_vecs, p_vecs, "en")
+    c = compare(claim, [view], known=("Edison", "Marconi"))
+    assert not c.contradicts and any(m.claim[2] == "ماركوني" for m in c.supports)

@@ -128,3 +128,19 @@ def test_with_focus(question, type_ok, focus):
     idf = {"british": 1.0, "troop": 1.0, "station": 1.0, "qatar": 1.0, "us": 1.0}
     e = with_focus(Evidence(0.9, 3.0, 1.0), question, text, None, idf)
     assert e.type_ok is type_ok and e.focus == pytest.approx(focus)
+
+
+def test_coverage_counts_a_variant_or_a_verbal_noun_the_corpus_uses():
+    from bot.answerability import _close_to_vocabulary, _variant_in_vocabulary, evidence
+    from bot.lexical import tokenize
+
+    idf = {t: 2.0 for t in tokenize("استقلال قطر عن المملكة المتحدة United Kingdom")}
+    # استقلت (a verb: stems استقل, استقلت) and استقلال (its noun, in the corpus)
+    assert _close_to_vocabulary("استقل", idf)
+    assert not _close_to_vocabulary("استقلالية", idf)  # more than two letters longer
+    # بريطانيا for the "United Kingdom" of the corpus (the focus check's table)
+    assert all(_variant_in_vocabulary(t, idf) for t in tokenize("بريطانيا"))
+    assert not _variant_in_vocabulary("صاروخ", idf)
+    dense = np.array([0.9, 0.5, 0.4])
+    before = evidence(dense, tokenize("استقلت قطر صاروخ"), idf).coverage
+    assert evidence(dense, tokenize("استقلت قطر بريطانيا"), idf).coverage > before

@@ -201,3 +201,82 @@ def test_the_service_reads_the_aliases_and_keeps_the_focus_weight(
     # top_k=1 still chooses among the first DEPTH passages
     answer = sanad.ask("How many American soldiers are based in Qatar?", top_k=1)
     assert len(answer.citations) == 1
+
+
+# --- title phrases, one event for studying, Arabic names of English ones ----------------------
+
+
+def test_the_title_phrase_before_a_full_name_is_read_in_both_scripts():
+    (alias,) = aliases([(FULL_AR, FULL_EN)])
+    assert set(alias.titles) == {("امير", "قطر"), ("emir", "of", "qatar")}
+    # a title phrase the corpus gives to two people says nothing about either
+    other = (
+        "أمير قطر الشيخ حمد بن خليفة آل جاسم.",
+        "The Emir of Qatar, Sheikh Hamad bin Khalifa Al Jassim.",
+    )
+    assert all(a.titles == () for a in aliases([(FULL_AR, FULL_EN), other]))
+
+
+def test_a_question_naming_the_title_finds_the_person_and_the_reverse():
+    aka = aliases([(FULL_AR, FULL_EN)])
+    focus = question_focus("من أين تخرج أمير قطر؟")
+    assert check_focus(focus, FAMILY_AR, GRADUATES).missing == ("امير",)
+    assert check_focus(focus, FAMILY_AR, GRADUATES, aka).ok
+    # the office must be asked: "قطر" alone does not name the Emir
+    forces = question_focus("Where did Qatar's forces graduate?")
+    assert "qatar" in check_focus(forces, "", "Al Thani is a graduate of Sandhurst.", aka).missing
+    # the passage gives the title, the question the name
+    visit = "In December he held talks with the Emir of Qatar at Sandhurst."
+    who = question_focus("Where did John meet Sheikh Tamim?")
+    assert set(check_focus(who, "", visit).missing) >= {"sheikh", "tamim"}
+    assert "tamim" not in check_focus(who, "", visit, aka).missing
+
+
+def test_studying_enrolling_and_graduating_are_one_event():
+    aka = aliases([(FULL_AR, FULL_EN)])
+    for q in ("Where did Sheikh Tamim study?", "أين درس الشيخ تميم؟", "Where did the Emir enrol?"):
+        assert check_focus(question_focus(q), FAMILY_AR, GRADUATES, aka).ok, q
+    # training is not studying: no such equivalence
+    train = check_focus(question_focus("Where did Sheikh Tamim train?"), FAMILY_AR, GRADUATES, aka)
+    assert train.missing == ("train",)
+
+
+def test_locative_verbs_are_question_words():
+    assert question_focus("أين تقع قاعدة العديد الجوية؟").about == ("قاعده", "العديد", "الجويه")
+    assert "located" not in question_focus("Where is Al Udeid Air Base located?").about
+
+
+def test_an_arabic_question_names_the_english_name_of_the_passage():
+    squadron = (
+        "The joint Typhoon squadron is a unique operational unit run jointly by British and "
+        "Qatari forces."
+    )
+    # "Typhoon" is the question's own «تايفون»: the passage names no other place
+    miss = check_focus(question_focus("في أي مدينة يقع مقر سرب تايفون المشترك؟"), "", squadron)
+    assert miss.reason == "no place"
+    base = check_focus(question_focus("في أي مدينة تقع قاعدة العديد؟"), "", BASE)
+    assert base.reason != "no place"  # the Middle East, the United States: not the question's
+
+
+def test_the_base_of_the_next_sentence_is_the_one_the_previous_names():
+    from bot.names import antecedents
+
+    hub = "The base serves as a main operational hub for US Central Command."
+    passages = [
+        Passage("d:5", "d", 5, 0, 1, "نص", None, BASE),
+        Passage("d:6", "d", 6, 1, 2, "نص", None, hub),
+        Passage("d:7", "d", 7, 2, 3, "نص", None, "The two sides met."),  # no "Sides" named
+        Passage("e:1", "e", 1, 0, 1, "The base is new.", None, None),  # no previous sentence
+    ]
+    assert antecedents(passages) == {"d:6": "Al Udeid Air Base"}
+    where = question_focus("Where is US Central Command's operational hub?")
+    assert check_focus(where, "", hub).reason == "no place"
+    assert check_focus(where, "", hub, antecedent="Al Udeid Air Base").ok
+    # and it is moved first when a passage above it offers no place
+    hits = [hit(6, hub, 1.2), hit(7, "The two sides met.", 1.25)]
+    hits = [hits[1], hits[0]]
+    chosen = choose(where, hits, antecedents={"doc:6": "Al Udeid Air Base"})
+    assert chosen.moved_from == 2
+    # a base's name is no person: "the commander of Al Udeid" is not US Central Command
+    who = question_focus("What is the name of the commander of Al Udeid Air Base?")
+    assert check_focus(who, "", hub, antecedent="Al Udeid Air Base").reason == "no person"

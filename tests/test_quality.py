@@ -76,7 +76,9 @@ def test_answerable_questions_of_every_kind_heldout_split(real_sanad):
     on): the focus check must not refuse what the article answers."""
     o = run(real_sanad, "kinds.jsonl", "heldout")["overall"]
     assert o["n"] == 25
-    assert o["wrongly_abstained"] <= 3, o  # measured 3 of 25 (4 before the dialect words)
+    # measured 0 of 25 (4 before the dialect words, 3 before the title phrases, the study
+    # event and the locative verbs)
+    assert o["wrongly_abstained"] <= 0, o
 
 
 def test_the_passage_offering_the_focus_is_answered_with(real_sanad):
@@ -90,6 +92,13 @@ def test_the_passage_offering_the_focus_is_answered_with(real_sanad):
     # the sentence naming him "Al Thani" only, at rank 5 (bot/names.py)
     tamim = real_sanad.ask("الشيخ تميم متخرج من وين؟")
     assert tamim.answerable and tamim.citations[0].id == "qatar-defense-partnerships:18"
+    # named by the title the article gives him, at rank 8 (bot/names.py: title phrases)
+    emir = real_sanad.ask("من أين تخرج أمير قطر؟")
+    assert emir.answerable and emir.citations[0].id == "qatar-defense-partnerships:18"
+    assert emir.evidence.moved_from == 8
+    # "The base serves as … hub": the base the previous sentence names (names.antecedents)
+    hub = real_sanad.ask("Where is US Central Command's operational hub?")
+    assert hub.answerable and hub.citations[0].id == "qatar-defense-partnerships:6"
     miss = real_sanad.ask("How many British troops are stationed in Qatar?")
     assert not miss.answerable
     assert miss.evidence.moved_from == 1
@@ -101,6 +110,6 @@ def test_dialect_and_third_batch_heldout_b(real_sanad):
     kinds = run(real_sanad, "kinds.jsonl", "heldout-b")["overall"]
     assert kinds["n"] == 24
     assert kinds["R@1"] >= 0.87, kinds  # measured 0.875 (0.833 before)
-    assert kinds["wrongly_abstained"] <= 4, kinds  # measured 4 of 24 (2 before)
+    assert kinds["wrongly_abstained"] <= 1, kinds  # measured 1 of 24 (2, then 4 before)
     near = run(real_sanad, "nearmiss.jsonl", "heldout-b")["overall"]
     assert near["abstained_unanswerable"] >= 12, near  # measured 12 of 12 (11 before)
