@@ -22,7 +22,10 @@ many", no unit for "how tall"), the question is refused whatever the score (``ty
 the IDF-weighted share of the question's topic words that the passage contains is a fourth
 evidence, ``focus``, weighed by ``w_focus`` in the score ("how many *British* troops" against
 the sentence about US troops). This catches near misses that share the question's topic but
-not the fact asked for ("When was Sandhurst founded?").
+not the fact asked for ("When was Sandhurst founded?"). A date, count or measure question is
+refused too when the passage lacks the question's event word (its verb, ``Focus.predicates``)
+and the corpus uses that word elsewhere: the passage's value belongs to another event («جو
+بايدن زار قطر امتى؟» against the sentence dating Biden's designation).
 """
 
 from __future__ import annotations
@@ -43,6 +46,7 @@ if TYPE_CHECKING:
     from .focus import Focus
     from .names import Alias
 from .lexical import peak_idf
+from .roots import is_derived_noun, is_verb, root_keys
 from .spelling import MIN_LENGTH, NearSpellings
 
 CALIBRATION_FILE = Path(__file__).with_name("calibration.json")
@@ -169,18 +173,23 @@ def _close_to_vocabulary(token: str, idf: dict[str, float]) -> bool:
     The rule and its cost are in spelling.py; the vocabulary is bucketed once per ``idf``
     table (the live index's), and each token's answer is kept, as questions repeat words.
     """
-    if len(token) < MIN_LENGTH or token.isdigit():
+    if token.isdigit() or len(token) < 3:
         return False
     entry = _near.get(id(idf))
     if entry is None or entry[0] is not idf:
         _near.clear()  # one table at a time: the live index's
         arabic = sorted(t for t in idf if _ARABIC_LETTER.match(t))
-        entry = _near[id(idf)] = (idf, NearSpellings(idf), {}, arabic)
+        # the root keys of the corpus's verbal nouns and participles (roots.py)
+        nouns = frozenset(k for t in arabic if is_derived_noun(t) for k in root_keys(t))
+        entry = _near[id(idf)] = (idf, NearSpellings(idf), {}, arabic, nouns)
     near, memo = entry[1], entry[2]
     if token not in memo:
         if len(memo) > 50_000:
             memo.clear()
-        memo[token] = near.close(token) or _derived(token, entry[3])
+        # A verb whose verbal noun the corpus uses (يدرب / تدريب) is a word it uses.
+        rooted = is_verb(token) and bool(root_keys(token) & entry[4])
+        long_enough = len(token) >= MIN_LENGTH
+        memo[token] = rooted or (long_enough and (near.close(token) or _derived(token, entry[3])))
     return memo[token]
 
 
@@ -208,7 +217,7 @@ def _variant_in_vocabulary(token: str, idf: dict[str, float]) -> bool:
     check's table (focus.py: بريطانيا for the "United Kingdom" of the article, "ties" for
     "relations")? A word the corpus says otherwise is not a word it never uses."""
     if not _variant_stems:
-        from .focus import _VARIANTS
+        from .focus_words import VARIANTS as _VARIANTS
         from .lexical import tokenize
 
         _variant_stems.extend(frozenset(t for w in g for t in tokenize(w)) for g in _VARIANTS)
@@ -247,7 +256,27 @@ def with_focus(
     total = sum(weight(w) for w in f.about)
     share = 1.0 - sum(weight(w) for w in check.missing) / total if total else 1.0
     offered = check.ok or check.reason == "missing words"
+    if f.kind in _VALUED and any(_used(w, idf) for w in check.missing if w in f.predicates):
+        # The passage's date or number belongs to another event: it lacks the question's
+        # verb (زار, "visit"), which the corpus uses elsewhere («جو بايدن زار قطر امتى؟»
+        # against the sentence on Biden's designation). A verb the corpus never uses is
+        # more likely the passage's event in other words ("establish" for "began").
+        offered = False
     return replace(ev, type_ok=ev.type_ok and offered, focus=round(share, 5))
+
+
+_VALUED = ("date", "count", "measure")  # kinds whose answer is a value of one event
+
+
+def _used(word: str, idf: dict[str, float]) -> bool:
+    """Does the corpus use ``word`` (each of its stems, or a spelling, variant or verbal noun
+    of it)?"""
+    from .lexical import tokenize
+
+    tokens = tokenize(word)
+    return bool(tokens) and all(
+        t in idf or _close_to_vocabulary(t, idf) or _variant_in_vocabulary(t, idf) for t in tokens
+    )
 
 
 def fit(samples: Iterable[tuple[Evidence, bool]]) -> tuple[Rule, dict]:

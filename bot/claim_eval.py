@@ -3,7 +3,8 @@
 Each claim is judged once with the real model; the judged passages (scores and comparisons)
 are kept, so the thresholds of verify.py can be refitted without encoding again. *Fitted*
 figures use thresholds chosen on the same split; *cross-fitted* ones use thresholds chosen on
-the other split, which is what to expect on claims nobody tuned on.
+the other split of the same batch (``partner``), which is what to expect on claims nobody
+tuned on.
 
 The fit maximises ``accuracy - PENALTY * (contradicted judged supported) / n`` over a grid:
 a false claim called supported costs as much as ``PENALTY`` other mistakes. Among equally
@@ -42,7 +43,8 @@ GRID_SHIFT = [round(0.01 * i, 4) for i in range(11)]
 
 @dataclass(frozen=True)
 class Thresholds:
-    """The three constants of a verdict."""
+    """The constants of a verdict (the aligned ones apply to passages compared across
+    languages through the token alignment)."""
 
     related: float = RELATED_AT
     supported: float = SUPPORTED_AT
@@ -64,7 +66,14 @@ def rejudge(judged: Sequence[Evidence], t: Thresholds) -> str:
     shift = t.aligned_shift - ALIGNED_SHIFT
     scores = [e.score + (shift if e.comparison.aligned else 0.0) for e in judged]
     stances = [
-        stance(s, e.comparison, t.related, t.supported, t.aligned_related)
+        stance(
+            s,
+            e.comparison,
+            t.related,
+            t.supported,
+            t.aligned_related,
+            s - e.score + e.support_score,
+        )
         for s, e in zip(scores, judged, strict=True)
     ]
     contra = [s for s, st in zip(scores, stances, strict=True) if st == "contradicts"]
@@ -124,6 +133,16 @@ def fit(judged: Sequence[Sequence[Evidence]], rows: Sequence[dict]) -> Threshold
     return best_t
 
 
+def partner(split: str) -> str:
+    """The split a split is cross-fitted against: its batch's twin (tune <-> heldout,
+    tune-c <-> heldout-c); a split without a twin in the set is cross-fitted on all others."""
+    if split.startswith("tune"):
+        return "heldout" + split[len("tune") :]
+    if split.startswith("heldout"):
+        return "tune" + split[len("heldout") :]
+    return ""
+
+
 def evaluate(rows: Sequence[dict], judge: Callable[[str], list[Evidence]]) -> dict[str, Any]:
     """Figures per split with the shipped thresholds, and fitted / cross-fitted ones."""
     judged = [judge(r["claim"]) for r in rows]
@@ -152,7 +171,12 @@ def evaluate(rows: Sequence[dict], judge: Callable[[str], list[Evidence]]) -> di
             "thresholds": t_own.__dict__,
             **figures(sub, [rejudge(judged[i], t_own) for i in idx]),
         }
-        others = [i for i in range(len(rows)) if i not in set(idx)]
+        twin = partner(s)
+        others = [
+            i
+            for i in range(len(rows))
+            if i not in set(idx) and (twin not in index or rows[i].get("split", "all") == twin)
+        ]
         if others:
             t_other = fit([judged[i] for i in others], [rows[i] for i in others])
             fig["cross_fitted"] = {

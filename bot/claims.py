@@ -15,12 +15,20 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_left
 from dataclasses import dataclass
 from functools import lru_cache
 
 from .entities import BY_ID, patterns
 from .lexical import tokenize
 from .normalize import _DIACRITICS, _TRANSLATE
+from .phrasing import (
+    exceptive_negations,
+    negated_comparatives,
+    number_bound,
+    relative_years,
+    reversing_words,
+)
 
 KINDS = ("number", "date", "ordinal", "name", "negation")
 
@@ -36,6 +44,7 @@ class Fact:
     end: int
     text: str
     unit: frozenset[str] = frozenset()  # a count's noun ("troops", "جندي"), stemmed
+    bound: str = ""  # a number's ">" (more than, أكثر من) or "<" (less than, أقل من)
 
 
 @dataclass(frozen=True)
@@ -140,10 +149,24 @@ _WORDS_AR = {
     "مليون": 1_000_000,
     "مليار": 1_000_000_000,
 }
+#: Arabic duals: the number two in the noun's ending (ألفين two thousand, مرتين twice,
+#: عامين two years), with the noun the count is of (None: the word after, as for digits).
+_DUALS: dict[str, tuple[float, str | None]] = {
+    **dict.fromkeys(("الفين", "الفان"), (2e3, None)),
+    **dict.fromkeys(("مليونين", "مليونان"), (2e6, None)),
+    **dict.fromkeys(("مليارين", "ملياران"), (2e9, None)),
+    **dict.fromkeys(("عامين", "عامان", "سنتين", "سنتان"), (2.0, "عام")),
+    **dict.fromkeys(("مرتين", "مرتان"), (2.0, "مره")),
+    **dict.fromkeys(("شهرين", "شهران"), (2.0, "شهر")),
+    **dict.fromkeys(("يومين", "يومان"), (2.0, "يوم")),
+    **dict.fromkeys(("اسبوعين", "اسبوعان"), (2.0, "اسبوع")),
+}
 _NUMBER = re.compile(
     rf"(?:(?<![\w.,])|(?<=\b[وف]))(?P<d>{_DIGITS})(?:\s*(?P<m>{'|'.join(_MULT)}))?"
     r"(?![^\W\d_s]|\d|s\w)|"
-    rf"(?<!\w)(?:ال)?(?P<w>{'|'.join(sorted(_WORDS_AR, key=len, reverse=True))}|"
+    rf"(?<!\w)[وفبل]?(?:ال)?(?P<dual>{'|'.join(_DUALS)})(?!\w)|"
+    # "وثلاثة آلاف": a number word after the conjunction و/ف too.
+    rf"(?<!\w)(?P<pre>[وف])?(?:ال)?(?P<w>{'|'.join(sorted(_WORDS_AR, key=len, reverse=True))}|"
     rf"{'|'.join(sorted(_WORDS_EN, key=len, reverse=True))})"
     rf"(?:\s+(?P<wm>{'|'.join(_MULT)}))?(?!\w)"
 )
@@ -172,10 +195,14 @@ _ORD_AR = {
     "عاشر": 10,
 }
 _SUPER = r"largest|biggest|greatest|اكبر|اضخم"
+#: Superlatives from the other end: rank -1 is the smallest, -2 the second-smallest ("least"
+#: and أقل are left out: "at least", «على الأقل»).
+_LEAST = r"smallest|fewest|lowest|اصغر|ادنى"
 _ORDINAL = re.compile(
+    r"(?<=\bthe )(?P<last>last)\b|(?<!\w)(?P<akhir>اخر)(?=\s+ال)|"
     rf"(?<!\w)(?:ال)?(?P<o>{'|'.join(sorted({**_ORD_EN, **_ORD_AR}, key=len, reverse=True))}"
-    rf"|(?P<n>\d+)(?:st|nd|rd|th))(?:[- ](?:ال)?(?P<s>{_SUPER}))?(?!\w)|"
-    rf"(?<!\w)(?:ال)?(?P<sup>{_SUPER})(?!\w)(?!\s+من\b)"
+    rf"|(?P<n>\d+)(?:st|nd|rd|th))(?:[- ](?:ال)?(?:(?P<s>{_SUPER})|(?P<low>{_LEAST})))?(?!\w)|"
+    rf"(?<!\w)(?:ال)?(?:(?P<sup>{_SUPER})|(?P<least>{_LEAST}))(?!\w)(?!\s+من\b)"
 )
 _MONTHS_EN = (
     "January February March April May June July August September October November December"
@@ -233,6 +260,11 @@ However Today Army Navy Forces Force Joint State Sir Mr Mrs Dr General Commander
 Was Were Is Are Has Have Had Did Does Do Qatar's There Their His Her
 When While Where Whereas If Although Though Because Once Until Unlike Despite Upon""".split()
 )
+#: Words before a name that make it a person's ("President Emmanuel Macron").
+_PERSON_TITLES = set(
+    """President King Queen Prince Princess Sheikh Emir Secretary Minister Sir Mr Mrs Ms Dr
+General Commander Admiral Colonel Ambassador Chancellor Governor Senator Lord Lady""".split()
+)
 _UNIT_SKIP = set(
     """to and or than more over about around nearly almost some of the a an in
 from up between over under roughly approximately من و او الى بين نحو حوالي قرابه اكثر اقل
@@ -241,17 +273,21 @@ from up between over under roughly approximately من و او الى بين نح
 _DECADES = {"decade", "عقد", "عقدين", "عقدان"}
 #: The unit of a decade: it compares with "twenty years", "عشرين عاماً".
 _YEARS = frozenset(tokenize("years year عام عاما اعوام سنه سنوات"))
+_DECADE_UNIT = frozenset(tokenize("decades decade عقود"))
 _CURRENCY = frozenset(tokenize("dollars pounds euros riyals دولار جنيه يورو ريال"))
 #: A number after these is a designation (No. 12 Squadron, السرب رقم 12), not a quantity.
 _LABEL = re.compile(r"(?:\bno\.?|\bnumber|رقم|#)\s*$")
-_CLAUSE = re.compile(r"[,،;؛:]\s*|\s+[-–—]\s+")
+_CLAUSE = re.compile(r"(?:,(?!\d)|(?<!\d),|[،;؛:])\s*|\s+[-–—]\s+")  # not "8,000"
 _WORD = re.compile(r"\w+")
+_YEAR = re.compile(r"(?<![\d,.])(?:1[89]|20)\d\d(?![\d,])")
 
 
 def _number_value(m: re.Match) -> tuple[float, bool] | None:
     if m.group("d"):
         v = float(m.group("d").replace(",", ""))
         mult = m.group("m")
+    elif m.group("dual"):
+        return _DUALS[m.group("dual")][0], True
     else:
         w = m.group("w")
         v = float(_WORDS_AR.get(w, _WORDS_EN.get(w, 0)))
@@ -269,7 +305,12 @@ def _unit(folded: str, idx: list[int], end: int, names: list[Fact]) -> frozenset
         a = idx[m.start()]
         if any(f.start <= a < f.end for f in names):
             continue
-        if m.group() not in _UNIT_SKIP and not any(c.isdigit() for c in m.group()):
+        if (
+            m.group() not in _UNIT_SKIP
+            and m.group() not in _MULT
+            and not any(c.isdigit() for c in m.group())
+            and not _NUMBER.fullmatch(m.group())  # "ألفين وثلاثة آلاف": no unit yet
+        ):
             return frozenset(tokenize(m.group()))
     return frozenset()
 
@@ -277,6 +318,8 @@ def _unit(folded: str, idx: list[int], end: int, names: list[Fact]) -> frozenset
 def _numbers(text: str, folded: str, idx: list[int], names: list[Fact]) -> list[Fact]:
     out = []
     for m in _NUMBER.finditer(folded):
+        if m.group("pre") and m.group("w") in _DECADES:
+            continue  # وعقد: "and held", not "and a decade"
         value, multiplied = _number_value(m)
         a, b = _span(text, idx, m.start(), m.end())
         digits = m.group("d") or ""
@@ -287,7 +330,16 @@ def _numbers(text: str, folded: str, idx: list[int], names: list[Fact]) -> list[
             out.append(Fact("date", "year", digits, a, b, text[a:b]))
             continue
         word = m.group("w") or ""
-        unit = _YEARS if word in _DECADES else _unit(folded, idx, m.end(), names)
+        noun = _DUALS[m.group("dual")][1] if m.group("dual") else None
+        unit = (
+            _YEARS
+            if word in _DECADES or noun == "عام"
+            else frozenset(tokenize(noun))
+            if noun
+            else _unit(folded, idx, m.end(), names)
+        )
+        if unit & _DECADE_UNIT and word not in _DECADES:
+            value, unit = value * 10, _YEARS  # "two decades", «ثلاثة عقود»: years
         slot = (
             "label"
             if _LABEL.search(folded[max(0, m.start() - 8) : m.start()])
@@ -295,19 +347,27 @@ def _numbers(text: str, folded: str, idx: list[int], names: list[Fact]) -> list[
             if unit & _CURRENCY
             else "count"
         )
-        out.append(Fact("number", slot, _canon(value), a, b, text[a:b], unit))
+        bound = number_bound(folded[max(0, m.start() - 24) : m.start()])
+        out.append(Fact("number", slot, _canon(value), a, b, text[a:b], unit, bound))
     return out
 
 
 def _ordinals(text: str, folded: str, idx: list[int]) -> list[Fact]:
     out = []
+    for _, c0, c1 in negated_comparatives(folded):
+        a, b = _span(text, idx, c0, c1)
+        out.append(Fact("ordinal", "rank", "1", a, b, text[a:b]))
     for m in _ORDINAL.finditer(folded):
-        if m.group("sup"):
+        if m.group("last") or m.group("akhir"):
+            rank = -1  # "the last", «آخر الأماكن» (آخر before an indefinite noun: "another")
+        elif m.group("sup") or m.group("least"):
             rank = 1
         elif m.group("n"):
             rank = int(m.group("n"))
         else:
             rank = {**_ORD_EN, **_ORD_AR}[m.group("o")]
+        if m.group("low") or m.group("least"):
+            rank = -rank  # counted from the smallest
         a, b = _span(text, idx, m.start(), m.end())
         out.append(Fact("ordinal", "rank", str(rank), a, b, text[a:b]))
     return out
@@ -368,7 +428,16 @@ def _names(text: str, folded: str, idx: list[int]) -> list[Fact]:
             continue
         for a2, b2 in _outside(a, a + len(name), [(g.start, g.end) for g in out]):
             piece = text[a2:b2].strip(" '’-")
+            # A title left at the front once a listed name before it is taken out ("French
+            # President Emmanuel Macron") is no part of the name, but says it is a person's.
+            lead = piece.split()
+            titled = bool(lead) and lead[0] in _PERSON_TITLES
+            while len(lead) > 1 and lead[0] in _NOT_NAMES:
+                lead.pop(0)
+            piece = " ".join(lead)
             a2 = text.find(piece, a2)
+            before = text[max(0, a2 - 40) : a2].split()
+            titled = titled or bool(before) and before[-1] in _PERSON_TITLES
             single = " " not in piece
             if (
                 not piece
@@ -377,9 +446,9 @@ def _names(text: str, folded: str, idx: list[int]) -> list[Fact]:
                 or (single and (a2 == 0 or text[:a2].rstrip().endswith((".", "!", "?"))))
             ):
                 continue  # a sentence's first word is capitalised anyway
-            out.append(
-                Fact("name", "unknown", "unknown:" + piece.casefold(), a2, a2 + len(piece), piece)
-            )
+            slot = "person" if titled else "unknown"
+            value = "unknown:" + piece.casefold()
+            out.append(Fact("name", slot, value, a2, a2 + len(piece), piece))
     return out
 
 
@@ -393,9 +462,34 @@ def _outside(a: int, b: int, taken: list[tuple[int, int]]) -> list[tuple[int, in
 
 def _negations(text: str, folded: str, idx: list[int]) -> list[Fact]:
     out = []
+    # A negation that makes a superlative or an exceptive negates nothing (phrasing.py).
+    spent = [n for n, _, _ in negated_comparatives(folded)] + exceptive_negations(folded)
     for m in _NEGATION.finditer(folded):
+        if any(n <= m.start() < n + 4 for n in spent):
+            continue
         a, b = _span(text, idx, m.start(), m.end())
         out.append(Fact("negation", "polarity", "not", a, b, text[a:b]))
+    for s, e in reversing_words(folded):
+        a, b = _span(text, idx, s, e)
+        out.append(Fact("negation", "polarity", "not", a, b, text[a:b]))
+    return sorted(out, key=lambda f: f.start)
+
+
+def _folded_at(idx: list[int], a: int) -> int:
+    """The folded index of original index ``a`` (its first folded character)."""
+    return bisect_left(idx, a)
+
+
+def _relative(text: str, folded: str, idx: list[int], numbers: list[Fact]) -> list[Fact]:
+    years = [
+        (_folded_at(idx, f.start), _folded_at(idx, f.end), int(f.value))
+        for f in numbers
+        if f.slot == "year"
+    ]
+    out = []
+    for s, e, year in relative_years(folded, years):
+        a, b = _span(text, idx, s, e)
+        out.append(Fact("date", "year", str(year), a, b, text[a:b]))
     return out
 
 
@@ -407,11 +501,13 @@ def facts(text: str) -> list[Fact]:
     """
     folded, idx = fold(text)
     names = _names(text, folded, idx)
+    numbers = _numbers(text, folded, idx, names)
     found: list[Fact] = []
     for extracted in (
         _months(text, folded, idx),
         names,
-        _numbers(text, folded, idx, names),
+        _relative(text, folded, idx, numbers),  # "a year after", before "two" is a count
+        numbers,
         _ordinals(text, folded, idx),
         _negations(text, folded, idx),
     ):
@@ -436,12 +532,20 @@ def words(text: str, skip: list[Fact] = ()) -> list[Word]:
 
 
 def clauses(text: str) -> list[tuple[int, int]]:
-    """Spans of the clauses of ``text``: split at commas, semicolons, colons and dashes."""
+    """Spans of the clauses of ``text``: split at commas, semicolons, colons and dashes, and
+    before a relative year ("1972, a year after …", «1972 أي بعد سنة من …»), which dates
+    another event."""
+    folded, idx = fold(text)
+    cuts = [(m.start(), m.end()) for m in _CLAUSE.finditer(text)]
+    years = [(m.start(), m.end(), int(m.group())) for m in _YEAR.finditer(folded)]
+    cuts += [(idx[s], idx[s]) for s, _, _ in relative_years(folded, years)]
     out, start = [], 0
-    for m in _CLAUSE.finditer(text):
-        if text[start : m.start()].strip():
-            out.append((start, m.start()))
-        start = m.end()
+    for a, b in sorted(cuts):
+        if a < start:
+            continue
+        if text[start:a].strip():
+            out.append((start, a))
+        start = b
     if text[start:].strip():
         out.append((start, len(text.rstrip())))
     return out or [(0, len(text))]

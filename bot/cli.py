@@ -14,6 +14,7 @@ from pydantic import ValidationError
 from pydantic_settings import SettingsError
 
 from .errors import InputError, SanadError
+from .evaluate import SPLITS
 from .settings import MAX_TOP_K, Settings, load_settings
 
 log = logging.getLogger("sanad")
@@ -555,7 +556,7 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--no-cache", action="store_true", help="with --squad: encode everything again")
     ev.add_argument(
         "--split",
-        choices=["tune", "heldout", "heldout-b"],
+        choices=SPLITS,
         help="only this split's questions (items without a split are always kept)",
     )
     ev.add_argument("--json", action="store_true")
@@ -570,7 +571,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     cal.add_argument(
         "--split",
-        choices=["tune", "heldout", "heldout-b"],
+        choices=SPLITS,
         help="fit on this split of split sets only (sets without splits are used whole)",
     )
     cal.set_defaults(func=cmd_calibrate)
@@ -610,7 +611,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     ecl = sub.add_parser("eval-claims", help="claim verdict accuracy, confusion and cross-fit")
     ecl.add_argument("file")
-    ecl.add_argument("--split", choices=["tune", "heldout"], help="only this split")
+    ecl.add_argument("--split", choices=SPLITS, help="only this split")
     ecl.add_argument("--json", action="store_true")
     ecl.add_argument(
         "--items",
@@ -622,7 +623,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     efu = sub.add_parser("eval-followups", help="follow-up R@1 with and without resolution")
     efu.add_argument("file")
-    efu.add_argument("--split", choices=["tune", "heldout", "heldout-b"], help="only this split")
+    efu.add_argument("--split", choices=SPLITS, help="only this split")
     efu.add_argument("--json", action="store_true")
     efu.set_defaults(func=cmd_eval_followups)
     return p

@@ -39,6 +39,8 @@ from .align import Alignment, Link, same_name, skeleton
 from .claims import Fact, Word, clauses, facts, mentions, words
 from .lexical import tokenize
 from .normalize import question_language
+from .phrasing import pole
+from .roles import swapped
 
 #: Cosine at which a claim word's best passage token counts as the passage saying it (fitted
 #: on the tune split of tests/data/claims_xl.jsonl; docs/quality.md).
@@ -91,7 +93,7 @@ class View:
 class Match:
     """One part of the claim and the passage text it was compared with."""
 
-    kind: str  # number | date | ordinal | name | negation | term
+    kind: str  # number | date | ordinal | name | negation | role | antonym | term
     claim: tuple[int, int, str]
     passage: tuple[int, int, str, str]  # start, end, text, "source" | "translation"
     reason: str
@@ -148,11 +150,14 @@ def best_clause(
     claim: Text, view: View, near: Fact | None = None, memo: dict | None = None
 ) -> tuple[int, int]:
     """The clause of ``view`` sharing most with the claim clause around ``near`` (ties and
-    no overlap: most with the whole claim). ``memo`` caches it per claim clause and view:
-    a long claim has many facts in few clauses."""
+    no overlap: most with the whole claim, then, for a value, a clause holding a value of its
+    slot: the year of "relations began in 1972" rather than the clause naming the two
+    countries). ``memo`` caches it per claim clause and view: a long claim has many facts in
+    few clauses."""
     whole = (0, len(claim.text))
     part = next((c for c in claim.clauses if near and _inside(near, c)), whole)
-    key = (id(view), part)
+    slot = (near.kind, near.slot) if near and near.kind in ("number", "date", "ordinal") else None
+    key = (id(view), part, slot)
     if memo is None or key not in memo:
         al = _aligned(claim, view)
         best = max(
@@ -160,7 +165,12 @@ def best_clause(
             key=lambda c: (
                 (al.clause_score(part, c), al.clause_score(whole, c))
                 if al
-                else (_share(claim, part, view, c), _share(claim, whole, view, c))
+                else (
+                    _share(claim, part, view, c),
+                    _share(claim, whole, view, c),
+                    slot is not None
+                    and any((g.kind, g.slot) == slot and _inside(g, c) for g in view.text.facts),
+                )
             ),
         )
         if memo is None:
@@ -189,8 +199,16 @@ def _placed(claim: Text, f: Fact, view: View) -> tuple[Link, list[Fact]] | None:
 
 
 def _comparable(f: Fact, g: Fact) -> bool:
-    # Counts of different things are not compared ("three agreements" vs "two countries").
-    return f.kind != g.kind or f.slot != g.slot or not f.unit or not g.unit or bool(f.unit & g.unit)
+    # Counts of different things are not compared ("three agreements" vs "two countries");
+    # a label ("No. 12 Squadron") is no count of the word after it.
+    return (
+        f.kind != g.kind
+        or f.slot != g.slot
+        or f.slot == "label"
+        or not f.unit
+        or not g.unit
+        or bool(f.unit & g.unit)
+    )
 
 
 def _unit_found(claim: Text, f: Fact, view: View, clause: tuple[int, int]) -> bool:
@@ -275,25 +293,53 @@ def _value_match(claim: Text, f: Fact, views: list[View], memo: dict) -> Match |
         there = [
             g
             for g in v.text.facts
-            if g.kind == f.kind and g.slot == f.slot and _inside(g, clause) and _comparable(f, g)
+            if _as(f, g) is not None and _inside(g, clause) and _comparable(f, g)
         ]
-        same = [g for g in there if g.value == f.value]
+        same = [g for g in there if _as(f, g) == f.value and not _opposite(f, g)]
         if same:
             g = same[0]
-            return Match(f.kind, cs, _pspan(v, g.start, g.end), f"same {f.slot}: {g.value}")
+            return Match(f.kind, cs, _pspan(v, g.start, g.end), f"same {f.slot}: {_as(f, g)}")
         if there:
-            g = there[0]
+            g = next((g for g in there if _opposite(f, g)), there[0])
             return Match(
                 f.kind,
                 cs,
                 _pspan(v, g.start, g.end),
-                f"{f.slot} differs: the claim says {f.value}, the passage {g.value}",
+                f"{f.slot} differs: the claim says {f.bound}{f.value}, the passage "
+                f"{g.bound}{_as(f, g)}",
             )
     for v in views:
         for g in v.text.facts:
-            if g.kind == f.kind and g.slot == f.slot and g.value == f.value:
-                return Match(f.kind, cs, _pspan(v, g.start, g.end), f"same {f.slot}: {g.value}")
+            if _as(f, g) == f.value and not _opposite(f, g) and _comparable(f, g):
+                return Match(f.kind, cs, _pspan(v, g.start, g.end), f"same {f.slot}: {f.value}")
+    for v in views:  # the same value bounded the other way, anywhere: "less than a decade"
+        for g in v.text.facts:
+            if _as(f, g) == f.value and _opposite(f, g) and _comparable(f, g):
+                return Match(
+                    f.kind,
+                    cs,
+                    _pspan(v, g.start, g.end),
+                    f"{f.slot} differs: the claim says {f.bound}{f.value}, the passage "
+                    f"{g.bound}{g.value}",
+                )
     return f
+
+
+def _opposite(f: Fact, g: Fact) -> bool:
+    """More than against less than ("less than a decade" vs "more than a decade")."""
+    return {f.bound, g.bound} == {"<", ">"}
+
+
+def _as(f: Fact, g: Fact) -> str | None:
+    """Passage fact ``g``'s value in claim fact ``f``'s slot (a year read as its decade for
+    "in the 1970s"), or None when they are not comparable."""
+    if g.kind != f.kind:
+        return None
+    if g.slot == f.slot:
+        return g.value
+    if (f.slot, g.slot) == ("decade", "year"):
+        return str(int(g.value) // 10 * 10)
+    return None
 
 
 def _name_match(
@@ -474,6 +520,46 @@ def _negation(claim: Text, views: list[View], memo: dict) -> Match | None:
     return None
 
 
+def _roles(claim: Text, view: View) -> Match | None:
+    """Two parties of the claim in each other's roles (roles.py), in the view written in
+    the claim's language."""
+    if view.text.lang != claim.lang:
+        return None
+    swap = swapped(claim, view.text, best_clause(claim, view))
+    if swap is None:
+        return None
+    c, p = swap.claim, swap.passage
+    return Match(
+        "role",
+        _cspan(claim, c.start, c.end),
+        _pspan(view, p.start, p.end),
+        f"swapped roles: the passage has {p.text!r} where the claim has {c.text!r} "
+        f"({swap.predicate!r})",
+    )
+
+
+def _opposite_words(claim: Text, view: View) -> Match | None:
+    """A claim word of one pole of an evaluation ("minor", «ثانوي») where the passage's best
+    clause has only the other ("main", «رئيسي»): phrasing.py's list, in the claim's language."""
+    if view.text.lang != claim.lang:
+        return None
+    clause = best_clause(claim, view)
+    there = [(p, pole(p.stems)) for p in view.text.words if _inside(p, clause)]
+    for w in claim.words:
+        mine = pole(w.stems)
+        if mine is None or any(q == mine for _, q in there):
+            continue
+        hit = next((p for p, q in there if q == 1 - mine), None)
+        if hit is not None:
+            return Match(
+                "antonym",
+                _cspan(claim, w.start, w.end),
+                _pspan(view, hit.start, hit.end),
+                f"opposite words: the claim says {w.text!r}, the passage {hit.text!r}",
+            )
+    return None
+
+
 def _terms(claim: Text, view: View) -> tuple[list[Match], float | None]:
     al = _aligned(claim, view)
     if al is not None and claim.words:
@@ -541,6 +627,9 @@ def compare(
     neg = _negation(claim, views, memo)
     if neg is not None:
         (supports if neg.reason == "both negative" else contradicts).append(neg)
+    for found in (_roles(claim, views[0]), _opposite_words(claim, views[0])):
+        if found is not None:
+            contradicts.append(found)
     more, against, unstated = _passage_names(claim, views, known)
     supports += more
     contradicts += against

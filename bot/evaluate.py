@@ -18,6 +18,9 @@ from .errors import InputError
 from .normalize import question_language
 
 RANK_DEPTH = 10
+#: The split names of the sets in tests/data: a batch tuned on and its held-aside twin
+#: (tune/heldout, tune-c/heldout-c) or a batch only measured (heldout-b).
+SPLITS = ("tune", "heldout", "heldout-b", "tune-c", "heldout-c")
 
 
 @dataclass(frozen=True)
@@ -28,7 +31,7 @@ class Item:
     gold_ids: tuple[str, ...] = ()
     gold_quotes: tuple[str, ...] = ()
     unanswerable: bool = False
-    split: str | None = None  # "tune" or "heldout" when the set is split
+    split: str | None = None  # one of SPLITS when the set is split
 
     def is_hit(self, citation: dict) -> bool:
         """Does this citation answer the question?"""

@@ -21,7 +21,10 @@ a sentence about the right entity that scores like an answer. What gives it away
   the family name or title the article gives them, and a sentence opening with "the <noun>"
   holds the name the previous sentence gives with that noun (bot/names.py). For "how many
   British troops" the passage about *US* troops names the other partner country, which
-  refuses it outright.
+  refuses it outright, as does a role qualified by another country ("the *Qatari* defence
+  minister" against the British one). An Arabic verb is found as its verbal noun (يدرب /
+  تدريب, bot/roots.py). The question's event words (``Focus.predicates``: its verbs) are
+  kept apart: a date or number of a passage lacking one is another event's (answerability).
 
 A question of no recognised kind ("What role did Qatar play?") passes: the score rule decides.
 """
@@ -34,6 +37,7 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 
 from .align import same_name
+from .focus_words import ASKING, VARIANTS
 from .lexical import tokenize
 from .names import Alias
 from .normalize import normalize
@@ -44,10 +48,11 @@ from .offers import (
     bare,
     has_date,
     has_measure,
+    name_phrases,
     number_positions,
-    proper_names,
     words_in_order,
 )
+from .roots import is_verb, same_root
 
 _ARABIC = re.compile("[\u0600-\u06ff]")
 _W = r"(?:^|(?<=\s))"  # start of a word in normalised text (Arabic has no \b before ال)
@@ -93,69 +98,20 @@ _KINDS: tuple[tuple[str, re.Pattern], ...] = tuple(
             r"^(?:and |so |but )?where\b(?!.*\brank)|\b(?:in |from )?(?:which|what) "
             r"(?:city|country|town|place|university|school)\b"
             rf"|{_W}(?:و|ف)?(?:اين|وين|فين|منين|لوين){_E}"
-            r"|(?:في|من) ?اي (?:مدينه|بلد|دوله|جامعه|مكان)",
+            r"|(?:في|من) ?اي (?:مدينه|بلد|دوله|جامعه|مكان)"
+            # "which country": شو/ايش/وش الدولة, أي دولة, ما هي الدولة (a place's name answers)
+            rf"|{_W}(?:(?:شو|ايش|وش|ما)(?: هي| هو)? (?:ال)?|اي )(?:دوله|بلد|مدينه){_E}",
         ),
     )
 )
 
-# Question words and each kind's own words: they say what is asked, not about what.
-_ASKING = frozenset(
-    normalize(w)
-    for w in """
-what which who whom whose when where why how many much is are was were be been do does did
-the a an of in on at to for from by with about and or so but its it this that there their
-his her he she they them one year month date name number tall high long far big large old
-height length area square cost costs price pay paid spend spent budget worth percentage
-percent proportion population age city country town place exactly currently current
-gain gained get got have has had make made take took since
-go goes went located situated lie lies
-ما ماذا من متي اين وين فين كيف كم كام بكم هل اي ايش شو مين منو عدد اسم تاريخ عام سنه شهر
-هو هي هم في على الي الى عن مع منذ التي الذي الذين ذلك هذا هذه هناك به بها له لها كان كانت
-ارتفاع طول مساحه تكلفه تكلفت كلفت قيمه ميزانيه نسبه عمر سكان تعداد مدينه بلد دوله مكان تبلغ يبلغ
-حاليا الحالي اللي الي ايه
-امتي امتا ايمتي ايمتا وقتاش وقتيش قديش اديش شقد منين لوين ليش ليه لماذا شلون ازاي وش صار
-موجود موجوده موجودين موجودون تقع يقع توجد يوجد رقم
-""".split()
-)
-
 _CLITIC = CLITIC
 _TITLES = frozenset(range(4))  # AGENTS' president, king, sheikh, emir: titles before a name
-# Names the article spells one way and questions another: any member stands for its group.
-_VARIANTS = tuple(
-    frozenset(normalize(w) for w in g.split())
-    for g in (
-        "britain british uk kingdom england english بريطانيا بريطاني البريطاني البريطانيه "
-        "انجلترا الانجليز انجليز البريطانيين المملكه لندن london",
-        "america american americans us usa امريكا اميركا امريكي اميركي الامريكي الاميركي "
-        "الامريكيه الاميركيه الامريكيين الاميركيين الامريكان امريكان الامريكاني واشنطن washington "
-        "الولايات",
-        # troops are the forces counted: "the number of US forces" is the number of troops
-        "soldiers soldier troops forces جنود الجنود جندي العساكر عساكر قوات القوات",
-        # One event, studying at a school, in its three stages and both languages: enrolling,
-        # studying, graduating (تخرج، متخرج، خريج، درس، ينتسب). Where someone studied is where
-        # they enrolled and graduated; nothing else in a text says "studied at".
-        "graduate graduates graduated graduating study studies studied studying "
-        "enrol enrols enrolled enrolling enroll enrolls enrollment enrolment "
-        "تخرج تخرجه تخرجت متخرج المتخرج خريج خريجي خريجين خريجيها "
-        "درس يدرس تدرس يدرسون يدرسوا درسوا دراسه الدراسه ينتسب ينتسبون انتسب",
-        # The article's own translation gives العلاقات as "relations" and as "ties".
-        "relations relationship relationships ties علاقات العلاقات علاقه العلاقه",
-        # A dialect verb and its standard one: شغّال (Levantine/Gulf/Egyptian "working").
-        "work works worked working شغال شغالين شغاله يشتغل يشتغلوا اشتغل عمل عملت يعمل يعملون",
-        "based stationed deployed متمركز المتمركز متمركزين المتمركزين متمركزه المتمركزه المتمركزون",
-        "qatar qatari قطر قطري القطري القطريه القطريين القطريون الدوحه doha",
-        # English verbs whose past tense no stemmer joins to the present
-        "hold holds held",
-        "run runs ran",
-        "begin begins began begun",
-        "buy buys bought",
-        "become becomes became",
-        "lead leads led",
-        "meet meets met",
-        "give gives gave given",
-    )
-)
+_ASKING = ASKING
+_VARIANTS = VARIANTS
 _COUNTRIES = _VARIANTS[:2]  # a question naming one of these, a passage naming the other
+# The countries a role is qualified by ("the British defence secretary", «وزير الدفاع القطري»).
+_NATIONS = (*_COUNTRIES, next(g for g in _VARIANTS if "qatar" in g))
 # Where a count question names what it counts: the word after "how many" / "كم عدد".
 _COUNTED = re.compile(
     r"\bhow many (\w+)|\bthe number of (\w+)|(?:^|\s)(?:كم|كام|قديش|اديش|ما|ما هو) عدد (\w+)"
@@ -182,18 +138,31 @@ _MEASURE_UNIT = (  # which unit a measure question asks for, checked in this ord
 )
 
 
+# A place question asking for a city or town: a country's or a region's name does not answer.
+_CITY = r"\b(?:which|what) (?:city|town)\b|(?:^|\s)اي (?:مدينه|بلده)(?!\w)"
+_NOT_CITIES = frozenset(
+    {w for g in _VARIANTS[:2] for w in g}
+    | set(next(g for g in _VARIANTS if "qatar" in g))
+    | set("united states kingdom middle east west north south gulf region kuwait".split())
+)
+
+
 @dataclass(frozen=True)
 class Focus:
     """What a question asks for (``kind``) and about what (``about``, normalised words).
 
     ``unit`` is the class of unit a measure is given in ("money", "length", "percent", "age",
-    "population", or "amount" for a plain "how much"); ``counted`` the noun a count counts.
+    "population", or "amount" for a plain "how much"), "duration" for a since-when and
+    "city" for a place asked as a city or town; ``counted`` the noun a count counts.
     """
 
     kind: str | None
     about: tuple[str, ...] = ()
     unit: str | None = None
     counted: str | None = None
+    # The topic words naming the event asked about (its verb: زار, درس, "visit"); a date or
+    # number belongs to an event, so a passage without it gives another event's (answerability).
+    predicates: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -225,12 +194,36 @@ def question_focus(question: str) -> Focus:
         unit = next((u for u, p in _MEASURE_UNIT if re.search(p, q)), "amount")
     if kind == "date" and re.search(_SINCE, q):
         unit = "duration"
+    if kind == "place" and re.search(_CITY, q):
+        unit = "city"
     counted = None
     if kind == "count":
         m = _COUNTED.search(q)
         word = next((g for g in m.groups() if g), None) if m else None
-        counted = word if word in about else None
-    return Focus(kind, tuple(about), unit, counted)
+        # "كم دولة", "how many countries": a kind word, but still what is counted
+        counted = word if word in about or (word and content_words(word)) else None
+    return Focus(kind, tuple(about), unit, counted, _predicates(question, about))
+
+
+# An English question's verb: the first topic word after its auxiliary ("when did Biden
+# *visit*"), or a past participle ("was Sandhurst *founded*").
+_AUXILIARY = re.compile(r"\b(?:did|does|do)\b((?: [\w'-]+){1,7})", re.IGNORECASE)
+_DETERMINERS = frozenset("the a an his her its their".split())
+
+
+def _predicates(question: str, about: list[str]) -> tuple[str, ...]:
+    """The words of ``about`` that name the question's event: Arabic verbs (roots.is_verb,
+    not a country's name: قطر reads as a past), English verbs after an auxiliary (the first
+    word not capitalised: "When did John Healey *meet*…", "did the Gulf War *end*") or in -ed."""
+    names = {w for g in _NATIONS for w in g}
+    out = [w for w in about if is_verb(w) and w not in names and bare(w) not in names]
+    m = _AUXILIARY.search(question)
+    after = [w for w in (m.group(1).split() if m else []) if w.lower() not in _DETERMINERS]
+    lower = [normalize(w) for w in after if not w[0].isupper()]
+    verb = next((w for w in lower if w in about and w not in names), None)
+    past = {normalize(w) for w in re.findall(r"\b[a-z]\w{2,}ed\b", question)}  # not "United"
+    out += [w for w in about if (w == verb or w in past) and w not in out]
+    return tuple(out)
 
 
 def _words(text: str) -> set[str]:
@@ -245,6 +238,9 @@ def _present(word: str, tokens: set[str], words: set[str]) -> bool:
     # Another clitic or attached pronoun on either side: قطر / لقطر, علاقاتها / العلاقات.
     b = bare(word)
     if len(b) >= 3 and any(bare(x) == b for x in words):
+        return True
+    # A verb where the passage has its verbal noun: يدرب / تدريب, تحررت / تحرير (roots.py).
+    if any(same_root(word, x) for x in words):
         return True
     if len(b) == 3:  # a short name spelt with a letter less: "jon" for "john"
         return any(len(x) == 4 and x[0] == b[0] and _subsequence(b, x) for x in words)
@@ -306,14 +302,21 @@ def _new_name(
     someone or somewhere the question does not?"""
     if antecedent:  # in brackets: not a sentence's first word, whose capital says nothing
         translation = f"{translation or ''} ({antecedent})"
-    names = proper_names(text, translation)
-    if names is None:  # no English to read names from: not judged
+    phrases = name_phrases(text, translation)
+    if phrases is None:  # no English to read names from: not judged
         return True
     asked = set(focus.about)
     tokens = {t for w in asked for t in tokenize(w)}
     # The names are read off English; an Arabic question gives them in Arabic script
     # ("تايفون" for "Typhoon"): one name when the consonant skeletons agree (align.py).
+    # A name of several words is the question's own when it spells one of them so: «قاعدة
+    # العديد» names "Al Udeid Air Base" (translating "Air Base", not spelling it).
     arabic = [w for w in asked if _ARABIC.search(w)]
+    names = [
+        n for p in phrases if not any(same_name(x, w) for x in p for w in arabic) for n in p
+    ]
+    if focus.unit == "city":  # a country or a region is no city ("the Middle East", "Qatar")
+        names = [n for n in names if n not in _NOT_CITIES]
     return any(
         not _present(n, tokens, asked) and not any(same_name(n, w) for w in arabic)
         for n in names
@@ -332,6 +335,32 @@ def _counts(noun: str, seq: list[str], norm: str) -> bool:
         return True
     spans = [next(g for g in m.groups() if g) for m in _NUMBER_OF.finditer(norm)]
     return bool(positions) and any(names_noun(s.split()) for s in spans)
+
+
+def _nations(words: list[str]) -> set[int]:
+    """Which of the partner countries (indexes into _NATIONS) the words name."""
+    forms = set(words) | {bare(w) for w in words} | {_CLITIC.sub("", w) for w in words}
+    return {i for i, g in enumerate(_NATIONS) if g & forms}
+
+
+def _role_nations(seq: list[str], roles: set[int]) -> set[int]:
+    """The countries named at most two words from a word of one of the ``roles`` (AGENTS
+    indexes): "British Defence Secretary", «وزير الدفاع البريطاني»."""
+    found: set[int] = set()
+    for i, w in enumerate(seq):
+        if agent_groups({w}) & roles:
+            found |= _nations(seq[max(0, i - 2) : i + 3])
+    return found
+
+
+def _other_holder(about: list[str], seq: list[str], roles: set[int]) -> bool:
+    """Does the question qualify its role by a country ("the *Qatari* defence minister")
+    the passage does not give that role, which it gives another ("the *British* one")?"""
+    if not roles:
+        return False
+    asked = _role_nations(about, roles)
+    offered = _role_nations(seq, roles)
+    return bool(asked and offered and not asked & offered)
 
 
 def _offers(
@@ -358,6 +387,8 @@ def _offers(
             return "no person"
         if not (named - asked) and not _new_name(focus, text, translation):
             return "no person"  # every title and name in the passage is the question's own
+        if _other_holder(list(focus.about), seq, asked & ROLES):
+            return "another country"  # «وزير الدفاع القطري» against the British one
     # "The base serves as a main operational hub" says where the hub is: at the base the
     # previous sentence names. (Not for a person: a base's name says nobody.)
     if kind == "place" and not _new_name(focus, text, translation, antecedent):

@@ -161,11 +161,19 @@ def proper_names(text: str, translation: str | None) -> list[str] | None:
     A sentence's first word, nationality adjectives ("British", "Qatari") and months are left
     out. A passage with no English at all gives None: names cannot be read off Arabic script.
     """
+    phrases = name_phrases(text, translation)
+    return None if phrases is None else [w for p in phrases for w in p]
+
+
+def name_phrases(text: str, translation: str | None) -> list[list[str]] | None:
+    """:func:`proper_names` grouped by name: runs of capitalised words one space apart
+    ("Al Udeid Air Base", "Middle East")."""
     english = [t for t in (text, translation or "") if re.search(r"[A-Za-z]{2}", t)]
     if not english:
         return None
-    out = []
+    out: list[list[str]] = []
     for part in english:
+        end = -1
         for m in re.finditer(r"[A-Za-z][\w'-]*", part):
             word = re.sub(r"'s$", "", m.group())
             before = part[: m.start()].rstrip()
@@ -177,5 +185,9 @@ def proper_names(text: str, translation: str | None) -> list[str] | None:
                 continue
             norm = normalize(word)
             if norm not in _NOT_NAMES and norm not in MONTHS:
-                out.append(norm)
+                if out and part[end : m.start()] == " ":
+                    out[-1].append(norm)
+                else:
+                    out.append([norm])
+                end = m.end()
     return out

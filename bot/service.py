@@ -23,6 +23,7 @@ from .errors import InputError
 from .focus import question_focus
 from .followup import Quotable, Quotables
 from .index import LoadedIndex, build_index, expected_manifest, staleness
+from .langrule import LANGUAGE_FILE, LanguageRules, language_rules
 from .late import single_thread_blas
 from .lru import LRU
 from .names import aliases, antecedents
@@ -186,6 +187,7 @@ class Sanad:
         self._lock = threading.Lock()
         self._answers: LRU[tuple, Answer] = LRU(settings.answer_cache)
         self._rule = self.rule
+        self._rules = self.rules
         self._set_index(index)
 
     @classmethod
@@ -244,6 +246,16 @@ class Sanad:
         t = self.settings.abstain_threshold
         return rule if t is None else replace(rule, threshold=t)
 
+    @property
+    def rules(self) -> LanguageRules:
+        """:attr:`rule`, and for questions in the languages calibrated apart (langrule.py)
+        theirs (a ``calibration_langs.json`` beside the index first, then the package's);
+        with the threshold overridden, :attr:`rule` for every question."""
+        if self.settings.abstain_threshold is not None:
+            return LanguageRules(self.rule)
+        paths = (calibration_path(self.settings).with_name(LANGUAGE_FILE.name), LANGUAGE_FILE)
+        return language_rules(self.embedder.model_id, self.rule, paths)
+
     def reload(self) -> str:
         """Re-read corpus and index (rebuilding if stale) and swap them in; return the id."""
         with self._lock:
@@ -293,7 +305,11 @@ class Sanad:
                 ev, text, best.text, best.translation, ranking.idf, focus, aka, ante.get(best.id)
             )
             ev = replace(ev, moved_from=chosen.moved_from)
-        answerable = bool(hits) and self._rule.answerable(ev)
+        # A question in a language calibrated apart, answered from a passage in that
+        # language, is judged by that language's threshold (langrule.py).
+        doc = self.docs.get(hits[0].passage.doc_id) if hits else None
+        rule = self._rules.for_question(text, doc.language if doc else None)
+        answerable = bool(hits) and rule.answerable(ev)
         cites = citations(hits, self.docs)
         text = render(language, answerable, quoted(cites, -1.0) if answerable else [])
         answer = Answer(

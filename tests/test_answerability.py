@@ -144,3 +144,37 @@ def test_coverage_counts_a_variant_or_a_verbal_noun_the_corpus_uses():
     dense = np.array([0.9, 0.5, 0.4])
     before = evidence(dense, tokenize("استقلت قطر صاروخ"), idf).coverage
     assert evidence(dense, tokenize("استقلت قطر بريطانيا"), idf).coverage > before
+
+
+BIDEN_EN = (
+    "In January 2022, President Joe Biden designated Qatar a major non-NATO ally, which "
+    "makes it eligible to buy certain US weapons."
+)
+
+
+@pytest.mark.parametrize(
+    "question, type_ok",
+    [
+        # "visit" is a word of the corpus, not of this passage: its date is another event's
+        ("When did Biden visit Qatar?", False),
+        # "name" no word of the corpus: this passage's event in other words
+        ("When did Biden name Qatar a major non-NATO ally?", True),
+        ("When did Biden designate Qatar a major non-NATO ally?", True),
+    ],
+)
+def test_a_date_needs_the_question_event(question, type_ok):
+    from bot.lexical import tokenize
+
+    idf = {t: 1.0 for t in tokenize(BIDEN_EN + " Healey visited Qatar.")}
+    e = with_focus(Evidence(0.9, 3.0, 1.0), question, BIDEN_EN, None, idf)
+    assert e.type_ok is type_ok
+
+
+def test_coverage_counts_a_verb_whose_verbal_noun_the_corpus_uses():
+    from bot.answerability import evidence
+    from bot.lexical import tokenize
+
+    idf = {t: 2.0 for t in tokenize("تدريب العسكريين القطريين")}
+    ranked = np.array([0.9, 0.5, 0.4], dtype=np.float32)
+    assert evidence(ranked, tokenize("يدرب العسكريين"), idf).coverage == pytest.approx(1.0)
+    assert evidence(ranked, tokenize("يدفع العسكريين"), idf).coverage < 1.0

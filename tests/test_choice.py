@@ -254,8 +254,13 @@ def test_an_arabic_question_names_the_english_name_of_the_passage():
     # "Typhoon" is the question's own «تايفون»: the passage names no other place
     miss = check_focus(question_focus("في أي مدينة يقع مقر سرب تايفون المشترك؟"), "", squadron)
     assert miss.reason == "no place"
-    base = check_focus(question_focus("في أي مدينة تقع قاعدة العديد؟"), "", BASE)
-    assert base.reason != "no place"  # the Middle East, the United States: not the question's
+    # the Middle East, the United States: not the question's, and places, but no city
+    where = check_focus(question_focus("أين تقع قاعدة العديد؟"), "", BASE)
+    assert where.reason != "no place"
+    city = check_focus(question_focus("في أي مدينة تقع قاعدة العديد؟"), "", BASE)
+    assert city.reason == "no place"
+    near = question_focus("Which city is Al Udeid Air Base near?")
+    assert check_focus(near, "", BASE).reason == "no place"
 
 
 def test_the_base_of_the_next_sentence_is_the_one_the_previous_names():

@@ -204,3 +204,52 @@ def test_a_person_named_with_no_english_is_not_judged():
     # Arabic passage, no aligned translation: names cannot be read, the gate stays open
     assert check_focus(question_focus("من يدير السرب؟"), "يدير السرب فريق مشترك", None).ok
     assert check_focus(question_focus("أين يقع السرب؟"), "يقع السرب في الدوحة", None).ok
+
+
+DEFENCE_AR = (
+    "وكانت قطر أيضاً واحدة من الأماكن الأولى التي زارها وزير الدفاع البريطاني جون هيلي بعد "
+    "تعيينه في تموز/يوليو"
+)
+
+
+@pytest.mark.parametrize(
+    "question, ok, reason",
+    [
+        # the role's country: the passage's defence minister is the British one
+        ("مين وزير الدفاع القطري؟", False, "another country"),
+        ("Who is the Qatari defence minister?", False, "another country"),
+        ("مين وزير الدفاع البريطاني؟", True, ""),
+        # a verb against its verbal noun: عُيّن / تعيينه
+        ("متى عُيّن جون هيلي وزيراً للدفاع؟", True, ""),
+    ],
+)
+def test_role_country_and_verbal_nouns(question, ok, reason):
+    check = check_focus(question_focus(question), DEFENCE_AR, HEALEY_EN)
+    assert (check.ok, check.reason) == (ok, reason)
+
+
+@pytest.mark.parametrize(
+    "question, kind, predicates",
+    [
+        ("جو بايدن زار قطر امتى؟", "date", ("زار",)),
+        ("When did Biden visit Qatar?", "date", ("visit",)),
+        ("When was John Healey appointed Defence Secretary?", "date", ("appointed",)),
+        ("In which year did Qatar and the US establish relations?", "date", ("establish",)),
+        # a country's name reads as a past (قطر) but names no event
+        ("متى استقلت قطر عن بريطانيا؟", "date", ("استقلت",)),
+        ("شو الدولة اللي تحررت بحرب الخليج؟", "place", ("تحررت",)),
+        ("أي دولة تحررت من الغزو؟", "place", ("تحررت",)),
+    ],
+)
+def test_kind_and_the_event_asked_about(question, kind, predicates):
+    f = question_focus(question)
+    assert (f.kind, f.predicates) == (kind, predicates)
+
+
+def test_dialect_words_are_no_topic_words():
+    assert question_focus("امتى صارت قطر حليف رئيسي من برا الناتو؟").about == (
+        "قطر",
+        "حليف",
+        "رئيسي",
+        "الناتو",
+    )

@@ -82,7 +82,7 @@ def test_evaluate_counts_hits_with_and_without_resolution():
 def test_read_conversations_parses_the_dev_set_and_rejects_bad_lines(tmp_path):
     items = read_conversations(DATA)
     assert len(items) >= 60 and items[0].history[0].role == "user"
-    assert {i.split for i in items} == {"tune", "heldout", "heldout-b"}
+    assert {i.split for i in items} == {"tune", "heldout", "heldout-b", "tune-c", "heldout-c"}
     assert len(read_conversations(DATA, "heldout")) == sum(i.split == "heldout" for i in items)
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"question": "x"}\n', encoding="utf-8")
