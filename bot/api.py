@@ -100,8 +100,9 @@ def error(status: int, code: str, message: str, headers: dict | None = None) -> 
 # ---------------------------------------------------------------- dependencies
 
 
-def get_sanad(request: Request) -> Sanad:
-    """The loaded Sanad (503 until the lifespan has loaded it)."""
+async def get_sanad(request: Request) -> Sanad:
+    """The loaded Sanad (503 until the lifespan has loaded it). ``async``: FastAPI runs a
+    plain ``def`` dependency in its thread pool, a trip there and back per request."""
     sanad = getattr(request.app.state, "sanad", None)
     if sanad is None:
         raise NotReady("the model and index are still loading: retry when GET /readyz says ready")
@@ -348,7 +349,21 @@ async def _lifespan(app: FastAPI):
 # ---------------------------------------------------------------- handlers
 
 
-def chat(body: ChatRequest, sanad: SanadDep) -> dict:
+def chat_endpoint(body: ChatRequest, sanad: SanadDep) -> Response:
+    """Answer a question, resolving short follow-ups from the earlier user turns.
+
+    The answer is encoded here, in the handler's thread: FastAPI would otherwise validate
+    the returned object against :class:`ChatResponse` (which documents it) in a second trip
+    through the thread pool per request."""
+    result = chat(body, sanad)
+    try:
+        content = json.dumps(result, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    except ValueError:  # a score that is not a finite number: pydantic writes it as null
+        content = ChatResponse.model_validate(result).model_dump_json()
+    return Response(content.encode(), media_type="application/json")
+
+
+def chat(body: ChatRequest, sanad: Sanad) -> dict:
     """Answer a question, resolving short follow-ups from the earlier user turns."""
     limit = sanad.settings.max_history_turns
     if len(body.history) > limit:
@@ -608,7 +623,7 @@ def create_app(settings: Settings | None = None, sanad: Sanad | None = None) -> 
     add = app.add_api_route
     add(
         "/v1/chat",
-        chat,
+        chat_endpoint,
         methods=["POST"],
         response_model=ChatResponse,
         responses=METERED_ERRORS,

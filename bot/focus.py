@@ -312,14 +312,11 @@ def _new_name(
     # A name of several words is the question's own when it spells one of them so: «قاعدة
     # العديد» names "Al Udeid Air Base" (translating "Air Base", not spelling it).
     arabic = [w for w in asked if _ARABIC.search(w)]
-    names = [
-        n for p in phrases if not any(same_name(x, w) for x in p for w in arabic) for n in p
-    ]
+    names = [n for p in phrases if not any(same_name(x, w) for x in p for w in arabic) for n in p]
     if focus.unit == "city":  # a country or a region is no city ("the Middle East", "Qatar")
         names = [n for n in names if n not in _NOT_CITIES]
     return any(
-        not _present(n, tokens, asked) and not any(same_name(n, w) for w in arabic)
-        for n in names
+        not _present(n, tokens, asked) and not any(same_name(n, w) for w in arabic) for n in names
     )
 
 

@@ -15,14 +15,16 @@ words of its own to retrieve with. The rule, with no language model:
 
 * the previous **answer** counts too (referents.py): Sanad's answers quote the cited sentence
   verbatim, so the sentence is found again among the corpus passages (looked up by its text).
-  A follow-up that refers to a person with "he/him/his" ("Where did he study?"), or an Arabic
-  follow-up with an implied subject after a "who" question ("ومن أين تخرج؟"), is about the
-  person that sentence named in answer: its titled names (capitalised spans of the aligned
-  English translation with King, Sheikh, Secretary…) less the words the previous question
-  used, searched by the shortest spelling the corpus has for them ("Sheikh Tamim bin Hamad Al
-  Thani" -> "Al Thani"). An under-specified follow-up with "it"/"there"/هناك/دورها is about
+  A follow-up that refers to a person with "he/him/his" ("Where did he study?", "Did he
+  train at a military academy?", with a topic of its own too), or an Arabic follow-up with an
+  implied subject after a "who" question ("ومن أين تخرج؟"), is about the person that sentence
+  named in answer (after "Who is X?", X; in the passive, "was he invited", the one the
+  question named; never one the follow-up names itself), searched by the shortest spelling
+  the corpus has for them ("Sheikh Tamim bin Hamad Al Thani" -> "Al Thani"); the query is the
+  follow-up's own words and that name. An under-specified follow-up with "it"/"there"/هناك/دورها is about
   the first distinctive thing or place the previous answer named that its question did not
-  (a base is searched as "base"/"القاعدة", the way the article refers back to it); "the first
+  (failing one, the article's common subject the answer told, "Qatar", when the question
+  named nothing of its type) (a base is searched as "base"/"القاعدة", the way the article refers back to it); "the first
   one"/"الأول منها" is the n-th of the names of one kind the answer listed. In each case the
   query is the question and that name, without the previous topic words, which would pull
   retrieval back to the previous answer.
@@ -42,11 +44,13 @@ from dataclasses import dataclass, replace
 
 from .normalize import normalize, question_language
 from .referents import (
+    MAX_READ,
     Quotable,
     Quotables,
     answered,
     as_quotables,
     contrast,
+    named,
     nth_referent,
     ordinal,
     short_name,
@@ -242,29 +246,69 @@ def resolve(
         name = nth_referent(n, answered(asked, answer), quotables, language)
         if name:
             return _with(question, res, name)
-    # Only an under-specified follow-up takes a referent: one with a topic of its own ("Which
-    # academy is he a graduate of?") is pulled back to the quoted sentence by it.
-    if len(res.own_words) > MAX_OWN_WORDS:
-        return res
+    own_topic = len(res.own_words) > MAX_OWN_WORDS
     # "he"/"him" (or an Arabic follow-up of one topic word after a "who" question, whose
-    # subject is implied: "ومن أين تخرج؟") stands for the person the previous answer named.
+    # subject is implied: "ومن أين تخرج؟") stands for the person the previous answer named,
+    # also in a follow-up with a topic of its own ("Did he train at a military academy?"):
+    # the name is added to the follow-up's own words, never the earlier question's.
     from .focus import question_focus
 
     implied = (
-        res.resolved and question_focus(asked).kind == "person" and not _PRONOUN.search(question)
+        not own_topic
+        and res.resolved
+        and question_focus(asked).kind == "person"
+        and not _PRONOUN.search(question)
     )
     if cited is not None and (_PERSON_PRONOUN.search(question) or implied):
-        person = referent(cited, asked, quotables)
+        person = _person(question, asked, cited, quotables)
         if person:
             return _with(question, res, short_name(person, quotables, language))
+        return res
+    # Only an under-specified follow-up takes a thing as its referent: one with a topic of its
+    # own is pulled back to the quoted sentence by the thing's name.
+    if own_topic:
         return res
     # "it"/"there" stands for the thing or place the previous answer named.
     kind = thing_pronoun(question)
     if kind:
-        name = thing_referent(kind, answered(asked, answer), quotables, language)
+        name = thing_referent(
+            kind, answered(asked, answer), quotables, language, named(asked[:MAX_READ])
+        )
         if name:
             return _with(question, res, name)
     return res
+
+
+# "was he invited", "is she called": the person is the one acted on, not the one acting.
+_PASSIVE = re.compile(
+    r"\b(?:is|was|are|were|been|being)\s+(?:he|she)\s+(?:\w+\s+)?\w+(?:ed|en)\b", re.I
+)
+
+
+def _person(question: str, asked: str, cited: Quotable, quotables: Quotables) -> str | None:
+    """Who "he"/"she" in ``question`` is, after ``asked`` was answered by quoting ``cited``.
+
+    Read from the people the quoted sentence names (entities.py, in either script): after
+    "Who is X?" X; after "Who invited the Emir?" the first one the question did not name (the
+    answer); in the passive ("What was he invited to discuss?") the one the question named
+    (acted on, not acting). Never a person the follow-up names itself ("Where did he hold
+    talks with the Emir?" is not about the Emir). Searched by the corpus's short spelling.
+    Without a known person in the sentence, the titled names of its translation
+    (:func:`referent`).
+    """
+    text = f"{cited.translation or ''}\n{cited.text}"
+    people = [n for n in named(text) if n.type == "person"]
+    if not people:
+        return referent(cited, asked, quotables)
+    said = {n.id for n in named(question)}
+    in_asked = {n.id for n in named(asked[:MAX_READ]) if n.type == "person"}
+    acted_on = bool(_IDENTITY.match(normalize(asked))) or bool(_PASSIVE.search(question))
+    asked_about = [p for p in people if p.id in in_asked and p.id not in said]
+    answer = [p for p in people if p.id not in in_asked and p.id not in said]
+    first = (asked_about + answer) if acted_on else answer
+    if not first:
+        return None
+    return quotables.short_form(first[0].id, question_language(question)) or first[0].text
 
 
 def _with(question: str, res: Resolution, name: str) -> Resolution:

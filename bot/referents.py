@@ -219,19 +219,33 @@ def ordinal(question: str) -> int | None:
 
 
 def thing_referent(
-    kind: str, items: Sequence[Named], quotables: Quotables, language: str
+    kind: str,
+    items: Sequence[Named],
+    quotables: Quotables,
+    language: str,
+    asked: Sequence[Named] = (),
 ) -> str | None:
     """The search words for "it"/"there": the kind noun or short name of the first
-    distinctive thing (or place) among ``items``."""
-    for n in items:
-        if n.type == "person" or quotables.common(n.id):
-            continue
-        if kind == "place" and n.type not in PLACE_TYPES:
+    distinctive thing (or place) among ``items``.
+
+    Failing one, the first common one of a type the question (naming ``asked``) did not name:
+    what the answer told ("Which partner does the US State Department call strategic?" ->
+    Qatar). Where the question named one of that type too ("Who is Qatar a partner of?" ->
+    the US), "it" may be either, and None leaves the question's topic words to decide."""
+    things = [n for n in items if n.type != "person"]
+    if kind == "place":
+        things = [n for n in things if n.type in PLACE_TYPES]
+    for n in things:
+        if quotables.common(n.id):
             continue
         nouns = KIND_NOUNS.get(n.type)
         if nouns:
             return nouns[0] if language == "en" else nouns[1]
         return quotables.short_form(n.id, language) or n.text
+    asked_types = {a.type for a in asked}
+    for n in things:
+        if n.type not in asked_types:
+            return quotables.short_form(n.id, language) or n.text
     return None
 
 

@@ -9,7 +9,7 @@ import logging
 import threading
 import unicodedata
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,7 @@ from .focus import question_focus
 from .followup import Quotable, Quotables
 from .index import LoadedIndex, build_index, expected_manifest, staleness
 from .langrule import LANGUAGE_FILE, LanguageRules, language_rules
+from .late import single_thread_blas
 from .lru import LRU
 from .names import aliases, antecedents
 from .normalize import normalize, question_language
@@ -52,9 +53,11 @@ class Answer:
     evidence: Evidence  # what the abstention rule saw; not part of the public schema
 
     def to_dict(self) -> dict[str, Any]:
-        """The public JSON object."""
-        d = asdict(self)
-        d.pop("evidence")
+        """The public JSON object (the fields but ``evidence``; citations as plain dicts)."""
+        # Field by field, not dataclasses.asdict: that deep-copies every value, evidence
+        # included, and cost a request more than the JSON encoding of the answer.
+        d = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "evidence"}
+        d["citations"] = [{f.name: getattr(c, f.name) for f in fields(c)} for c in self.citations]
         return d
 
 
@@ -178,6 +181,7 @@ class Sanad:
         self.settings = settings
         self.docs = {d.id: d for d in docs}
         self.embedder = embedder
+        single_thread_blas()  # MaxSim's products on BLAS, without threads (late.py)
         # Questions asked at the same time (API threads) share forward passes.
         self._batching = BatchingEmbedder(embedder, passes=settings.passes)
         self._lock = threading.Lock()

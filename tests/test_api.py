@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import threading
+from dataclasses import asdict
 
 import pytest
 from fastapi.testclient import TestClient
 
 from bot.api import create_app, get_sanad
+from bot.schemas import ChatResponse
 from bot.settings import ROOT
 
 pytest_plugins = ["api_fixtures"]
@@ -35,9 +37,14 @@ def test_chat_returns_the_cli_object_plus_resolved_query(client, hash_sanad):
     r = client.post("/v1/chat", json={"question": "Al Udeid Air Base", "top_k": 2})
     assert r.status_code == 200
     body = r.json()
-    expected = hash_sanad.ask("Al Udeid Air Base", top_k=2).to_dict()
+    answer = hash_sanad.ask("Al Udeid Air Base", top_k=2)
+    expected = answer.to_dict()
     assert {k: v for k, v in body.items() if k != "resolved_query"} == expected
+    assert expected == {k: v for k, v in asdict(answer).items() if k != "evidence"}
     assert body["resolved_query"] == "Al Udeid Air Base"
+    # encoded by the handler, not by FastAPI: still exactly the documented shape
+    assert r.headers["content-type"] == "application/json"
+    assert ChatResponse.model_validate(body).model_dump(mode="json") == body
     c = body["citations"][0]
     assert len(body["citations"]) == 2 and RAW[c["start"] : c["end"]] == c["text"]
 

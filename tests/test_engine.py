@@ -146,3 +146,31 @@ def test_overlapping_passes_run_narrow_and_give_the_wide_sessions_vectors(real_e
         assert run.narrow_passes == alone + 1
         run(*batches[0])
         assert run.narrow_passes == alone + 1
+
+
+@pytest.mark.model
+def test_questions_run_a_few_at_a_time_sorted_by_length_with_the_same_vectors(real_embedder):
+    from bot.embed import QUERY_ROWS
+
+    questions = [q * r for r in (1, 3, 2) for q in QUESTIONS][: 2 * QUERY_ROWS + 1]
+    shapes = []
+    run = real_embedder.run
+
+    def counting(ids, mask):
+        shapes.append(ids.shape)
+        return run(ids, mask)
+
+    real_embedder.run = counting
+    try:
+        together = real_embedder.encode(questions, "query")
+    finally:
+        real_embedder.run = run
+    # ceil(9 / 4) runs, shortest questions first, each padded only to its own longest
+    assert [s[0] for s in shapes] == [QUERY_ROWS, QUERY_ROWS, 1]
+    assert [s[1] for s in shapes] == sorted(s[1] for s in shapes)
+    for j, q in enumerate(questions):
+        alone = real_embedder.encode([q], "query")
+        assert np.allclose(together.dense[j], alone.dense[0], atol=1e-5)
+        assert np.allclose(together.tokens[j], alone.tokens[0], atol=2e-3)  # float16
+        top = set(together.sparse[j][0][:32].tolist()) & set(alone.sparse[0][0][:32].tolist())
+        assert len(top) >= 28

@@ -203,6 +203,46 @@ def test_follow_up_takes_the_names_of_the_cited_passage(history, question, expec
 
 
 @pytest.mark.parametrize(
+    "asked, question, person, not_person",
+    [
+        # a follow-up with its own topic keeps its words and adds who "he" is, not the
+        # earlier question's words
+        (
+            "Who did King Charles III invite on a state visit?",
+            "Did he train at a British military academy?",
+            "Al Thani",
+            "King",
+        ),
+        ("Who invited the Emir of Qatar?", "Which academy is he a graduate of?", "King", "Thani"),
+        # "he" the follow-up names itself is someone else: the Emir is not "he"
+        ("Who invited the Emir of Qatar?", "What did he discuss with the Emir?", "King", "Thani"),
+        # in the passive "he" is the one the question named (acted on), across languages
+        (
+            "من دعا أمير قطر لزيارة المملكة المتحدة؟",
+            "What was he invited to discuss?",
+            "Thani",
+            "King",
+        ),
+        # after "Who is X?", X
+        (
+            "Who is Sheikh Tamim bin Hamad Al Thani?",
+            "Which academy is he a graduate of?",
+            "Thani",
+            "King",
+        ),
+    ],
+)
+def test_he_is_the_person_of_the_quoted_sentence_added_to_the_follow_ups_own_words(
+    asked, question, person, not_person
+):
+    res = resolve(question, [Turn("user", asked), Turn("assistant", EMIR_ANSWER)], CORPUS)
+    assert res.resolved and res.query.startswith(question) and res.context == ()
+    assert person in res.query and not_person not in res.query[len(question) :]
+    assert res.names and person in res.names[0]
+    assert "invite" not in res.query[len(question) :] and "state" not in res.query
+
+
+@pytest.mark.parametrize(
     "question",
     [
         "How many US troops are stationed in Qatar?",
@@ -323,6 +363,34 @@ def test_it_without_a_distinctive_thing_keeps_the_topic_rule():
     history = [Turn("user", "Who is Qatar a partner of?"), Turn("assistant", "The United States.")]
     res = resolve("Since when is it?", history, CORPUS)
     assert res.names == () and res.query == "Since when is it? Qatar partner"
+
+
+@pytest.mark.parametrize(
+    "asked, answer, question, expected",
+    [
+        (
+            "Which partner does the US State Department call strategic?",
+            'The article says: "Qatar is an important strategic defence partner of the United '
+            'States." [1]',
+            "How many of its troops are there?",
+            "How many of its troops are there? Qatar",
+        ),
+        (
+            "أي شريك تصفه وزارة الخارجية الأمريكية بالاستراتيجي؟",
+            "قطر.",
+            "وكم جندياً لها هناك؟",
+            "وكم جندياً لها هناك؟ قطر",
+        ),
+    ],
+)
+def test_it_is_the_common_entity_the_answer_told_when_the_question_named_none_of_its_type(
+    asked, answer, question, expected
+):
+    # Qatar is in every passage, but it is what the answer told: the question named only an
+    # organisation, so "its" is Qatar, searched without the earlier question's words
+    res = resolve(question, [Turn("user", asked), Turn("assistant", answer)], CORPUS)
+    assert res.resolved and res.query == expected
+    assert "strategic" not in res.query and "الاستراتيجي" not in res.query
 
 
 def test_a_follow_up_naming_another_entity_replaces_the_one_of_its_type():

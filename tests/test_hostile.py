@@ -266,6 +266,24 @@ def test_slow_headers_are_cut_off(live):
     assert closed and 0.8 <= time.monotonic() - start <= 3
 
 
+@pytest.mark.parametrize("protocol", ["h11", "httptools"])
+def test_slow_headers_are_cut_off_by_either_http_protocol(hash_sanad, thread_server, protocol):
+    from bot.server import GuardedH11Protocol, GuardedHttpToolsProtocol
+
+    base = {"h11": GuardedH11Protocol, "httptools": GuardedHttpToolsProtocol}[protocol]
+    server = thread_server(hash_sanad, request_timeout=1.0)
+    server.server.config.http = type("Guarded", (base,), {"header_timeout": 1.0})
+    with server:
+        sock = server.connect()
+        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")  # one answered request...
+        assert sock.recv(65536).startswith(b"HTTP/1.1 200")
+        time.sleep(0.5)
+        sock.sendall(b"POST /v1/chat HTTP/1.1\r\nHost: x\r\n")  # ...then a stalled one
+        start = time.monotonic()  # (its bytes stop the keep-alive timer; the guard's runs)
+        closed, _ = closed_within(sock, 5)
+        assert closed and 0.3 <= time.monotonic() - start <= 3
+
+
 def test_a_body_that_stalls_gets_408_and_is_closed(live):
     sock = live.connect()
     sock.sendall(

@@ -22,6 +22,22 @@ def test_maxsim_averages_each_query_tokens_best_match():
     assert np.allclose(index.scores(query, np.array([2, 0])), [0.0, 0.5], atol=1e-3)
 
 
+def test_blas_and_einsum_products_agree(monkeypatch):
+    from threadpoolctl import threadpool_info
+
+    from bot import late
+
+    rng = np.random.default_rng(0)
+    index = LateIndex.build([rng.standard_normal((n, 32)) for n in (5, 0, 40, 12)], dim=32)
+    query, rows = rng.standard_normal((7, 32)).astype(np.float32), np.array([3, 0, 1, 2])
+    monkeypatch.setattr(late, "_blas_single", False)
+    einsum = index.scores(query, rows)
+    late.single_thread_blas()  # what a Sanad sets for the process
+    assert late._blas_single
+    assert all(lib["num_threads"] == 1 for lib in threadpool_info() if lib["user_api"] == "blas")
+    assert np.allclose(index.scores(query, rows), einsum, atol=1e-5)
+
+
 def test_empty_sides_score_zero():
     index = LateIndex.build([onehot(0), np.zeros((0, 4), np.float16), onehot(1)], dim=4)
     got = index.scores(onehot(0).astype(np.float32), np.array([1, 0, 2]))
