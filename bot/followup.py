@@ -21,11 +21,12 @@ words of its own to retrieve with. The rule, with no language model:
   named in answer (after "Who is X?", X; in the passive, "was he invited", the one the
   question named; never one the follow-up names itself), searched by the shortest spelling
   the corpus has for them ("Sheikh Tamim bin Hamad Al Thani" -> "Al Thani"); the query is the
-  follow-up's own words and that name. An under-specified follow-up with "it"/"there"/هناك/دورها is about
-  the first distinctive thing or place the previous answer named that its question did not
-  (failing one, the article's common subject the answer told, "Qatar", when the question
-  named nothing of its type) (a base is searched as "base"/"القاعدة", the way the article refers back to it); "the first
-  one"/"الأول منها" is the n-th of the names of one kind the answer listed. In each case the
+  follow-up's own words and that name. An under-specified follow-up with
+  "it"/"there"/هناك/دورها is about the first distinctive thing or place the previous answer
+  named that its question did not (failing one, the article's common subject the answer told,
+  "Qatar", when the question named nothing of its type); a base is searched as
+  "base"/"القاعدة", the way the article refers back to it. "The first one"/"الأول منها" is
+  the n-th of the names of one kind the answer listed. In each case the
   query is the question and that name, without the previous topic words, which would pull
   retrieval back to the previous answer.
 * a follow-up that only names another entity ("وبالنسبة لبريطانيا؟") drops from the carried
