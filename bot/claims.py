@@ -23,6 +23,7 @@ from .entities import BY_ID, patterns
 from .lexical import tokenize
 from .normalize import _DIACRITICS, _TRANSLATE
 from .phrasing import (
+    among,
     exceptive_negations,
     negated_comparatives,
     number_bound,
@@ -44,7 +45,8 @@ class Fact:
     end: int
     text: str
     unit: frozenset[str] = frozenset()  # a count's noun ("troops", "جندي"), stemmed
-    bound: str = ""  # a number's ">" (more than, أكثر من) or "<" (less than, أقل من)
+    bound: str = ""  # a number's ">" (more than, أكثر من) or "<" (less than, أقل من); a
+    # rank's "among" ("one of the first", «أحد أقرب»)
 
 
 @dataclass(frozen=True)
@@ -369,7 +371,9 @@ def _ordinals(text: str, folded: str, idx: list[int]) -> list[Fact]:
         if m.group("low") or m.group("least"):
             rank = -rank  # counted from the smallest
         a, b = _span(text, idx, m.start(), m.end())
-        out.append(Fact("ordinal", "rank", str(rank), a, b, text[a:b]))
+        # "one of the first": a rank shared with others, which "the first" is not.
+        bound = "among" if among(folded[max(0, m.start() - 40) : m.start()]) else ""
+        out.append(Fact("ordinal", "rank", str(rank), a, b, text[a:b], bound=bound))
     return out
 
 

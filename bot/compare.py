@@ -32,14 +32,16 @@ cosine of at least ``LINK_AT`` and the facts found give the coverage. Spans foun
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .align import Alignment, Link, same_name, skeleton
-from .claims import Fact, Word, clauses, facts, mentions, words
+from .claims import Fact, Word, clauses, facts, fold, mentions, words
+from .entities import CAPITALS
 from .lexical import tokenize
 from .normalize import question_language
-from .phrasing import pole
+from .phrasing import branches, pole, temporal_relations
 from .roles import swapped
 
 #: Cosine at which a claim word's best passage token counts as the passage saying it (fitted
@@ -326,8 +328,10 @@ def _value_match(claim: Text, f: Fact, views: list[View], memo: dict) -> Match |
 
 
 def _opposite(f: Fact, g: Fact) -> bool:
-    """More than against less than ("less than a decade" vs "more than a decade")."""
-    return {f.bound, g.bound} == {"<", ">"}
+    """More than against less than ("less than a decade" vs "more than a decade"); a claim's
+    rank outright against the passage's "one of" that rank ("the first" vs "one of the
+    first": the passage does not say which one; the reverse is implied, so it is the same)."""
+    return {f.bound, g.bound} == {"<", ">"} or (g.bound == "among" and f.bound != "among")
 
 
 def _as(f: Fact, g: Fact) -> str | None:
@@ -348,6 +352,23 @@ def _name_match(
     cs = _cspan(claim, f.start, f.end)
     names = [(v, g) for v in views for g in v.text.facts if g.kind == "name"]
     mentions = [(v, g) for v in views for g in v.text.mentions]
+    if _city(f) and _located(claim.text, f):
+        # "talks in Doha" against "talks at Sandhurst": the city is a place of its own
+        # there, not its country, which the passage may name in another role.
+        claimed = {g.value for g in claim.facts if g.kind == "name"}
+        for v, g in names:
+            if (
+                g.value not in claimed
+                and (g.slot in ("academy", "base") or _city(g))
+                and _located(v.text.text, g)
+            ):
+                return Match(
+                    "name",
+                    cs,
+                    _pspan(v, g.start, g.end),
+                    f"another place: the passage names {g.text!r} where the claim names "
+                    f"{f.text!r}",
+                )
     for view, g in names + mentions:
         if g.value == f.value:
             return Match("name", cs, _pspan(view, g.start, g.end), f"same {g.slot}")
@@ -369,6 +390,22 @@ def _name_match(
                     f"names {f.text!r}",
                 )
     return f
+
+
+#: A locative preposition just before a place: "in", "at", «في», «ب» (folded; the article
+#: of an Arabic name is outside its span).
+_LOCATIVE = re.compile(r"(?:\b(?:in|at)(?: the)?\s+|(?<!\w)(?:في\s+(?:ال)?|[وف]?بال?))$")
+
+
+def _city(f: Fact) -> bool:
+    """A name spelt as a capital city ("Doha", «الدوحة»), not as its country."""
+    spelt = f.text if f.text.isascii() else fold(f.text)[0]  # Arabic on the folded text
+    return f.slot == "country" and bool(CAPITALS.search(spelt))
+
+
+def _located(text: str, f: Fact) -> bool:
+    """Whether ``f`` follows a locative preposition in ``text`` ("in Doha", «في الدوحة»)."""
+    return bool(_LOCATIVE.search(fold(text[max(0, f.start - 12) : f.start])[0]))
 
 
 def _aligned_name(claim: Text, f: Fact, view: View, cs: tuple) -> Match | None:
@@ -560,6 +597,93 @@ def _opposite_words(claim: Text, view: View) -> Match | None:
     return None
 
 
+def _folded_spans(text: str, found: list[tuple]) -> list[tuple[int, int, object]]:
+    """Folded-text spans (start, end, tag) mapped to the original text."""
+    _, idx = fold(text)
+    return [(idx[a], idx[b - 1] + 1, tag) for a, b, tag in found]
+
+
+def _anchor(t: Text, end: int) -> Word | None:
+    """The first content word of ``t`` after ``end`` ("appointment" in "after his
+    appointment"), if it is within a few characters (a possessive or article between)."""
+    w = next((w for w in t.words if w.start >= end), None)
+    return w if w is not None and len(t.text[end : w.start].split()) <= 2 else None
+
+
+def _relations(claim: Text, view: View) -> Match | None:
+    """"before" where the passage's best clause says "after" the same anchor, or the reverse
+    («قبل تعيينه» against «بعد تعيينه»), in the view written in the claim's language."""
+    if view.text.lang != claim.lang:
+        return None
+    clause = best_clause(claim, view)
+    there = [
+        (a, b, side, _anchor(view.text, b))
+        for a, b, side in _folded_spans(view.text.text, temporal_relations(fold(view.text.text)[0]))
+        if clause[0] <= a and b <= clause[1]
+    ]
+    for a, b, side in _folded_spans(claim.text, temporal_relations(fold(claim.text)[0])):
+        mine = _anchor(claim, b)
+        if mine is None:
+            continue
+        on = [(pa, pb, ps) for pa, pb, ps, w in there if w is not None and w.stems & mine.stems]
+        if on and all(ps != side for _, _, ps in on):
+            pa, pb, _ = on[0]
+            return Match(
+                "antonym",
+                _cspan(claim, a, b),
+                _pspan(view, pa, pb),
+                f"opposite relation: the claim says {claim.text[a:b]!r} "
+                f"{mine.text!r}, the passage {view.text.text[pa:pb]!r}",
+            )
+    return None
+
+
+def _country_near(t: Text, a: int, b: int) -> str | None:
+    """The country named right before or after the span ``[a, b)`` ("US" of "US Navy",
+    «الأميركية» of «البحرية الأميركية»), if any."""
+    return next(
+        (
+            f.value
+            for f in t.facts
+            if f.kind == "name" and f.slot == "country" and f.end >= a - 3 and f.start <= b + 3
+        ),
+        None,
+    )
+
+
+def _branches(claim: Text, view: View) -> Match | None:
+    """A service branch of the claim ("US Navy", «البحرية الأميركية») where the passage's best
+    clause names only another one ("US Army", «الجيش الأميركي»): another organisation."""
+    if view.text.lang != claim.lang:
+        return None
+    mine = _folded_spans(claim.text, branches(fold(claim.text)[0]))
+    if not mine:
+        return None
+    # The whole passage, not its best clause: a branch is named once in a sentence
+    # ("US Army soldiers and aircraft"), often outside the clause the claim matches best.
+    there = _folded_spans(view.text.text, branches(fold(view.text.text)[0]))
+    named = {br for _, _, br in there}
+    for a, b, br in mine:
+        # Another branch of the same country ("US Navy" for "US Army"); the Qatari air force
+        # is another organisation than the US Army, but one the passage may not mention.
+        land = _country_near(claim, a, b)
+        other = None
+        for pa, pb, pbr in there:
+            near = _country_near(view.text, pa, pb)
+            if pbr != br and (land is None or near is None or land == near):
+                other = (pa, pb)
+                break
+        if br not in named and other is not None:
+            return Match(
+                "name",
+                _cspan(claim, a, b),
+                _pspan(view, *other),
+                f"another organisation: the passage names {view.text.text[other[0]:other[1]]!r} "
+                f"where the claim names {claim.text[a:b]!r}",
+            )
+    return None
+
+
 def _terms(claim: Text, view: View) -> tuple[list[Match], float | None]:
     al = _aligned(claim, view)
     if al is not None and claim.words:
@@ -627,7 +751,12 @@ def compare(
     neg = _negation(claim, views, memo)
     if neg is not None:
         (supports if neg.reason == "both negative" else contradicts).append(neg)
-    for found in (_roles(claim, views[0]), _opposite_words(claim, views[0])):
+    for found in (
+        _roles(claim, views[0]),
+        _opposite_words(claim, views[0]),
+        _relations(claim, views[0]),
+        _branches(claim, views[0]),
+    ):
         if found is not None:
             contradicts.append(found)
     more, against, unstated = _passage_names(claim, views, known)

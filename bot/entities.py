@@ -236,6 +236,14 @@ ENTITIES: tuple[Entity, ...] = (
 
 BY_ID = {e.id: e for e in ENTITIES}
 
+#: The capitals above that stand for their country ("Doha" is Qatar): only a claim's verifier
+#: reads them as places of their own, where a claim puts something *in* the city and the
+#: passage puts it at another place (English on the original text, Arabic on the folded one).
+CAPITALS = re.compile(
+    r"(?<!\w)(?:Washington|London|Doha|Riyadh|Abu Dhabi|Ankara|Paris|Moscow|Beijing|"
+    r"واشنطن|لندن|دوحه|رياض|ابو ?ظبي|انقره|باريس|موسكو|بكين)(?!\w)"
+)
+
 #: Clitics and article that may precede an Arabic name (folded spelling).
 _AR_PREFIX = r"(?:[وفبك]?(?:ال|لل|ل)?|[وفبك])?"
 

@@ -20,6 +20,14 @@
 * **Opposite evaluations**: a claim calling "minor" / «ثانوي» what the passage calls "main",
   "important" / «رئيسي», «مهم» (a short list of both poles, compared by stem).
 
+* **Membership in a rank**: "one of the first places", «واحدة من الأماكن الأولى», «أحد أقرب
+  شركاء», «من أقرب» name a rank among others; "the first place" alone claims it outright, which
+  "one of" does not state (the ordinal's bound "among").
+* **Temporal relations**: "before"/"after", «قبل»/«بعد» the same anchor ("before his
+  appointment" against "after his appointment") are opposite relations.
+* **Service branches**: army, navy, air force, marines, coast guard, «الجيش», «القوات
+  البحرية», «القوات الجوية»: another branch of the same country is another organisation.
+
 Each function returns folded-text spans; claims.py maps them to the original text.
 """
 
@@ -153,3 +161,67 @@ def pole(stems: frozenset[str]) -> int | None:
 
 def _same_stem(s: str, q: str) -> bool:
     return s == q or (min(len(s), len(q)) >= 4 and (s.startswith(q) or q.startswith(s)))
+
+
+#: Just before a rank, words making it membership in the top few: "one of the first",
+#: «واحدة من الأماكن الأولى», «أحد أقرب», «من أقرب» (folded spelling).
+_AMONG = re.compile(
+    r"(?:\bone of (?:\S+ ){0,3}|\bamong (?:the )?|(?<!\w)[وف]?(?:واحد[هة]?|احدي?) (?:من )?(?:\S+ )?"
+    r"|(?<!\w)[وف]?(?:من|ضمن|بين) )$"
+)
+
+
+def among(before: str) -> bool:
+    """Whether the folded text just before a rank makes it one of several ("one of the")."""
+    return bool(_AMONG.search(before))
+
+
+_RELATIONS = re.compile(
+    r"\b(?:(?P<b>before|prior to|ahead of)|(?P<a>after))\b|"
+    r"(?<!\w)[وف]?(?:(?P<qb>قبل|قبيل)|(?P<ba>بعد|عقب))(?!\w)"
+)
+
+
+def temporal_relations(folded: str) -> list[tuple[int, int, int]]:
+    """(start, end, side) of each "before" (side 0) and "after" (side 1) in folded text."""
+    return [
+        (m.start(), m.end(), 0 if (m.group("b") or m.group("qb")) else 1)
+        for m in _RELATIONS.finditer(folded)
+    ]
+
+
+#: Service branches of armed forces, folded spelling (the longer names first, so «مشاة
+#: البحرية» is the marines and not the navy).
+_BRANCHES = (
+    (
+        "marines",
+        r"\bmarines?(?: corps)?\b|(?<!\w)\S*مشاه (?:ال)?بحريه(?!\w)|(?<!\w)\S*مارينز(?!\w)",
+    ),
+    ("coast_guard", r"\bcoast ?guards?\b|(?<!\w)\S*خفر (?:ال)?سواحل(?!\w)"),
+    ("space_force", r"\bspace forces?\b"),
+    (
+        "air_force",
+        r"\bair forces?\b|(?<!\w)\S*(?:قوات|سلاح) (?:ال)?جو(?:يه)?(?!\w)",
+    ),
+    (
+        "navy",
+        r"\bnav(?:y|ies)\b|\bnaval forces?\b|(?<!\w)\S*(?:قوات|سلاح) (?:ال)?بحريه(?!\w)|"
+        r"(?<!\w)[وفب]?(?:ال|لل)بحريه(?= (?:ال)?(?:امريكيه|اميركيه|بريطانيه|ملكيه|قطريه)(?!\w))",
+    ),
+    (
+        "army",
+        r"\barm(?:y|ies)\b|\bground forces?\b|(?<!\w)[وفب]?(?:ال|لل)جيش(?!\w)|"
+        r"(?<!\w)\S*قوات (?:ال)?بريه(?!\w)",
+    ),
+)
+_BRANCH_RES = tuple((b, re.compile(p)) for b, p in _BRANCHES)
+
+
+def branches(folded: str) -> list[tuple[int, int, str]]:
+    """(start, end, branch) of each service branch named in folded text."""
+    out: list[tuple[int, int, str]] = []
+    for b, rx in _BRANCH_RES:
+        for m in rx.finditer(folded):
+            if not any(s < m.end() and m.start() < e for s, e, _ in out):
+                out.append((m.start(), m.end(), b))
+    return sorted(out)
