@@ -106,3 +106,28 @@ def test_a_branch_of_another_country_is_not_a_swap():
         Text.of("The Qatari Air Force took part in the liberation of Kuwait."), _views(P3_AR, P3_EN)
     )
     assert not [m for m in c.contradicts if "organisation" in m.reason]
+
+
+PROBES = [
+    "In December, John Healey held talks on security with the Emir of Qatar, Sheikh Tamim, "
+    "in Doha.",
+    "أجرى وزير الدفاع البريطاني جون هيلي في كانون الأول/ديسمبر مباحثات مع أمير قطر الشيخ تميم "
+    "بشأن الأمن في الدوحة.",
+    "During the Gulf War, Qatar hosted US Navy soldiers and aircraft that took part in the "
+    "liberation of Kuwait.",
+    "خلال حرب الخليج استضافت قطر جنود وطائرات البحرية الأميركية التي شاركت في تحرير الكويت.",
+    "Qatar was the first place visited by British Defence Secretary John Healey after his "
+    "appointment in July.",
+    "كانت قطر أول مكان زاره وزير الدفاع البريطاني جون هيلي بعد تعيينه في تموز/يوليو.",
+    "Qatar was one of the first places visited by John Healey before his appointment in July.",
+    "كانت قطر واحدة من الأماكن الأولى التي زارها وزير الدفاع البريطاني جون هيلي قبل تعيينه في "
+    "تموز/يوليو.",
+]
+
+
+@pytest.mark.model
+def test_the_false_claims_are_contradicted_by_the_real_verifier(real_sanad):
+    verdicts = {c: real_sanad.verify(c).verdict for c in PROBES}
+    assert set(verdicts.values()) == {"contradicted"}, verdicts
+    true = "Qatar was one of the first places visited by John Healey after his appointment in July."
+    assert real_sanad.verify(true).verdict == "supported"
