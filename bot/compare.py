@@ -18,6 +18,14 @@ Rules, per claim fact:
   Otherwise it is missing.
 * **negation** — a claim that negates what the passage's best clause states positively, or
   the reverse, contradicts; both negative supports.
+* **place, branch, rank, relation** — a capital the claim puts something *in* ("talks in
+  Doha") is a place of its own where the passage puts it *at* another place (an academy, a
+  base, another city), not its country; a service branch the passage does not name, where it
+  names another of the same country ("US Navy" for "US Army"), is another organisation; a
+  rank claimed outright against the passage's "one of" it ("the first" for "one of the
+  first") contradicts (the reverse supports); "before"/"after" («قبل»/«بعد») the same anchor
+  word are opposite relations. Each in the view written in the claim's language, the place
+  in every view (phrasing.py's lists).
 
 A passage with no view in the claim's language (an Arabic sentence without a translation
 against an English claim, or the reverse) is compared through a token :class:`Alignment`
