@@ -374,8 +374,7 @@ def _name_match(
                     "name",
                     cs,
                     _pspan(v, g.start, g.end),
-                    f"another place: the passage names {g.text!r} where the claim names "
-                    f"{f.text!r}",
+                    f"another place: the passage names {g.text!r} where the claim names {f.text!r}",
                 )
     for view, g in names + mentions:
         if g.value == f.value:
@@ -619,7 +618,7 @@ def _anchor(t: Text, end: int) -> Word | None:
 
 
 def _relations(claim: Text, view: View) -> Match | None:
-    """"before" where the passage's best clause says "after" the same anchor, or the reverse
+    """ "before" where the passage's best clause says "after" the same anchor, or the reverse
     («قبل تعيينه» against «بعد تعيينه»), in the view written in the claim's language."""
     if view.text.lang != claim.lang:
         return None
@@ -686,7 +685,7 @@ def _branches(claim: Text, view: View) -> Match | None:
                 "name",
                 _cspan(claim, a, b),
                 _pspan(view, *other),
-                f"another organisation: the passage names {view.text.text[other[0]:other[1]]!r} "
+                f"another organisation: the passage names {view.text.text[other[0] : other[1]]!r} "
                 f"where the claim names {claim.text[a:b]!r}",
             )
     return None
