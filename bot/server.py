@@ -30,7 +30,34 @@ from .settings import Settings, load_settings
 KEEP_ALIVE_SECONDS = 5.0
 
 
-class GuardedH11Protocol(H11Protocol):
+class _HeaderTimer:
+    """The header timer both guarded protocols share: armed when the connection opens, cancelled
+    when it is lost; each protocol says when to re-arm it and what to do when it fires."""
+
+    #: Seconds for the request line and headers; None reads SANAD_REQUEST_TIMEOUT (workers).
+    header_timeout: float | None = None
+
+    def connection_made(self, transport: asyncio.Transport) -> None:
+        super().connection_made(transport)  # type: ignore[misc]
+        self._header_timer: asyncio.TimerHandle | None = None
+        self._arm_header_timer()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if getattr(self, "_header_timer", None) is not None:
+            self._header_timer.cancel()
+        super().connection_lost(exc)  # type: ignore[misc]
+
+    def _arm_header_timer(self) -> None:
+        if self._header_timer is not None:
+            self._header_timer.cancel()
+        if self.header_timeout is None:  # a worker process: read the setting once
+            type(self).header_timeout = load_settings().request_timeout
+        self._header_timer = self.loop.call_later(  # type: ignore[attr-defined]
+            self.header_timeout, self._headers_overdue
+        )
+
+
+class GuardedH11Protocol(_HeaderTimer, H11Protocol):
     """uvicorn's HTTP/1.1 protocol, closing connections whose request headers are too slow.
 
     A timer runs from the moment the server waits for a request (connection opened, or the
@@ -39,30 +66,9 @@ class GuardedH11Protocol(H11Protocol):
     holds its connection, and its slot under the concurrency limit, for ever.
     """
 
-    #: Seconds for the request line and headers; None reads SANAD_REQUEST_TIMEOUT (workers).
-    header_timeout: float | None = None
-
-    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-        super().connection_made(transport)
-        self._header_timer: asyncio.TimerHandle | None = None
-        self._arm_header_timer()
-
     def on_response_complete(self) -> None:
         super().on_response_complete()
         self._arm_header_timer()
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        if getattr(self, "_header_timer", None) is not None:
-            self._header_timer.cancel()
-        super().connection_lost(exc)
-
-    def _arm_header_timer(self) -> None:
-        if self._header_timer is not None:
-            self._header_timer.cancel()
-        if self.header_timeout is None:  # a worker process: read the setting once
-            type(self).header_timeout = load_settings().request_timeout
-        timeout = self.header_timeout
-        self._header_timer = self.loop.call_later(timeout, self._headers_overdue)
 
     def _headers_overdue(self) -> None:
         self._header_timer = None
@@ -74,16 +80,9 @@ class GuardedH11Protocol(H11Protocol):
 
 if HttpToolsProtocol is not None:
 
-    class GuardedHttpToolsProtocol(HttpToolsProtocol):
+    class GuardedHttpToolsProtocol(_HeaderTimer, HttpToolsProtocol):
         """:class:`GuardedH11Protocol`'s header timeout on uvicorn's httptools protocol (the
         C parser: less CPU per request than h11)."""
-
-        header_timeout: float | None = None
-
-        def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-            super().connection_made(transport)
-            self._header_timer: asyncio.TimerHandle | None = None
-            self._arm_header_timer()
 
         def on_headers_complete(self) -> None:
             if self._header_timer is not None:
@@ -96,18 +95,6 @@ if HttpToolsProtocol is not None:
             super().on_response_complete()
             if not pipelined and not self.transport.is_closing():
                 self._arm_header_timer()
-
-        def connection_lost(self, exc: Exception | None) -> None:
-            if getattr(self, "_header_timer", None) is not None:
-                self._header_timer.cancel()
-            super().connection_lost(exc)
-
-        def _arm_header_timer(self) -> None:
-            if self._header_timer is not None:
-                self._header_timer.cancel()
-            if self.header_timeout is None:  # a worker process: read the setting once
-                type(self).header_timeout = load_settings().request_timeout
-            self._header_timer = self.loop.call_later(self.header_timeout, self._headers_overdue)
 
         def _headers_overdue(self) -> None:
             self._header_timer = None
