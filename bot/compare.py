@@ -269,14 +269,7 @@ def _value_match(claim: Text, f: Fact, views: list[View], memo: dict) -> Match |
             and _aligned(claim, v).clause_score(_claim_clause(claim, f), clause) >= VALUE_AT
             and _unit_found(claim, f, v, clause)
         ):
-            g = own[0]
-            return Match(
-                f.kind,
-                cs,
-                _pspan(v, g.start, g.end),
-                f"{f.slot} differs: the claim says {f.value}, the passage {g.value}",
-                "alignment",
-            )
+            return _aligned_differs(f, cs, v, own[0])
         # A different value elsewhere contradicts only where the link is strong and mutual:
         # a year links to any year, and a weak link is a value of another event.
         if same:
@@ -288,14 +281,7 @@ def _value_match(claim: Text, f: Fact, views: list[View], memo: dict) -> Match |
             and placed[0].score >= VALUE_AT
             and _unit_found(claim, f, v, clause)
         ):
-            g = differ[0]
-            return Match(
-                f.kind,
-                cs,
-                _pspan(v, g.start, g.end),
-                f"{f.slot} differs: the claim says {f.value}, the passage {g.value}",
-                "alignment",
-            )
+            return _aligned_differs(f, cs, v, differ[0])
     for v in views:  # the view in the claim's language first
         if _aligned(claim, v):
             continue  # placed by the alignment above, not by a clause's values
@@ -413,6 +399,17 @@ def _city(f: Fact) -> bool:
 def _located(text: str, f: Fact) -> bool:
     """Whether ``f`` follows a locative preposition in ``text`` ("in Doha", «في الدوحة»)."""
     return bool(_LOCATIVE.search(fold(text[max(0, f.start - 12) : f.start])[0]))
+
+
+def _aligned_differs(f: Fact, cs: tuple, view: View, g: Fact) -> Match:
+    """A claim value contradicted by the passage value ``g`` the alignment placed it against."""
+    return Match(
+        f.kind,
+        cs,
+        _pspan(view, g.start, g.end),
+        f"{f.slot} differs: the claim says {f.value}, the passage {g.value}",
+        "alignment",
+    )
 
 
 def _aligned_name(claim: Text, f: Fact, view: View, cs: tuple) -> Match | None:
