@@ -163,7 +163,7 @@ def evidence(
     return Evidence(round(top, 5), round(peak, 5), round(coverage, 5))
 
 
-_near: dict[int, tuple[dict, NearSpellings, dict[str, bool], list[str]]] = {}
+_near: dict[int, tuple[dict, NearSpellings, dict[str, bool], list[str], frozenset[str]]] = {}
 _ARABIC_LETTER = re.compile("[\u0621-\u064a]")
 
 
