@@ -85,9 +85,23 @@ def light_stem(word: str) -> str:
     return word
 
 
+#: Texts up to this long are remembered by :func:`tokenize` (the last ``_TOKENS_KEPT``).
+_SHORT = 512
+_TOKENS_KEPT = 4096
+
+
 def tokenize(text: str) -> list[str]:
     """Normalised, stemmed content tokens of ``text`` (numbers kept as they are)."""
+    if len(text) <= _SHORT:
+        # A question's words and its passages are tokenised again and again on the
+        # question path (focus check, answerability); a new list each time, as uncached.
+        return list(_tokens(text))
     return tokenize_normalized(normalize(text))
+
+
+@lru_cache(maxsize=_TOKENS_KEPT)
+def _tokens(text: str) -> tuple[str, ...]:
+    return tuple(tokenize_normalized(normalize(text)))
 
 
 def tokenize_normalized(text: str) -> list[str]:
@@ -139,19 +153,26 @@ class Idf(Mapping[str, float]):
     def __init__(self, postings: Postings):
         self._postings = postings
         self._n = postings.count
+        self._peak: float | None = None
 
     def of_df(self, df: int) -> float:
         """The IDF of a term held by ``df`` documents."""
         return math.log(1 + (self._n - df + 0.5) / (df + 0.5))
 
     def __getitem__(self, term: str) -> float:
-        t = int(self._postings.lookup([term])[0])
+        t = self._postings.term_id(term)
         if t < 0:
             raise KeyError(term)
         return self.of_df(int(self._postings.df(t)))
 
+    def get(self, term: str, default: float | None = None) -> float | None:  # type: ignore[override]
+        """The IDF of ``term``, ``default`` when the collection does not hold it (as
+        ``Mapping.get``, without raising and catching a KeyError for every unseen term)."""
+        t = self._postings.term_id(term) if isinstance(term, str) else -1
+        return self.of_df(int(self._postings.df(t))) if t >= 0 else default
+
     def __contains__(self, term: object) -> bool:
-        return isinstance(term, str) and int(self._postings.lookup([term])[0]) >= 0
+        return isinstance(term, str) and self._postings.term_id(term) >= 0
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._postings)
@@ -169,9 +190,13 @@ class Idf(Mapping[str, float]):
     def peak(self) -> float:
         """The highest IDF (the rarest term's), 1.0 for an empty vocabulary: what
         ``max(idf.values(), default=1.0)`` gives, without listing the vocabulary."""
-        if not self._postings.size:
-            return 1.0
-        return self.of_df(int(self._postings.df(np.arange(self._postings.size)).min()))
+        if self._peak is None:  # the postings never change: one pass over the vocabulary
+            if not self._postings.size:
+                self._peak = 1.0
+            else:
+                df = self._postings.df(np.arange(self._postings.size))
+                self._peak = self.of_df(int(df.min()))
+        return self._peak
 
 
 def peak_idf(idf: Mapping[str, float]) -> float:

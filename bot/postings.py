@@ -38,6 +38,8 @@ from .arrays import load_array
 from .invert import RowLists
 
 _FILES = ("hashes", "indptr", "docs", "tf", "lengths")
+#: Term ids a :class:`Postings` remembers (:meth:`Postings.term_id`) before it forgets them all.
+TERM_MEMO = 100_000
 #: A term's count in one document is stored in 16 bits (a sentence never repeats a word more).
 MAX_TF = np.iinfo(np.uint16).max
 
@@ -71,6 +73,7 @@ class Postings:
         tf: np.ndarray,
         lengths: np.ndarray,
         terms: list[str] | Path | None = None,
+        ids: dict[str, int] | None = None,
     ):
         self.hashes = hashes
         self.indptr = indptr
@@ -78,6 +81,10 @@ class Postings:
         self.tf = tf
         self.lengths = lengths
         self._terms = terms  # a list, or the file to read it from when first asked
+        # term -> id (-1: not in the vocabulary) of the terms looked up so far: questions
+        # repeat words, and hashing a term costs more than the rest of its lookup. Shared
+        # with postings of the same vocabulary (grouped).
+        self._ids: dict[str, int] = {} if ids is None else ids
 
     @classmethod
     def build(cls, docs: Iterable[list[str]]) -> Postings:
@@ -115,13 +122,21 @@ class Postings:
         """Number of distinct terms."""
         return len(self.hashes)
 
+    def term_id(self, term: str) -> int:
+        """The id of ``term`` in the vocabulary, -1 when it is not in it."""
+        t = self._ids.get(term)
+        if t is None:
+            h = np.uint64(term_hash(term))
+            at = int(np.searchsorted(self.hashes, h))
+            t = at if at < self.size and self.hashes[at] == h else -1
+            if len(self._ids) >= TERM_MEMO:
+                self._ids.clear()
+            self._ids[term] = t
+        return t
+
     def lookup(self, terms: Iterable[str]) -> np.ndarray:
         """Term ids of those of ``terms`` in the vocabulary (-1 for the others), in order."""
-        h = np.array([term_hash(w) for w in terms], np.uint64)
-        at = np.searchsorted(self.hashes, h)
-        found = at < self.size
-        found[found] = self.hashes[at[found]] == h[found]
-        return np.where(found, at, -1)
+        return np.array([self.term_id(w) for w in terms], np.int64)
 
     def df(self, t: int | np.ndarray) -> int | np.ndarray:
         """Document frequency of term id(s) ``t``."""
@@ -135,7 +150,7 @@ class Postings:
     def matches(self, terms: Iterable[str]) -> tuple[np.ndarray, np.ndarray]:
         """(documents, how many of the distinct ``terms`` each holds) for every document that
         holds at least one; cost in proportion to the terms' postings."""
-        ids = [int(t) for t in self.lookup(sorted(set(terms))) if t >= 0]
+        ids = [t for t in map(self.term_id, sorted(set(terms))) if t >= 0]
         if not ids:
             return np.zeros(0, np.int64), np.zeros(0, np.int64)
         docs = np.concatenate([self.span(t)[0] for t in ids])
@@ -174,6 +189,7 @@ class Postings:
             tf.astype(np.uint32),
             lengths,
             self._terms,
+            self._ids,  # the same vocabulary: the same ids
         )
 
     def save(self, folder: Path) -> None:

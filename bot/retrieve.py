@@ -263,6 +263,11 @@ class Retriever:
         # A group's tokens are its sentences' tokens together: its postings are theirs merged.
         self.group_bm25 = BM25(index.lexical.grouped(self.groups, self.n_groups))
         self._row_passage = np.array([r.passage for r in index.rows], np.int64)
+        # Each passage's rows: rows[_row_order[_row_start[p]:_row_start[p + 1]]] (_rows_of).
+        self._row_order = np.argsort(self._row_passage, kind="stable")
+        self._row_start = np.searchsorted(
+            self._row_passage[self._row_order], np.arange(len(index.passages) + 1)
+        )
         # An approximate index is ranked on candidates (module docstring) and its vectors
         # are not copied out; an exact one held in this process (FAISS) is scored here in
         # one pass; an outside store (Milvus) is searched where it lives.
@@ -278,11 +283,9 @@ class Retriever:
             self._prepare_candidates()
 
     def _prepare_candidates(self) -> None:
-        """Lookups of the candidate path: each passage's rows, each group's passages, and
-        the stored vectors of the fixed sample that estimates the dense distribution."""
+        """Lookups of the candidate path: each group's passages, and the stored vectors of
+        the fixed sample that estimates the dense distribution."""
         n = len(self.index.passages)
-        self._row_order = np.argsort(self._row_passage, kind="stable")
-        self._row_start = np.searchsorted(self._row_passage[self._row_order], np.arange(n + 1))
         self._group_start = np.searchsorted(self.groups, np.arange(self.n_groups + 1))
         self._sample = stats_sample(n, STATS_SAMPLE)
         rows, owner = self._rows_of(self._sample)
@@ -411,11 +414,12 @@ class Retriever:
             out = np.full(len(passages), -np.inf, np.float32)
             np.maximum.at(out, owner, self.index.late.scores(query_tokens, rows))
             return out
-        rows = np.flatnonzero(np.isin(self._row_passage, passages))
-        per_row = self.index.late.scores(query_tokens, rows)
-        best = np.full(len(self.index.passages), -np.inf, np.float32)
-        np.maximum.at(best, self._row_passage[rows], per_row)
-        return best[passages]
+        # The passages' rows in ascending order (the order the product has always read them).
+        rows, owner = self._rows_of(np.asarray(passages, np.int64))
+        order = np.argsort(rows, kind="stable")
+        out = np.full(len(passages), -np.inf, np.float32)
+        np.maximum.at(out, owner[order], self.index.late.scores(query_tokens, rows[order]))
+        return out
 
     def search(self, question: str, k: int = 3) -> list[Hit]:
         """The ``k`` best passages for ``question``, best first."""
