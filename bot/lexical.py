@@ -85,23 +85,35 @@ def light_stem(word: str) -> str:
     return word
 
 
-#: Texts up to this long are remembered by :func:`tokenize` (the last ``_TOKENS_KEPT``).
-_SHORT = 512
-_TOKENS_KEPT = 4096
+#: :func:`tokenize` remembers the tokens of the last ``_WORDS_KEPT`` words (texts of up to
+#: ``_WORD`` characters) and of the last ``_TEXTS_KEPT`` texts of up to ``_TEXT`` characters:
+#: on the question path a question's words and its passages are tokenised again and again
+#: (focus check, answerability).
+_WORD, _WORDS_KEPT = 64, 16384
+_TEXT, _TEXTS_KEPT = 4096, 512
 
 
 def tokenize(text: str) -> list[str]:
     """Normalised, stemmed content tokens of ``text`` (numbers kept as they are)."""
-    if len(text) <= _SHORT:
-        # A question's words and its passages are tokenised again and again on the
-        # question path (focus check, answerability); a new list each time, as uncached.
-        return list(_tokens(text))
+    if len(text) <= _WORD:
+        return list(_word_tokens(text))  # a new list each time, as uncached
+    if len(text) <= _TEXT:
+        return list(_text_tokens(text))
+    return _tokenize(text)
+
+
+def _tokenize(text: str) -> list[str]:
     return tokenize_normalized(normalize(text))
 
 
-@lru_cache(maxsize=_TOKENS_KEPT)
-def _tokens(text: str) -> tuple[str, ...]:
-    return tuple(tokenize_normalized(normalize(text)))
+@lru_cache(maxsize=_WORDS_KEPT)
+def _word_tokens(text: str) -> tuple[str, ...]:
+    return tuple(_tokenize(text))
+
+
+@lru_cache(maxsize=_TEXTS_KEPT)
+def _text_tokens(text: str) -> tuple[str, ...]:
+    return tuple(_tokenize(text))
 
 
 def tokenize_normalized(text: str) -> list[str]:
@@ -204,6 +216,10 @@ def peak_idf(idf: Mapping[str, float]) -> float:
     return idf.peak if isinstance(idf, Idf) else max(idf.values(), default=1.0)
 
 
+#: Postings whose BM25 terms a :class:`BM25` keeps (about 12 bytes each).
+_POSTINGS_KEPT = 1 << 20
+
+
 class BM25:
     """Okapi BM25 over inverted postings (postings.py); a question costs in proportion to the
     postings of its terms.
@@ -220,6 +236,10 @@ class BM25:
         avgdl = float(lengths.mean()) if self.n else 0.0
         self._norm = k1 * (1 - b + b * lengths / max(avgdl, 1e-9))
         self.idf = Idf(postings)
+        # term id -> (documents, BM25 terms) of the terms scored so far, up to
+        # _POSTINGS_KEPT postings in all: questions repeat words.
+        self._terms: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self._kept = 0
 
     @classmethod
     def of(cls, docs: list[list[str]], k1: float = 1.5, b: float = 0.5) -> BM25:
@@ -230,17 +250,31 @@ class BM25:
         """(documents, BM25 scores) of every document holding a query token, documents
         ascending; the others score 0."""
         terms = sorted(set(query))  # a fixed order: the float sums do not depend on hashing
-        ids = [int(t) for t in self.postings.lookup(terms) if t >= 0]
+        ids = [t for t in map(self.postings.term_id, terms) if t >= 0]
         if not ids:
             return np.zeros(0, np.int64), np.zeros(0, np.float32)
-        spans = [self.postings.span(t) for t in ids]
-        docs = np.unique(np.concatenate([d for d, _ in spans]))
+        parts = [self._term(t) for t in ids]
+        docs = np.unique(np.concatenate([d for d, _ in parts]))
         out = np.zeros(len(docs), np.float32)
-        for d, tf_ in spans:
+        for d, s in parts:
+            out[np.searchsorted(docs, d)] += s
+        return docs.astype(np.int64), out
+
+    def _term(self, t: int) -> tuple[np.ndarray, np.ndarray]:
+        """(documents, BM25 score of term id ``t`` in each of them)."""
+        got = self._terms.get(t)
+        if got is None:
+            d, tf_ = self.postings.span(t)
             idf = self.idf.of_df(len(d))
             tf = tf_.astype(np.float32)
-            out[np.searchsorted(docs, d)] += idf * tf * (self.k1 + 1) / (tf + self._norm[d])
-        return docs.astype(np.int64), out
+            got = (np.asarray(d), idf * tf * (self.k1 + 1) / (tf + self._norm[d]))
+            if len(d) <= _POSTINGS_KEPT:
+                if self._kept + len(d) > _POSTINGS_KEPT:
+                    self._terms.clear()
+                    self._kept = 0
+                self._terms[t] = got
+                self._kept += len(d)
+        return got
 
     def scores(self, query: list[str] | tuple[str, ...]) -> np.ndarray:
         """BM25 score of every document for the query tokens (a full array: for collections

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 # Harakat, tanween, shadda, sukun, superscript alef, Quranic marks, and tatweel.
 _DIACRITICS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640]")
@@ -32,12 +33,31 @@ _SPACES = re.compile(r"\s+")
 _ARABIC_LETTER = re.compile("[\u0621-\u064a\u0671-\u06d3]")
 
 
+#: :func:`normalize` remembers the folds of the last ``_WORDS_KEPT`` texts of up to ``_WORD``
+#: characters and of the last ``_TEXTS_KEPT`` of up to ``_TEXT``: on the question path the
+#: same words and passages are folded again and again (focus check, answer choice).
+_WORD, _WORDS_KEPT = 64, 16384
+_TEXT, _TEXTS_KEPT = 4096, 512
+
+
 def normalize(text: str) -> str:
     """Fold ``text`` to the spelling used for matching (lower case, Arabic variants unified)."""
+    if len(text) <= _WORD:
+        return _normalize_word(text)
+    if len(text) <= _TEXT:
+        return _normalize_text(text)
+    return _normalize(text)
+
+
+def _normalize(text: str) -> str:
     text = unicodedata.normalize("NFKC", text)
     text = _DIACRITICS.sub("", text)
     text = text.translate(_TRANSLATE).casefold()
     return _SPACES.sub(" ", text).strip()
+
+
+_normalize_word = lru_cache(maxsize=_WORDS_KEPT)(_normalize)
+_normalize_text = lru_cache(maxsize=_TEXTS_KEPT)(_normalize)
 
 
 def dense_text(text: str) -> str:
