@@ -45,7 +45,7 @@ from .ann import DenseStats
 if TYPE_CHECKING:
     from .focus import Focus
     from .names import Alias
-from .lexical import peak_idf
+from .lexical import Idf, peak_idf
 from .roots import is_derived_noun, is_verb, root_keys
 from .spelling import MIN_LENGTH, NearSpellings
 
@@ -155,16 +155,37 @@ def evidence(
     else:
         unseen = peak_idf(idf)  # not max(idf.values()): millions of terms
         weights = [idf.get(t, unseen) for t in query_tokens]
-        seen = [
-            t in idf or _close_to_vocabulary(t, idf) or _variant_in_vocabulary(t, idf)
-            for t in query_tokens
-        ]
+        seen = [_known(t, idf) for t in query_tokens]
         coverage = sum(w for s, w in zip(seen, weights, strict=True) if s) / sum(weights)
     return Evidence(round(top, 5), round(peak, 5), round(coverage, 5))
 
 
 _near: dict[int, tuple[dict, NearSpellings, dict[str, bool], list[str], frozenset[str]]] = {}
 _ARABIC_LETTER = re.compile("[\u0621-\u064a]")
+#: (idf table, token -> :func:`_known`) for the last table asked about (the live index's).
+_known_memo: list[tuple[object, dict[str, bool]]] = []
+
+
+def _known(token: str, idf: dict[str, float]) -> bool:
+    """Does the corpus use ``token``: the token itself, a misspelling of a corpus word
+    (:func:`_close_to_vocabulary`) or another word of its variant group
+    (:func:`_variant_in_vocabulary`)? Kept per token for the table in use, as questions
+    repeat words (for an :class:`Idf`, which never changes)."""
+    if token in idf:
+        return True
+    if not isinstance(idf, Idf):  # a plain table may change between calls: nothing kept
+        return _close_to_vocabulary(token, idf) or _variant_in_vocabulary(token, idf)
+    memo = _known_memo[0] if _known_memo else None
+    if memo is None or memo[0] is not idf:
+        memo = (idf, {})
+        _known_memo[:] = [memo]
+    known = memo[1].get(token)
+    if known is None:
+        known = _close_to_vocabulary(token, idf) or _variant_in_vocabulary(token, idf)
+        if len(memo[1]) > 50_000:
+            memo[1].clear()
+        memo[1][token] = known
+    return known
 
 
 def _close_to_vocabulary(token: str, idf: dict[str, float]) -> bool:
@@ -274,9 +295,7 @@ def _used(word: str, idf: dict[str, float]) -> bool:
     from .lexical import tokenize
 
     tokens = tokenize(word)
-    return bool(tokens) and all(
-        t in idf or _close_to_vocabulary(t, idf) or _variant_in_vocabulary(t, idf) for t in tokens
-    )
+    return bool(tokens) and all(_known(t, idf) for t in tokens)
 
 
 def fit(samples: Iterable[tuple[Evidence, bool]]) -> tuple[Rule, dict]:

@@ -26,7 +26,7 @@ from functools import lru_cache
 import numpy as np
 
 from .normalize import normalize
-from .postings import Postings
+from .postings import TERM_MEMO, Postings
 
 #: Bumped whenever :func:`tokenize` changes, so persisted tokens are rebuilt (see index.py).
 TOKENIZER_VERSION = 4
@@ -160,31 +160,46 @@ def _han_tokens(tok: str) -> list[str]:
 
 class Idf(Mapping[str, float]):
     """The collection's inverse document frequencies as a read-only mapping term -> IDF,
-    computed from the postings when asked (no per-term dict is kept in memory)."""
+    computed from the postings when asked (no dict of the vocabulary is kept in memory: only
+    the terms asked for recently, as questions repeat words)."""
 
     def __init__(self, postings: Postings):
         self._postings = postings
         self._n = postings.count
         self._peak: float | None = None
+        self._asked: dict[str, float | None] = {}  # term -> IDF (None: not in the collection)
 
     def of_df(self, df: int) -> float:
         """The IDF of a term held by ``df`` documents."""
         return math.log(1 + (self._n - df + 0.5) / (df + 0.5))
 
-    def __getitem__(self, term: str) -> float:
+    def _of(self, term: str) -> float | None:
+        """The IDF of ``term``, None when the collection does not hold it."""
+        try:
+            return self._asked[term]
+        except KeyError:
+            pass
         t = self._postings.term_id(term)
-        if t < 0:
+        value = self.of_df(int(self._postings.df(t))) if t >= 0 else None
+        if len(self._asked) >= TERM_MEMO:
+            self._asked.clear()
+        self._asked[term] = value
+        return value
+
+    def __getitem__(self, term: str) -> float:
+        value = self._of(term) if isinstance(term, str) else None
+        if value is None:
             raise KeyError(term)
-        return self.of_df(int(self._postings.df(t)))
+        return value
 
     def get(self, term: str, default: float | None = None) -> float | None:  # type: ignore[override]
         """The IDF of ``term``, ``default`` when the collection does not hold it (as
         ``Mapping.get``, without raising and catching a KeyError for every unseen term)."""
-        t = self._postings.term_id(term) if isinstance(term, str) else -1
-        return self.of_df(int(self._postings.df(t))) if t >= 0 else default
+        value = self._of(term) if isinstance(term, str) else None
+        return default if value is None else value
 
     def __contains__(self, term: object) -> bool:
-        return isinstance(term, str) and self._postings.term_id(term) >= 0
+        return isinstance(term, str) and self._of(term) is not None
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._postings)
