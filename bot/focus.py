@@ -32,7 +32,7 @@ A question of no recognised kind ("What role did Qatar play?") passes: the score
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from functools import cached_property, lru_cache
@@ -287,6 +287,11 @@ def _close(a: str, b: str) -> bool:
     length and a difflib ratio of 0.8 (the cheap upper bounds tried first)."""
     if abs(len(a) - len(b)) > 2:
         return False
+    # No more of ``a`` can match than its letters that ``b`` has: a bound on difflib's
+    # matches cheaper than its own.
+    letters = set(b)
+    if 2 * sum(c in letters for c in a) < 0.8 * (len(a) + len(b)):
+        return False
     m = SequenceMatcher(None, a, b)
     return m.real_quick_ratio() >= 0.8 and m.quick_ratio() >= 0.8 and m.ratio() >= 0.8
 
@@ -339,6 +344,19 @@ class _Passage:
     lex: _Lexicon  # with the antecedent's words
     norm: str  # the words with the antecedent's, one space apart
 
+    # What :meth:`remember` computed for this passage. Bounded: emptied when full.
+    memo: dict[tuple, bool] = field(default_factory=dict)
+
+    def remember(self, key: tuple, compute: Callable[[], bool]) -> bool:
+        """``compute()``, once per ``key`` for this passage (a check of the passage and the
+        question's words that ``key`` holds)."""
+        hit = self.memo.get(key)
+        if hit is None:
+            if len(self.memo) >= _FOUND_MAX:
+                self.memo.clear()
+            hit = self.memo[key] = compute()
+        return hit
+
     @cached_property
     def numbers(self) -> list[int]:
         """Where the numbers are in :attr:`seq` (offers.number_positions)."""
@@ -373,12 +391,9 @@ def _by_family(
     gives that person ("the Emir of Qatar", «أمير قطر») where the passage names them; and the
     reverse, the given name where the passage gives the title phrase."""
     found: set[str] = set()
-    words = set(norm.split())
     forms = {w: {w, bare(w)} for w in about}
     for alias in aliases:
-        by_family = alias.named_in(norm)
-        by_title = alias.titled_in(norm)
-        by_name = bool(alias.given & (words | {bare(w) for w in words}))
+        by_family, by_title, by_name = _alias_in(alias, norm)
         if by_family or by_title:
             for i, w in enumerate(about):
                 if forms[w] & alias.given:
@@ -393,6 +408,15 @@ def _by_family(
     return tuple(w for w in missing if w not in found)
 
 
+@lru_cache(maxsize=1 << 14)
+def _alias_in(alias: Alias, norm: str) -> tuple[bool, bool, bool]:
+    """Does the passage (its normalised words ``norm``) give ``alias``'s family name, one of
+    their title phrases, their given name?"""
+    words = norm.split()
+    forms = set(words) | {bare(w) for w in words}
+    return alias.named_in(norm), alias.titled_in(norm), bool(alias.given & forms)
+
+
 def _subsequence(short: str, long: str) -> bool:
     it = iter(long)
     return all(c in it for c in short)
@@ -405,7 +429,7 @@ def _new_name(
     someone or somewhere the question does not?"""
     if antecedent:  # in brackets: not a sentence's first word, whose capital says nothing
         translation = f"{translation or ''} ({antecedent})"
-    phrases = name_phrases(text, translation)
+    phrases = _name_phrases(text, translation)
     if phrases is None:  # no English to read names from: not judged
         return True
     asked = set(focus.about)
@@ -420,6 +444,13 @@ def _new_name(
         names = [n for n in names if n not in _NOT_CITIES]
     lex = _lexicon(tokens, asked)
     return any(not _present(n, lex) and not any(same_name(n, w) for w in arabic) for n in names)
+
+
+@lru_cache(maxsize=4096)
+def _name_phrases(text: str, translation: str | None) -> tuple[tuple[str, ...], ...] | None:
+    """offers.name_phrases, read once per passage."""
+    phrases = name_phrases(text, translation)
+    return None if phrases is None else tuple(map(tuple, phrases))
 
 
 def _counts(noun: str, seq: Sequence[str], norm: str, positions: list[int]) -> bool:
@@ -468,26 +499,40 @@ def _offers(
     kind = focus.kind
     seq, words = p.seq, p.words
     norm = " ".join(seq)
-    if kind == "date" and not has_date(norm, words):
-        if focus.unit != "duration" or not has_measure(seq, "duration"):
+    if kind == "date" and not p.remember(("date",), lambda: has_date(norm, words)):
+        if focus.unit != "duration" or not p.remember(
+            ("measure", "duration"), lambda: has_measure(seq, "duration")
+        ):
             return "no date"
     if kind == "count" and not p.numbers:
         return "no number"
-    if kind == "measure" and not has_measure(seq, focus.unit or "amount"):
+    unit = focus.unit or "amount"
+    if kind == "measure" and not p.remember(("measure", unit), lambda: has_measure(seq, unit)):
         return "no unit"
     if kind == "person":
         asked, named = agent_groups(set(focus.about)), p.agents
         if (asked & ROLES) - named:  # "who is the *ambassador*": the passage names none
             return "no person"
-        if not (named - asked) and not _new_name(focus, text, translation):
+        if not (named - asked) and not p.remember(
+            ("name", focus.about, focus.unit), lambda: _new_name(focus, text, translation)
+        ):
             return "no person"  # every title and name in the passage is the question's own
         if _other_holder(list(focus.about), seq, asked & ROLES):
             return "another country"  # «وزير الدفاع القطري» against the British one
     # "The base serves as a main operational hub" says where the hub is: at the base the
     # previous sentence names. (Not for a person: a base's name says nobody.)
-    if kind == "place" and not _new_name(focus, text, translation, antecedent):
+    if kind == "place" and not p.remember(
+        ("place", focus.about, focus.unit),
+        lambda: _new_name(focus, text, translation, antecedent),
+    ):
         return "no place"
-    if kind == "count" and focus.counted and not _counts(focus.counted, seq, norm, p.numbers):
+    if (
+        kind == "count"
+        and focus.counted
+        and not p.remember(
+            ("counts", focus.counted), lambda: _counts(focus.counted, seq, norm, p.numbers)
+        )
+    ):
         return "counts something else"  # "the two sides … several agreements"
     return ""
 
