@@ -322,7 +322,7 @@ def _present(word: str, lex: _Lexicon) -> bool:
     )
 
 
-_FOUND_MAX = 1024  # topic words remembered per passage
+_FOUND_MAX = 256  # checks remembered per passage
 
 
 def _present_in(word: str, lex: _Lexicon) -> bool:
@@ -368,7 +368,7 @@ class _Passage:
         return agent_groups(self.words)
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=1024)
 def _passage(text: str, translation: str | None, antecedent: str | None) -> _Passage:
     both = f"{text} {translation or ''}"
     seq = words_in_order(both)
@@ -446,7 +446,7 @@ def _new_name(
     return any(not _present(n, lex) and not any(same_name(n, w) for w in arabic) for n in names)
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=1024)
 def _name_phrases(text: str, translation: str | None) -> tuple[tuple[str, ...], ...] | None:
     """offers.name_phrases, read once per passage."""
     phrases = name_phrases(text, translation)
