@@ -108,3 +108,29 @@ def test_small_files_are_read_into_memory(tmp_path):
     np.save(big, np.zeros(arrays.MMAP_MIN_BYTES // 8 + 16, np.int64))
     assert isinstance(arrays.load_array(big), np.memmap)
     assert not isinstance(arrays.load_array(big, mmap=False), np.memmap)
+
+
+def test_blas_maxsim_is_the_plain_product_to_the_bit(monkeypatch):
+    """On one BLAS thread the product runs as tokens @ query.T: the same numbers as the plain
+    ``query @ tokens.T`` over the rows' tokens concatenated, scaled, maxed per row and
+    averaged over the query tokens in order (the computation it replaced)."""
+    from bot import late
+
+    monkeypatch.setattr(late, "_blas_single", True)
+    rng = np.random.default_rng(1)
+    sizes = [int(n) for n in rng.integers(0, 60, 40)] + [0, 3]
+    index = LateIndex.build([rng.standard_normal((n, 384)) for n in sizes], dim=384)
+    for _ in range(20):
+        rows = rng.choice(len(sizes), int(rng.integers(1, 25)), replace=False)
+        query = rng.standard_normal((int(rng.integers(1, 40)), 384)).astype(np.float16)
+        kept = [r for r in rows if sizes[r]]
+        t = np.concatenate([index.codes[index.offsets[r] : index.offsets[r + 1]] for r in kept])
+        s = np.concatenate([index.scales[index.offsets[r] : index.offsets[r + 1]] for r in kept])
+        sims = query.astype(np.float32) @ t.astype(np.float32).T
+        sims *= s.astype(np.float32)[None, :]
+        starts = np.cumsum([0] + [sizes[r] for r in kept[:-1]])
+        want = np.zeros(len(rows), np.float32)
+        want[[j for j, r in enumerate(rows) if sizes[r]]] = np.maximum.reduceat(
+            sims, starts, axis=1
+        ).mean(axis=0)
+        assert np.array_equal(index.scores(query, rows), want)

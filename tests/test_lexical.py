@@ -168,3 +168,38 @@ def test_idf_mapping_and_postings_round_trip(tmp_path, monkeypatch):
     want = [sum(w in d for w in ("w1", "w2")) for d in docs]
     assert docs_of.tolist() == [i for i, c in enumerate(want) if c]
     assert held_n.tolist() == [c for c in want if c]
+
+
+def test_remembered_terms_and_scores_equal_fresh_ones(monkeypatch):
+    """Term ids, IDFs and BM25 term scores are kept between questions (bounded): what comes
+    back from memory, after forgetting, and in grouped postings equals a fresh computation."""
+    from bot import lexical, postings
+
+    rng, vocab, docs = _random_corpus(5)
+    monkeypatch.setattr(postings, "TERM_MEMO", 7)  # forget often
+    monkeypatch.setattr(lexical, "_POSTINGS_KEPT", 60)
+    kept = BM25.of(docs)
+    groups = np.arange(len(docs)) // 3
+    grouped = BM25(kept.postings.grouped(groups, int(groups.max()) + 1))
+    assert grouped.postings._ids is kept.postings._ids  # one vocabulary, one memory
+    for _ in range(80):
+        query = [rng.choice(vocab + ["absent"]) for _ in range(rng.randint(1, 6))]
+        fresh = BM25.of(docs)
+        assert np.array_equal(kept.scores(query), fresh.scores(query))
+        assert kept.postings.lookup(query).tolist() == fresh.postings.lookup(query).tolist()
+        assert [kept.idf.get(w) for w in query] == [fresh.idf.get(w) for w in query]
+        assert [w in kept.idf for w in query] == [w in fresh.idf for w in query]
+        assert np.array_equal(grouped.scores(query), BM25(fresh.postings.grouped(
+            groups, int(groups.max()) + 1)).scores(query))  # fmt: skip
+    assert len(kept.postings._ids) <= 7 and kept._kept <= 60
+
+
+def test_tokenize_gives_a_new_list_each_time():
+    from bot.lexical import tokenize_normalized
+    from bot.normalize import normalize
+
+    for text in ("Al Udeid Air Base", "قاعدة العديد الجوية " * 10, "قاعدة العديد " * 400):
+        first = tokenize(text)  # a word, a text kept, and one too long to keep
+        assert first == tokenize_normalized(normalize(text))
+        first.append("changed")
+        assert tokenize(text) == tokenize_normalized(normalize(text))
