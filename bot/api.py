@@ -24,6 +24,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 from typing import Annotated
 
+import orjson
 from fastapi import Depends, FastAPI, Header, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
@@ -357,8 +358,15 @@ def chat_endpoint(body: ChatRequest, sanad: SanadDep) -> Response:
 
     The answer is encoded here, in the handler's thread: FastAPI would otherwise validate
     the returned object against :class:`ChatResponse` (which documents it) in a second trip
-    through the thread pool per request."""
+    through the thread pool per request. orjson writes the same JSON as ``json.dumps``
+    (UTF-8, no spaces; a float may be spelled differently, ``0.00001`` for ``1e-05``, the same
+    number) in a twentieth of the time, and a score that is not a finite number as null, as
+    pydantic does."""
     result = chat(body, sanad)
+    try:
+        return Response(orjson.dumps(result), media_type="application/json")
+    except TypeError:  # a value orjson does not take (a numpy scalar, a lone surrogate)
+        pass
     try:
         content = json.dumps(result, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
     except ValueError:  # a score that is not a finite number: pydantic writes it as null

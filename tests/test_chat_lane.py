@@ -142,3 +142,24 @@ def test_a_crash_in_the_lane_is_the_same_500(hash_sanad, monkeypatch):
     got = _reply(lane, "POST", {"question": "Al Udeid Air Base"})
     assert got == _reply(route, "POST", {"question": "Al Udeid Air Base"})
     assert got[0] == 500 and b"secret" not in got[2]
+
+
+def test_the_answer_encoding_matches_json_and_pydantic(hash_sanad, monkeypatch):
+    """orjson's bytes parse to what ``json.dumps`` wrote; a score that is not a finite number
+    comes out null as pydantic writes it; a numpy score falls back to ``json.dumps``."""
+    import numpy as np
+
+    from bot.schemas import ChatRequest, ChatResponse
+
+    request = ChatRequest(question="Al Udeid Air Base")
+    plain = api.chat(request, hash_sanad)
+    assert json.loads(api.chat_endpoint(request, hash_sanad).body) == json.loads(
+        json.dumps(plain, ensure_ascii=False)
+    )
+    for score, want in ((float("nan"), None), (np.float64(0.25), 0.25)):
+        odd = {**plain, "citations": [{**plain["citations"][0], "score": score}]}
+        monkeypatch.setattr(api, "chat", lambda body, sanad, odd=odd: odd)
+        got = json.loads(api.chat_endpoint(request, hash_sanad).body)
+        assert got["citations"][0]["score"] == want
+        if want is None:  # the same document pydantic writes
+            assert got == json.loads(ChatResponse.model_validate(odd).model_dump_json())
