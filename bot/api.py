@@ -4,7 +4,8 @@ citation checking, health. ``create_app`` builds the app; nothing heavy happens 
 The lifespan opens :class:`~bot.service.Sanad` once and keeps it in ``app.state.sanad``;
 handlers receive it through :data:`SanadDep` (tests may override :func:`get_sanad`). Handlers
 are plain ``def``: FastAPI runs them in its thread pool, so model work never blocks the event
-loop and concurrent requests are all served.
+loop and concurrent requests are all served. ``POST /v1/chat``, the endpoint that carries the
+load, takes a shorter way for well-formed requests (:class:`ChatLane`), with the same answers.
 """
 
 from __future__ import annotations
