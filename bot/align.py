@@ -19,6 +19,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -173,6 +174,7 @@ _ARABIC = re.compile("[\u0600-\u06ff]")
 _ARTICLE = re.compile(r"^[وفبلك]?ال(?=\w{3})")
 
 
+@lru_cache(maxsize=1 << 14)
 def skeleton(name: str) -> str:
     """The consonant skeleton of a name in either script ("Edison", "إديسون" -> "dsn")."""
     name = re.sub(r"['’]s\b", "", name)
@@ -186,6 +188,7 @@ def skeleton(name: str) -> str:
     return "".join(c for c in out.translate(_EN_SKELETON) if c in "btdjksflmnr")
 
 
+@lru_cache(maxsize=1 << 14)
 def same_name(a: str, b: str) -> bool | None:
     """Whether two spellings (possibly in different scripts) are one name: True, False, or
     None when a skeleton is too short to tell. Whole names are compared ("New York" and

@@ -32,9 +32,10 @@ A question of no recognised kind ("What role did Qatar play?") passes: the score
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from difflib import SequenceMatcher
+from functools import cached_property, lru_cache
 
 from .align import same_name
 from .focus_words import ASKING, VARIANTS
@@ -52,7 +53,7 @@ from .offers import (
     number_positions,
     words_in_order,
 )
-from .roots import is_verb, same_root
+from .roots import is_derived_noun, is_verb, root_keys
 
 _ARABIC = re.compile("[\u0600-\u06ff]")
 _W = r"(?:^|(?<=\s))"  # start of a word in normalised text (Arabic has no \b before ال)
@@ -230,35 +231,155 @@ def _words(text: str) -> set[str]:
     return set(re.findall(r"\w+", normalize(text)))
 
 
-def _present(word: str, tokens: set[str], words: set[str]) -> bool:
-    if any(t in tokens for t in tokenize(word)):
+@dataclass(frozen=True, eq=False)
+class _Lexicon:
+    """A passage's words as :func:`_present` reads them, each form derived once: its tokens
+    (lexical.py), its words, and the forms the lenient matches compare (clitics off, the root
+    keys of its derived nouns, words by first letter for the typo match)."""
+
+    tokens: frozenset[str]
+    words: frozenset[str]
+    variants: tuple[frozenset[str], ...]  # the _VARIANTS groups the words touch
+    bares: frozenset[str]
+    noun_roots: frozenset[str]  # root keys of the derived nouns (roots.same_root's nouns)
+    fours: tuple[str, ...]  # the four-letter words
+    by_initial: Mapping[str, tuple[str, ...]]  # words by first letter, and by it after clitics
+    tokens_by_initial: Mapping[str, tuple[str, ...]]
+    # What :func:`_present_in` found for a topic word: the same words meet the same passages
+    # question after question. Bounded: emptied when full.
+    found: dict[str, bool] = field(default_factory=dict)
+
+
+def _lexicon(tokens: Iterable[str], words: Iterable[str]) -> _Lexicon:
+    tokens, words = frozenset(tokens), frozenset(words)
+    by_initial: dict[str, list[str]] = {}
+    for x in words:
+        for c in {x[:1], _CLITIC.sub("", x)[:1]}:
+            by_initial.setdefault(c, []).append(x)
+    tokens_by_initial: dict[str, list[str]] = {}
+    for t in tokens:
+        tokens_by_initial.setdefault(t[:1], []).append(t)
+    return _Lexicon(
+        tokens,
+        words,
+        tuple(g for g in _VARIANTS if g & words),
+        frozenset(bare(x) for x in words),
+        frozenset(k for x in words if is_derived_noun(x) for k in root_keys(x)),
+        tuple(x for x in words if len(x) == 4),
+        {c: tuple(xs) for c, xs in by_initial.items()},
+        {c: tuple(ts) for c, ts in tokens_by_initial.items()},
+    )
+
+
+@lru_cache(maxsize=1 << 16)
+def _word_tokens(word: str) -> tuple[str, ...]:
+    return tuple(tokenize(word))
+
+
+@lru_cache(maxsize=1 << 16)
+def _verb_roots(word: str) -> frozenset[str]:
+    """The root keys of ``word`` when it reads as a verb (roots.same_root's verb side)."""
+    return root_keys(word) if is_verb(word) else frozenset()
+
+
+def _close(a: str, b: str) -> bool:
+    """Are ``a`` and ``b`` one written form give or take a typo: at most two letters apart in
+    length and a difflib ratio of 0.8 (the cheap upper bounds tried first)."""
+    if abs(len(a) - len(b)) > 2:
+        return False
+    # No more of ``a`` can match than its letters that ``b`` has: a bound on difflib's
+    # matches cheaper than its own.
+    letters = set(b)
+    if 2 * sum(c in letters for c in a) < 0.8 * (len(a) + len(b)):
+        return False
+    m = SequenceMatcher(None, a, b)
+    return m.real_quick_ratio() >= 0.8 and m.quick_ratio() >= 0.8 and m.ratio() >= 0.8
+
+
+def _present(word: str, lex: _Lexicon) -> bool:
+    """Is the question's topic ``word`` in the passage whose words ``lex`` holds?"""
+    tokens = _word_tokens(word)
+    if any(t in lex.tokens for t in tokens):
         return True
-    if any(word in g or _CLITIC.sub("", word) in g for g in _VARIANTS if g & words):
+    if lex.variants and any(word in g or _CLITIC.sub("", word) in g for g in lex.variants):
         return True
     # Another clitic or attached pronoun on either side: قطر / لقطر, علاقاتها / العلاقات.
     b = bare(word)
-    if len(b) >= 3 and any(bare(x) == b for x in words):
+    if len(b) >= 3 and b in lex.bares:
         return True
     # A verb where the passage has its verbal noun: يدرب / تدريب, تحررت / تحرير (roots.py).
-    if any(same_root(word, x) for x in words):
+    if lex.noun_roots and _verb_roots(word) & lex.noun_roots:
         return True
     if len(b) == 3:  # a short name spelt with a letter less: "jon" for "john"
-        return any(len(x) == 4 and x[0] == b[0] and _subsequence(b, x) for x in words)
+        return any(x[0] == b[0] and _subsequence(b, x) for x in lex.fours)
     if len(b) < 4:
         return False
     # A typo ("soliders", "statoined"), on the words or on their stems ("apointed" and
     # "appointment" share the stem "appoint"): a close written form counts.
-    stems = [t for t in tokenize(word) if len(t) >= 4]
-    return any(
-        abs(len(x) - len(b)) <= 2 and SequenceMatcher(None, b, x).ratio() >= 0.8
-        for x in words
-        if x[:1] == b[:1] or _CLITIC.sub("", x)[:1] == b[:1]
-    ) or any(
-        abs(len(t) - len(s)) <= 2 and SequenceMatcher(None, s, t).ratio() >= 0.8
-        for s in stems
-        for t in tokens
-        if t[:1] == s[:1]
+    stems = [t for t in tokens if len(t) >= 4]
+    return any(_close(b, x) for x in lex.by_initial.get(b[:1], ())) or any(
+        _close(s, t) for s in stems for t in lex.tokens_by_initial.get(s[:1], ())
     )
+
+
+_FOUND_MAX = 256  # checks remembered per passage
+
+
+def _present_in(word: str, lex: _Lexicon) -> bool:
+    """:func:`_present`, remembered in ``lex`` (a passage's, :func:`_passage`)."""
+    hit = lex.found.get(word)
+    if hit is None:
+        if len(lex.found) >= _FOUND_MAX:
+            lex.found.clear()
+        hit = lex.found[word] = _present(word, lex)
+    return hit
+
+
+@dataclass(frozen=True, eq=False)
+class _Passage:
+    """A passage's words as :func:`check_focus` reads them, read once per passage."""
+
+    seq: tuple[str, ...]  # the text's and translation's words in order
+    words: frozenset[str]
+    lex: _Lexicon  # with the antecedent's words
+    norm: str  # the words with the antecedent's, one space apart
+
+    # What :meth:`remember` computed for this passage. Bounded: emptied when full.
+    memo: dict[tuple, bool] = field(default_factory=dict)
+
+    def remember(self, key: tuple, compute: Callable[[], bool]) -> bool:
+        """``compute()``, once per ``key`` for this passage (a check of the passage and the
+        question's words that ``key`` holds)."""
+        hit = self.memo.get(key)
+        if hit is None:
+            if len(self.memo) >= _FOUND_MAX:
+                self.memo.clear()
+            hit = self.memo[key] = compute()
+        return hit
+
+    @cached_property
+    def numbers(self) -> list[int]:
+        """Where the numbers are in :attr:`seq` (offers.number_positions)."""
+        return number_positions(self.seq)
+
+    @cached_property
+    def agents(self) -> set[int]:
+        """The title, office and body groups the words name (offers.agent_groups)."""
+        return agent_groups(self.words)
+
+
+@lru_cache(maxsize=1024)
+def _passage(text: str, translation: str | None, antecedent: str | None) -> _Passage:
+    both = f"{text} {translation or ''}"
+    seq = words_in_order(both)
+    words = frozenset(seq)
+    if antecedent:
+        both = f"{both} {antecedent}"
+        full = seq + words_in_order(antecedent)
+    else:
+        full = seq
+    lex = _lexicon(tokenize(both), full)
+    return _Passage(tuple(seq), words, lex, " ".join(full))
 
 
 def _by_family(
@@ -270,12 +391,9 @@ def _by_family(
     gives that person ("the Emir of Qatar", «أمير قطر») where the passage names them; and the
     reverse, the given name where the passage gives the title phrase."""
     found: set[str] = set()
-    words = set(norm.split())
     forms = {w: {w, bare(w)} for w in about}
     for alias in aliases:
-        by_family = alias.named_in(norm)
-        by_title = alias.titled_in(norm)
-        by_name = bool(alias.given & (words | {bare(w) for w in words}))
+        by_family, by_title, by_name = _alias_in(alias, norm)
         if by_family or by_title:
             for i, w in enumerate(about):
                 if forms[w] & alias.given:
@@ -290,6 +408,15 @@ def _by_family(
     return tuple(w for w in missing if w not in found)
 
 
+@lru_cache(maxsize=1 << 14)
+def _alias_in(alias: Alias, norm: str) -> tuple[bool, bool, bool]:
+    """Does the passage (its normalised words ``norm``) give ``alias``'s family name, one of
+    their title phrases, their given name?"""
+    words = norm.split()
+    forms = set(words) | {bare(w) for w in words}
+    return alias.named_in(norm), alias.titled_in(norm), bool(alias.given & forms)
+
+
 def _subsequence(short: str, long: str) -> bool:
     it = iter(long)
     return all(c in it for c in short)
@@ -302,7 +429,7 @@ def _new_name(
     someone or somewhere the question does not?"""
     if antecedent:  # in brackets: not a sentence's first word, whose capital says nothing
         translation = f"{translation or ''} ({antecedent})"
-    phrases = name_phrases(text, translation)
+    phrases = _name_phrases(text, translation)
     if phrases is None:  # no English to read names from: not judged
         return True
     asked = set(focus.about)
@@ -315,19 +442,24 @@ def _new_name(
     names = [n for p in phrases if not any(same_name(x, w) for x in p for w in arabic) for n in p]
     if focus.unit == "city":  # a country or a region is no city ("the Middle East", "Qatar")
         names = [n for n in names if n not in _NOT_CITIES]
-    return any(
-        not _present(n, tokens, asked) and not any(same_name(n, w) for w in arabic) for n in names
-    )
+    lex = _lexicon(tokens, asked)
+    return any(not _present(n, lex) and not any(same_name(n, w) for w in arabic) for n in names)
 
 
-def _counts(noun: str, seq: list[str], norm: str) -> bool:
+@lru_cache(maxsize=1024)
+def _name_phrases(text: str, translation: str | None) -> tuple[tuple[str, ...], ...] | None:
+    """offers.name_phrases, read once per passage."""
+    phrases = name_phrases(text, translation)
+    return None if phrases is None else tuple(map(tuple, phrases))
+
+
+def _counts(noun: str, seq: Sequence[str], norm: str, positions: list[int]) -> bool:
     """Does the passage give a number of ``noun``: a number at most three words from it, or
     "the number of <noun>" / «عدد <noun>» with a number in the sentence?"""
 
     def names_noun(words: list[str]) -> bool:
-        return _present(noun, {t for w in words for t in tokenize(w)}, set(words))
+        return _present(noun, _lexicon((t for w in words for t in tokenize(w)), words))
 
-    positions = number_positions(seq)
     if any(names_noun(seq[max(0, i - 3) : i + 4]) for i in positions):
         return True
     spans = [next(g for g in m.groups() if g) for m in _NUMBER_OF.finditer(norm)]
@@ -361,36 +493,46 @@ def _other_holder(about: list[str], seq: list[str], roles: set[int]) -> bool:
 
 
 def _offers(
-    focus: Focus,
-    seq: list[str],
-    words: set[str],
-    text: str,
-    translation: str | None,
-    antecedent: str | None = None,
+    focus: Focus, p: _Passage, text: str, translation: str | None, antecedent: str | None
 ) -> str:
     """ "" when the passage offers an answer of the focus's kind, else the reason it does not."""
     kind = focus.kind
+    seq, words = p.seq, p.words
     norm = " ".join(seq)
-    if kind == "date" and not has_date(norm, words):
-        if focus.unit != "duration" or not has_measure(seq, "duration"):
+    if kind == "date" and not p.remember(("date",), lambda: has_date(norm, words)):
+        if focus.unit != "duration" or not p.remember(
+            ("measure", "duration"), lambda: has_measure(seq, "duration")
+        ):
             return "no date"
-    if kind == "count" and not number_positions(seq):
+    if kind == "count" and not p.numbers:
         return "no number"
-    if kind == "measure" and not has_measure(seq, focus.unit or "amount"):
+    unit = focus.unit or "amount"
+    if kind == "measure" and not p.remember(("measure", unit), lambda: has_measure(seq, unit)):
         return "no unit"
     if kind == "person":
-        asked, named = agent_groups(set(focus.about)), agent_groups(words)
+        asked, named = agent_groups(set(focus.about)), p.agents
         if (asked & ROLES) - named:  # "who is the *ambassador*": the passage names none
             return "no person"
-        if not (named - asked) and not _new_name(focus, text, translation):
+        if not (named - asked) and not p.remember(
+            ("name", focus.about, focus.unit), lambda: _new_name(focus, text, translation)
+        ):
             return "no person"  # every title and name in the passage is the question's own
         if _other_holder(list(focus.about), seq, asked & ROLES):
             return "another country"  # «وزير الدفاع القطري» against the British one
     # "The base serves as a main operational hub" says where the hub is: at the base the
     # previous sentence names. (Not for a person: a base's name says nobody.)
-    if kind == "place" and not _new_name(focus, text, translation, antecedent):
+    if kind == "place" and not p.remember(
+        ("place", focus.about, focus.unit),
+        lambda: _new_name(focus, text, translation, antecedent),
+    ):
         return "no place"
-    if kind == "count" and focus.counted and not _counts(focus.counted, seq, norm):
+    if (
+        kind == "count"
+        and focus.counted
+        and not p.remember(
+            ("counts", focus.counted), lambda: _counts(focus.counted, seq, norm, p.numbers)
+        )
+    ):
         return "counts something else"  # "the two sides … several agreements"
     return ""
 
@@ -412,20 +554,14 @@ def check_focus(
     """
     if focus.kind is None:
         return FocusCheck(True)
-    both = f"{text} {translation or ''}"
-    seq = words_in_order(both)
-    words = set(seq)
-    reason = _offers(focus, seq, words, text, translation, antecedent)
+    p = _passage(text, translation, antecedent)
+    reason = _offers(focus, p, text, translation, antecedent)
     if reason:
         return FocusCheck(False, (), reason)
-    if antecedent:
-        both = f"{both} {antecedent}"
-        seq = seq + words_in_order(antecedent)
-        words = set(seq)
-    tokens = set(tokenize(both))
-    missing = tuple(w for w in focus.about if not _present(w, tokens, words))
+    words = p.lex.words
+    missing = tuple(w for w in focus.about if not _present_in(w, p.lex))
     if missing and aliases:
-        missing = _by_family(focus.about, missing, " ".join(seq), aliases)
+        missing = _by_family(focus.about, missing, p.norm, aliases)
     if any(
         any(w in g or _CLITIC.sub("", w) in g for w in missing) and not (g & words)
         for g in _COUNTRIES

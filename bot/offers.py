@@ -24,6 +24,7 @@ Sandhurst". Explainable rules only:
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from .normalize import normalize
 
@@ -31,6 +32,7 @@ CLITIC = re.compile("^(?:و|ف|ب|ل|ك)?(?:ال)?")
 _SUFFIX = re.compile("(?:ها|هما|هم|كم|نا)$")  # attached pronouns: علاقاتها -> علاقات
 
 
+@lru_cache(maxsize=1 << 16)
 def bare(word: str) -> str:
     """``word`` (normalised) without Arabic prefixed clitics and attached pronouns."""
     if len(word) <= 3:

@@ -253,3 +253,41 @@ def test_dialect_words_are_no_topic_words():
         "رئيسي",
         "الناتو",
     )
+
+
+def test_remembered_checks_agree_with_fresh_ones():
+    """check_focus reads each passage once and remembers what it found there: the checks
+    of every near-miss and kind question against every sentence of the seed article's
+    translation, run warm in two orders, equal the checks run each on a fresh reading."""
+    import json
+    from pathlib import Path
+
+    from bot import focus
+    from bot.names import aliases
+
+    root = Path(__file__).resolve().parent.parent
+    rows = (root / "corpus/qatar-defense-partnerships/translation.en.jsonl").read_text("utf-8")
+    texts = [json.loads(r)["text"] for r in rows.splitlines() if r.strip()]
+    questions = [
+        json.loads(r)["question"]
+        for name in ("nearmiss", "kinds")
+        for r in (root / f"tests/data/{name}.jsonl").read_text("utf-8").splitlines()
+        if r.strip()
+    ]
+    foci = [f for f in map(question_focus, questions) if f.kind is not None]
+    aka = aliases(("", t) for t in texts)
+    pairs = [(f, t, a) for f in foci for t in texts for a in (None, "Al Udeid Air Base")]
+    assert len(foci) > 50 and len(pairs) > 2000
+
+    def run(order):
+        return {id(p): check_focus(p[0], "", p[1], aka, p[2]) for p in order}
+
+    def fresh(p):
+        focus._passage.cache_clear()
+        return check_focus(p[0], "", p[1], aka, p[2])
+
+    expected = {id(p): fresh(p) for p in pairs}
+    focus._passage.cache_clear()
+    assert run(pairs) == expected
+    assert run(reversed(pairs)) == expected
+    assert sum(not c.ok for c in expected.values()) > 100  # the checks do refuse
