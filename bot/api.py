@@ -4,12 +4,14 @@ citation checking, health. ``create_app`` builds the app; nothing heavy happens 
 The lifespan opens :class:`~bot.service.Sanad` once and keeps it in ``app.state.sanad``;
 handlers receive it through :data:`SanadDep` (tests may override :func:`get_sanad`). Handlers
 are plain ``def``: FastAPI runs them in its thread pool, so model work never blocks the event
-loop and concurrent requests are all served.
+loop and concurrent requests are all served. ``POST /v1/chat``, the endpoint that carries the
+load, takes a shorter way for well-formed requests (:class:`ChatLane`), with the same answers.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import hmac
 import json
 import logging
@@ -18,10 +20,12 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 from typing import Annotated
 
+import orjson
 from fastapi import Depends, FastAPI, Header, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
@@ -31,6 +35,7 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Route
 
 from . import __version__
 from .answer import render_sources
@@ -147,14 +152,8 @@ class BodyGuard:
                 f"send the body as JSON with "
                 f"Content-Type: application/json (got {ctype or 'none'!r})",
             )(scope, receive, send)
-        too_big = error(
-            413,
-            "body_too_large",
-            f"the body is larger than {self.max_bytes} bytes "
-            "(SANAD_MAX_BODY_BYTES): send a shorter question or history",
-        )
         if int(headers.get("content-length", "0") or 0) > self.max_bytes:
-            return await too_big(scope, receive, send)
+            return await self._too_big()(scope, receive, send)
         chunks, size, more = [], 0, True
         try:
             async with asyncio.timeout(self.timeout):
@@ -166,7 +165,7 @@ class BodyGuard:
                     size += len(chunks[-1])
                     more = message.get("more_body", False)
                     if size > self.max_bytes:
-                        return await too_big(scope, receive, send)
+                        return await self._too_big()(scope, receive, send)
         except TimeoutError:
             return await error(
                 408,
@@ -185,6 +184,15 @@ class BodyGuard:
             return {"type": "http.request", "body": body, "more_body": False}
 
         return await self.app(scope, replay, send)
+
+    def _too_big(self) -> JSONResponse:
+        # Built when needed: a response made for every request cost ~10 µs of the loop's time.
+        return error(
+            413,
+            "body_too_large",
+            f"the body is larger than {self.max_bytes} bytes "
+            "(SANAD_MAX_BODY_BYTES): send a shorter question or history",
+        )
 
 
 def _install_error_handlers(app: FastAPI) -> None:
@@ -354,13 +362,84 @@ def chat_endpoint(body: ChatRequest, sanad: SanadDep) -> Response:
 
     The answer is encoded here, in the handler's thread: FastAPI would otherwise validate
     the returned object against :class:`ChatResponse` (which documents it) in a second trip
-    through the thread pool per request."""
+    through the thread pool per request. orjson writes the same JSON as ``json.dumps``
+    (UTF-8, no spaces; a float may be spelled differently, ``0.00001`` for ``1e-05``, the same
+    number) in a twentieth of the time, and a score that is not a finite number as null, as
+    pydantic does."""
     result = chat(body, sanad)
+    try:
+        return Response(orjson.dumps(result), media_type="application/json")
+    except TypeError:  # a value orjson does not take (a numpy scalar, a lone surrogate)
+        pass
     try:
         content = json.dumps(result, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
     except ValueError:  # a score that is not a finite number: pydantic writes it as null
         content = ChatResponse.model_validate(result).model_dump_json()
     return Response(content.encode(), media_type="application/json")
+
+
+#: Chat requests answered at once, each in a thread (as many as FastAPI's own thread pool).
+CHAT_THREADS = 40
+
+
+class ChatLane:
+    """``POST /v1/chat`` without FastAPI's per-request machinery, for well-formed requests.
+
+    A request whose body is a JSON object that :class:`ChatRequest` accepts, with the model
+    and index loaded (and :func:`get_sanad` not overridden), is answered here: the same
+    handler (:func:`chat_endpoint`), in a thread of the lane's own pool, the same response.
+    Anything else — a body that is not JSON or not valid, the model still loading — goes to
+    the FastAPI route (``route``, which also documents the endpoint), so every error is the
+    one it always was. The handler's exceptions reach the app's error handlers either way.
+    Skipped: FastAPI's dependency solving, body handling and per-request exit stacks, and
+    anyio's cancel scopes and limiter around the thread hand-off — half of the app's CPU
+    for an answer from the cache (docs/quality.md).
+    """
+
+    def __init__(self, app: FastAPI, route, threads: int = CHAT_THREADS):
+        self.app = app
+        self.route = route
+        # Threads start as requests need them (ThreadPoolExecutor), at most ``threads``.
+        self.pool = ThreadPoolExecutor(threads, thread_name_prefix="sanad-chat")
+
+    async def __call__(self, scope, receive, send):
+        chunks, more = [], True
+        while more:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            chunks.append(message.get("body", b""))
+            more = message.get("more_body", False)
+        body = b"".join(chunks)
+        sanad = self.app.state.sanad
+        request = None
+        if sanad is not None and body and not self.app.dependency_overrides:
+            try:  # as FastAPI reads a JSON body: json.loads, then the model
+                request = ChatRequest.model_validate(json.loads(body))
+            except Exception:  # not JSON, nested too deep, not valid: the route says which
+                request = None
+        if request is None:
+            return await self._route(scope, body, receive, send)
+        # The request's context goes along, as anyio's thread hand-off does.
+        context = contextvars.copy_context()
+        response = await asyncio.get_running_loop().run_in_executor(
+            self.pool, context.run, chat_endpoint, request, sanad
+        )
+        await response(scope, receive, send)
+
+    async def _route(self, scope, body: bytes, receive, send) -> None:
+        """The FastAPI route, with the body read here replayed to it."""
+        sent = False
+
+        async def replay():
+            nonlocal sent
+            if sent:
+                return await receive()
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        _, child = self.route.matches(scope)
+        await self.route.handle({**scope, **child}, replay, send)
 
 
 def chat(body: ChatRequest, sanad: Sanad) -> dict:
@@ -587,6 +666,10 @@ def reload_index(
 # ---------------------------------------------------------------- the app
 
 
+def _is_chat(route) -> bool:
+    return getattr(route, "endpoint", None) is chat_endpoint
+
+
 def _mount_mcp(app: FastAPI, settings: Settings):
     """The MCP server at /mcp over the app's Sanad (None when the mcp package is missing)."""
     try:
@@ -636,6 +719,17 @@ def create_app(settings: Settings | None = None, sanad: Sanad | None = None) -> 
         response_model=ChatCompletion,
         responses={**METERED_ERRORS, 200: {"content": {"text/event-stream": {}}}},
         tags=["chat"],
+    )
+    # Well-formed chat requests skip FastAPI's per-request work (ChatLane); the route above
+    # documents the endpoint and answers the others.
+    app.router.routes.insert(
+        0,
+        Route(
+            "/v1/chat",
+            ChatLane(app, next(r for r in app.router.routes if _is_chat(r))),
+            methods=["POST"],
+            include_in_schema=False,
+        ),
     )
     add("/v1/models", list_models, methods=["GET"], response_model=ModelList, tags=["chat"])
     add(
