@@ -10,7 +10,7 @@ the requests it answered:
   cached: the model, retrieval and answering on top.
 
 ``--asgi`` measures instead, in this process and without sockets, the CPU per cached
-``/v1/chat`` call through the app with its chat lane (``api.ChatLane``) and without it (the
+``/v1/chat`` call through the app with its chat lane (``chat_lane.ChatLane``) and without it (the
 FastAPI route alone), 16 calls at a time, the two alternated round after round: the
 steadiest figure on a shared machine, for this checkout only.
 

@@ -1,4 +1,4 @@
-"""``POST /v1/chat``'s lane (api.ChatLane) answers exactly as the FastAPI route it skips."""
+"""``POST /v1/chat``'s lane (chat_lane.ChatLane) answers exactly as the FastAPI route it skips."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from bot import api
-from bot.api import ChatLane, create_app, get_sanad
+from bot.api import create_app, get_sanad
+from bot.chat_lane import ChatLane
 
 pytest_plugins = ["api_fixtures"]
 
