@@ -37,7 +37,7 @@ from starlette.routing import Route
 
 from . import __version__
 from .answer import render_sources
-from .chat_lane import ChatLane
+from .chat_lane import ChatLane, replayed
 from .embed import MAX_QUERY_TOKENS
 from .errors import InputError, NotFound, SanadError
 from .followup import Turn, resolve
@@ -173,16 +173,7 @@ class BodyGuard:
                 f"{self.timeout:g} s (SANAD_REQUEST_TIMEOUT): send it at once",
                 {"Connection": "close"},
             )(scope, receive, send)
-        body, sent = b"".join(chunks), False
-
-        async def replay():
-            nonlocal sent
-            if sent:
-                return await receive()
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-
-        return await self.app(scope, replay, send)
+        return await self.app(scope, replayed(b"".join(chunks), receive), send)
 
     def _too_big(self) -> JSONResponse:
         # Built when needed: a response made for every request cost ~10 µs of the loop's time.

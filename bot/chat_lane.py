@@ -71,14 +71,20 @@ class ChatLane:
 
     async def _route(self, scope, body: bytes, receive, send) -> None:
         """The FastAPI route, with the body read here replayed to it."""
-        sent = False
-
-        async def replay():
-            nonlocal sent
-            if sent:
-                return await receive()
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-
         _, child = self.route.matches(scope)
-        await self.route.handle({**scope, **child}, replay, send)
+        await self.route.handle({**scope, **child}, replayed(body, receive), send)
+
+
+def replayed(body: bytes, receive):
+    """An ASGI ``receive`` that gives ``body`` (already read whole) first, then defers to
+    ``receive`` (a disconnect, say)."""
+    sent = False
+
+    async def replay():
+        nonlocal sent
+        if sent:
+            return await receive()
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return replay

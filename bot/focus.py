@@ -245,9 +245,6 @@ class _Lexicon:
     fours: tuple[str, ...]  # the four-letter words
     by_initial: Mapping[str, tuple[str, ...]]  # words by first letter, and by it after clitics
     tokens_by_initial: Mapping[str, tuple[str, ...]]
-    # What :func:`_present_in` found for a topic word: the same words meet the same passages
-    # question after question. Bounded: emptied when full.
-    found: dict[str, bool] = field(default_factory=dict)
 
 
 def _lexicon(tokens: Iterable[str], words: Iterable[str]) -> _Lexicon:
@@ -322,17 +319,7 @@ def _present(word: str, lex: _Lexicon) -> bool:
     )
 
 
-_FOUND_MAX = 256  # checks remembered per passage
-
-
-def _present_in(word: str, lex: _Lexicon) -> bool:
-    """:func:`_present`, remembered in ``lex`` (a passage's, :func:`_passage`)."""
-    hit = lex.found.get(word)
-    if hit is None:
-        if len(lex.found) >= _FOUND_MAX:
-            lex.found.clear()
-        hit = lex.found[word] = _present(word, lex)
-    return hit
+_MEMO_MAX = 256  # checks remembered per passage
 
 
 @dataclass(frozen=True, eq=False)
@@ -352,7 +339,7 @@ class _Passage:
         question's words that ``key`` holds)."""
         hit = self.memo.get(key)
         if hit is None:
-            if len(self.memo) >= _FOUND_MAX:
+            if len(self.memo) >= _MEMO_MAX:
                 self.memo.clear()
             hit = self.memo[key] = compute()
         return hit
@@ -559,7 +546,9 @@ def check_focus(
     if reason:
         return FocusCheck(False, (), reason)
     words = p.lex.words
-    missing = tuple(w for w in focus.about if not _present_in(w, p.lex))
+    missing = tuple(
+        w for w in focus.about if not p.remember(("word", w), lambda w=w: _present(w, p.lex))
+    )
     if missing and aliases:
         missing = _by_family(focus.about, missing, p.norm, aliases)
     if any(
