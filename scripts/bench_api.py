@@ -11,7 +11,8 @@ In one run:
    and p95 from one client (each question asked once, so none is cached), a repeated question
    (answer cache), 1,000-character hostile questions (U+FDFA, emoji, "a b a b ..."), and
    questions/s at 1, 4 and 16 clients (distinct XQuAD-R questions, none cached) with p50/p95,
-   errors, the server's RSS and the CPU time per question of the server and of the clients.
+   errors, the server's RSS, the CPU time per question of the server and of the clients, and
+   the cores left idle meanwhile.
 
 The 16-client figure is compared with the bare batched encoder as questions/s and as CPU time
 per question (bare / (server + clients): what the ratio comes to when they fill the machine's
@@ -235,9 +236,17 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def cpu_ticks() -> tuple[int, int]:
+    """The machine's (idle, total) CPU time so far, in clock ticks over all cores."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return fields[3] + fields[4], sum(fields[:8])  # idle + iowait; up to steal
+
+
 def clients(url: str, questions: list[str], n: int, pid: int) -> dict:
-    """``questions`` split over ``n`` concurrent clients; questions/s, p50/p95, errors, and
-    the CPU time per question of the server (``pid``) and of the clients (this process)."""
+    """``questions`` split over ``n`` concurrent clients; questions/s, p50/p95, errors, the
+    CPU time per question of the server (``pid``) and of the clients (this process), and
+    how many of the machine's cores stood idle meanwhile (on average): what keeps the
+    questions/s below what the CPU time per question allows."""
     lat: list[float] = []
     errors = 0
     lock = threading.Lock()
@@ -269,16 +278,19 @@ def clients(url: str, questions: list[str], n: int, pid: int) -> dict:
 
     threads = [threading.Thread(target=run, args=(s,)) for s in share]
     t, server_cpu, client_cpu = time.perf_counter(), cpu_seconds(pid), time.process_time()
+    idle, total = cpu_ticks()
     for th in threads:
         th.start()
     for th in threads:
         th.join()
     wall = time.perf_counter() - t
+    idle2, total2 = cpu_ticks()
     return {
         "clients": n,
         "qps": round(len(questions) / wall, 1),
         "server_cpu_ms": ms((cpu_seconds(pid) - server_cpu) / len(questions)),
         "client_cpu_ms": ms((time.process_time() - client_cpu) / len(questions)),
+        "idle_cores": round((os.cpu_count() or 1) * (idle2 - idle) / max(1, total2 - total), 2),
         "p50": pct(lat, 0.5),
         "p95": pct(lat, 0.95),
         "errors": errors,
