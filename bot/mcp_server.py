@@ -31,7 +31,7 @@ from . import __version__
 from .errors import SanadError
 from .schemas import CitationOut, PassageOut, VerifyResponse
 from .service import Sanad
-from .settings import Settings
+from .settings import MAX_CITES, MAX_TOP_K, Settings
 
 log = logging.getLogger("sanad")
 
@@ -131,7 +131,10 @@ def build_server(get_sanad: Callable[[], Sanad]) -> MCPServer:
             Field(description="Answer language; default: the question's script."),
         ] = None,
         top_k: Annotated[
-            int | None, Field(ge=1, le=20, description="How many citations (1-20; default 3).")
+            int | None,
+            Field(
+                ge=1, le=MAX_TOP_K, description=f"How many citations (1-{MAX_TOP_K}; default 3)."
+            ),
         ] = None,
     ) -> Annotated[CallToolResult, AskResult]:
         """Answer a question from the corpus with verbatim, numbered citations.
@@ -144,7 +147,9 @@ def build_server(get_sanad: Callable[[], Sanad]) -> MCPServer:
 
     def search(
         query: Annotated[str, Field(description="What to look for, in Arabic or English.")],
-        top_k: Annotated[int, Field(ge=1, le=20, description="How many passages (1-20).")] = 5,
+        top_k: Annotated[
+            int, Field(ge=1, le=MAX_TOP_K, description=f"How many passages (1-{MAX_TOP_K}).")
+        ] = 5,
     ) -> Annotated[CallToolResult, SearchResult]:
         """Rank the corpus sentences for a query, with the same retrieval as `ask`.
 
@@ -170,7 +175,7 @@ def build_server(get_sanad: Callable[[], Sanad]) -> MCPServer:
         cite: Annotated[
             list[str],
             Field(
-                max_length=20,
+                max_length=MAX_CITES,
                 description="Passage ids offered as "
                 "its sources (optional); each is judged besides "
                 "the closest passages.",
@@ -179,7 +184,9 @@ def build_server(get_sanad: Callable[[], Sanad]) -> MCPServer:
         top_k: Annotated[
             int,
             Field(
-                ge=1, le=20, description="How many passages of evidence to show at least (1-20)."
+                ge=1,
+                le=MAX_TOP_K,
+                description=f"How many passages of evidence to show at least (1-{MAX_TOP_K}).",
             ),
         ] = 3,
     ) -> Annotated[CallToolResult, VerifyResponse]:

@@ -14,7 +14,7 @@ keep answering until the next build). One Milvus database serves one index folde
 
 Vectors are L2-normalised, so the inner product (metric ``IP``) is the cosine, as in FAISS; the
 index type is ``FLAT`` (exact search), so rankings are those of the FAISS scan. A search returns
-at most :data:`MAX_TOP_K` rows (Milvus's own cap on top-k).
+at most :data:`MILVUS_TOP_K` rows (Milvus's own cap on top-k).
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from .index import FaissStore, VectorStore, current_path
 log = logging.getLogger("sanad")
 
 #: Milvus refuses a top-k above this (its ``topK`` limit); a search asks for at most this many.
-MAX_TOP_K = 16384
+MILVUS_TOP_K = 16384
 #: Every collection of this index starts so (and nothing else in the database should).
 PREFIX = "sanad_"
 POINTER = "dense.milvus.json"
@@ -114,8 +114,8 @@ class MilvusVectors:
 
     def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         """Top-``k`` (scores, row ids) for each query row; ``k`` is capped at
-        :data:`MAX_TOP_K`, so fewer rows than asked may come back."""
-        k = min(k, self.count, MAX_TOP_K)
+        :data:`MILVUS_TOP_K`, so fewer rows than asked may come back."""
+        k = min(k, self.count, MILVUS_TOP_K)
         if k <= 0:
             return np.zeros((len(queries), 0), np.float32), np.zeros((len(queries), 0), np.int64)
         found = self.client.search(
@@ -133,10 +133,10 @@ class MilvusVectors:
     def vectors(self) -> np.ndarray:
         """All stored rows, in order (for an incremental build to reuse)."""
         out = np.zeros((self.count, self.dim), np.float32)
-        for s in range(0, self.count, MAX_TOP_K):
+        for s in range(0, self.count, MILVUS_TOP_K):
             for r in self.client.query(
                 self.collection,
-                filter=f"row >= {s} and row < {s + MAX_TOP_K}",
+                filter=f"row >= {s} and row < {s + MILVUS_TOP_K}",
                 output_fields=["row", "vec"],
             ):
                 out[r["row"]] = r["vec"]

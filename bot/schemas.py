@@ -13,7 +13,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 from .corpus import Document, Passage
 from .errors import NotFound
 from .segment import Span
-from .settings import MAX_TOP_K
+from .settings import MAX_CITES, MAX_QUOTES, MAX_TOP_K
 
 Lang = Literal["ar", "en"]
 #: A document's language (bot/language.py LANGUAGES): answers are in ``Lang``, documents in
@@ -384,17 +384,17 @@ class VerifyRequest(_Request):
         json_schema_extra=HAS_WORDS,
     )
     citations: list[Text] = Field(
-        default_factory=list, max_length=20, description="Passage ids offered as evidence."
+        default_factory=list, max_length=MAX_CITES, description="Passage ids offered as evidence."
     )
     cite: list[Text] = Field(
         default_factory=list,
-        max_length=20,
+        max_length=MAX_CITES,
         description="Same as citations (the CLI's name); the two are merged.",
     )
     quotes: list[Quote] = Field(
         default_factory=list,
-        max_length=20,
-        description="At most 20, each at most 1,000 characters.",
+        max_length=MAX_QUOTES,
+        description=f"At most {MAX_QUOTES}, each at most 1,000 characters.",
     )
     top_k: Int = Field(
         3,

@@ -30,7 +30,7 @@ from .names import aliases, antecedents
 from .normalize import normalize, question_language
 from .query import Query
 from .retrieve import Ranking, Retriever
-from .settings import MAX_TOP_K, Settings
+from .settings import MAX_CITES, MAX_QUOTES, MAX_TOP_K, Settings
 from .verify import ClaimReport, QuoteRef, Verifier, as_quote
 
 log = logging.getLogger("sanad")
@@ -85,10 +85,9 @@ def check_question(question: str, limit: int, what: str = "question") -> str:
     return question.strip()
 
 
-#: Limits of one verify request: each quote is located in its document (difflib over at most
-#: MAX_QUOTE_CHARS characters) and each cited or quoted passage is compared with the claim.
-MAX_CITES = 20
-MAX_QUOTES = 20
+#: Limits of one verify request (MAX_CITES, MAX_QUOTES: settings.py): each quote is located in
+#: its document (difflib over at most MAX_QUOTE_CHARS characters) and each cited or quoted
+#: passage is compared with the claim.
 #: All quotes of one request together (relocating a quote costs about its length squared).
 MAX_QUOTES_CHARS = 4000
 

