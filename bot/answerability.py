@@ -160,10 +160,10 @@ def evidence(
     return Evidence(round(top, 5), round(peak, 5), round(coverage, 5))
 
 
-_near: dict[int, tuple[dict, NearSpellings, dict[str, bool], list[str], frozenset[str]]] = {}
+#: For a plain table (tests): the last one asked about. An :class:`Idf` (the live index's, or
+#: a document's, scope.py) keeps its own, and lets it go with it.
+_near: dict[int, tuple[dict | None, NearSpellings, dict[str, bool], list[str], frozenset[str]]] = {}
 _ARABIC_LETTER = re.compile("[\u0621-\u064a]")
-#: (idf table, token -> :func:`_known`) for the last table asked about (the live index's).
-_known_memo: list[tuple[object, dict[str, bool]]] = []
 
 
 def _known(token: str, idf: dict[str, float]) -> bool:
@@ -175,16 +175,13 @@ def _known(token: str, idf: dict[str, float]) -> bool:
         return True
     if not isinstance(idf, Idf):  # a plain table may change between calls: nothing kept
         return _close_to_vocabulary(token, idf) or _variant_in_vocabulary(token, idf)
-    memo = _known_memo[0] if _known_memo else None
-    if memo is None or memo[0] is not idf:
-        memo = (idf, {})
-        _known_memo[:] = [memo]
-    known = memo[1].get(token)
+    memo = idf.__dict__.setdefault("_known_tokens", {})  # token -> known, with the table
+    known = memo.get(token)
     if known is None:
         known = _close_to_vocabulary(token, idf) or _variant_in_vocabulary(token, idf)
-        if len(memo[1]) > 50_000:
-            memo[1].clear()
-        memo[1][token] = known
+        if len(memo) > 50_000:
+            memo.clear()
+        memo[token] = known
     return known
 
 
@@ -196,13 +193,18 @@ def _close_to_vocabulary(token: str, idf: dict[str, float]) -> bool:
     """
     if token.isdigit() or len(token) < 3:
         return False
-    entry = _near.get(id(idf))
-    if entry is None or entry[0] is not idf:
-        _near.clear()  # one table at a time: the live index's
+    kept = isinstance(idf, Idf)  # kept with the table (the live index's, or a document's)
+    entry = idf.__dict__.get("_near_spellings") if kept else _near.get(id(idf))
+    if entry is None or not (kept or entry[0] is idf):
         arabic = sorted(t for t in idf if _ARABIC_LETTER.match(t))
         # the root keys of the corpus's verbal nouns and participles (roots.py)
         nouns = frozenset(k for t in arabic if is_derived_noun(t) for k in root_keys(t))
-        entry = _near[id(idf)] = (idf, NearSpellings(idf), {}, arabic, nouns)
+        entry = (None if kept else idf, NearSpellings(idf), {}, arabic, nouns)
+        if kept:
+            idf.__dict__["_near_spellings"] = entry
+        else:  # a plain table may change between calls: only the last one is kept
+            _near.clear()
+            _near[id(idf)] = entry
     near, memo = entry[1], entry[2]
     if token not in memo:
         if len(memo) > 50_000:

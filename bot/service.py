@@ -22,7 +22,7 @@ from .embed import Embedder, load_embedder
 from .errors import InputError
 from .focus import question_focus
 from .followup import Quotable, Quotables
-from .index import LoadedIndex, build_index, expected_manifest, staleness
+from .index import LoadedIndex, build_index, expected_manifest, passage_tokens, staleness
 from .langrule import LANGUAGE_FILE, LanguageRules, language_rules
 from .late import single_thread_blas
 from .lru import LRU
@@ -30,6 +30,7 @@ from .names import aliases, antecedents
 from .normalize import normalize, question_language
 from .query import Query
 from .retrieve import Ranking, Retriever
+from .scope import DocumentScope
 from .settings import MAX_CITES, MAX_QUOTES, MAX_TOP_K, Settings
 from .verify import ClaimReport, QuoteRef, Verifier, as_quote
 
@@ -206,8 +207,12 @@ class Sanad:
         aka = aliases((p.text, p.translation) for p in index.passages)
         # What a sentence's opening "the <noun>" names (names.py), read once per index.
         ante = antecedents(index.passages)
+        # Abstention reads the evidence within the answering document (scope.py).
+        scope = DocumentScope(
+            [p.doc_id for p in index.passages], lambda i: passage_tokens(index.passages[i])
+        )
         # One assignment swaps them, so a request sees either the old or the new ones.
-        self._state = (index, retriever, aka, ante)
+        self._state = (index, retriever, aka, ante, scope)
         self._answers.clear()
         # The verifier holds its own index and documents: it is swapped whole as well.
         self.verifier = Verifier(retriever, self.docs)
@@ -284,7 +289,7 @@ class Sanad:
         check_options(lang, top_k)
         k = self.settings.top_k if top_k is None else top_k
         language = lang or question_language(question)
-        index, retriever, aka, ante = self._state
+        index, retriever, aka, ante, scope = self._state
         query = retrieval_query or question
         text = retriever.query_text(query)  # capped: no work below grows with the question
         key = (normalize(text), language, k, index.id)
@@ -293,21 +298,26 @@ class Sanad:
             return replace(cached, question=question)
         # At least the passages the answer may be chosen from, whatever ``k`` (choice.py).
         ranking = retriever.rank(retriever.encode_query(text, capped=True), max(k, DEPTH))
-        ev = evidence(ranking.stats, list(ranking.query.lexical), ranking.idf)
         # The retrieval text, not the question: answers are cached by it.
         focus = question_focus(text)
         chosen = choose(focus, ranking.hits, aliases=aka, antecedents=ante)
         hits = chosen.hits[:k]
-        if hits:  # what the question asks for, against what the chosen passage offers
-            best = hits[0].passage
-            ev = with_focus(
-                ev, text, best.text, best.translation, ranking.idf, focus, aka, ante.get(best.id)
-            )
-            ev = replace(ev, moved_from=chosen.moved_from)
         # A question in a language calibrated apart, answered from a passage in that
         # language, is judged by that language's threshold (langrule.py).
         doc = self.docs.get(hits[0].passage.doc_id) if hits else None
         rule = self._rules.for_question(text, doc.language if doc else None)
+        # The main rule reads the question's words within the document that answers, not the
+        # whole corpus (scope.py); the languages' own rules were fitted on the corpus's.
+        idf = ranking.idf
+        if hits and rule is self._rules.main:
+            idf = scope.idf_for(hits[0].passage.doc_id, idf)
+        ev = evidence(ranking.stats, list(ranking.query.lexical), idf)
+        if hits:  # what the question asks for, against what the chosen passage offers
+            best = hits[0].passage
+            ev = with_focus(
+                ev, text, best.text, best.translation, idf, focus, aka, ante.get(best.id)
+            )
+            ev = replace(ev, moved_from=chosen.moved_from)
         answerable = bool(hits) and rule.answerable(ev)
         cites = citations(hits, self.docs)
         text = render(language, answerable, quoted(cites, -1.0) if answerable else [])
