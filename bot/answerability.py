@@ -175,7 +175,7 @@ def _known(token: str, idf: dict[str, float]) -> bool:
         return True
     if not isinstance(idf, Idf):  # a plain table may change between calls: nothing kept
         return _close_to_vocabulary(token, idf) or _variant_in_vocabulary(token, idf)
-    memo = idf.__dict__.setdefault("_known_tokens", {})  # token -> known, with the table
+    memo = idf.kept.setdefault("known", {})  # token -> known, with the table
     known = memo.get(token)
     if known is None:
         known = _close_to_vocabulary(token, idf) or _variant_in_vocabulary(token, idf)
@@ -194,14 +194,14 @@ def _close_to_vocabulary(token: str, idf: dict[str, float]) -> bool:
     if token.isdigit() or len(token) < 3:
         return False
     kept = isinstance(idf, Idf)  # kept with the table (the live index's, or a document's)
-    entry = idf.__dict__.get("_near_spellings") if kept else _near.get(id(idf))
+    entry = idf.kept.get("near") if kept else _near.get(id(idf))
     if entry is None or not (kept or entry[0] is idf):
         arabic = sorted(t for t in idf if _ARABIC_LETTER.match(t))
         # the root keys of the corpus's verbal nouns and participles (roots.py)
         nouns = frozenset(k for t in arabic if is_derived_noun(t) for k in root_keys(t))
         entry = (None if kept else idf, NearSpellings(idf), {}, arabic, nouns)
         if kept:
-            idf.__dict__["_near_spellings"] = entry
+            idf.kept["near"] = entry
         else:  # a plain table may change between calls: only the last one is kept
             _near.clear()
             _near[id(idf)] = entry

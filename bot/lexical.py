@@ -168,6 +168,9 @@ class Idf(Mapping[str, float]):
         self._n = postings.count
         self._peak: float | None = None
         self._asked: dict[str, float | None] = {}  # term -> IDF (None: not in the collection)
+        #: What other modules work out from this table and keep as long as it lives
+        #: (answerability.py: which question words the collection knows).
+        self.kept: dict[str, object] = {}
 
     def of_df(self, df: int) -> float:
         """The IDF of a term held by ``df`` documents."""

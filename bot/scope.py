@@ -49,7 +49,7 @@ class ScopedIdf(Idf):
         self._n = n
         self._vocabulary = sorted(self._df)
         self._peak: float | None = None
-        self._asked: dict[str, float | None] = {}
+        self.kept: dict[str, object] = {}
 
     def df(self, term: str) -> int:
         """How many of the passages hold ``term``."""

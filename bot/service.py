@@ -86,10 +86,8 @@ def check_question(question: str, limit: int, what: str = "question") -> str:
     return question.strip()
 
 
-#: Limits of one verify request (MAX_CITES, MAX_QUOTES: settings.py): each quote is located in
-#: its document (difflib over at most MAX_QUOTE_CHARS characters) and each cited or quoted
-#: passage is compared with the claim.
-#: All quotes of one request together (relocating a quote costs about its length squared).
+#: All quotes of one verify request together (relocating a quote costs about its length
+#: squared). The other limits of a request, MAX_CITES and MAX_QUOTES, are in settings.py.
 MAX_QUOTES_CHARS = 4000
 
 

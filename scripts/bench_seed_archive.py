@@ -42,9 +42,6 @@ sys.path.insert(0, str(ROOT / "scripts"))
 SETS = ("dev", "heldout", "nearmiss", "kinds")
 WEIGHTS = (0.01, 0.05)  # peak, coverage
 MAX_EXTRA_WRONG = 0.02
-#: --exempt-single: the archive rule skips a passage that is its index's only document in its
-#: language (an Arabic article among English ones is judged as on the seed).
-ONE_DOCUMENT_EXEMPT = False
 
 
 def collect(lang: str, out: Path) -> None:
@@ -88,10 +85,6 @@ def collect(lang: str, out: Path) -> None:
                         "split": q.get("split") or ("tune" if name == "dev" else "heldout"),
                         "lang": detect_language(q["question"]),
                         "passage_lang": doc.language if doc else None,
-                        # documents in the index in the language of the passage cited
-                        "lang_docs": sum(d.language == doc.language for d in sanad.docs.values())
-                        if doc
-                        else 0,
                         "unanswerable": bool(q.get("unanswerable")) or not q.get("gold_ids"),
                         "answered": a.answerable,
                         "cited_gold": bool(cited and cited.id in (q.get("gold_ids") or [])),
@@ -116,8 +109,6 @@ def answered(r: dict, t: dict[str, float] | None) -> bool:
     question answered from a passage in its own language (never on the seed alone)."""
     if not r["answered"] or t is None or r.get("corpus") == "seed":
         return r["answered"]
-    if ONE_DOCUMENT_EXEMPT and r.get("lang_docs", 2) < 2:
-        return True  # the only document in its language: as on the seed
     lang = r["lang"]
     if lang not in t or r.get("passage_lang", lang) != lang:
         return True
@@ -196,10 +187,7 @@ def main() -> int:
     r.add_argument("files", type=Path, nargs="+")
     r.add_argument("--ev", type=Path, help="bench_abstain_langs.py collect output (ar, en)")
     r.add_argument("--pool", type=Path, help="bench_abstain_langs.py collect-pool output")
-    r.add_argument("--exempt-single", action="store_true", help="see ONE_DOCUMENT_EXEMPT")
     args = ap.parse_args()
-    global ONE_DOCUMENT_EXEMPT
-    ONE_DOCUMENT_EXEMPT = getattr(args, "exempt_single", False)
     if args.cmd == "collect":
         collect(args.lang, args.out)
     else:
